@@ -1,0 +1,99 @@
+"""megfile_core: one file API over local disk, stdio and every protocol a plugin adds.
+
+``import megfile_core as megfile`` gives megfile's public names. Names are imported on
+first use, so ``import megfile_core`` costs almost nothing; names a plugin exports
+(``s3_upload``, ``S3Path`` ...) resolve through the installed plugins.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from megfile_core.markers import hookimpl
+
+__version__ = "0.1.0"
+
+_SMART = (
+    "smart_abspath smart_access smart_cache smart_combine_open smart_concat smart_copy "
+    "smart_exists smart_getmd5 smart_getmtime smart_getsize smart_glob smart_glob_stat "
+    "smart_iglob smart_isabs smart_isdir smart_isfile smart_islink smart_ismount "
+    "smart_listdir smart_load_content smart_load_from smart_load_text smart_lstat "
+    "smart_makedirs smart_move smart_open smart_path_join smart_readlink smart_realpath "
+    "smart_relpath smart_remove smart_rename smart_save_as smart_save_content "
+    "smart_save_text smart_scan smart_scan_stat smart_scandir smart_stat smart_symlink "
+    "smart_sync smart_sync_with_progress smart_touch smart_unlink smart_walk "
+    "register_copy_func SmartCacher"
+).split()
+_ERRORS = (
+    "MegfileError ProtocolError ProtocolNotFoundError ProtocolExistsError PluginError "
+    "PluginLoadError UnsupportedError FileChangedError UnsafePathError UnknownError "
+    "MaxRetriesExceededError SameFileError"
+).split()
+_LAZY: dict[str, str] = {
+    **{name: "megfile_core.smart" for name in _SMART},
+    **{name: "megfile_core.errors" for name in _ERRORS},
+    "SmartPath": "megfile_core.smart_path",
+    "BasePath": "megfile_core.pathlike",
+    "StatResult": "megfile_core.types",
+    "FileEntry": "megfile_core.types",
+    "Access": "megfile_core.types",
+    "FSPath": "megfile_core.builtin.fs",
+    "StdioPath": "megfile_core.builtin.stdio",
+    "is_fs": "megfile_core.helpers",
+    "is_stdio": "megfile_core.helpers",
+    "fs_copy": "megfile_core.helpers",
+    "stdio_open": "megfile_core.helpers",
+}
+
+__all__ = sorted([*_LAZY, "hookimpl"])
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is not None:
+        value = getattr(importlib.import_module(module_name), name)
+        globals()[name] = value
+        return value
+    if not name.startswith("_") and not _is_submodule(name):
+        from megfile_core.helpers import plugin_export
+
+        value = plugin_export(name)
+        if value is not None:
+            return value
+    raise AttributeError(f"module 'megfile_core' has no attribute {name!r}")
+
+
+def _is_submodule(name: str) -> bool:
+    import os
+
+    base = os.path.join(__path__[0], name)
+    return os.path.exists(base + ".py") or os.path.isdir(base)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:
+    from megfile_core.builtin.fs import FSPath
+    from megfile_core.builtin.stdio import StdioPath
+    from megfile_core.errors import (
+        FileChangedError,
+        MaxRetriesExceededError,
+        MegfileError,
+        PluginError,
+        PluginLoadError,
+        ProtocolError,
+        ProtocolExistsError,
+        ProtocolNotFoundError,
+        SameFileError,
+        UnknownError,
+        UnsafePathError,
+        UnsupportedError,
+    )
+    from megfile_core.helpers import fs_copy, is_fs, is_stdio, stdio_open
+    from megfile_core.pathlike import BasePath
+    from megfile_core.smart import *  # noqa: F403
+    from megfile_core.smart_path import SmartPath
+    from megfile_core.types import Access, FileEntry, StatResult

@@ -1,0 +1,473 @@
+"""The ``file`` backend: local paths, ``file://`` URLs and file descriptors."""
+
+from __future__ import annotations
+
+import io
+import os
+import posixpath
+import shutil
+import stat as _stat
+from collections.abc import Callable, Iterator
+from typing import IO, Any, TypeVar
+
+from megfile_core.builtin.atomic import AtomicFile
+from megfile_core.markers import hookimpl
+from megfile_core.pathlike import (
+    BasePath,
+    ContextIterator,
+    _fspath_str,
+    check_open_options,
+    parse_mode,
+)
+from megfile_core.registry import split_scheme
+from megfile_core.types import Access, FileEntry, RegisterProtocol, StatResult
+
+__all__ = ["FSPath", "megfile_register_protocols"]
+
+Self = TypeVar("Self", bound="FSPath")
+_COPY_CHUNK = 8 << 20
+
+
+@hookimpl
+def megfile_register_protocols(register: RegisterProtocol) -> None:
+    register("file", FSPath)
+
+
+def _to_stat(result: os.stat_result, islnk: bool | None = None) -> StatResult:
+    return StatResult(
+        size=result.st_size,
+        ctime=result.st_ctime,
+        mtime=result.st_mtime,
+        isdir=_stat.S_ISDIR(result.st_mode),
+        islnk=_stat.S_ISLNK(result.st_mode) if islnk is None else islnk,
+        extra=result,
+    )
+
+
+class FSPath(BasePath):
+    """A local path. ``file:///abs``, ``file://rel``, ``/abs``, ``rel`` or an int fd."""
+
+    protocol = "file"
+
+    def __init__(self, path: Any = ".", *other_paths: Any) -> None:
+        self.fd: int | None = None
+        if isinstance(path, int) and not isinstance(path, bool):
+            if path < 0:
+                raise ValueError(f"invalid file descriptor {path}")
+            self.fd = path
+            path = str(path)
+        super().__init__(path, *other_paths)
+        if self.scheme == "file" and self.variant is None:
+            pass
+        elif self.scheme:
+            raise ValueError(f"file paths take no variant: {path!r}")
+
+    @staticmethod
+    def _join(path: str, *others: str) -> str:
+        return posixpath.join(path, *others) if others else path
+
+    # -- pure operations: pathlib semantics --------------------------------------
+    @property
+    def _local(self) -> str:
+        return self.path or "."
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        path = posixpath.normpath(self.path) if self.path else ""
+        if not path or path == ".":
+            return ()
+        if path.startswith("/"):
+            return ("/", *[p for p in path.split("/") if p])
+        return tuple(p for p in path.split("/") if p)
+
+    @property
+    def root(self) -> str:
+        return "/" if self.path.startswith("/") else ""
+
+    @property
+    def anchor(self) -> str:
+        return self.root
+
+    @property
+    def name(self) -> str:
+        parts = self.parts
+        return "" if not parts or parts[-1] == "/" else parts[-1]
+
+    @property
+    def parent(self: Self) -> Self:
+        parts = self.parts
+        if not parts:
+            return self._derive(".")
+        if len(parts) == 1:
+            return self._derive("/" if parts[0] == "/" else ".")
+        head = parts[:-1]
+        if head[0] == "/":
+            return self._derive("/" + "/".join(head[1:]))
+        return self._derive("/".join(head))
+
+    @property
+    def parents(self: Self) -> tuple[Self, ...]:
+        result = []
+        current = self
+        while True:
+            parent = current.parent
+            if parent.path == current.path or (not current.parts):
+                break
+            result.append(parent)
+            current = parent
+        return tuple(result)
+
+    def relative_to(self: Self, *other: Any) -> Self:
+        if not other:
+            raise TypeError("relative_to() needs at least one argument")
+        base = posixpath.join(self._other_path(other[0]), *map(_fspath_str, other[1:]))
+        base = posixpath.normpath(base)
+        path = posixpath.normpath(self.path or ".")
+        if path == base:
+            relative = "."
+        elif base == "/" and path.startswith("/"):
+            relative = path[1:]
+        elif base == "." and not path.startswith("/") and not path.startswith(".."):
+            relative = path
+        elif path.startswith(base + "/"):
+            relative = path[len(base) + 1 :]
+        else:
+            raise ValueError(f"{str(self)!r} is not under {_fspath_str(other[0])!r}")
+        new = self._derive(relative)
+        new.scheme = ""
+        return new
+
+    def is_absolute(self) -> bool:
+        return self.path.startswith("/")
+
+    def absolute(self: Self) -> Self:
+        if self.is_absolute():
+            return self
+        return self._derive(posixpath.join(os.getcwd(), self.path))
+
+    def abspath(self) -> str:
+        return os.path.abspath(self._local)
+
+    def resolve(self: Self, strict: bool = False) -> Self:
+        if strict:
+            os.stat(self._local)
+        return self._derive(os.path.realpath(self._local))
+
+    def realpath(self) -> str:
+        return os.path.realpath(self._local)
+
+    def relpath(self, start: Any = None) -> str:
+        return os.path.relpath(self._local, start=_fspath_str(start) if start else None)
+
+    def as_uri(self) -> str:
+        return "file://" + os.path.abspath(self._local)
+
+    def __fspath__(self) -> str:
+        return self._local
+
+    @classmethod
+    def from_uri(cls: type[Self], uri: str) -> Self:
+        scheme, _ = split_scheme(uri)
+        if scheme != "file":
+            raise ValueError(f"{uri!r} is not a file:// URI")
+        return cls(uri)
+
+    def expanduser(self: Self) -> Self:
+        return self._derive(os.path.expanduser(self.path))
+
+    @classmethod
+    def cwd(cls) -> str:
+        return os.getcwd()
+
+    @classmethod
+    def home(cls) -> str:
+        return os.path.expanduser("~")
+
+    # -- metadata ----------------------------------------------------------------
+    def _target(self) -> str | int:
+        return self.fd if self.fd is not None else self._local
+
+    def stat(self, follow_symlinks: bool = True) -> StatResult:
+        target = self._target()
+        if isinstance(target, int):
+            return _to_stat(os.fstat(target))
+        return _to_stat(os.stat(target, follow_symlinks=follow_symlinks))
+
+    def exists(self, followlinks: bool = False) -> bool:
+        if self.fd is not None:
+            return True
+        check = os.path.exists if followlinks else os.path.lexists
+        return check(self._local)
+
+    def is_dir(self, followlinks: bool = False) -> bool:
+        if not followlinks and os.path.islink(self._local):
+            return False
+        return os.path.isdir(self._local)
+
+    def is_file(self, followlinks: bool = False) -> bool:
+        if not followlinks and os.path.islink(self._local):
+            return True
+        return os.path.isfile(self._local)
+
+    def is_symlink(self) -> bool:
+        return os.path.islink(self._local)
+
+    def is_mount(self) -> bool:
+        return os.path.ismount(self._local)
+
+    def _mode_is(self, test: Callable[[int], bool]) -> bool:
+        try:
+            return test(os.stat(self._local).st_mode)
+        except OSError:
+            return False
+
+    def is_socket(self) -> bool:
+        return self._mode_is(_stat.S_ISSOCK)
+
+    def is_fifo(self) -> bool:
+        return self._mode_is(_stat.S_ISFIFO)
+
+    def is_block_device(self) -> bool:
+        return self._mode_is(_stat.S_ISBLK)
+
+    def is_char_device(self) -> bool:
+        return self._mode_is(_stat.S_ISCHR)
+
+    def access(self, mode: Access = Access.READ, followlinks: bool = False) -> bool:
+        if not isinstance(mode, Access):
+            raise TypeError(f"access mode must be megfile_core.Access, not {mode!r}")
+        flag = os.R_OK if mode is Access.READ else os.W_OK
+        return os.access(self._local, flag, follow_symlinks=followlinks)
+
+    def owner(self) -> str:
+        import pwd
+
+        return pwd.getpwuid(os.stat(self._local).st_uid).pw_name
+
+    def group(self) -> str:
+        import grp
+
+        return grp.getgrgid(os.stat(self._local).st_gid).gr_name
+
+    def samefile(self, other_path: Any) -> bool:
+        return os.path.samefile(self._local, os.fspath(FSPath(_fspath_str(other_path))))
+
+    # -- listing -------------------------------------------------------------------
+    def _entry(self, entry: os.DirEntry[str]) -> FileEntry:
+        return FileEntry(entry.name, self._join(str(self), entry.name),
+                         _to_stat(entry.stat(follow_symlinks=False)))
+
+    def scandir(self) -> ContextIterator:
+        if self.fd is None and not self.is_dir(followlinks=True):
+            if not self.exists(followlinks=True):
+                raise FileNotFoundError(f"no such directory: {self!s}")
+            raise NotADirectoryError(f"not a directory: {self!s}")
+
+        def entries() -> Iterator[FileEntry]:
+            with os.scandir(self._local) as handle:
+                for entry in handle:
+                    try:
+                        yield self._entry(entry)
+                    except FileNotFoundError:
+                        continue  # removed while we listed
+
+        return ContextIterator(entries())
+
+    def listdir(self) -> list[str]:
+        return sorted(os.listdir(self._local))
+
+    def _scan_tree(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
+        base = str(self)
+        stack = [("", self._local)]
+        while stack:
+            prefix, directory = stack.pop()
+            try:
+                handle = os.scandir(directory)
+            except (FileNotFoundError, NotADirectoryError, PermissionError):
+                continue
+            with handle:
+                for entry in handle:
+                    relative = prefix + entry.name
+                    try:
+                        stat = _to_stat(entry.stat(follow_symlinks=False))
+                    except FileNotFoundError:
+                        continue
+                    yield relative, FileEntry(entry.name, self._join(base, relative), stat)
+                    if entry.is_dir(follow_symlinks=followlinks):
+                        stack.append((relative + "/", entry.path))
+
+    def walk(self, followlinks: bool = False) -> Iterator[tuple[str, list[str], list[str]]]:
+        if not os.path.isdir(self._local):
+            return
+        for root, dirs, files in os.walk(self._local, followlinks=followlinks):
+            dirs.sort()
+            files.sort()
+            if self.scheme and root.startswith(self._local):
+                root = "file://" + root
+            yield root, dirs, files
+
+    # -- content -------------------------------------------------------------------
+    def open(
+        self,
+        mode: str = "r",
+        buffering: int = -1,
+        encoding: str | None = None,
+        errors: str | None = None,
+        newline: str | None = None,
+        *,
+        atomic: bool = False,
+        closefd: bool = True,
+        **options: Any,
+    ) -> IO[Any]:
+        binary_mode, text = parse_mode(mode)
+        check_open_options(options, self)
+        if self.fd is not None:
+            return open(self.fd, mode, buffering, encoding, errors, newline, closefd)
+        writing = binary_mode[0] != "r" or "+" in binary_mode
+        if writing:
+            parent = os.path.dirname(self._local)
+            if parent:
+                os.makedirs(parent, exist_ok=True)
+        if atomic and writing:
+            return AtomicFile(self._local, mode, buffering, encoding, errors, newline)
+        return open(self._local, mode, buffering, encoding, errors, newline)
+
+    def _open(self, mode: str, **options: Any) -> IO[bytes]:
+        handle: IO[bytes] = self.open(mode, **options)
+        return handle
+
+    def read_bytes(self) -> bytes:
+        with open(self._target(), "rb") as handle:
+            return handle.read()
+
+    def load(self) -> io.BytesIO:
+        return io.BytesIO(self.read_bytes())
+
+    # -- changes -------------------------------------------------------------------
+    def mkdir(self, mode: int = 0o777, parents: bool = False, exist_ok: bool = False) -> None:
+        if parents:
+            os.makedirs(self._local, mode=mode, exist_ok=exist_ok)
+            return
+        try:
+            os.mkdir(self._local, mode)
+        except FileExistsError:
+            if not exist_ok or not os.path.isdir(self._local):
+                raise
+
+    def touch(self, exist_ok: bool = True) -> None:
+        parent = os.path.dirname(self._local)
+        if parent:
+            os.makedirs(parent, exist_ok=True)
+        flags = os.O_CREAT | os.O_WRONLY | (0 if exist_ok else os.O_EXCL)
+        os.close(os.open(self._local, flags, 0o666))
+        os.utime(self._local)
+
+    def unlink(self, missing_ok: bool = False) -> None:
+        try:
+            os.unlink(self._local)
+        except FileNotFoundError:
+            if not missing_ok:
+                raise
+
+    def rmdir(self) -> None:
+        os.rmdir(self._local)
+
+    def remove(self, missing_ok: bool = False, followlinks: bool = False) -> None:
+        if not os.path.lexists(self._local):
+            if missing_ok:
+                return
+            raise FileNotFoundError(f"no such file or directory: {self!s}")
+        if os.path.isdir(self._local) and not os.path.islink(self._local):
+            shutil.rmtree(self._local)
+        else:
+            os.unlink(self._local)
+
+    def rename(self: Self, dst_path: Any, overwrite: bool = True) -> Self:
+        dst = os.fspath(FSPath(_fspath_str(dst_path)))
+        src = self._local
+        if not os.path.lexists(src):
+            raise FileNotFoundError(f"no such file or directory: {self!s}")
+        if os.path.isdir(src) and not os.path.islink(src) and os.path.isdir(dst):
+            _merge_dirs(src, dst, overwrite)
+        elif os.path.lexists(dst) and not overwrite:
+            pass  # megfile semantics: keep the existing destination, leave src
+        else:
+            parent = os.path.dirname(dst)
+            if parent:
+                os.makedirs(parent, exist_ok=True)
+            try:
+                os.replace(src, dst)
+            except OSError as error:
+                if error.errno != 18:  # EXDEV: another filesystem
+                    raise
+                shutil.move(src, dst)
+        return self._derive(_fspath_str(dst_path) if not self.scheme else dst)
+
+    def symlink(self, dst_path: Any) -> None:
+        os.symlink(self.path, os.fspath(FSPath(_fspath_str(dst_path))))
+
+    def symlink_to(self, target: Any, target_is_directory: bool = False) -> None:
+        os.symlink(os.fspath(FSPath(_fspath_str(target))), self._local,
+                   target_is_directory)
+
+    def hardlink_to(self, target: Any) -> None:
+        os.link(os.fspath(FSPath(_fspath_str(target))), self._local)
+
+    def readlink(self: Self) -> Self:
+        return self._derive(os.readlink(self._local))
+
+    def utime(self, atime: float, mtime: float) -> None:
+        os.utime(self._local, times=(atime, mtime))
+
+    def chmod(self, mode: int, *, follow_symlinks: bool = True) -> None:
+        os.chmod(self._local, mode, follow_symlinks=follow_symlinks)
+
+    def copy(
+        self,
+        dst_path: Any,
+        callback: Callable[[int], None] | None = None,
+        followlinks: bool = False,
+        overwrite: bool = True,
+    ) -> None:
+        dst = os.fspath(FSPath(_fspath_str(dst_path)))
+        if not overwrite and os.path.lexists(dst):
+            return
+        src = os.path.realpath(self._local) if followlinks else self._local
+        if os.path.isdir(src):
+            raise IsADirectoryError(f"is a directory: {self!s} (use sync to copy trees)")
+        parent = os.path.dirname(dst)
+        if parent:
+            os.makedirs(parent, exist_ok=True)
+        if not followlinks and os.path.islink(src):
+            if os.path.lexists(dst):
+                os.unlink(dst)
+            os.symlink(os.readlink(src), dst)
+            return
+        if callback is None:
+            shutil.copyfile(src, dst)
+        else:
+            with open(src, "rb") as fsrc, open(dst, "wb") as fdst:
+                buffer = bytearray(_COPY_CHUNK)
+                view = memoryview(buffer)
+                while True:
+                    count = fsrc.readinto(buffer)
+                    if not count:
+                        break
+                    fdst.write(view[:count])
+                    callback(count)
+        shutil.copystat(src, dst)
+
+
+def _merge_dirs(src: str, dst: str, overwrite: bool) -> None:
+    for name in os.listdir(src):
+        source, target = os.path.join(src, name), os.path.join(dst, name)
+        if os.path.isdir(source) and not os.path.islink(source) and os.path.isdir(target):
+            _merge_dirs(source, target, overwrite)
+        elif os.path.lexists(target) and not overwrite:
+            continue
+        else:
+            os.replace(source, target)
+    try:
+        os.rmdir(src)
+    except OSError:
+        pass

@@ -1,0 +1,194 @@
+"""Configuration: ``MEGFILE_*`` variables and ``~/.config/megfile/megfile.conf``.
+
+Nothing is frozen at import. Every getter reads ``os.environ`` when it is called, and
+the config file is re-read when its modification time changes. The file's ``[env]``
+section fills in variables the real environment lacks (it never overrides them);
+``[alias]`` maps ``name`` to ``protocol`` or ``protocol://prefix``.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import threading
+
+__all__ = [
+    "apply_config_env",
+    "config_path",
+    "get_aliases",
+    "parse_quantity",
+    "read_config",
+    "env_bool",
+    "env_int",
+    "env_size",
+    "max_workers",
+    "reader_block_size",
+    "reader_max_buffer_size",
+    "writer_block_size",
+    "writer_max_buffer_size",
+]
+
+_UNITS = {
+    "": 1,
+    "k": 10**3,
+    "m": 10**6,
+    "g": 10**9,
+    "t": 10**12,
+    "p": 10**15,
+    "e": 10**18,
+    "ki": 2**10,
+    "mi": 2**20,
+    "gi": 2**30,
+    "ti": 2**40,
+    "pi": 2**50,
+    "ei": 2**60,
+}
+_QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtpe]i?)?b?\s*$", re.IGNORECASE)
+
+
+def parse_quantity(value: str | int, name: str = "size") -> int:
+    """Parse ``8Mi``, ``1G``, ``200ki``, ``4096`` (Kubernetes units) into bytes."""
+    if isinstance(value, int):
+        return value
+    match = _QUANTITY.match(value)
+    if not match:
+        raise ValueError(
+            f"{name}={value!r} is not a size: use a number with an optional unit "
+            "such as 8Mi, 512Ki, 1G or 4096"
+        )
+    number, unit = match.group(1), (match.group(2) or "").lower()
+    return int(float(number) * _UNITS[unit])
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {name}={raw!r} must be an integer") from None
+
+
+def env_size(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return parse_quantity(raw, name) if raw else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"environment variable {name}={raw!r} must be true or false")
+
+
+def _positive(name: str, value: int) -> int:
+    if value <= 0:
+        raise ValueError(f"{name} must be greater than 0, got {value}")
+    return value
+
+
+def reader_block_size() -> int:
+    return _positive("MEGFILE_READER_BLOCK_SIZE", env_size("MEGFILE_READER_BLOCK_SIZE", 8 << 20))
+
+
+def reader_max_buffer_size() -> int:
+    return env_size("MEGFILE_READER_MAX_BUFFER_SIZE", 128 << 20)
+
+
+def writer_block_size() -> int:
+    return _positive("MEGFILE_WRITER_BLOCK_SIZE", env_size("MEGFILE_WRITER_BLOCK_SIZE", 8 << 20))
+
+
+def writer_max_buffer_size() -> int:
+    return env_size("MEGFILE_WRITER_MAX_BUFFER_SIZE", 128 << 20)
+
+
+def max_workers() -> int:
+    return _positive("MEGFILE_MAX_WORKERS", env_int("MEGFILE_MAX_WORKERS", 8))
+
+
+def max_retry_times(backend: str = "") -> int:
+    """Attempts per call: ``MEGFILE_<BACKEND>_MAX_RETRY_TIMES``, else the global one."""
+    default = env_int("MEGFILE_MAX_RETRY_TIMES", 10)
+    if backend:
+        return env_int(f"MEGFILE_{backend.upper()}_MAX_RETRY_TIMES", default)
+    return default
+
+
+def config_path() -> str:
+    explicit = os.environ.get("MEGFILE_CONFIG_PATH")
+    if explicit:
+        return explicit
+    return os.path.join(os.path.expanduser("~"), ".config", "megfile", "megfile.conf")
+
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[int, configparser.ConfigParser]] = {}
+_applied_env: dict[str, str] = {}
+
+
+def read_config(path: str | None = None) -> configparser.ConfigParser:
+    """The parsed config file (empty when missing), re-read when it changes."""
+    path = path or config_path()
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        return configparser.ConfigParser()
+    with _lock:
+        cached = _cache.get(path)
+        if cached and cached[0] == mtime:
+            return cached[1]
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    try:
+        parser.read(path, encoding="utf-8")
+    except configparser.Error as error:
+        raise ValueError(f"cannot parse megfile config {path}: {error}") from error
+    with _lock:
+        _cache[path] = (mtime, parser)
+    return parser
+
+
+def apply_config_env() -> None:
+    """Copy the ``[env]`` section into ``os.environ`` where the real env is unset.
+
+    Values this function set earlier are updated when the file changes; values the
+    user set are never touched.
+    """
+    parser = read_config()
+    if not parser.has_section("env"):
+        return
+    with _lock:
+        for key, value in parser.items("env"):
+            key = key.upper()
+            current = os.environ.get(key)
+            if current is None or _applied_env.get(key) == current:
+                os.environ[key] = value
+                _applied_env[key] = value
+
+
+def get_aliases() -> dict[str, str]:
+    """Alias name -> ``protocol`` or ``protocol://prefix``; env wins over the file."""
+    aliases: dict[str, str] = {}
+    parser = read_config()
+    if parser.has_section("alias"):
+        for name, target in parser.items("alias"):
+            aliases[name.strip()] = target.strip()
+    legacy = read_config(
+        os.path.join(os.path.dirname(config_path()), "aliases.conf")
+    )
+    for section in legacy.sections():
+        protocol = legacy.get(section, "protocol", fallback="").strip()
+        if protocol and section not in aliases:
+            prefix = legacy.get(section, "prefix", fallback="").strip()
+            aliases[section] = f"{protocol}://{prefix}" if prefix else protocol
+    for key, value in os.environ.items():
+        if key.startswith("MEGFILE_ALIASES__") and len(key) > 17:
+            aliases[key[17:].lower()] = value.strip()
+    return aliases

@@ -1,0 +1,786 @@
+"""``BasePath``: the contract a backend implements, and everything derived from it.
+
+A backend subclasses :class:`BasePath`, sets ``protocol`` and implements the
+primitives: ``stat``, ``scandir``, ``_open`` (binary), ``mkdir``, ``unlink``,
+``rename`` and, where the store has directories, ``rmdir``. Optional capabilities
+(``symlink``, ``readlink``, ``utime``, ``chmod`` ...) raise
+:class:`~megfile_core.errors.UnsupportedError` until a backend offers them. Everything
+else (``exists``, ``walk``, ``glob``, ``read_text``, ``copy``, ``md5`` ...) is derived
+here; a backend overrides a derived method only where it can do better (S3 lists a
+whole tree in one paginated call by overriding ``_scan_tree``).
+
+Pure path operations treat the part after ``protocol://`` as a POSIX path. A path
+remembers whether the protocol was written and which variant it carried
+(``s3+profile://``), and every path derived from it keeps both.
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+import io
+import os
+import posixpath
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, ClassVar, TypeVar
+
+from megfile_core.errors import UnsupportedError
+from megfile_core.registry import split_scheme
+from megfile_core.types import Access, FileEntry, StatResult
+
+if TYPE_CHECKING:
+    from megfile_core.sync import SyncResult
+
+__all__ = ["BasePath", "ContextIterator", "parse_mode"]
+
+Self = TypeVar("Self", bound="BasePath")
+_MODE_CHARS = frozenset("rwaxbt+")
+_COPY_CHUNK = 8 << 20
+
+
+def parse_mode(mode: str) -> tuple[str, bool]:
+    """Validate an ``open`` mode; returns (canonical binary mode, is_text).
+
+    ``"r"`` -> ``("rb", True)``, ``"wb+"`` -> ``("wb+", False)``.
+    """
+    if not isinstance(mode, str):
+        raise TypeError(f"open mode must be a str, not {type(mode).__name__}")
+    chars = set(mode)
+    if not mode or not chars <= _MODE_CHARS or len(chars) != len(mode):
+        raise ValueError(
+            f"invalid mode {mode!r}: use one of r, w, a, x, optionally with b or t "
+            "and +, e.g. 'rb', 'w', 'a+'"
+        )
+    kinds = chars & set("rwax")
+    if len(kinds) != 1:
+        raise ValueError(
+            f"invalid mode {mode!r}: it must contain exactly one of r, w, a, x"
+        )
+    if "b" in chars and "t" in chars:
+        raise ValueError(f"invalid mode {mode!r}: b and t exclude each other")
+    return kinds.pop() + "b" + ("+" if "+" in chars else ""), "b" not in chars
+
+
+class ContextIterator(Iterator[FileEntry]):
+    """An iterator that is also a context manager (``with path.scandir() as it``)."""
+
+    def __init__(self, iterable: Iterator[FileEntry]) -> None:
+        self._it = iterable
+
+    def __iter__(self) -> ContextIterator:
+        return self
+
+    def __next__(self) -> FileEntry:
+        return next(self._it)
+
+    def close(self) -> None:
+        close = getattr(self._it, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> ContextIterator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _fspath_str(value: Any) -> str:
+    if isinstance(value, BasePath):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, os.PathLike):
+        result = os.fspath(value)
+        if isinstance(result, str):
+            return result
+    raise TypeError(
+        f"expected a path (str, os.PathLike or BasePath), not {type(value).__name__}"
+    )
+
+
+class BasePath:
+    """Base class of every backend's path; see the module docstring."""
+
+    protocol: ClassVar[str] = ""
+
+    #: the path after ``protocol://`` (a POSIX path for URI backends)
+    path: str
+    #: the scheme as written (``"s3+prof"``), or ``""`` when the protocol was omitted
+    scheme: str
+    #: the part after ``+`` in ``base+variant://`` (an S3 profile name), else None
+    variant: str | None
+
+    def __init__(self, path: Any = "", *other_paths: Any) -> None:
+        text = _fspath_str(path)
+        scheme, rest = split_scheme(text)
+        if scheme:
+            base, _, variant = scheme.partition("+")
+            if not self._accepts(base):
+                raise ValueError(
+                    f"{type(self).__name__} serves {self.protocol}:// URLs, "
+                    f"not {text!r}"
+                )
+            if "+" in scheme and not variant:
+                raise ValueError(f"empty variant in {text!r}: write {base}+NAME://")
+            self.scheme = scheme
+            self.variant = variant or None
+        else:
+            self.scheme = ""
+            self.variant = None
+            rest = text
+        self.path = rest
+        if other_paths:
+            self.path = self._join(rest, *(_fspath_str(p) for p in other_paths))
+
+    def _accepts(self, base: str) -> bool:
+        """Whether ``base://`` URLs belong to this class (HTTP takes two)."""
+        return base == self.protocol
+
+    # -- identity ---------------------------------------------------------------
+    def _derive(self: Self, path: str) -> Self:
+        """A path of the same class, scheme and variant at ``path``."""
+        new = _copy.copy(self)
+        new.path = path
+        return new
+
+    @property
+    def root_scheme(self) -> str:
+        return self.scheme or self.protocol
+
+    @property
+    def path_without_protocol(self) -> str:
+        return self.path
+
+    @property
+    def path_with_protocol(self) -> str:
+        return f"{self.root_scheme}://{self.path}"
+
+    def __str__(self) -> str:
+        return self.path_with_protocol if self.scheme else self.path
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+    def __fspath__(self) -> str:
+        return self.path_with_protocol
+
+    def __bytes__(self) -> bytes:
+        return str(self).encode()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BasePath):
+            return NotImplemented
+        return self.path_with_protocol == other.path_with_protocol
+
+    def __hash__(self) -> int:
+        return hash(self.path_with_protocol)
+
+    def __lt__(self, other: BasePath) -> bool:
+        if not isinstance(other, BasePath):
+            return NotImplemented
+        return self.path_with_protocol < other.path_with_protocol
+
+    def __truediv__(self: Self, other: Any) -> Self:
+        return self.joinpath(other)
+
+    @classmethod
+    def from_path(cls: type[Self], path: Any) -> Self:
+        return cls(path)
+
+    @classmethod
+    def from_uri(cls: type[Self], uri: str) -> Self:
+        scheme, _ = split_scheme(uri)
+        if not scheme:
+            raise ValueError(f"{uri!r} is not a URI: expected {cls.protocol}://...")
+        return cls(uri)
+
+    # -- pure path operations (POSIX semantics on ``path``) ----------------------
+    @staticmethod
+    def _join(path: str, *others: str) -> str:
+        for other in others:
+            if not other:
+                continue
+            other = other.lstrip("/")
+            if not path or path.endswith("/"):
+                path = path + other
+            else:
+                path = path + "/" + other
+        return path
+
+    def joinpath(self: Self, *other_paths: Any) -> Self:
+        return self._derive(self._join(self.path, *(_fspath_str(p) for p in other_paths)))
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        head = f"{self.root_scheme}://"
+        pieces = self.path.lstrip("/").split("/") if self.path else []
+        return (head, *pieces)
+
+    @property
+    def root(self) -> str:
+        return f"{self.root_scheme}://"
+
+    @property
+    def anchor(self) -> str:
+        return self.root
+
+    @property
+    def drive(self) -> str:
+        return ""
+
+    @property
+    def name(self) -> str:
+        return self.parts[-1] if len(self.parts) > 1 else ""
+
+    @property
+    def suffix(self) -> str:
+        name = self.name
+        index = name.rfind(".")
+        return name[index:] if 0 < index < len(name) - 1 else ""
+
+    @property
+    def suffixes(self) -> list[str]:
+        name = self.name
+        if name.endswith("."):
+            return []
+        name = name.lstrip(".")
+        return ["." + s for s in name.split(".")[1:]]
+
+    @property
+    def stem(self) -> str:
+        name, suffix = self.name, self.suffix
+        return name[: len(name) - len(suffix)] if suffix else name
+
+    @property
+    def parent(self: Self) -> Self:
+        path = self.path.rstrip("/")
+        index = path.rfind("/")
+        return self._derive(path[:index] if index > 0 else "")
+
+    @property
+    def parents(self: Self) -> Sequence[Self]:
+        result = []
+        current = self
+        while current.path.strip("/"):
+            current = current.parent
+            result.append(current)
+        return tuple(result)
+
+    def with_name(self: Self, name: str) -> Self:
+        if not self.name:
+            raise ValueError(f"{self!s} has an empty name")
+        if not name or "/" in name:
+            raise ValueError(f"invalid name {name!r}")
+        return self._derive(self.path[: len(self.path) - len(self.name)] + name)
+
+    def with_stem(self: Self, stem: str) -> Self:
+        return self.with_name(stem + self.suffix)
+
+    def with_suffix(self: Self, suffix: str) -> Self:
+        if suffix and (not suffix.startswith(".") or suffix == "." or "/" in suffix):
+            raise ValueError(f"invalid suffix {suffix!r}")
+        return self.with_name(self.stem + suffix)
+
+    def _other_path(self, other: Any) -> str:
+        text = _fspath_str(other)
+        scheme, rest = split_scheme(text)
+        if scheme and scheme.partition("+")[0] != self.protocol:
+            raise ValueError(f"{text!r} is not a {self.protocol}:// path")
+        return rest
+
+    def relative_to(self: Self, *other: Any) -> Self:
+        """This path relative to ``other``; ``ValueError`` when it is not under it."""
+        if not other:
+            raise TypeError("relative_to() needs at least one argument")
+        base = self._join(self._other_path(other[0]), *map(_fspath_str, other[1:]))
+        base = base.rstrip("/")
+        path = self.path
+        if path == base:
+            relative = ""
+        elif not base or path.startswith(base + "/"):
+            relative = path[len(base) :].lstrip("/")
+        else:
+            raise ValueError(f"{str(self)!r} is not under {_fspath_str(other[0])!r}")
+        new = self._derive(relative)
+        new.scheme = ""
+        return new
+
+    def is_relative_to(self, *other: Any) -> bool:
+        try:
+            self.relative_to(*other)
+        except ValueError:
+            return False
+        return True
+
+    def match(self, pattern: str) -> bool:
+        """Whether this path matches a glob pattern (relative: from the right)."""
+        from megfile_core.glob import match_path
+
+        scheme, rest = split_scheme(pattern)
+        if scheme:
+            return match_path(self.path.strip("/"), rest.strip("/"), anchored=True)
+        return match_path(self.path.strip("/"), pattern.strip("/"), anchored=False)
+
+    def is_absolute(self) -> bool:
+        return True
+
+    def is_reserved(self) -> bool:
+        return False
+
+    def as_posix(self) -> str:
+        return str(self)
+
+    def as_uri(self) -> str:
+        return self.path_with_protocol
+
+    def absolute(self: Self) -> Self:
+        return self
+
+    def abspath(self) -> str:
+        return str(self.absolute())
+
+    def resolve(self: Self, strict: bool = False) -> Self:
+        return self
+
+    def realpath(self) -> str:
+        return str(self.resolve())
+
+    def relpath(self, start: Any = None) -> str:
+        if start is None:
+            raise TypeError(f"relpath of {self!s} needs a start path")
+        return str(self.relative_to(start))
+
+    # -- primitives (a backend implements these) ---------------------------------
+    def stat(self, follow_symlinks: bool = True) -> StatResult:
+        raise UnsupportedError("stat", self)
+
+    def scandir(self) -> ContextIterator:
+        """Entries of this directory; ``FileEntry.path`` is ``str(self / name)``."""
+        raise UnsupportedError("scandir", self)
+
+    def _open(self, mode: str, **options: Any) -> IO[bytes]:
+        """Open in a binary ``mode`` from ``parse_mode`` (``rb``, ``wb``, ``ab+`` ...)."""
+        raise UnsupportedError(f"open({mode!r})", self)
+
+    def mkdir(self, mode: int = 0o777, parents: bool = False, exist_ok: bool = False) -> None:
+        raise UnsupportedError("mkdir", self)
+
+    def unlink(self, missing_ok: bool = False) -> None:
+        raise UnsupportedError("unlink", self)
+
+    def rename(self: Self, dst_path: Any, overwrite: bool = True) -> Self:
+        raise UnsupportedError("rename", self)
+
+    def rmdir(self) -> None:
+        raise UnsupportedError("rmdir", self)
+
+    # -- optional capabilities ---------------------------------------------------
+    def symlink(self, dst_path: Any) -> None:
+        """Create a link at ``dst_path`` that points to this path."""
+        raise UnsupportedError("symlink", self)
+
+    def symlink_to(self, target: Any, target_is_directory: bool = False) -> None:
+        """Make this path a link that points to ``target``."""
+        self.from_path(target).symlink(self)
+
+    def readlink(self: Self) -> Self:
+        raise UnsupportedError("readlink", self)
+
+    def hardlink_to(self, target: Any) -> None:
+        raise UnsupportedError("hardlink_to", self)
+
+    def utime(self, atime: float, mtime: float) -> None:
+        raise UnsupportedError("utime", self)
+
+    def chmod(self, mode: int, *, follow_symlinks: bool = True) -> None:
+        raise UnsupportedError("chmod", self)
+
+    def lchmod(self, mode: int) -> None:
+        self.chmod(mode, follow_symlinks=False)
+
+    def owner(self) -> str:
+        raise UnsupportedError("owner", self)
+
+    def group(self) -> str:
+        raise UnsupportedError("group", self)
+
+    def expanduser(self: Self) -> Self:
+        return self
+
+    @classmethod
+    def cwd(cls) -> str:
+        raise UnsupportedError("cwd", cls.protocol)
+
+    @classmethod
+    def home(cls) -> str:
+        raise UnsupportedError("home", cls.protocol)
+
+    def is_mount(self) -> bool:
+        return False
+
+    def is_socket(self) -> bool:
+        return False
+
+    def is_fifo(self) -> bool:
+        return False
+
+    def is_block_device(self) -> bool:
+        return False
+
+    def is_char_device(self) -> bool:
+        return False
+
+    # -- derived: metadata -------------------------------------------------------
+    def open(
+        self,
+        mode: str = "r",
+        buffering: int = -1,
+        encoding: str | None = None,
+        errors: str | None = None,
+        newline: str | None = None,
+        **options: Any,
+    ) -> IO[Any]:
+        binary_mode, text = parse_mode(mode)
+        if not text and (encoding or errors or newline is not None):
+            raise ValueError(f"mode {mode!r} is binary: it takes no encoding, errors or newline")
+        if buffering not in (-1, 0, 1) and buffering < 0:
+            raise ValueError(f"invalid buffering {buffering}")
+        if buffering == 0 and text:
+            raise ValueError("can't have unbuffered text I/O")
+        raw = self._open(binary_mode, **options)
+        if isinstance(raw, io.RawIOBase) and (text or buffering != 0):
+            buffered: IO[bytes] = (
+                io.BufferedReader(raw) if raw.readable() else io.BufferedWriter(raw)  # type: ignore[assignment]
+            )
+            raw = buffered
+        if not text:
+            return raw
+        return io.TextIOWrapper(
+            raw,  # type: ignore[arg-type]
+            encoding=encoding or "utf-8",
+            errors=errors,
+            newline=newline,
+            line_buffering=buffering == 1,
+            write_through=False,
+        )
+
+    def lstat(self) -> StatResult:
+        return self.stat(follow_symlinks=False)
+
+    def exists(self, followlinks: bool = False) -> bool:
+        try:
+            self.stat(follow_symlinks=followlinks)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        return True
+
+    def is_dir(self, followlinks: bool = False) -> bool:
+        try:
+            return self.stat(follow_symlinks=followlinks).is_dir()
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+
+    def is_file(self, followlinks: bool = False) -> bool:
+        try:
+            return self.stat(follow_symlinks=followlinks).is_file()
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+
+    def is_symlink(self) -> bool:
+        try:
+            return self.stat(follow_symlinks=False).is_symlink()
+        except (FileNotFoundError, NotADirectoryError, UnsupportedError):
+            return False
+
+    def getsize(self, follow_symlinks: bool = False) -> int:
+        """Size of a file, or the total size of every file under a directory."""
+        stat = self.stat(follow_symlinks=follow_symlinks)
+        if not stat.is_dir():
+            return stat.size
+        return sum(entry.stat.size for entry in self.scan_stat(followlinks=follow_symlinks))
+
+    def getmtime(self, follow_symlinks: bool = False) -> float:
+        """mtime of a file, or the newest mtime of the files under a directory."""
+        stat = self.stat(follow_symlinks=follow_symlinks)
+        if not stat.is_dir():
+            return stat.mtime
+        newest = stat.mtime
+        for entry in self.scan_stat(followlinks=follow_symlinks):
+            newest = max(newest, entry.stat.mtime)
+        return newest
+
+    def access(self, mode: Access = Access.READ, followlinks: bool = False) -> bool:
+        if not isinstance(mode, Access):
+            raise TypeError(f"access mode must be megfile_core.Access, not {mode!r}")
+        if mode is Access.READ:
+            return self.exists(followlinks=followlinks)
+        raise UnsupportedError("access(WRITE)", self)
+
+    def samefile(self, other_path: Any) -> bool:
+        other = self.from_path(other_path) if not isinstance(other_path, BasePath) else other_path
+        return self.resolve().path_with_protocol == other.resolve().path_with_protocol
+
+    def md5(self, recalculate: bool = False, followlinks: bool = False) -> str:
+        """Hex md5 of a file; of a directory, the md5 of its files' md5s in order."""
+        import hashlib
+
+        if self.is_dir(followlinks=followlinks):
+            digest = hashlib.md5()
+            for entry in self.scan_stat(followlinks=followlinks):
+                child = self._derive(self._other_path(entry.path))
+                digest.update(child.md5(recalculate, followlinks).encode())
+            return digest.hexdigest()
+        digest = hashlib.md5()
+        with self.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(_COPY_CHUNK), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    # -- derived: listing --------------------------------------------------------
+    def listdir(self) -> list[str]:
+        with self.scandir() as entries:
+            return sorted(entry.name for entry in entries)
+
+    def iterdir(self: Self) -> Iterator[Self]:
+        for name in self.listdir():
+            yield self.joinpath(name)
+
+    def walk(
+        self, followlinks: bool = False
+    ) -> Iterator[tuple[str, list[str], list[str]]]:
+        """Top-down ``(root, dirs, files)``, sorted; nothing for a file or a miss."""
+        if not self.is_dir(followlinks=True):
+            return
+        stack = [self]
+        while stack:
+            current = stack.pop()
+            dirs, files = [], []
+            try:
+                with current.scandir() as entries:
+                    for entry in entries:
+                        if entry.is_dir() or (
+                            followlinks and entry.is_symlink() and
+                            self._derive(self._other_path(entry.path)).is_dir(True)
+                        ):
+                            dirs.append(entry.name)
+                        else:
+                            files.append(entry.name)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            dirs.sort()
+            files.sort()
+            yield str(current), dirs, files
+            stack.extend(current.joinpath(d) for d in reversed(dirs))
+
+    def _scan_tree(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
+        """Every descendant (files and directories) as ``(relative path, entry)``.
+
+        Order is unspecified. Backends that can list a tree in one call (object
+        stores) override this; glob and scan build on it.
+        """
+        stack: list[tuple[str, BasePath]] = [("", self)]
+        while stack:
+            prefix, current = stack.pop()
+            try:
+                with current.scandir() as entries:
+                    for entry in entries:
+                        relative = prefix + entry.name
+                        yield relative, entry
+                        descend = entry.is_dir()
+                        if not descend and followlinks and entry.is_symlink():
+                            descend = current.joinpath(entry.name).is_dir(True)
+                        if descend:
+                            stack.append((relative + "/", current.joinpath(entry.name)))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+
+    def scan_stat(
+        self, missing_ok: bool = True, followlinks: bool = False
+    ) -> Iterator[FileEntry]:
+        """Every file under this path (or the file itself), sorted by path."""
+        try:
+            stat = self.stat(follow_symlinks=followlinks)
+        except FileNotFoundError:
+            if missing_ok:
+                return
+            raise
+        if not stat.is_dir():
+            yield FileEntry(self.name, str(self), stat)
+            return
+        files = [(rel, entry) for rel, entry in self._scan_tree(followlinks)
+                 if not entry.is_dir()]
+        files.sort(key=lambda item: item[0])
+        for _, entry in files:
+            yield entry
+
+    def scan(self, missing_ok: bool = True, followlinks: bool = False) -> Iterator[str]:
+        for entry in self.scan_stat(missing_ok=missing_ok, followlinks=followlinks):
+            yield entry.path
+
+    def iglob(
+        self: Self, pattern: str = "", recursive: bool = True, missing_ok: bool = True
+    ) -> Iterator[Self]:
+        for entry in self.glob_stat(pattern, recursive=recursive, missing_ok=missing_ok):
+            yield self._derive(self._other_path(entry.path))
+
+    def glob(
+        self: Self, pattern: str = "", recursive: bool = True, missing_ok: bool = True
+    ) -> list[Self]:
+        return list(self.iglob(pattern, recursive=recursive, missing_ok=missing_ok))
+
+    def glob_stat(
+        self, pattern: str = "", recursive: bool = True, missing_ok: bool = True
+    ) -> Iterator[FileEntry]:
+        """Entries matching ``self / pattern`` (``self`` itself when pattern is empty)."""
+        from megfile_core.glob import iglob_entries
+
+        target = self.joinpath(pattern) if pattern else self
+        return iglob_entries(target, recursive=recursive, missing_ok=missing_ok)
+
+    def rglob(self: Self, pattern: str = "") -> list[Self]:
+        return self.glob("**/" + pattern if pattern else "**", recursive=True)
+
+    # -- derived: content --------------------------------------------------------
+    def read_bytes(self) -> bytes:
+        with self.open("rb") as handle:
+            data: bytes = handle.read()
+            return data
+
+    def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
+        with self.open("r", encoding=encoding, errors=errors) as handle:
+            text: str = handle.read()
+            return text
+
+    def write_bytes(self, data: bytes) -> int:
+        view = memoryview(data)
+        with self.open("wb") as handle:
+            handle.write(view)
+        return len(view)
+
+    def write_text(
+        self, data: str, encoding: str | None = None, errors: str | None = None,
+        newline: str | None = None,
+    ) -> int:
+        if not isinstance(data, str):
+            raise TypeError(f"data must be str, not {type(data).__name__}")
+        with self.open("w", encoding=encoding, errors=errors, newline=newline) as handle:
+            handle.write(data)
+        return len(data)
+
+    def _load_content(self, start: int | None, stop: int | None) -> bytes:
+        """Bytes ``[start, stop)``; backends with ranged reads override this."""
+        with self.open("rb") as handle:
+            if start:
+                handle.seek(start)
+            if stop is None:
+                data: bytes = handle.read()
+            else:
+                data = handle.read(max(0, stop - (start or 0)))
+            return data
+
+    def load(self) -> BinaryIO:
+        """The whole file in a ``BytesIO``."""
+        return io.BytesIO(self.read_bytes())
+
+    def save(self, file_object: BinaryIO) -> None:
+        with self.open("wb") as handle:
+            for chunk in iter(lambda: file_object.read(_COPY_CHUNK), b""):
+                handle.write(chunk)
+
+    # -- derived: changes --------------------------------------------------------
+    def touch(self, exist_ok: bool = True) -> None:
+        if self.exists():
+            if not exist_ok:
+                raise FileExistsError(f"file exists: {self!s}")
+            try:
+                now = time.time()
+                self.utime(now, now)
+            except UnsupportedError:
+                pass
+            return
+        with self.open("wb"):
+            pass
+
+    def makedirs(self, exist_ok: bool = False) -> None:
+        self.mkdir(parents=True, exist_ok=exist_ok)
+
+    def remove(self, missing_ok: bool = False, followlinks: bool = False) -> None:
+        """Remove a file, or a directory and everything under it."""
+        try:
+            stat = self.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            if missing_ok:
+                return
+            raise
+        if not stat.is_dir():
+            self.unlink(missing_ok=missing_ok)
+            return
+        tree = list(self._scan_tree())
+        tree.sort(key=lambda item: item[0].count("/"), reverse=True)
+        for relative, entry in tree:
+            child = self.joinpath(relative)
+            if entry.is_dir():
+                child._rmdir_if_supported()
+            else:
+                child.unlink(missing_ok=True)
+        self._rmdir_if_supported()
+
+    def _rmdir_if_supported(self) -> None:
+        try:
+            self.rmdir()
+        except UnsupportedError:
+            pass
+        except FileNotFoundError:
+            pass
+
+    def replace(self: Self, dst_path: Any, overwrite: bool = True) -> Self:
+        return self.rename(dst_path, overwrite=overwrite)
+
+    def move(self: Self, dst_path: Any, overwrite: bool = True) -> Self:
+        return self.rename(dst_path, overwrite=overwrite)
+
+    def copy(
+        self,
+        dst_path: Any,
+        callback: Callable[[int], None] | None = None,
+        followlinks: bool = False,
+        overwrite: bool = True,
+    ) -> None:
+        """Copy this file to ``dst_path`` of the same protocol (streams by default)."""
+        dst = self.from_path(dst_path) if not isinstance(dst_path, BasePath) else dst_path
+        from megfile_core.smart import stream_copy
+
+        stream_copy(self, dst, callback=callback, overwrite=overwrite,
+                    followlinks=followlinks)
+
+    def sync(
+        self,
+        dst_path: Any,
+        followlinks: bool = False,
+        force: bool = False,
+        overwrite: bool = True,
+        **options: Any,
+    ) -> SyncResult:
+        from megfile_core.sync import sync
+
+        return sync(self, dst_path, followlinks=followlinks, force=force,
+                    overwrite=overwrite, **options)
+
+
+#: options of ``smart_open`` that some backend understands; others ignore them
+COMMON_OPEN_OPTIONS = frozenset({
+    "max_workers", "max_buffer_size", "block_forward", "block_size", "buffered",
+    "limited_seekable", "share_cache_key", "cache_path", "lazy", "followlinks",
+    "atomic", "closefd",
+})
+
+
+def check_open_options(options: dict[str, Any], path: BasePath) -> None:
+    """Raise ``TypeError`` for an open option no backend knows (a typo)."""
+    unknown = set(options) - COMMON_OPEN_OPTIONS
+    if unknown:
+        raise TypeError(
+            f"open() of {path!s} got unknown option(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(COMMON_OPEN_OPTIONS))}"
+        )

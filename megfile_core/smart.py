@@ -1,0 +1,524 @@
+"""The ``smart_*`` functions: one call for any protocol."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
+
+from megfile_core.errors import SameFileError, UnsupportedError
+from megfile_core.pathlike import BasePath, ContextIterator, _fspath_str
+from megfile_core.registry import get_registry, split_scheme
+from megfile_core.smart_path import SmartPath
+from megfile_core.types import Access, FileEntry, StatResult
+
+if TYPE_CHECKING:
+    from megfile_core.io.combine import CombineReader
+    from megfile_core.sync import SyncResult
+
+__all__ = [
+    "SmartCacher",
+    "register_copy_func",
+    "smart_abspath",
+    "smart_access",
+    "smart_cache",
+    "smart_combine_open",
+    "smart_concat",
+    "smart_copy",
+    "smart_exists",
+    "smart_getmd5",
+    "smart_getmtime",
+    "smart_getsize",
+    "smart_glob",
+    "smart_glob_stat",
+    "smart_iglob",
+    "smart_isabs",
+    "smart_isdir",
+    "smart_isfile",
+    "smart_islink",
+    "smart_ismount",
+    "smart_listdir",
+    "smart_load_content",
+    "smart_load_from",
+    "smart_load_text",
+    "smart_lstat",
+    "smart_makedirs",
+    "smart_move",
+    "smart_open",
+    "smart_path_join",
+    "smart_readlink",
+    "smart_realpath",
+    "smart_relpath",
+    "smart_remove",
+    "smart_rename",
+    "smart_save_as",
+    "smart_save_content",
+    "smart_save_text",
+    "smart_scan",
+    "smart_scan_stat",
+    "smart_scandir",
+    "smart_stat",
+    "smart_symlink",
+    "smart_sync",
+    "smart_sync_with_progress",
+    "smart_touch",
+    "smart_unlink",
+    "smart_walk",
+    "stream_copy",
+]
+
+_CHUNK = 8 << 20
+
+
+def _path(path: Any) -> SmartPath:
+    return path if isinstance(path, SmartPath) else SmartPath(path)
+
+
+def _base(protocol_path: BasePath) -> str:
+    return protocol_path.protocol
+
+
+# -- open and content -------------------------------------------------------------
+def smart_open(
+    path: Any,
+    mode: str = "r",
+    encoding: str | None = None,
+    errors: str | None = None,
+    **options: Any,
+) -> IO[Any]:
+    """Open a file of any protocol; ``options`` go to the backend (``atomic``,
+    ``max_workers``, ``block_size``, ``buffering``, ``newline`` ...)."""
+    if options.get("s3_open_func") is None:
+        options.pop("s3_open_func", None)
+    buffering = options.pop("buffering", -1)
+    newline = options.pop("newline", None)
+    return _path(path).open(mode, buffering, encoding, errors, newline, **options)
+
+
+def smart_load_content(path: Any, start: int | None = None, stop: int | None = None) -> bytes:
+    """Bytes ``[start, stop)`` of a file (one ranged read where the backend can)."""
+    for name, value in (("start", start), ("stop", stop)):
+        if value is not None and (not isinstance(value, int) or value < 0):
+            raise ValueError(f"{name} must be a non-negative int or None, got {value!r}")
+    if start is not None and stop is not None and stop < start:
+        raise ValueError(f"stop ({stop}) must not be smaller than start ({start})")
+    return _path(path)._load_content(start, stop)
+
+
+def smart_save_content(path: Any, content: bytes) -> None:
+    _path(path).write_bytes(content)
+
+
+def smart_load_text(path: Any) -> str:
+    return _path(path).read_text()
+
+
+def smart_save_text(path: Any, text: str) -> None:
+    _path(path).write_text(text)
+
+
+def smart_load_from(path: Any) -> BinaryIO:
+    return _path(path).load()
+
+
+def smart_save_as(file_object: BinaryIO, path: Any) -> None:
+    _path(path).save(file_object)
+
+
+def smart_combine_open(
+    path_glob: str, mode: str = "rb", open_func: Callable[..., IO[Any]] | None = None
+) -> CombineReader:
+    """One seekable reader over the sorted matches of ``path_glob``."""
+    from megfile_core.io.combine import CombineReader
+
+    if mode not in ("rb", "r"):
+        raise ValueError(f"smart_combine_open reads only (mode 'rb' or 'r'), not {mode!r}")
+    entries = sorted(smart_glob_stat(path_glob, missing_ok=False), key=lambda e: e.path)
+    files = [(e.path, e.stat.size) for e in entries if not e.stat.is_dir()]
+    return CombineReader(files, open_func or smart_open, text=(mode == "r"))
+
+
+# -- metadata -----------------------------------------------------------------------
+def smart_exists(path: Any, followlinks: bool = False) -> bool:
+    return _path(path).exists(followlinks=followlinks)
+
+
+def smart_isdir(path: Any, followlinks: bool = False) -> bool:
+    return _path(path).is_dir(followlinks=followlinks)
+
+
+def smart_isfile(path: Any, followlinks: bool = False) -> bool:
+    return _path(path).is_file(followlinks=followlinks)
+
+
+def smart_islink(path: Any) -> bool:
+    return _path(path).is_symlink()
+
+
+def smart_access(path: Any, mode: Access) -> bool:
+    return _path(path).access(mode)
+
+
+def smart_stat(path: Any, follow_symlinks: bool = True) -> StatResult:
+    return _path(path).stat(follow_symlinks=follow_symlinks)
+
+
+def smart_lstat(path: Any) -> StatResult:
+    return _path(path).lstat()
+
+
+def smart_getsize(path: Any) -> int:
+    return _path(path).getsize()
+
+
+def smart_getmtime(path: Any) -> float:
+    return _path(path).getmtime()
+
+
+def smart_getmd5(path: Any, recalculate: bool = False, followlinks: bool = False) -> str:
+    return _path(path).md5(recalculate=recalculate, followlinks=followlinks)
+
+
+def smart_isabs(path: Any) -> bool:
+    return _path(path).is_absolute()
+
+
+def smart_ismount(path: Any) -> bool:
+    return _path(path).is_mount()
+
+
+def smart_abspath(path: Any) -> str:
+    return _path(path).abspath()
+
+
+def smart_realpath(path: Any) -> str:
+    return _path(path).realpath()
+
+
+def smart_relpath(path: Any, start: Any = None) -> str:
+    return _path(path).relpath(start)
+
+
+def smart_readlink(path: Any) -> str:
+    return str(_path(path).readlink())
+
+
+def smart_path_join(path: Any, *other_paths: Any) -> str:
+    """Join path parts; URLs ignore leading ``/`` of later parts, local paths follow
+    ``os.path.join``."""
+    return str(_path(path).joinpath(*other_paths))
+
+
+# -- listing ---------------------------------------------------------------------------
+def smart_listdir(path: Any = None) -> list[str]:
+    return _path("." if path is None else path).listdir()
+
+
+def smart_scandir(path: Any = None) -> ContextIterator:
+    return _path("." if path is None else path).scandir()
+
+
+def smart_scan(path: Any, missing_ok: bool = True, followlinks: bool = False) -> Iterator[str]:
+    return _path(path).scan(missing_ok=missing_ok, followlinks=followlinks)
+
+
+def smart_scan_stat(
+    path: Any, missing_ok: bool = True, followlinks: bool = False
+) -> Iterator[FileEntry]:
+    return _path(path).scan_stat(missing_ok=missing_ok, followlinks=followlinks)
+
+
+def smart_walk(
+    path: Any, followlinks: bool = False
+) -> Iterator[tuple[str, list[str], list[str]]]:
+    return _path(path).walk(followlinks=followlinks)
+
+
+def _split_protocols(pattern: str) -> list[str]:
+    """Patterns whose braces span protocols (``{s3://a,/b}/x``) become one per protocol."""
+    index = pattern.find("://")
+    brace = pattern.find("{")
+    if brace == -1 or (index != -1 and brace > index):
+        return [pattern]
+    from megfile_core.glob import expand_braces
+
+    return expand_braces(pattern)
+
+
+def smart_glob_stat(
+    pathname: Any, recursive: bool = True, missing_ok: bool = True
+) -> Iterator[FileEntry]:
+    """Entries matching a pattern: ``* ** ? [seq] [!seq] {a,b}``."""
+    pattern = _fspath_str(pathname)
+    alternatives = _split_protocols(pattern)
+    if len(alternatives) == 1:
+        yield from _path(pattern).glob_stat(recursive=recursive, missing_ok=missing_ok)
+        return
+    seen: set[str] = set()
+    for alternative in alternatives:
+        for entry in _path(alternative).glob_stat(recursive=recursive, missing_ok=True):
+            if entry.path not in seen:
+                seen.add(entry.path)
+                yield entry
+    if not seen and not missing_ok:
+        raise FileNotFoundError(f"no path matches {pattern!r}")
+
+
+def smart_iglob(pathname: Any, recursive: bool = True, missing_ok: bool = True) -> Iterator[str]:
+    for entry in smart_glob_stat(pathname, recursive=recursive, missing_ok=missing_ok):
+        yield entry.path
+
+
+def smart_glob(pathname: Any, recursive: bool = True, missing_ok: bool = True) -> list[str]:
+    return sorted(smart_iglob(pathname, recursive=recursive, missing_ok=missing_ok))
+
+
+# -- changes ----------------------------------------------------------------------------
+def smart_makedirs(path: Any, exist_ok: bool = False) -> None:
+    _path(path).makedirs(exist_ok=exist_ok)
+
+
+def smart_touch(path: Any) -> None:
+    _path(path).touch()
+
+
+def smart_unlink(path: Any, missing_ok: bool = False) -> None:
+    _path(path).unlink(missing_ok=missing_ok)
+
+
+def smart_remove(path: Any, missing_ok: bool = False, followlinks: bool = False) -> None:
+    _path(path).remove(missing_ok=missing_ok, followlinks=followlinks)
+
+
+def smart_symlink(src_path: Any, dst_path: Any) -> None:
+    """Create a link at ``dst_path`` pointing to ``src_path``."""
+    _path(dst_path).symlink_to(src_path)
+
+
+def _same_backend(src: SmartPath, dst: SmartPath) -> bool:
+    return type(src.pathlike) is type(dst.pathlike) and src.variant == dst.variant
+
+
+def stream_copy(
+    src: BasePath,
+    dst: BasePath,
+    callback: Callable[[int], None] | None = None,
+    overwrite: bool = True,
+    followlinks: bool = False,
+) -> None:
+    """Copy one file by streaming (any two protocols), then carry over the mtime."""
+    stat = src.stat(follow_symlinks=True)
+    if stat.is_dir():
+        raise IsADirectoryError(f"is a directory: {src!s} (use sync to copy trees)")
+    if not overwrite and dst.exists():
+        return
+    with src.open("rb") as reader, dst.open("wb") as writer:
+        readinto = getattr(reader, "readinto", None)
+        if readinto is not None:
+            buffer = bytearray(_CHUNK)
+            view = memoryview(buffer)
+            while True:
+                count = readinto(view)
+                if not count:
+                    break
+                writer.write(view[:count])
+                if callback is not None:
+                    callback(count)
+        else:
+            for chunk in iter(lambda: reader.read(_CHUNK), b""):
+                writer.write(chunk)
+                if callback is not None:
+                    callback(len(chunk))
+    try:
+        dst.utime(stat.mtime, stat.mtime)
+    except (UnsupportedError, NotImplementedError):
+        pass
+
+
+def smart_copy(
+    src_path: Any,
+    dst_path: Any,
+    callback: Callable[[int], None] | None = None,
+    followlinks: bool = False,
+    overwrite: bool = True,
+) -> None:
+    """Copy one file between any two protocols, by the fastest registered path."""
+    src, dst = _path(src_path), _path(dst_path)
+    if src.path_with_protocol == dst.path_with_protocol:
+        raise SameFileError(f"{src!s} and {dst!s} are the same file")
+    if type(src.pathlike) is type(dst.pathlike):
+        src.pathlike.copy(dst.pathlike, callback=callback, followlinks=followlinks,
+                          overwrite=overwrite)
+        return
+    func = get_registry().get_copy_func(src.pathlike.root_scheme, dst.pathlike.root_scheme)
+    if func is not None:
+        func(str(src.pathlike), str(dst.pathlike), callback=callback,
+             followlinks=followlinks, overwrite=overwrite)
+        return
+    stream_copy(src.pathlike, dst.pathlike, callback=callback, overwrite=overwrite,
+                followlinks=followlinks)
+
+
+def smart_sync(
+    src_path: Any,
+    dst_path: Any,
+    callback: Callable[[str, int], None] | None = None,
+    followlinks: bool = False,
+    callback_after_copy_file: Callable[[str, str], None] | None = None,
+    src_file_stats: Iterable[FileEntry] | None = None,
+    map_func: Callable[..., Iterable[Any]] = map,
+    force: bool = False,
+    overwrite: bool = True,
+    **options: Any,
+) -> SyncResult:
+    """Copy a file or a tree, skipping files the destination already has.
+
+    Extra ``options``: ``max_workers``, ``executor``, ``dry_run``, ``progress``
+    (see :func:`megfile_core.sync.sync`).
+    """
+    from megfile_core.sync import sync
+
+    return sync(src_path, dst_path, callback=callback, followlinks=followlinks,
+                callback_after_copy_file=callback_after_copy_file,
+                src_file_stats=src_file_stats, map_func=map_func, force=force,
+                overwrite=overwrite, **options)
+
+
+def smart_sync_with_progress(
+    src_path: Any,
+    dst_path: Any,
+    callback: Callable[[str, int], None] | None = None,
+    followlinks: bool = False,
+    map_func: Callable[..., Iterable[Any]] = map,
+    force: bool = False,
+    overwrite: bool = True,
+    **options: Any,
+) -> SyncResult:
+    """``smart_sync`` with a progress line (files, bytes, rate) on stderr."""
+    from megfile_core.sync import StderrProgress, sync
+
+    progress = StderrProgress()
+    try:
+        return sync(src_path, dst_path, callback=callback, followlinks=followlinks,
+                    map_func=map_func, force=force, overwrite=overwrite,
+                    progress=progress, **options)
+    finally:
+        progress.close()
+
+
+def smart_move(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:
+    """Move a file or a tree: a rename on one backend, else sync then remove."""
+    src, dst = _path(src_path), _path(dst_path)
+    if src.path_with_protocol == dst.path_with_protocol:
+        return
+    if _same_backend(src, dst):
+        src.pathlike.rename(dst.pathlike, overwrite=overwrite)
+        return
+    if src.is_dir():
+        smart_sync(src, dst, overwrite=overwrite, force=True)
+        src.remove()
+    else:
+        smart_copy(src, dst, overwrite=overwrite)
+        src.unlink()
+
+
+def smart_rename(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:
+    """Rename one file (any two protocols); directories raise ``IsADirectoryError``."""
+    src, dst = _path(src_path), _path(dst_path)
+    if src.is_dir():
+        raise IsADirectoryError(f"is a directory: {src!s}; use smart_move for trees")
+    if src.path_with_protocol == dst.path_with_protocol:
+        return
+    if _same_backend(src, dst):
+        src.pathlike.rename(dst.pathlike, overwrite=overwrite)
+        return
+    smart_copy(src, dst, overwrite=overwrite)
+    src.unlink()
+
+
+def smart_concat(src_paths: list[Any], dst_path: Any) -> None:
+    """Concatenate files into ``dst_path`` (server-side where the backend can)."""
+    dst = _path(dst_path)
+    sources = [_path(p) for p in src_paths]
+    concat = getattr(type(dst.pathlike), "concat", None)
+    if concat is not None and all(type(s.pathlike) is type(dst.pathlike) for s in sources):
+        concat([s.pathlike for s in sources], dst.pathlike)
+        return
+    with dst.open("wb") as writer:
+        for source in sources:
+            with source.open("rb") as reader:
+                for chunk in iter(lambda r=reader: r.read(_CHUNK), b""):  # type: ignore[misc]
+                    writer.write(chunk)
+
+
+def register_copy_func(
+    src_protocol: str, dst_protocol: str, copy_func: Callable[..., None] | None = None
+) -> None:
+    """Register a copy function for a protocol pair at run time (once per pair)."""
+    registry = get_registry()
+    with registry.lock:
+        registry.get_copy_func(src_protocol, dst_protocol)  # load plugins first
+        if registry.copy_funcs.get((src_protocol, dst_protocol)):
+            raise ValueError(
+                f"a copy function for {src_protocol} -> {dst_protocol} is already registered"
+            )
+        registry.copy_registrar("runtime")(src_protocol, dst_protocol, copy_func)
+
+
+# -- cache ----------------------------------------------------------------------------
+class SmartCacher:
+    """A local copy of a remote file for code that needs a real path.
+
+    ``with smart_cache(url, mode="a") as local:`` downloads (for ``r`` and ``a``),
+    yields a local path, and uploads it back on a clean exit (``w`` and ``a``). Local
+    paths are used in place.
+    """
+
+    def __init__(self, path: Any, cache_path: str | None = None, mode: str = "r") -> None:
+        if mode not in ("r", "w", "a"):
+            raise ValueError(f"smart_cache mode must be 'r', 'w' or 'a', not {mode!r}")
+        self.path = _path(path)
+        self.mode = mode
+        self._local = self.path.pathlike.protocol == "file"
+        if self._local:
+            self.cache_path = os.fspath(self.path.pathlike)
+            return
+        if cache_path is None:
+            import tempfile
+
+            fd, cache_path = tempfile.mkstemp(suffix=self.path.suffix, prefix="megfile-")
+            os.close(fd)
+            self._owned = True
+        else:
+            self._owned = False
+        self.cache_path = cache_path
+        if mode in ("r", "a") and (mode == "r" or self.path.exists()):
+            smart_copy(self.path, cache_path)
+
+    def __enter__(self) -> str:
+        return self.cache_path
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if self._local:
+            return
+        try:
+            if exc_type is None and self.mode in ("w", "a"):
+                smart_copy(self.cache_path, self.path)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if not self._local and self._owned:
+            try:
+                os.unlink(self.cache_path)
+            except FileNotFoundError:
+                pass
+
+
+def smart_cache(path: Any, cacher: type[SmartCacher] = SmartCacher, **options: Any) -> SmartCacher:
+    return cacher(path, **options)
+
+
+def _protocol_of(path: Any) -> str:
+    scheme, _ = split_scheme(_fspath_str(path))
+    return scheme or "file"

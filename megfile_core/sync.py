@@ -1,0 +1,286 @@
+"""The sync engine: copy a file or a tree between any two protocols.
+
+A destination file is skipped when its size equals the source's and its mtime is
+not older (copies carry the source mtime over wherever the destination can store
+it, so a second sync copies nothing). The destination tree is listed once instead of
+stat-ing every file. Copies run on a bounded pool while the source listing is still
+being read. A source entry whose relative path would leave the destination root
+(``..``, an absolute path) is refused with :class:`UnsafePathError` before anything
+is written for it.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from megfile_core.errors import UnsafePathError
+from megfile_core.smart_path import SmartPath
+from megfile_core.types import FileEntry, StatResult
+
+__all__ = ["StderrProgress", "SyncProgress", "SyncResult", "safe_relative", "sync"]
+
+
+class SyncProgress(Protocol):
+    """What a sync reports as it goes (``megfile sync -g`` draws it)."""
+
+    def on_bytes(self, count: int) -> None: ...
+
+    def on_file(self, action: str, src: str, dst: str, size: int) -> None: ...
+
+
+@dataclass
+class SyncResult:
+    copied: int = 0
+    skipped: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    planned: list[tuple[str, str]] = field(default_factory=list)
+
+
+def safe_relative(relative: str, source: str) -> str:
+    """Check that ``relative`` stays under its root; returns it normalised."""
+    parts = relative.replace("\\", "/").split("/")
+    if relative.startswith("/") or any(p in ("..",) for p in parts) or "\x00" in relative:
+        raise UnsafePathError(
+            f"refusing to sync {source!r}: its relative path {relative!r} would leave "
+            "the destination directory; rename it at the source"
+        )
+    cleaned = [p for p in parts if p not in ("", ".")]
+    if not cleaned:
+        raise UnsafePathError(f"refusing to sync {source!r}: empty relative path")
+    return "/".join(cleaned)
+
+
+def _is_current(src: StatResult, dst: StatResult | None) -> bool:
+    if dst is None or dst.is_dir():
+        return False
+    return dst.size == src.size and dst.mtime >= int(src.mtime)
+
+
+def _destination_index(dst: SmartPath, followlinks: bool) -> dict[str, StatResult]:
+    try:
+        if not dst.is_dir():
+            return {}
+    except OSError:
+        return {}
+    index = {}
+    for relative, entry in dst._scan_tree(followlinks):
+        if not entry.is_dir():
+            index[relative] = entry.stat
+    return index
+
+
+def _source_entries(
+    src: SmartPath, followlinks: bool, given: Iterable[FileEntry] | None
+) -> Iterator[tuple[str, FileEntry]]:
+    root = str(src).rstrip("/")
+    if given is not None:
+        for entry in given:
+            path = entry.path
+            if not path.startswith(root + "/"):
+                raise UnsafePathError(f"src_file_stats entry {path!r} is not under {root!r}")
+            yield path[len(root) + 1 :], entry
+        return
+    for relative, entry in src._scan_tree(followlinks):
+        if not entry.is_dir():
+            yield relative, entry
+
+
+def sync(
+    src_path: Any,
+    dst_path: Any,
+    *,
+    callback: Callable[[str, int], None] | None = None,
+    followlinks: bool = False,
+    callback_after_copy_file: Callable[[str, str], None] | None = None,
+    src_file_stats: Iterable[FileEntry] | None = None,
+    map_func: Callable[..., Iterable[Any]] = map,
+    force: bool = False,
+    overwrite: bool = True,
+    max_workers: int | None = None,
+    executor: Executor | None = None,
+    dry_run: bool = False,
+    progress: SyncProgress | None = None,
+) -> SyncResult:
+    """Copy ``src_path`` (a file or a tree) to ``dst_path``.
+
+    :param callback: ``callback(src_file, n_bytes)`` as bytes move (megfile's form).
+    :param callback_after_copy_file: ``f(src_file, dst_file)`` after each copy.
+    :param src_file_stats: the source files, if the caller already listed them.
+    :param map_func: megfile's concurrency hook (``executor.map``); ignored when
+        ``max_workers`` or ``executor`` is given.
+    :param force: copy even files the destination already has.
+    :param overwrite: ``False`` never replaces an existing destination file.
+    :param max_workers: copies in parallel (default ``MEGFILE_MAX_WORKERS``).
+    :param dry_run: copy nothing; ``SyncResult.planned`` lists what would be copied.
+    :param progress: receives bytes and per-file events.
+    """
+    from megfile_core.smart import smart_copy
+
+    started = time.monotonic()
+    src = src_path if isinstance(src_path, SmartPath) else SmartPath(src_path)
+    dst = dst_path if isinstance(dst_path, SmartPath) else SmartPath(dst_path)
+    result = SyncResult()
+    lock = threading.Lock()
+
+    src_stat = src.stat(follow_symlinks=True)
+    if not src_stat.is_dir():
+        jobs: Iterator[tuple[str, FileEntry]] = iter(
+            [("", FileEntry(src.name, str(src), src_stat))])
+        dst_index: dict[str, StatResult] | None = None
+    else:
+        jobs = _source_entries(src, followlinks, src_file_stats)
+        dst_index = None if force and overwrite else _destination_index(dst, followlinks)
+
+    def dst_stat(relative: str, target: SmartPath) -> StatResult | None:
+        if dst_index is not None:
+            return dst_index.get(relative)
+        try:
+            return target.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def copy_one(item: tuple[str, FileEntry, SmartPath]) -> None:
+        relative, entry, target = item
+        source_path = entry.path
+
+        def on_bytes(count: int) -> None:
+            if callback is not None:
+                callback(source_path, count)
+            if progress is not None:
+                progress.on_bytes(count)
+            with lock:
+                result.bytes += count
+
+        smart_copy(source_path, target, callback=on_bytes, followlinks=followlinks)
+        with lock:
+            result.copied += 1
+        if progress is not None:
+            progress.on_file("copied", source_path, str(target), entry.stat.size)
+        if callback_after_copy_file is not None:
+            callback_after_copy_file(source_path, str(target))
+
+    def plan() -> Iterator[tuple[str, FileEntry, SmartPath]]:
+        for relative, entry in jobs:
+            if relative:
+                relative = safe_relative(relative, entry.path)
+                target = dst.joinpath(relative)
+            else:
+                target = dst
+            existing = None if (force and overwrite) else dst_stat(relative, target)
+            if existing is not None and (not overwrite or
+                                         (not force and _is_current(entry.stat, existing))):
+                with lock:
+                    result.skipped += 1
+                if progress is not None:
+                    progress.on_file("skipped", entry.path, str(target), entry.stat.size)
+                continue
+            if dry_run:
+                result.planned.append((entry.path, str(target)))
+                if progress is not None:
+                    progress.on_file("planned", entry.path, str(target), entry.stat.size)
+                continue
+            yield relative, entry, target
+
+    if executor is None and max_workers is None and map_func is not map:
+        for _ in map_func(copy_one, plan()):
+            pass
+    else:
+        _run_bounded(copy_one, plan(), executor, max_workers)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _run_bounded(
+    func: Callable[[Any], None],
+    items: Iterator[Any],
+    executor: Executor | None,
+    max_workers: int | None,
+) -> None:
+    """Run ``func`` over ``items`` with at most ~2 x workers queued; first error wins."""
+    from megfile_core.config import max_workers as default_workers
+
+    workers = max_workers or default_workers()
+    if workers < 1:
+        raise ValueError(f"max_workers must be at least 1, got {workers}")
+    own = executor is None
+    if executor is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        executor = ThreadPoolExecutor(workers, thread_name_prefix="megfile-sync")
+    pending: set[Future[None]] = set()
+    try:
+        for item in items:
+            pending.add(executor.submit(func, item))
+            if len(pending) >= workers * 2:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()
+        for future in pending:
+            future.result()
+        pending = set()
+    finally:
+        for future in pending:
+            future.cancel()
+        if own:
+            executor.shutdown(wait=True)
+
+
+class StderrProgress:
+    """A one-line progress report on stderr: files, bytes, rate."""
+
+    def __init__(self, stream: Any = None, interval: float = 0.5) -> None:
+        self.stream = stream or sys.stderr
+        self.interval = interval
+        self.files = 0
+        self.skipped = 0
+        self.bytes = 0
+        self.started = time.monotonic()
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def on_bytes(self, count: int) -> None:
+        with self._lock:
+            self.bytes += count
+        self._draw()
+
+    def on_file(self, action: str, src: str, dst: str, size: int) -> None:
+        with self._lock:
+            if action == "skipped":
+                self.skipped += 1
+            else:
+                self.files += 1
+        self._draw()
+
+    def line(self) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rate = self.bytes / elapsed
+        return (f"{self.files} files, {self.skipped} skipped, "
+                f"{_human(self.bytes)}, {_human(rate)}/s, {elapsed:.1f}s")
+
+    def _draw(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < self.interval:
+            return
+        self._last = now
+        self.stream.write("\r" + self.line())
+        self.stream.flush()
+
+    def close(self) -> None:
+        self._draw(force=True)
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def _human(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(size) < 1024 or unit == "TB":
+            return f"{size:.1f} {unit}" if unit != "B" else f"{int(size)} B"
+        size /= 1024
+    return f"{size:.1f} PB"
