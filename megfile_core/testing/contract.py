@@ -1,0 +1,320 @@
+"""A contract test suite every backend's tests subclass.
+
+Usage in a plugin's tests::
+
+    from megfile_core.testing.contract import PathContract
+
+    class TestMyBackend(PathContract):
+        supports_symlinks = False
+
+        @pytest.fixture
+        def root(self, my_server):
+            return "myproto://bucket/some-fresh-dir"   # empty, unique per test
+
+Capability flags turn off what a store cannot do (``supports_empty_dirs`` for
+object stores whose directories are key prefixes, and so on).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import random
+import time
+from typing import Any
+
+import pytest
+
+from megfile_core import smart
+from megfile_core.smart_path import SmartPath
+
+__all__ = ["PathContract"]
+
+
+class PathContract:
+    """Behaviour every writable backend shares; subclass and provide ``root``."""
+
+    supports_empty_dirs = True
+    supports_symlinks = False
+    supports_append = True
+    supports_rmdir = True
+    preserves_mtime = True
+
+    @pytest.fixture
+    def root(self) -> str:  # pragma: no cover - subclasses provide it
+        raise NotImplementedError("subclass PathContract and define a root fixture")
+
+    @pytest.fixture
+    def local_dir(self, tmp_path: Any) -> str:
+        return str(tmp_path / "local")
+
+    @staticmethod
+    def join(root: str, *parts: str) -> str:
+        return smart.smart_path_join(root, *parts)
+
+    # -- content -------------------------------------------------------------------
+    def test_bytes_round_trip(self, root: str) -> None:
+        path = self.join(root, "a.bin")
+        data = os.urandom(1000) + b"\x00\xff"
+        smart.smart_save_content(path, data)
+        assert smart.smart_load_content(path) == data
+        assert smart.smart_load_content(path, 10, 20) == data[10:20]
+        assert smart.smart_load_content(path, 995) == data[995:]
+
+    def test_text_round_trip(self, root: str) -> None:
+        path = self.join(root, "t.txt")
+        text = "héllo\nwörld ✓\n"
+        smart.smart_save_text(path, text)
+        assert smart.smart_load_text(path) == text
+        with smart.smart_open(path, "r", encoding="utf-8") as handle:
+            assert handle.readline() == "héllo\n"
+            assert list(handle) == ["wörld ✓\n"]
+
+    def test_missing_file_raises(self, root: str) -> None:
+        path = self.join(root, "nope.txt")
+        with pytest.raises(FileNotFoundError):
+            smart.smart_open(path, "rb").read()
+        with pytest.raises(FileNotFoundError):
+            smart.smart_stat(path)
+        assert not smart.smart_exists(path)
+        assert not smart.smart_isfile(path)
+        assert not smart.smart_isdir(path)
+
+    def test_exclusive_create(self, root: str) -> None:
+        path = self.join(root, "x.txt")
+        with smart.smart_open(path, "x") as handle:
+            handle.write("one")
+        with pytest.raises(FileExistsError):
+            with smart.smart_open(path, "x") as handle:
+                handle.write("two")
+        assert smart.smart_load_text(path) == "one"
+
+    def test_append(self, root: str) -> None:
+        if not self.supports_append:
+            pytest.skip("backend has no append")
+        path = self.join(root, "log.txt")
+        smart.smart_save_text(path, "a")
+        with smart.smart_open(path, "a") as handle:
+            handle.write("b")
+        with smart.smart_open(path, "ab") as handle:
+            handle.write(b"c")
+        assert smart.smart_load_text(path) == "abc"
+
+    def test_seek_and_read_large(self, root: str) -> None:
+        path = self.join(root, "big.bin")
+        rng = random.Random(7)
+        data = rng.randbytes(3 * 1024 * 1024 + 17)
+        smart.smart_save_content(path, data)
+        with smart.smart_open(path, "rb", block_size=256 * 1024) as handle:
+            for _ in range(50):
+                start = rng.randrange(len(data))
+                length = rng.randrange(1, 300_000)
+                handle.seek(start)
+                assert handle.read(length) == data[start : start + length]
+            handle.seek(-5, io.SEEK_END)
+            assert handle.read() == data[-5:]
+            assert handle.tell() == len(data)
+
+    def test_empty_file(self, root: str) -> None:
+        path = self.join(root, "empty")
+        smart.smart_save_content(path, b"")
+        assert smart.smart_load_content(path) == b""
+        assert smart.smart_stat(path).size == 0
+        with smart.smart_open(path, "rb") as handle:
+            assert handle.read() == b""
+
+    def test_failed_atomic_write_keeps_old_content(self, root: str) -> None:
+        path = self.join(root, "keep.txt")
+        smart.smart_save_text(path, "old")
+
+        class Boom(Exception):
+            pass
+
+        with pytest.raises(Boom):
+            with smart.smart_open(path, "w", atomic=True) as handle:
+                handle.write("partial")
+                raise Boom
+        assert smart.smart_load_text(path) == "old"
+        fresh = self.join(root, "fresh.txt")
+        with pytest.raises(Boom):
+            with smart.smart_open(fresh, "wb", atomic=True) as handle:
+                handle.write(b"x" * 1000)
+                raise Boom
+        assert not smart.smart_exists(fresh)
+        assert smart.smart_listdir(root) == ["keep.txt"]
+
+    def test_names_round_trip(self, root: str) -> None:
+        names = ["a b.txt", "ü-ñ.txt", "hash#q?.txt", "pct%20+plus.txt"]
+        for name in names:
+            smart.smart_save_text(self.join(root, "odd dir", name), name)
+        assert smart.smart_listdir(self.join(root, "odd dir")) == sorted(names)
+        for name in names:
+            assert smart.smart_load_text(self.join(root, "odd dir", name)) == name
+
+    # -- metadata --------------------------------------------------------------------
+    def test_stat_and_kinds(self, root: str) -> None:
+        before = time.time()
+        path = self.join(root, "d", "f.txt")
+        smart.smart_save_text(path, "12345")
+        stat = smart.smart_stat(path)
+        assert stat.size == 5
+        assert not stat.is_dir()
+        assert stat.mtime >= before - 5
+        assert smart.smart_isfile(path)
+        assert smart.smart_isdir(self.join(root, "d"))
+        assert not smart.smart_isfile(self.join(root, "d"))
+        assert smart.smart_exists(self.join(root, "d"))
+        assert smart.smart_getsize(path) == 5
+
+    def test_dir_size_and_mtime(self, root: str) -> None:
+        smart.smart_save_content(self.join(root, "s", "a"), b"123")
+        smart.smart_save_content(self.join(root, "s", "b", "c"), b"4567")
+        assert smart.smart_getsize(self.join(root, "s")) == 7
+        assert smart.smart_getmtime(self.join(root, "s")) >= smart.smart_getmtime(
+            self.join(root, "s", "a"))
+
+    def test_md5(self, root: str) -> None:
+        path = self.join(root, "m.bin")
+        data = os.urandom(5000)
+        smart.smart_save_content(path, data)
+        assert smart.smart_getmd5(path, recalculate=True) == hashlib.md5(data).hexdigest()
+
+    # -- listing ---------------------------------------------------------------------
+    def _tree(self, root: str) -> None:
+        for rel in ("a/1.txt", "a/2.log", "a/b/3.txt", "c/4.txt", "5.txt"):
+            smart.smart_save_text(self.join(root, *rel.split("/")), rel)
+
+    def test_listdir_scandir_iterdir(self, root: str) -> None:
+        self._tree(root)
+        assert smart.smart_listdir(root) == ["5.txt", "a", "c"]
+        with smart.smart_scandir(self.join(root, "a")) as entries:
+            found = {e.name: (e.is_dir(), e.path) for e in entries}
+        assert found == {
+            "1.txt": (False, self.join(root, "a", "1.txt")),
+            "2.log": (False, self.join(root, "a", "2.log")),
+            "b": (True, self.join(root, "a", "b")),
+        }
+        assert [str(p) for p in SmartPath(root).iterdir()] == [
+            self.join(root, n) for n in ("5.txt", "a", "c")]
+        with pytest.raises((FileNotFoundError, NotADirectoryError)):
+            smart.smart_listdir(self.join(root, "missing"))
+
+    def test_walk_and_scan(self, root: str) -> None:
+        self._tree(root)
+        walked = [(r, d, f) for r, d, f in smart.smart_walk(root)]
+        assert walked[0] == (root.rstrip("/"), ["a", "c"], ["5.txt"])
+        assert (self.join(root, "a"), ["b"], ["1.txt", "2.log"]) in walked
+        scanned = list(smart.smart_scan(root))
+        assert scanned == sorted(scanned)
+        assert scanned == [self.join(root, *r.split("/")) for r in
+                           ("5.txt", "a/1.txt", "a/2.log", "a/b/3.txt", "c/4.txt")]
+        sizes = {e.name: e.stat.size for e in smart.smart_scan_stat(root)}
+        assert sizes["3.txt"] == len("a/b/3.txt")
+        assert list(smart.smart_walk(self.join(root, "missing"))) == []
+
+    def test_glob(self, root: str) -> None:
+        self._tree(root)
+        assert smart.smart_glob(self.join(root, "*.txt")) == [self.join(root, "5.txt")]
+        assert smart.smart_glob(self.join(root, "**", "*.txt")) == sorted(
+            self.join(root, *r.split("/")) for r in
+            ("5.txt", "a/1.txt", "a/b/3.txt", "c/4.txt"))
+        assert smart.smart_glob(self.join(root, "{a,c}", "*.txt")) == [
+            self.join(root, "a", "1.txt"), self.join(root, "c", "4.txt")]
+        assert smart.smart_glob(self.join(root, "zz*")) == []
+        with pytest.raises(FileNotFoundError):
+            smart.smart_glob(self.join(root, "zz*"), missing_ok=False)
+        found = SmartPath(root).glob("a/*")
+        assert [p.name for p in found] == ["1.txt", "2.log", "b"]
+
+    # -- changes ---------------------------------------------------------------------
+    def test_mkdir(self, root: str) -> None:
+        if not self.supports_empty_dirs:
+            pytest.skip("directories are key prefixes here")
+        path = self.join(root, "new", "deep")
+        with pytest.raises(FileNotFoundError):
+            SmartPath(path).mkdir()
+        smart.smart_makedirs(path)
+        assert smart.smart_isdir(path)
+        with pytest.raises(FileExistsError):
+            smart.smart_makedirs(path)
+        smart.smart_makedirs(path, exist_ok=True)
+
+    def test_unlink_and_remove(self, root: str) -> None:
+        self._tree(root)
+        smart.smart_unlink(self.join(root, "5.txt"))
+        assert not smart.smart_exists(self.join(root, "5.txt"))
+        with pytest.raises(FileNotFoundError):
+            smart.smart_unlink(self.join(root, "5.txt"))
+        smart.smart_unlink(self.join(root, "5.txt"), missing_ok=True)
+        smart.smart_remove(self.join(root, "a"))
+        assert not smart.smart_exists(self.join(root, "a"))
+        assert not smart.smart_exists(self.join(root, "a", "b", "3.txt"))
+        assert smart.smart_exists(self.join(root, "c", "4.txt"))
+        with pytest.raises(FileNotFoundError):
+            smart.smart_remove(self.join(root, "a"))
+        smart.smart_remove(self.join(root, "a"), missing_ok=True)
+
+    def test_rename_and_move(self, root: str) -> None:
+        self._tree(root)
+        smart.smart_rename(self.join(root, "5.txt"), self.join(root, "6.txt"))
+        assert smart.smart_load_text(self.join(root, "6.txt")) == "5.txt"
+        assert not smart.smart_exists(self.join(root, "5.txt"))
+        smart.smart_move(self.join(root, "a"), self.join(root, "moved"))
+        assert smart.smart_load_text(self.join(root, "moved", "b", "3.txt")) == "a/b/3.txt"
+        assert not smart.smart_exists(self.join(root, "a", "1.txt"))
+
+    def test_touch(self, root: str) -> None:
+        path = self.join(root, "touched")
+        smart.smart_touch(path)
+        assert smart.smart_isfile(path)
+        assert smart.smart_load_content(path) == b""
+        smart.smart_save_text(path, "keep")
+        smart.smart_touch(path)
+        assert smart.smart_load_text(path) == "keep"
+
+    def test_copy_within_and_across(self, root: str, local_dir: str) -> None:
+        data = os.urandom(70_000)
+        src = self.join(root, "src.bin")
+        smart.smart_save_content(src, data)
+        smart.smart_copy(src, self.join(root, "dst.bin"))
+        assert smart.smart_load_content(self.join(root, "dst.bin")) == data
+        seen: list[int] = []
+        local = os.path.join(local_dir, "down.bin")
+        smart.smart_copy(src, local, callback=seen.append)
+        assert open(local, "rb").read() == data
+        assert sum(seen) == len(data)
+        smart.smart_copy(local, self.join(root, "up.bin"))
+        assert smart.smart_load_content(self.join(root, "up.bin")) == data
+
+    def test_sync_round_trip_and_skip(self, root: str, local_dir: str) -> None:
+        for rel in ("x/1.txt", "x/y/2.txt", "3.txt"):
+            smart.smart_save_text(os.path.join(local_dir, "src", rel), rel * 3)
+        first = smart.smart_sync(os.path.join(local_dir, "src"), self.join(root, "up"))
+        assert first.copied == 3
+        second = smart.smart_sync(os.path.join(local_dir, "src"), self.join(root, "up"))
+        assert (second.copied, second.skipped) == (0, 3)
+        back = os.path.join(local_dir, "back")
+        smart.smart_sync(self.join(root, "up"), back)
+        assert smart.smart_load_text(os.path.join(back, "x", "y", "2.txt")) == "x/y/2.txt" * 3
+        again = smart.smart_sync(self.join(root, "up"), back)
+        assert again.copied == 0
+
+    def test_path_keeps_scheme(self, root: str) -> None:
+        path = SmartPath(self.join(root, "k", "leaf.txt"))
+        assert str(path.parent) == self.join(root, "k")
+        assert str(path.parent / "other") == self.join(root, "k", "other")
+        assert path.name == "leaf.txt"
+        assert path.suffix == ".txt"
+        assert str(path.with_suffix(".bin")) == self.join(root, "k", "leaf.bin")
+
+    def test_symlink(self, root: str) -> None:
+        if not self.supports_symlinks:
+            pytest.skip("backend has no symlinks")
+        target = self.join(root, "target.txt")
+        link = self.join(root, "link.txt")
+        smart.smart_save_text(target, "t")
+        smart.smart_symlink(target, link)
+        assert smart.smart_islink(link)
+        assert smart.smart_load_text(link) == "t"
+        assert smart.smart_readlink(link).endswith("target.txt")
