@@ -7,7 +7,6 @@ that the CLI and callers who want to can tell our errors from foreign ones.
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 __all__ = [
@@ -25,7 +24,14 @@ __all__ = [
     "UnsupportedError",
 ]
 
-SameFileError = shutil.SameFileError
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SameFileError":  # shutil's own class, imported only when asked for
+        import shutil
+
+        return shutil.SameFileError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class MegfileError(Exception):

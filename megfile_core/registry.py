@@ -12,7 +12,6 @@ import importlib
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from megfile_core.errors import PluginLoadError, ProtocolExistsError, ProtocolNotFoundError
@@ -74,23 +73,25 @@ def _import_target(target: str, plugin: str) -> Any:
         ) from error
 
 
-@dataclass
 class _Claim:
-    plugin: str
-    target: Any  # a class / function, or a "module:attr" string
+    __slots__ = ("plugin", "target")
+
+    def __init__(self, plugin: str, target: Any) -> None:
+        self.plugin = plugin
+        self.target = target  # a class / function, or a "module:attr" string
 
 
-@dataclass
 class Registry:
     """What the plugins registered; one per process (``get_registry()``)."""
 
-    protocols: dict[str, list[_Claim]] = field(default_factory=dict)
-    copy_funcs: dict[tuple[str, str], list[_Claim]] = field(default_factory=dict)
-    conflicts: list[str] = field(default_factory=list)
-    contributed: set[str] = field(default_factory=set)
-    plugins_loaded: bool = False
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    _classes: dict[str, type[BasePath]] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.protocols: dict[str, list[_Claim]] = {}
+        self.copy_funcs: dict[tuple[str, str], list[_Claim]] = {}
+        self.conflicts: list[str] = []
+        self.contributed: set[str] = set()
+        self.plugins_loaded = False
+        self.lock = threading.RLock()
+        self._classes: dict[str, type[BasePath]] = {}
 
     # -- what the hooks call --------------------------------------------------
     def protocol_registrar(self, plugin: str) -> Callable[..., None]:

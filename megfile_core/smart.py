@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
-from megfile_core.errors import SameFileError, UnsupportedError
+from megfile_core.errors import UnsupportedError
 from megfile_core.pathlike import BasePath, ContextIterator, _fspath_str
 from megfile_core.registry import get_registry, split_scheme
 from megfile_core.smart_path import SmartPath
@@ -345,6 +345,8 @@ def smart_copy(
     """Copy one file between any two protocols, by the fastest registered path."""
     src, dst = _path(src_path), _path(dst_path)
     if src.path_with_protocol == dst.path_with_protocol:
+        from megfile_core.errors import SameFileError
+
         raise SameFileError(f"{src!s} and {dst!s} are the same file")
     if type(src.pathlike) is type(dst.pathlike):
         src.pathlike.copy(dst.pathlike, callback=callback, followlinks=followlinks,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
 from typing import IO, Any
 
 __all__ = ["AtomicFile", "temp_name"]
@@ -13,7 +11,7 @@ __all__ = ["AtomicFile", "temp_name"]
 def temp_name(path: str) -> str:
     """``dir/.name.<8 hex>.temp`` in the target's own directory."""
     directory, name = os.path.split(path)
-    return os.path.join(directory, f".{name}.{secrets.token_hex(4)}.temp")
+    return os.path.join(directory, f".{name}.{os.urandom(4).hex()}.temp")
 
 
 class AtomicFile:
@@ -44,6 +42,8 @@ class AtomicFile:
         if "r" in mode and not os.path.exists(path):
             raise FileNotFoundError(f"no such file: {path}")
         if keep and os.path.exists(path):
+            import shutil
+
             shutil.copyfile(path, self._temp)
         temp_mode = mode.replace("x", "w")
         if "r" in temp_mode and not os.path.exists(self._temp):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import posixpath
-import shutil
 import stat as _stat
 from collections.abc import Callable, Iterator
 from typing import IO, Any, TypeVar
@@ -378,6 +377,8 @@ class FSPath(BasePath):
                 return
             raise FileNotFoundError(f"no such file or directory: {self!s}")
         if os.path.isdir(self._local) and not os.path.islink(self._local):
+            import shutil
+
             shutil.rmtree(self._local)
         else:
             os.unlink(self._local)
@@ -400,6 +401,8 @@ class FSPath(BasePath):
             except OSError as error:
                 if error.errno != 18:  # EXDEV: another filesystem
                     raise
+                import shutil
+
                 shutil.move(src, dst)
         return self._derive(_fspath_str(dst_path) if not self.scheme else dst)
 
@@ -443,6 +446,8 @@ class FSPath(BasePath):
                 os.unlink(dst)
             os.symlink(os.readlink(src), dst)
             return
+        import shutil
+
         if callback is None:
             shutil.copyfile(src, dst)
         else:

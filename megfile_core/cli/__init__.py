@@ -1,0 +1,125 @@
+"""The ``megfile`` command line.
+
+Built-in commands live in :mod:`megfile_core.cli.commands`. Plugin commands arrive
+through the ``megfile_register_commands`` hook, loaded only when a command name is not
+built in (or when help lists every command), so ``megfile ls /tmp`` never scans entry
+points.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any
+
+import click
+
+__all__ = ["cli", "main"]
+
+_plugins_loaded = False
+
+
+def _load_plugin_commands() -> None:
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    try:
+        from megfile_core import plugins
+
+        warnings = plugins.register_commands(cli, config_group)
+    except Exception as error:  # the CLI must survive a broken plugin system
+        warnings = [f"warning: plugin commands unavailable: {type(error).__name__}: {error}"]
+    for line in warnings:
+        click.echo(line, err=True)
+
+
+class LazyPluginGroup(click.Group):
+    """A group that asks plugins for a command only when it is not built in."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and not _plugins_loaded:
+            _load_plugin_commands()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _load_plugin_commands()
+        return super().list_commands(ctx)
+
+
+def _version() -> str:
+    from megfile_core import __version__
+
+    return __version__
+
+
+@click.group(cls=LazyPluginGroup)
+@click.option("--debug", is_flag=True, help="Show full tracebacks and DEBUG logging.")
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
+              default=None, help="Logging level (default INFO, or MEGFILE_LOG_LEVEL).")
+@click.version_option(version=None, package_name="megfile-core", prog_name="megfile",
+                      message="%(version)s")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, log_level: str | None) -> None:
+    """megfile: one file API over local disk, stdio and every protocol a plugin adds.
+
+    Paths are local paths or URLs: s3://bucket/key, sftp://host//path, ...
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    level = "DEBUG" if debug else (log_level or os.environ.get("MEGFILE_LOG_LEVEL") or "INFO")
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.group("config", cls=LazyPluginGroup)
+def config_group() -> None:
+    """Write megfile configuration (aliases, env; plugins add their own)."""
+
+
+from megfile_core.cli import commands as _commands  # noqa: E402
+
+_commands.install(cli, config_group)
+
+
+def _debug_requested(argv: list[str]) -> bool:
+    return "--debug" in argv
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry: errors become ``[ErrorClass] message`` and exit 1."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = _debug_requested(args)
+    try:
+        return cli.main(args=args, prog_name="megfile", standalone_mode=False)
+    except click.exceptions.Abort:
+        _quiet_exit(130)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        _quiet_exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Exit as error:
+        sys.exit(error.exit_code)
+    except BrokenPipeError:
+        _quiet_exit(0)
+    except Exception as error:
+        if debug:
+            raise
+        click.echo(f"[{type(error).__name__}] {error}", err=True)
+        sys.exit(1)
+
+
+def _quiet_exit(code: int) -> None:
+    # stdout may be a closed pipe: point it at devnull so the interpreter's
+    # final flush does not print a second error.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(code)
