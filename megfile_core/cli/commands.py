@@ -145,6 +145,39 @@ def cp_command(src: str, dst: str, recursive: bool, no_target_directory: bool,
             progress.close()
 
 
+@click.command("sync")
+@click.argument("src")
+@click.argument("dst")
+@click.option("-f", "--force", is_flag=True, help="Copy even files that look current.")
+@click.option("--skip", is_flag=True, help="Never overwrite an existing file.")
+@click.option("-w", "--worker", type=int, default=-1, show_default=True,
+              help="Parallel copies (-1: MEGFILE_MAX_WORKERS).")
+@click.option("-g", "--progress-bar", is_flag=True, help="Show progress.")
+@click.option("--dry-run", is_flag=True, help="Print what would be copied, copy nothing.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+def sync_command(src: str, dst: str, force: bool, skip: bool, worker: int,
+                 progress_bar: bool, dry_run: bool, quiet: bool) -> None:
+    """Make DST hold every file of SRC, copying only what differs."""
+    from megfile_core.sync import sync
+
+    if worker == 0 or worker < -1:
+        raise click.BadParameter("must be -1 or at least 1", param_hint="--worker")
+    progress = _progress(progress_bar)
+    try:
+        result = sync(src, dst, force=force, overwrite=not skip, dry_run=dry_run,
+                      max_workers=None if worker == -1 else worker, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    for source, target in result.planned:
+        click.echo(f"would copy {source} -> {target}")
+    if not quiet:
+        click.echo(f"{'planned' if dry_run else 'copied'} "
+                   f"{len(result.planned) if dry_run else result.copied} files, "
+                   f"skipped {result.skipped}, {_human(result.bytes)} in "
+                   f"{result.seconds:.2f}s", err=True)
+
+
 @click.command("rm")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("-r", "--recursive", is_flag=True, help="Remove directories and their content.")
@@ -205,6 +238,7 @@ def plugins_command(as_json: bool) -> None:
 
 
 def install(cli: click.Group, config: click.Group) -> None:
-    for command in (ls_command, ll_command, cat_command, cp_command, rm_command,
+    for command in (ls_command, ll_command, cat_command, cp_command, sync_command,
+                    rm_command,
                     mkdir_command, version_command, plugins_command):
         cli.add_command(command)

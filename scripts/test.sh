@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install the test tools and every package (core, plugins, the demo third-party plugin
+# in tests/), start nothing by hand (fixtures start their servers), lint, type-check
+# and run the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+pkgs=(-e ".[test]" -e tests/plugins/megfile_demo)
+for plugin in plugins/*/pyproject.toml; do
+  [ -e "$plugin" ] && pkgs+=(-e "$(dirname "$plugin")[test]")
+done
+.venv/bin/python -m pip install -q --disable-pip-version-check "${pkgs[@]}"
+unset PYTHONDONTWRITEBYTECODE
+.venv/bin/ruff check .
+.venv/bin/mypy
+.venv/bin/python -m pytest -q "$@"
