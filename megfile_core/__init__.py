@@ -2,7 +2,7 @@
 
 ``import megfile_core as megfile`` gives megfile's public names. Names are imported on
 first use, so ``import megfile_core`` costs almost nothing; names a plugin exports
-(``s3_upload``, ``S3Path`` ...) resolve through the installed plugins.
+(``s3_upload`` and the like) resolve through the installed plugins.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def megfile_register_protocols(register: RegisterProtocol) -> None:
 
         @hookimpl
         def megfile_register_protocols(register):
-            register("s3", "megfile_s3.path:S3Path")
+            register("hdfs", "megfile_hdfs.path:HdfsPath")
 
     .. versionadded:: 0.1
     """
@@ -80,8 +80,8 @@ def megfile_register_copy_funcs(register: RegisterCopyFunc) -> None:
 
         @hookimpl
         def megfile_register_copy_funcs(register):
-            register("file", "s3", "megfile_s3.transfer:upload")
-            register("s3", "file", "megfile_s3.transfer:download")
+            register("file", "hdfs", "megfile_hdfs.transfer:upload")
+            register("hdfs", "file", "megfile_hdfs.transfer:download")
 
     .. versionadded:: 0.1
     """

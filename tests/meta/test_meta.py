@@ -1,0 +1,134 @@
+"""Project rules enforced by tests: hooks documented, imports light, API complete."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+from importlib import metadata
+
+import pytest
+
+import megfile_core
+from megfile_core import hookspecs
+
+HEAVY = ("boto3", "botocore", "paramiko", "requests")
+
+
+def _hookspecs():
+    return [(name, obj) for name, obj in vars(hookspecs).items()
+            if name.startswith("megfile_") and callable(obj)]
+
+
+def test_three_hooks_exist():
+    assert sorted(name for name, _ in _hookspecs()) == [
+        "megfile_register_commands",
+        "megfile_register_copy_funcs",
+        "megfile_register_protocols",
+    ]
+
+
+@pytest.mark.parametrize(("name", "spec"), _hookspecs())
+def test_every_hookspec_is_documented_and_typed(name, spec):
+    doc = inspect.getdoc(spec) or ""
+    signature = inspect.signature(spec)
+    assert len(doc.splitlines()) >= 8, f"{name} needs a real docstring"
+    for param in signature.parameters:
+        assert f":param {param}:" in doc, f"{name} does not document {param}"
+    assert "Example" in doc and "Called" in doc and "versionadded" in doc
+    assert signature.return_annotation in ("None", None)
+    for param in signature.parameters.values():
+        assert param.annotation is not inspect.Parameter.empty
+
+
+def _run(code: str) -> str:
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, check=True)
+    return result.stdout.strip()
+
+
+def test_import_megfile_core_is_light():
+    loaded = _run(
+        "import sys, megfile_core\n"
+        "print(' '.join(m for m in ('boto3','botocore','paramiko','requests','pluggy',"
+        "'importlib.metadata','click','concurrent.futures') if m in sys.modules))"
+    )
+    assert loaded == ""
+
+
+def test_local_smart_open_stays_light(tmp_path):
+    target = tmp_path / "f.txt"
+    target.write_text("x")
+    loaded = _run(
+        "import sys\n"
+        "from megfile_core import smart_open, smart_listdir, SmartPath\n"
+        f"smart_open({str(target)!r}).read(); smart_listdir({str(tmp_path)!r})\n"
+        "SmartPath('stdio://1')\n"
+        "print(' '.join(m for m in ('boto3','botocore','paramiko','requests','pluggy',"
+        "'importlib.metadata') if m in sys.modules))"
+    )
+    assert loaded == ""
+
+
+def _plugin_modules():
+    names = []
+    for ep in metadata.entry_points(group="megfile"):
+        names.append(ep.value.partition(":")[0])
+    return sorted(set(names))
+
+
+@pytest.mark.parametrize("module", _plugin_modules())
+def test_plugin_entry_modules_are_import_light(module):
+    loaded = _run(
+        f"import sys, {module}\n"
+        f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    assert loaded == "", f"{module} imports {loaded} at import time"
+
+
+def test_star_import_works():
+    namespace: dict[str, object] = {}
+    exec("from megfile_core import *", namespace)
+    missing = [name for name in megfile_core.__all__ if name not in namespace]
+    assert missing == []
+
+
+SMART_FUNCTIONS = """
+smart_access smart_cache smart_combine_open smart_concat smart_copy smart_exists
+smart_getmd5 smart_getmtime smart_getsize smart_glob smart_glob_stat smart_iglob smart_isdir
+smart_isfile smart_islink smart_listdir smart_load_content smart_load_from smart_load_text
+smart_lstat smart_makedirs smart_move smart_open smart_path_join smart_readlink
+smart_realpath smart_remove smart_rename smart_save_as smart_save_content smart_save_text
+smart_scan smart_scan_stat smart_scandir smart_stat smart_symlink smart_sync smart_touch
+smart_unlink smart_walk
+smart_abspath smart_relpath smart_isabs smart_ismount smart_sync_with_progress
+register_copy_func
+StatResult FileEntry Access SmartPath hookimpl ProtocolNotFoundError ProtocolExistsError
+UnsupportedError SameFileError
+""".split()
+
+
+def test_megfile_names_exist_at_top_level():
+    assert len([n for n in SMART_FUNCTIONS if n.startswith("smart_")]) == 45
+    for name in SMART_FUNCTIONS:
+        assert name in megfile_core.__all__, name
+        assert getattr(megfile_core, name) is not None
+
+
+def test_core_names_no_backend():
+    """Core knows no backend by name outside the install-hint table."""
+    import pathlib
+
+    root = pathlib.Path(megfile_core.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        text = path.read_text()
+        for word in ("boto3", "paramiko", "import requests", "S3Path", "SftpPath"):
+            if word in text:
+                offenders.append(f"{path.relative_to(root)}: {word}")
+    assert offenders == []
+
+
+def test_unknown_attribute_is_attribute_error():
+    with pytest.raises(AttributeError):
+        megfile_core.definitely_not_a_name  # noqa: B018
