@@ -31,7 +31,7 @@ from megfile_core.types import Access, FileEntry, StatResult
 if TYPE_CHECKING:
     from megfile_core.sync import SyncResult
 
-__all__ = ["BasePath", "ContextIterator", "parse_mode"]
+__all__ = ["BasePath", "ContextIterator", "TextFile", "parse_mode"]
 
 Self = TypeVar("Self", bound="BasePath")
 _MODE_CHARS = frozenset("rwaxbt+")
@@ -59,6 +59,38 @@ def parse_mode(mode: str) -> tuple[str, bool]:
     if "b" in chars and "t" in chars:
         raise ValueError(f"invalid mode {mode!r}: b and t exclude each other")
     return kinds.pop() + "b" + ("+" if "+" in chars else ""), "b" not in chars
+
+
+class TextFile(io.TextIOWrapper):
+    """Text over a binary file that can ``abort()``: a ``with`` block that raises
+    aborts the write instead of publishing it, and an atomic writer dropped
+    unclosed is aborted too (a plain ``TextIOWrapper`` would close, i.e. commit)."""
+
+    def abort(self) -> bool:
+        abort = getattr(self.buffer, "abort", None)
+        if abort is None or self.closed:
+            return False
+        result = bool(abort())
+        try:
+            super().close()  # the buffer is closed: nothing is flushed anywhere
+        except (ValueError, OSError):
+            pass
+        return result
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None and getattr(self.buffer, "abort", None) is not None:
+            self.abort()
+            return
+        super().__exit__(exc_type, exc, tb)
+
+    def __del__(self) -> None:
+        try:
+            if not self.closed and getattr(self.buffer, "atomic", False):
+                self.abort()
+                return
+        except Exception:
+            return
+        super().__del__()
 
 
 class ContextIterator(Iterator[FileEntry]):
@@ -456,7 +488,7 @@ class BasePath:
             raw = buffered
         if not text:
             return raw
-        return io.TextIOWrapper(
+        return TextFile(
             raw,  # type: ignore[arg-type]
             encoding=encoding or "utf-8",
             errors=errors,

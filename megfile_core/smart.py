@@ -74,10 +74,6 @@ def _path(path: Any) -> SmartPath:
     return path if isinstance(path, SmartPath) else SmartPath(path)
 
 
-def _base(protocol_path: BasePath) -> str:
-    return protocol_path.protocol
-
-
 # -- open and content -------------------------------------------------------------
 def smart_open(
     path: Any,
@@ -135,7 +131,12 @@ def smart_combine_open(
         raise ValueError(f"smart_combine_open reads only (mode 'rb' or 'r'), not {mode!r}")
     entries = sorted(smart_glob_stat(path_glob, missing_ok=False), key=lambda e: e.path)
     files = [(e.path, e.stat.size) for e in entries if not e.stat.is_dir()]
-    return CombineReader(files, open_func or smart_open, text=(mode == "r"))
+    reader = CombineReader(files, open_func or smart_open)
+    if mode == "r":
+        import io
+
+        return io.TextIOWrapper(io.BufferedReader(reader), encoding="utf-8")  # type: ignore[return-value]
+    return reader
 
 
 # -- metadata -----------------------------------------------------------------------
@@ -519,8 +520,3 @@ class SmartCacher:
 
 def smart_cache(path: Any, cacher: type[SmartCacher] = SmartCacher, **options: Any) -> SmartCacher:
     return cacher(path, **options)
-
-
-def _protocol_of(path: Any) -> str:
-    scheme, _ = split_scheme(_fspath_str(path))
-    return scheme or "file"

@@ -20,7 +20,6 @@ class CombineReader(io.RawIOBase):
         self,
         files: Sequence[tuple[str, int]],
         open_func: Callable[..., IO[Any]],
-        text: bool = False,
     ) -> None:
         self._files = list(files)
         self._open_func = open_func
