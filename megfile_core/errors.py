@@ -18,7 +18,6 @@ __all__ = [
     "ProtocolError",
     "ProtocolExistsError",
     "ProtocolNotFoundError",
-    "SameFileError",
     "UnknownError",
     "UnsafePathError",
     "UnsupportedError",

@@ -19,7 +19,6 @@ from __future__ import annotations
 import copy as _copy
 import io
 import os
-import posixpath
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, ClassVar, TypeVar
@@ -234,10 +233,7 @@ class BasePath:
             if not other:
                 continue
             other = other.lstrip("/")
-            if not path or path.endswith("/"):
-                path = path + other
-            else:
-                path = path + "/" + other
+            path = path + other if not path or path.endswith("/") else path + "/" + other
         return path
 
     def joinpath(self: Self, *other_paths: Any) -> Self:
@@ -483,13 +479,13 @@ class BasePath:
         raw = self._open(binary_mode, **options)
         if isinstance(raw, io.RawIOBase) and (text or buffering != 0):
             buffered: IO[bytes] = (
-                io.BufferedReader(raw) if raw.readable() else io.BufferedWriter(raw)  # type: ignore[assignment]
+                io.BufferedReader(raw) if raw.readable() else io.BufferedWriter(raw)
             )
             raw = buffered
         if not text:
             return raw
         return TextFile(
-            raw,  # type: ignore[arg-type]
+            raw,
             encoding=encoding or "utf-8",
             errors=errors,
             newline=newline,

@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from megfile_core.errors import UnsupportedError
 from megfile_core.pathlike import BasePath, ContextIterator, _fspath_str
-from megfile_core.registry import get_registry, split_scheme
+from megfile_core.registry import get_registry
 from megfile_core.smart_path import SmartPath
 from megfile_core.types import Access, FileEntry, StatResult
 

@@ -38,7 +38,9 @@ def resolve_alias(scheme: str, rest: str) -> tuple[str, str, tuple[str, str] | N
     return url, new_scheme, (scheme, prefix)
 
 
-def _make_pathlike(path: Any, other_paths: Sequence[Any]) -> tuple[BasePath, tuple[str, str] | None]:
+def _make_pathlike(
+    path: Any, other_paths: Sequence[Any]
+) -> tuple[BasePath, tuple[str, str] | None]:
     if isinstance(path, int) and not isinstance(path, bool):
         return get_registry().get_path_class("file")(path), None
     text = _fspath_str(path)
@@ -122,19 +124,19 @@ class SmartPath(BasePath):
         return SmartPath(value).pathlike
 
     # -- identity ------------------------------------------------------------------
-    @property  # type: ignore[misc]
+    @property
     def protocol(self) -> str:  # type: ignore[override]
         return self.pathlike.protocol
 
-    @property  # type: ignore[misc]
+    @property
     def path(self) -> str:  # type: ignore[override]
         return self.pathlike.path
 
-    @property  # type: ignore[misc]
+    @property
     def scheme(self) -> str:  # type: ignore[override]
         return self._alias[0] if self._alias else self.pathlike.scheme
 
-    @property  # type: ignore[misc]
+    @property
     def variant(self) -> str | None:  # type: ignore[override]
         return self.pathlike.variant
 
@@ -255,7 +257,7 @@ class SmartPath(BasePath):
         return True
 
     def match(self, pattern: str) -> bool:
-        scheme, rest = split_scheme(pattern)
+        scheme, _rest = split_scheme(pattern)
         if self._alias and scheme == self._alias[0]:
             pattern = str(SmartPath(pattern).pathlike)
         return self.pathlike.match(pattern)

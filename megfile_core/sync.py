@@ -147,7 +147,7 @@ def sync(
             return None
 
     def copy_one(item: tuple[str, FileEntry, SmartPath]) -> None:
-        relative, entry, target = item
+        _relative, entry, target = item
         source_path = entry.path
 
         def on_bytes(count: int) -> None:

@@ -68,7 +68,7 @@ class AtomicFile:
         return iter(self._file)
 
     def write(self, data: Any) -> int:
-        return self._file.write(data)  # type: ignore[no-any-return]
+        return self._file.write(data)
 
     def abort(self) -> bool:
         """Drop everything written; the target stays as it was."""

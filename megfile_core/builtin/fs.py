@@ -72,12 +72,10 @@ class FSPath(BasePath):
 
     @property
     def parts(self) -> tuple[str, ...]:
-        path = posixpath.normpath(self.path) if self.path else ""
-        if not path or path == ".":
-            return ()
-        if path.startswith("/"):
-            return ("/", *[p for p in path.split("/") if p])
-        return tuple(p for p in path.split("/") if p)
+        # pathlib semantics: drop empty and "." components, keep ".." (a symlink
+        # may stand before it, so "a/../b" is not "b").
+        pieces = tuple(p for p in self.path.split("/") if p and p != ".")
+        return ("/", *pieces) if self.path.startswith("/") else pieces
 
     @property
     def root(self) -> str:
@@ -92,47 +90,46 @@ class FSPath(BasePath):
         parts = self.parts
         return "" if not parts or parts[-1] == "/" else parts[-1]
 
+    @staticmethod
+    def _from_parts(parts: tuple[str, ...]) -> str:
+        if not parts:
+            return "."
+        if parts[0] == "/":
+            return "/" + "/".join(parts[1:])
+        return "/".join(parts)
+
     @property
     def parent(self: Self) -> Self:
         parts = self.parts
-        if not parts:
-            return self._derive(".")
-        if len(parts) == 1:
-            return self._derive("/" if parts[0] == "/" else ".")
-        head = parts[:-1]
-        if head[0] == "/":
-            return self._derive("/" + "/".join(head[1:]))
-        return self._derive("/".join(head))
+        if not parts or parts == ("/",):
+            return self._derive(self._from_parts(parts))
+        return self._derive(self._from_parts(parts[:-1]))
 
     @property
     def parents(self: Self) -> tuple[Self, ...]:
-        result = []
-        current = self
-        while True:
-            parent = current.parent
-            if parent.path == current.path or (not current.parts):
-                break
-            result.append(parent)
-            current = parent
-        return tuple(result)
+        parts = self.parts
+        stop = 1 if parts[:1] == ("/",) else 0
+        return tuple(self._derive(self._from_parts(parts[:i]))
+                     for i in range(len(parts) - 1, stop - 1, -1))
+
+    def with_name(self: Self, name: str) -> Self:
+        if not self.name:
+            raise ValueError(f"{self!s} has an empty name")
+        if not name or "/" in name or name == ".":
+            raise ValueError(f"invalid name {name!r}")
+        return self._derive(self._from_parts((*self.parts[:-1], name)))
 
     def relative_to(self: Self, *other: Any) -> Self:
         if not other:
             raise TypeError("relative_to() needs at least one argument")
-        base = posixpath.join(self._other_path(other[0]), *map(_fspath_str, other[1:]))
-        base = posixpath.normpath(base)
-        path = posixpath.normpath(self.path or ".")
-        if path == base:
-            relative = "."
-        elif base == "/" and path.startswith("/"):
-            relative = path[1:]
-        elif base == "." and not path.startswith("/") and not path.startswith(".."):
-            relative = path
-        elif path.startswith(base + "/"):
-            relative = path[len(base) + 1 :]
-        else:
+        base = FSPath(posixpath.join(self._other_path(other[0]),
+                                     *map(_fspath_str, other[1:])))
+        parts, base_parts = self.parts, base.parts
+        if parts[: len(base_parts)] != base_parts or (
+            self.is_absolute() != base.is_absolute()
+        ):
             raise ValueError(f"{str(self)!r} is not under {_fspath_str(other[0])!r}")
-        new = self._derive(relative)
+        new = self._derive(self._from_parts(parts[len(base_parts):]))
         new.scheme = ""
         return new
 
@@ -288,7 +285,9 @@ class FSPath(BasePath):
                 for entry in handle:
                     relative = prefix + entry.name
                     try:
-                        stat = _to_stat(entry.stat(follow_symlinks=False))
+                        # followlinks: a link is what it points to (a dangling
+                        # link is skipped), never both a file and a directory
+                        stat = _to_stat(entry.stat(follow_symlinks=followlinks))
                     except FileNotFoundError:
                         continue
                     yield relative, FileEntry(entry.name, self._join(base, relative), stat)
@@ -299,6 +298,12 @@ class FSPath(BasePath):
         if not os.path.isdir(self._local):
             return
         for root, dirs, files in os.walk(self._local, followlinks=followlinks):
+            if not followlinks:
+                # a link to a directory is a file unless links are followed
+                links = [d for d in dirs if os.path.islink(os.path.join(root, d))]
+                if links:
+                    dirs[:] = [d for d in dirs if d not in links]
+                    files.extend(links)
             dirs.sort()
             files.sort()
             if self.scheme and root.startswith(self._local):
@@ -318,7 +323,7 @@ class FSPath(BasePath):
         closefd: bool = True,
         **options: Any,
     ) -> IO[Any]:
-        binary_mode, text = parse_mode(mode)
+        binary_mode, _text = parse_mode(mode)
         check_open_options(options, self)
         if self.fd is not None:
             return open(self.fd, mode, buffering, encoding, errors, newline, closefd)
@@ -328,7 +333,10 @@ class FSPath(BasePath):
             if parent:
                 os.makedirs(parent, exist_ok=True)
         if atomic and writing:
-            return AtomicFile(self._local, mode, buffering, encoding, errors, newline)
+            atomic_file: IO[Any] = AtomicFile(  # type: ignore[assignment]
+                self._local, mode, buffering, encoding, errors, newline
+            )
+            return atomic_file
         return open(self._local, mode, buffering, encoding, errors, newline)
 
     def _open(self, mode: str, **options: Any) -> IO[bytes]:

@@ -31,7 +31,7 @@ class _Unclosable(io.RawIOBase):
         self._mode = mode
 
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         return self._name
 
     @property

@@ -232,9 +232,9 @@ def plugins_command(as_json: bool) -> None:
         click.echo(f"{item['name']} {item['version'] or ''} ({origin})".replace("  ", " "))
         click.echo(f"  protocols: {', '.join(item['protocols']) or '-'}")
         click.echo(f"  hooks: {', '.join(item['hooks']) or '-'}")
-    for item in broken:
-        click.echo(f"{item.name} (broken, {item.distribution or 'unknown distribution'})")
-        click.echo(f"  reason: {item.reason}")
+    for bad in broken:
+        click.echo(f"{bad.name} (broken, {bad.distribution or 'unknown distribution'})")
+        click.echo(f"  reason: {bad.reason}")
 
 
 def install(cli: click.Group, config: click.Group) -> None:

@@ -135,16 +135,22 @@ class PathContract:
         class Boom(Exception):
             pass
 
-        with pytest.raises(Boom):
+        def fail_text() -> None:
             with smart.smart_open(path, "w", atomic=True) as handle:
                 handle.write("partial")
                 raise Boom
+
+        with pytest.raises(Boom):
+            fail_text()
         assert smart.smart_load_text(path) == "old"
         fresh = self.join(root, "fresh.txt")
-        with pytest.raises(Boom):
+        def fail_binary() -> None:
             with smart.smart_open(fresh, "wb", atomic=True) as handle:
                 handle.write(b"x" * 1000)
                 raise Boom
+
+        with pytest.raises(Boom):
+            fail_binary()
         assert not smart.smart_exists(fresh)
         assert smart.smart_listdir(root) == ["keep.txt"]
 
@@ -291,7 +297,8 @@ class PathContract:
         seen: list[int] = []
         local = os.path.join(local_dir, "down.bin")
         smart.smart_copy(src, local, callback=seen.append)
-        assert open(local, "rb").read() == data
+        with open(local, "rb") as handle:
+            assert handle.read() == data
         assert sum(seen) == len(data)
         smart.smart_copy(local, self.join(root, "up.bin"))
         assert smart.smart_load_content(self.join(root, "up.bin")) == data

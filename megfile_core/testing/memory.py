@@ -120,11 +120,15 @@ class _BufferWriter(io.BytesIO):
         self._key = key
         self._exclusive = exclusive
         self._aborted = False
-        self.mode = mode
+        self._mode = mode
         self.name = f"memory://{key}"
 
+    @property
+    def mode(self) -> str:
+        return self._mode
+
     def readable(self) -> bool:
-        return "+" in self.mode or "r" in self.mode
+        return "+" in self._mode or "r" in self._mode
 
     def abort(self) -> bool:
         if self.closed:
@@ -239,7 +243,7 @@ class MemoryPath(BasePath):
         if mode == "wb":
             return self._part_writer(key, atomic, options)
         initial = node.data if node is not None and mode[0] in "ra" else b""
-        return _BufferWriter(key, initial, mode[0] == "x", mode)  # type: ignore[return-value]
+        return _BufferWriter(key, initial, mode[0] == "x", mode)
 
     def _part_writer(self, key: str, atomic: bool, options: dict[str, Any]) -> IO[bytes]:
         from megfile_core.io.writer import PartWriter

@@ -54,7 +54,8 @@ def test_cache_local_is_in_place(tmp_path):
 def test_cache_remote_round_trip(memory_root):
     smart.smart_save_text("memory://root/c.txt", "one")
     with smart.smart_cache("memory://root/c.txt") as local:
-        assert open(local).read() == "one"
+        with open(local) as handle:
+            assert handle.read() == "one"
         kept = local
     assert not os.path.exists(kept)
     with smart.smart_cache("memory://root/c.txt", mode="a") as local:

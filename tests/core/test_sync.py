@@ -38,7 +38,7 @@ def test_sync_file_to_memory_and_back(tmp_path, memory_root):
     smart.smart_sync("memory://root/dst", str(tmp_path / "back"))
     third = smart.smart_sync("memory://root/dst", str(tmp_path / "back"))
     assert third.copied == 0
-    assert open(tmp_path / "back" / "d1" / "f1.bin", "rb").read() == FILES["d1/f1.bin"]
+    assert (tmp_path / "back" / "d1" / "f1.bin").read_bytes() == FILES["d1/f1.bin"]
 
 
 def test_changed_source_is_copied_again(tmp_path):

@@ -16,8 +16,11 @@ HEAVY = ("boto3", "botocore", "paramiko", "requests")
 
 
 def _hookspecs():
-    return [(name, obj) for name, obj in vars(hookspecs).items()
-            if name.startswith("megfile_") and callable(obj)]
+    return [
+        (name, obj)
+        for name, obj in vars(hookspecs).items()
+        if name.startswith("megfile_") and callable(obj)
+    ]
 
 
 def test_three_hooks_exist():
@@ -42,8 +45,9 @@ def test_every_hookspec_is_documented_and_typed(name, spec):
 
 
 def _run(code: str) -> str:
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     return result.stdout.strip()
 
 
@@ -80,8 +84,7 @@ def _plugin_modules():
 @pytest.mark.parametrize("module", _plugin_modules())
 def test_plugin_entry_modules_are_import_light(module):
     loaded = _run(
-        f"import sys, {module}\n"
-        f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+        f"import sys, {module}\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
     )
     assert loaded == "", f"{module} imports {loaded} at import time"
 
@@ -93,19 +96,63 @@ def test_star_import_works():
     assert missing == []
 
 
-SMART_FUNCTIONS = """
-smart_access smart_cache smart_combine_open smart_concat smart_copy smart_exists
-smart_getmd5 smart_getmtime smart_getsize smart_glob smart_glob_stat smart_iglob smart_isdir
-smart_isfile smart_islink smart_listdir smart_load_content smart_load_from smart_load_text
-smart_lstat smart_makedirs smart_move smart_open smart_path_join smart_readlink
-smart_realpath smart_remove smart_rename smart_save_as smart_save_content smart_save_text
-smart_scan smart_scan_stat smart_scandir smart_stat smart_symlink smart_sync smart_touch
-smart_unlink smart_walk
-smart_abspath smart_relpath smart_isabs smart_ismount smart_sync_with_progress
-register_copy_func
-StatResult FileEntry Access SmartPath hookimpl ProtocolNotFoundError ProtocolExistsError
-UnsupportedError SameFileError
-""".split()
+SMART_FUNCTIONS = [
+    "smart_access",
+    "smart_cache",
+    "smart_combine_open",
+    "smart_concat",
+    "smart_copy",
+    "smart_exists",
+    "smart_getmd5",
+    "smart_getmtime",
+    "smart_getsize",
+    "smart_glob",
+    "smart_glob_stat",
+    "smart_iglob",
+    "smart_isdir",
+    "smart_isfile",
+    "smart_islink",
+    "smart_listdir",
+    "smart_load_content",
+    "smart_load_from",
+    "smart_load_text",
+    "smart_lstat",
+    "smart_makedirs",
+    "smart_move",
+    "smart_open",
+    "smart_path_join",
+    "smart_readlink",
+    "smart_realpath",
+    "smart_remove",
+    "smart_rename",
+    "smart_save_as",
+    "smart_save_content",
+    "smart_save_text",
+    "smart_scan",
+    "smart_scan_stat",
+    "smart_scandir",
+    "smart_stat",
+    "smart_symlink",
+    "smart_sync",
+    "smart_touch",
+    "smart_unlink",
+    "smart_walk",
+    "smart_abspath",
+    "smart_relpath",
+    "smart_isabs",
+    "smart_ismount",
+    "smart_sync_with_progress",
+    "register_copy_func",
+    "StatResult",
+    "FileEntry",
+    "Access",
+    "SmartPath",
+    "hookimpl",
+    "ProtocolNotFoundError",
+    "ProtocolExistsError",
+    "UnsupportedError",
+    "SameFileError",
+]
 
 
 def test_megfile_names_exist_at_top_level():
@@ -132,3 +179,9 @@ def test_core_names_no_backend():
 def test_unknown_attribute_is_attribute_error():
     with pytest.raises(AttributeError):
         megfile_core.definitely_not_a_name  # noqa: B018
+
+
+def test_lazy_table_matches_all():
+    from megfile_core import _LAZY
+
+    assert sorted([*_LAZY, "hookimpl"]) == megfile_core.__all__
