@@ -32,9 +32,15 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    CancelledError,
+    Executor,
+    Future,
+    ThreadPoolExecutor,
+)
 from concurrent.futures import wait as wait_futures
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from megfile_core import config
 from megfile_core.io.pool import get_executor
@@ -48,7 +54,7 @@ __all__ = ["PartWriter"]
 
 T = TypeVar("T")
 
-_OPEN, _COMPLETED, _ABORTED = "open", "completed", "aborted"
+_NEW, _OPEN, _COMPLETED, _ABORTED = "new", "open", "completed", "aborted"
 
 
 class _FailureBox:
@@ -62,7 +68,7 @@ class _FailureBox:
     def __init__(self) -> None:
         self.error: BaseException | None = None
 
-    def __call__(self, future: Future[object]) -> None:
+    def __call__(self, future: Future[Any]) -> None:
         if self.error is None and not future.cancelled():
             error = future.exception()
             if error is not None:
@@ -91,7 +97,7 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         atomic: bool = False,
     ) -> None:
         super().__init__()
-        self._state = _OPEN
+        self._state = _NEW  # a constructor that raises must not publish anything
         self._name = name
         self._upload_part = upload_part
         self._complete = complete
@@ -123,6 +129,7 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         self._budget = max_buffer_size
         self._workers = max_workers
         self._part_len = self._part_size(1)
+        self._state = _OPEN
 
     # -- file API ------------------------------------------------------------
 
@@ -244,7 +251,9 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         exc_tb: TracebackType | None,
     ) -> None:
         if exc_type is not None:
-            self.abort()
+            # Never publish partial content; an abort error is noted on exc_val.
+            self._abort_now(exc_val)
+            self._mark_closed()
         else:
             self.close()
 
@@ -256,8 +265,8 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
                 self._abort_nowait()
             else:
                 self.close()
-        except BaseException:  # noqa: S110 - a finalizer must never raise
-            pass
+        except BaseException:
+            pass  # a finalizer must never raise
 
     # -- internals -----------------------------------------------------------
 
@@ -301,7 +310,9 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         for future in [f for f in self._pending if f.done()]:
             number, nbytes = self._pending.pop(future)
             self._inflight -= nbytes
-            error = None if future.cancelled() else future.exception()
+            if future.cancelled():
+                self._fail(CancelledError(f"{self._name}: part {number} was cancelled"))
+            error = future.exception()
             if error is not None:
                 self._fail(error)
             self._results[number] = future.result()
@@ -346,9 +357,7 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         running = [f for f in self._pending if not f.cancel() and not f.done()]
         self._pending.clear()
         callback = self._abort
-        pool, self._own_pool = self._own_pool, None
-        if pool is not None:
-            pool.shutdown(wait=False)
+        self._mark_closed()
         if callback is None:
             return
         if not running:
@@ -364,8 +373,8 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
             if last:
                 try:
                     callback()
-                except BaseException:  # noqa: S110 - nobody is left to tell
-                    pass
+                except BaseException:
+                    pass  # runs in a pool thread after a finalizer: nobody to tell
 
         for future in running:
             future.add_done_callback(part_done)

@@ -1,0 +1,751 @@
+"""A seekable, prefetching binary reader over one "read a closed byte range" call.
+
+Backends provide ``read_range(start, end_inclusive) -> RangeResult`` and get a
+``io.BufferedIOBase`` with block caching, thread-pooled read-ahead that adapts to
+the access pattern, and a guard against the object changing under the reader.
+
+Design
+======
+
+The object is cut into blocks of ``block_size`` bytes. The cache holds whole blocks
+and, in random mode, smaller *fragments*; everything in it (finished or still being
+fetched) is counted against ``capacity * block_size`` bytes where ``capacity =
+max_buffer_size // block_size``. Nothing is ever fetched before room for it has been
+made, so the memory held by one reader never exceeds that bound, plus the buffer a
+read is returning to its caller.
+
+Adaptive read-ahead
+-------------------
+
+Each read is classified against the position where the previous read ended:
+
+* *sequential* -- it starts exactly there, or in the same block or a neighbouring
+  one;
+* a *jump* -- anything else.
+
+Block mode is the initial one: a miss fetches the whole block, and read-ahead keeps
+the next ``block_forward`` blocks (default ``capacity - 1``) requested on the pool,
+so reading from the start streams at full depth at once.
+
+A jump switches to fragment ("random") mode with read-ahead 0. A miss then fetches
+only ``[pos, pos + max(read size, fragment))``, synchronously in the calling thread:
+one request per missed read. ``fragment`` is 256 KiB right after the jump (it may
+just be a seek before more sequential reading), and 8 KiB after any further jump, so
+a 4 KiB random read costs at most 8 KiB. A miss by a read that continues exactly
+where the previous one ended grows the fragment fourfold from the last fetch; once
+it reaches a block the reader is back in block mode with read-ahead 1, which then
+doubles on every move into a new block (a read continuing exactly where the
+previous one stopped also lifts 0 to 1), up to the full depth.
+
+Reads longer than a block always fetch their blocks in parallel, and a read longer
+than the whole cache keeps refilling it as it goes.
+
+Errors
+======
+
+An exception raised by ``read_range`` (in a pool thread or in the caller) is raised
+by the read that needs those bytes. The failed range is dropped from the cache, so
+the reader stays usable: a later read of the same range asks the backend again.
+Responses of the wrong length are retried once and then raise
+:class:`RangeResponseError`; a version or size that differs from the one recorded
+at open raises :class:`~megfile_core.errors.FileChangedError` and no byte of that
+response is returned.
+
+A reader must be used by one thread at a time; only its fetches run on the pool.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from megfile_core import config
+from megfile_core.errors import FileChangedError, MegfileError
+from megfile_core.io.pool import get_executor
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from _typeshed import WriteableBuffer
+
+__all__ = [
+    "PrefetchReader",
+    "RangeResponseError",
+    "RangeResult",
+    "ReadRange",
+    "StatFunc",
+]
+
+Data = bytes | bytearray | memoryview
+
+_JUMP_FRAGMENT = 256 << 10  # fetch size of a miss right after leaving sequential reads
+_FRAGMENT_MIN = 8 << 10  # fetch size of a miss after further jumps
+_FRAGMENT_GROWTH = 4  # fragment growth per sequential miss in random mode
+_NO_CACHE_PROBE = 64 << 10  # bytes asked by the open probe when there is no cache
+_LINE_CHUNK = 8 << 10  # readline fetch size when there is no cache
+_FIND_CHUNK = 64 << 10  # newline search window over memoryview-backed blocks
+_MAX_FRAGMENTS = 64  # random-mode fragments kept (the lookup scans them)
+
+
+@dataclass(frozen=True)
+class RangeResult:
+    """What a backend answers to ``read_range(start, end_inclusive)``.
+
+    ``data`` holds exactly the bytes of the range, clamped at the end of the object.
+    ``size`` is the total object size when the response tells it (S3
+    ``Content-Range``), ``version`` an ETag / Last-Modified / mtime token; ``None``
+    when unknown.
+    """
+
+    data: Data
+    size: int | None = None
+    version: str | None = None
+
+
+ReadRange = Callable[[int, int], RangeResult]
+StatFunc = Callable[[], tuple[int, str | None]]
+
+
+class RangeResponseError(MegfileError, OSError):
+    """A backend answered a range request with the wrong number of bytes."""
+
+
+def _as_view(data: Data) -> memoryview:
+    view = data if isinstance(data, memoryview) else memoryview(data)
+    if view.format != "B" or view.ndim != 1:
+        view = view.cast("B")
+    return view
+
+
+class _Source:
+    """What a fetch needs; kept apart from the reader so that pool tasks do not hold
+    the reader alive (a reader dropped without ``close()`` is still finalized)."""
+
+    __slots__ = ("name", "read_range", "size", "version")
+
+    def __init__(self, read_range: ReadRange, name: str) -> None:
+        self.read_range = read_range
+        self.name = name
+        self.size = -1
+        self.version: str | None = None
+
+    def changed(self, result: RangeResult) -> bool:
+        return (
+            result.version is not None
+            and self.version is not None
+            and result.version != self.version
+        ) or (result.size is not None and result.size != self.size)
+
+    def fetch(self, start: int, stop: int) -> RangeResult:
+        """``read_range(start, stop - 1)``; a wrong-length answer is retried once."""
+        expected = stop - start
+        for _attempt in range(2):
+            result = self.read_range(start, stop - 1)
+            got = _as_view(result.data).nbytes
+            if got == expected or self.changed(result):
+                return result
+        raise RangeResponseError(
+            f"{self.name}: the backend returned {got} bytes for range "
+            f"[{start}, {stop - 1}] ({expected} bytes) of a {self.size}-byte object, "
+            "twice"
+        )
+
+    def check(self, result: RangeResult) -> None:
+        """Raise FileChangedError when ``result`` is not from the version opened."""
+        if result.version is not None:
+            if self.version is None:
+                self.version = result.version
+            elif result.version != self.version:
+                raise FileChangedError(
+                    f"{self.name} changed while it was being read: version "
+                    f"{self.version!r} when opened, now {result.version!r}"
+                )
+        if result.size is not None and result.size != self.size:
+            raise FileChangedError(
+                f"{self.name} changed while it was being read: size {self.size} "
+                f"when opened, now {result.size} (version {self.version!r}, now "
+                f"{result.version!r})"
+            )
+
+
+class _Entry:
+    """A cached or in-flight byte range ``[start, stop)``; ``index`` is its block
+    number, or -1 for a fragment."""
+
+    __slots__ = ("data", "future", "index", "start", "stop", "view")
+
+    def __init__(
+        self,
+        start: int,
+        stop: int,
+        index: int,
+        future: Future[RangeResult] | None = None,
+    ) -> None:
+        self.start = start
+        self.stop = stop
+        self.index = index
+        self.future = future
+        self.view: memoryview | None = None
+        self.data: bytes | bytearray | None = None  # set when it backs ``view``
+
+    def fill(self, result: RangeResult) -> memoryview:
+        view = _as_view(result.data)
+        self.view = view
+        data = result.data
+        if isinstance(data, (bytes, bytearray)) and len(data) == view.nbytes:
+            self.data = data
+        self.future = None
+        return view
+
+    def find_newline(self, begin: int, end: int) -> int:
+        """Index of the first ``\\n`` in ``view[begin:end]``, or -1."""
+        if self.data is not None:
+            return self.data.find(b"\n", begin, end)
+        view = self.view
+        assert view is not None
+        for chunk in range(begin, end, _FIND_CHUNK):
+            found = bytes(view[chunk : min(chunk + _FIND_CHUNK, end)]).find(b"\n")
+            if found >= 0:
+                return chunk + found
+        return -1
+
+
+class PrefetchReader(io.BufferedIOBase):
+    """Read-only, seekable binary file over ``read_range``; see the module doc.
+
+    ``size`` (with ``version``) skips the open probe. Otherwise the first block is
+    read at construction, which tells the size (and version) and stays cached; with
+    ``lazy=True``, or when there is no cache and ``stat`` is given, ``stat()`` gives
+    ``(size, version)`` instead and no data is read at open.
+
+    ``max_buffer_size=0`` (or less than one block) disables the cache: every read is
+    one exact range request for the bytes asked, and ``readline`` reads 8 KiB
+    chunks, giving back what follows the newline.
+
+    Read-ahead runs on ``executor`` if given, else on a pool of ``max_workers``
+    threads owned by the reader (shut down by ``close()``), else on the process-wide
+    pool of :mod:`megfile_core.io.pool`. A block the caller needs and nobody has
+    started fetching yet is fetched in the calling thread, so one more request than
+    the pool's threads may be in flight.
+    """
+
+    def __init__(
+        self,
+        read_range: ReadRange,
+        *,
+        name: str,
+        size: int | None = None,
+        version: str | None = None,
+        block_size: int | None = None,
+        max_buffer_size: int | None = None,
+        max_workers: int | None = None,
+        block_forward: int | None = None,
+        executor: Executor | None = None,
+        lazy: bool = False,
+        stat: StatFunc | None = None,
+    ) -> None:
+        super().__init__()
+        # Every attribute exists before the first I/O so that close() (also run by
+        # the finalizer when __init__ raises) always works.
+        self._src = _Source(read_range, name)
+        self._blocks: dict[int, _Entry] = {}
+        self._fragments: list[_Entry] = []
+        self._lru: OrderedDict[_Entry, None] = OrderedDict()
+        self._held = 0
+        self._executor = executor
+        self._own_pool: ThreadPoolExecutor | None = None
+        self._pos = 0
+        self._last_end = 0
+        self._random = False
+        self._ramp_block = -1  # the block whose first read last doubled read-ahead
+        self._continues = False
+        self._fragment = _FRAGMENT_MIN
+        self._ahead_mark = (-1, -1)
+        self._requests = 0
+
+        block_size = config.reader_block_size() if block_size is None else block_size
+        if block_size <= 0:
+            raise ValueError(f"block_size must be greater than 0, got {block_size}")
+        if max_buffer_size is None:
+            max_buffer_size = config.reader_max_buffer_size()
+        if max_buffer_size < 0:
+            raise ValueError(f"max_buffer_size must be >= 0, got {max_buffer_size}")
+        capacity = max_buffer_size // block_size
+        if block_forward is None:
+            block_forward = max(capacity - 1, 0)
+        elif block_forward < 0 or (block_forward > 0 and block_forward >= capacity):
+            raise ValueError(
+                f"block_forward={block_forward} must be >= 0 and less than the "
+                f"{capacity} blocks that max_buffer_size={max_buffer_size} holds "
+                f"with block_size={block_size}"
+            )
+        if max_workers is not None and max_workers < 1:
+            raise ValueError(f"max_workers must be at least 1, got {max_workers}")
+        self._block_size = block_size
+        self._capacity = capacity
+        self._budget = capacity * block_size
+        self._max_forward = block_forward
+        self._forward = block_forward
+        self._workers = max_workers
+
+        if version is not None:
+            self._src.version = version
+        if size is not None:
+            if size < 0:
+                raise ValueError(f"size must be >= 0, got {size}")
+            self._src.size = size
+        elif lazy or (capacity == 0 and stat is not None):
+            if stat is None:
+                raise ValueError(f"{name}: lazy=True needs size= or stat= to learn the object size")
+            self._open_stat(stat)
+        else:
+            self._open_probe(stat)
+
+    # -- opening -------------------------------------------------------------
+
+    def _open_stat(self, stat: StatFunc) -> None:
+        size, version = stat()
+        src = self._src
+        if version is not None and src.version is not None and version != src.version:
+            raise FileChangedError(
+                f"{src.name} changed before it was opened: version {src.version!r} "
+                f"expected, stat says {version!r}"
+            )
+        if size < 0:
+            raise ValueError(f"{src.name}: stat() returned a negative size {size}")
+        src.size = size
+        if version is not None:
+            src.version = version
+
+    def _open_probe(self, stat: StatFunc | None) -> None:
+        src = self._src
+        want = self._block_size if self._capacity else min(self._block_size, _NO_CACHE_PROBE)
+        result = src.read_range(0, want - 1)
+        self._requests += 1
+        got = _as_view(result.data).nbytes
+        if result.size is not None:
+            if result.size < 0:
+                raise RangeResponseError(f"{src.name}: negative size {result.size}")
+            src.size = result.size
+            stop = min(want, result.size)
+            if got != stop and not src.changed(result):
+                if not stop:
+                    raise RangeResponseError(
+                        f"{src.name}: the backend returned {got} bytes of an empty object"
+                    )
+                self._requests += 1
+                result = src.fetch(0, stop)
+        elif got < want:
+            src.size = got  # a short answer without a size: that is the end
+        elif got > want:
+            raise RangeResponseError(
+                f"{src.name}: the backend returned {got} bytes for range [0, {want - 1}]"
+            )
+        elif stat is not None:
+            self._open_stat(stat)
+        else:
+            raise ValueError(
+                f"{src.name}: the size is unknown: the first range response did not "
+                "tell it and no stat= was given"
+            )
+        src.check(result)
+        if not self._capacity or src.size == 0:
+            return  # no cache: the probe's bytes are not kept
+        stop = min(self._block_size, src.size)
+        entry = _Entry(0, stop, 0)
+        view = entry.fill(result)
+        if view.nbytes != stop:  # stat() told fewer bytes than the first answer held
+            entry.view = view[:stop]
+            entry.data = None
+        self._add(entry)
+
+    # -- file API ------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._src.name
+
+    @property
+    def mode(self) -> str:
+        return "rb"
+
+    @property
+    def size(self) -> int:
+        """Object size in bytes, as known at open."""
+        return self._src.size
+
+    @property
+    def version(self) -> str | None:
+        """Version token the reader guards (from open, or the first response)."""
+        return self._src.version
+
+    @property
+    def block_size(self) -> int:
+        return self._block_size
+
+    def __repr__(self) -> str:
+        state = " closed" if self.closed else ""
+        return f"<{type(self).__name__} name={self.name!r} mode='rb'{state}>"
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ValueError(f"I/O operation on closed file {self.name!r}")
+
+    def readable(self) -> bool:
+        self._check_open()
+        return True
+
+    def seekable(self) -> bool:
+        self._check_open()
+        return True
+
+    def writable(self) -> bool:
+        self._check_open()
+        return False
+
+    def tell(self) -> int:
+        self._check_open()
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET, /) -> int:
+        """Move the position; never does I/O. Past the end is allowed."""
+        self._check_open()
+        offset = offset.__index__()
+        if whence == io.SEEK_SET:
+            target = offset
+        elif whence == io.SEEK_CUR:
+            target = self._pos + offset
+        elif whence == io.SEEK_END:
+            target = self._src.size + offset
+        else:
+            raise ValueError(f"invalid whence ({whence!r}, should be 0, 1 or 2) for {self.name!r}")
+        if target < 0:
+            raise ValueError(
+                f"negative seek position {target} in {self.name!r} (offset {offset}, "
+                f"whence {whence})"
+            )
+        self._pos = target
+        return target
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        self._check_open()
+        pos = self._pos
+        end = self._end(pos, size)
+        if end <= pos:
+            return b""
+        pieces = list(self._pieces(pos, end))
+        if len(pieces) == 1:
+            piece = pieces[0]
+            obj = piece.obj
+            if type(obj) is bytes and len(obj) == piece.nbytes:
+                return obj  # a whole cached block: no copy
+            return piece.tobytes()
+        return b"".join(pieces)
+
+    def read1(self, size: int = -1, /) -> bytes:
+        """At most ``size`` bytes; with ``size < 0`` the rest of the current block."""
+        self._check_open()
+        if size is None or size < 0:
+            size = self._block_size - self._pos % self._block_size
+        return self.read(size)
+
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        """Copy straight from the cached blocks into ``buffer``."""
+        self._check_open()
+        with memoryview(buffer) as raw:
+            with raw.cast("B") if raw.format != "B" or raw.ndim != 1 else raw as dest:
+                pos = self._pos
+                end = self._end(pos, dest.nbytes)
+                written = 0
+                if end > pos:
+                    for piece in self._pieces(pos, end):
+                        count = piece.nbytes
+                        dest[written : written + count] = piece
+                        written += count
+                return written
+
+    def readinto1(self, buffer: WriteableBuffer, /) -> int:
+        return self.readinto(buffer)
+
+    def readline(self, size: int | None = -1, /) -> bytes:
+        self._check_open()
+        pos = self._pos
+        end = self._end(pos, size)
+        if end <= pos:
+            return b""
+        if self._capacity:
+            self._prepare(pos, pos + 1)
+        pieces: list[memoryview] = []
+        cur = pos
+        while cur < end:
+            if self._capacity:
+                entry = self._locate(cur, min(end, cur + _FRAGMENT_MIN))
+            else:
+                stop = min(end, cur + _LINE_CHUNK)
+                entry = _Entry(cur, stop, -1)
+                entry.fill(self._fetch_now(cur, stop))
+            view = entry.view
+            assert view is not None
+            begin = cur - entry.start
+            limit = min(entry.stop, end) - entry.start
+            found = entry.find_newline(begin, limit)
+            if found >= 0:
+                pieces.append(view[begin : found + 1])
+                cur = entry.start + found + 1
+                break
+            pieces.append(view[begin:limit])
+            cur = entry.start + limit
+            self._continues = True  # a long line grows random-mode fragments
+        self._pos = self._last_end = cur
+        if len(pieces) == 1:
+            return pieces[0].tobytes()
+        return b"".join(pieces)
+
+    def close(self) -> None:
+        """Cancel pending fetches and drop the cache; idempotent."""
+        if self.closed:
+            return
+        try:
+            for entry in self._lru:
+                if entry.future is not None:
+                    entry.future.cancel()
+            self._lru.clear()
+            self._blocks.clear()
+            self._fragments.clear()
+            self._held = 0
+            pool, self._own_pool = self._own_pool, None
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+        finally:
+            super().close()
+
+    # -- reading -------------------------------------------------------------
+
+    def _end(self, pos: int, size: int | None) -> int:
+        total = self._src.size
+        if size is None or size < 0:
+            return total
+        return min(total, pos + size)
+
+    def _pieces(self, pos: int, end: int) -> Iterator[memoryview]:
+        """Memoryview slices covering ``[pos, end)``, in order; then moves there."""
+        if not self._capacity:
+            yield _as_view(self._fetch_now(pos, end).data)
+            self._pos = self._last_end = end
+            return
+        self._prepare(pos, end)
+        bs = self._block_size
+        # a read longer than the cache keeps the pipeline full as it moves on
+        refill = end - pos > self._budget and (not self._random or end - pos >= bs)
+        last = (end - 1) // bs
+        cur = pos
+        while cur < end:
+            entry = self._locate(cur, end)
+            view = entry.view
+            assert view is not None
+            stop = min(entry.stop, end)
+            yield view[cur - entry.start : stop - entry.start]
+            cur = stop
+            if refill and cur < end:
+                index = cur // bs
+                self._schedule(index + 1, last + self._forward, index)
+        self._pos = self._last_end = end
+
+    def _prepare(self, pos: int, end: int) -> None:
+        """Classify the read of ``[pos, end)``, then start fetching the other blocks
+        it needs and the read-ahead after them."""
+        self._observe(pos)
+        bs = self._block_size
+        if not self._random or end - pos >= bs:
+            first = pos // bs
+            ahead = (end - 1) // bs + self._forward
+            if (first, ahead) != self._ahead_mark:
+                self._ahead_mark = (first, ahead)
+                self._schedule(first + 1, ahead, first)
+
+    def _observe(self, pos: int) -> None:
+        """Classify a read starting at ``pos`` and adapt read-ahead (module doc)."""
+        last = self._last_end
+        bs = self._block_size
+        continues = pos == last
+        self._continues = continues
+        if self._random:
+            if not continues:
+                self._fragment = _FRAGMENT_MIN
+            return
+        block = pos // bs
+        if continues or abs(block - last // bs) <= 1:
+            if self._forward < self._max_forward:
+                if block > self._ramp_block:  # first read in a new block
+                    self._ramp_block = block
+                    self._forward = min(self._max_forward, max(1, self._forward * 2))
+                elif continues and self._forward == 0:
+                    self._forward = 1
+            return
+        # A jump: fetch little until the reads show their pattern again.
+        self._random = True
+        self._forward = 0
+        self._fragment = _JUMP_FRAGMENT
+        self._ahead_mark = (-1, -1)
+
+    def _locate(self, pos: int, end: int) -> _Entry:
+        """The resolved cache entry holding ``pos``, fetching it if needed; ``end``
+        is where the current read stops (used to size a fetch)."""
+        bs = self._block_size
+        index = pos // bs
+        entry = self._blocks.get(index)
+        if entry is None:
+            for fragment in self._fragments:
+                if fragment.start <= pos < fragment.stop:
+                    entry = fragment
+                    break
+        if entry is None:
+            return self._miss(pos, end, index)
+        self._lru.move_to_end(entry)
+        if entry.view is None:
+            self._resolve(entry)
+        return entry
+
+    def _miss(self, pos: int, end: int, index: int) -> _Entry:
+        bs = self._block_size
+        src = self._src
+        if self._random and end - pos < bs:
+            if self._continues:
+                self._continues = False
+                self._fragment = min(self._fragment * _FRAGMENT_GROWTH, bs)
+            if self._fragment < bs:
+                stop = min(pos + max(end - pos, self._fragment), src.size)
+                entry = _Entry(pos, stop, -1)
+                self._make_room(stop - pos, 0, -1, wait=True)
+                entry.fill(self._fetch_now(pos, stop))
+                self._add(entry)
+                self._fragment = max(self._fragment, stop - pos)  # grow from there
+                if len(self._fragments) > _MAX_FRAGMENTS:
+                    self._remove(self._fragments[0])
+                return entry
+            # the fragment grew to a block: sequential reading is back
+            self._random = False
+            self._ramp_block = index
+            self._forward = min(1, self._max_forward)
+            self._ahead_mark = (index, index + self._forward)
+            self._schedule(index + 1, index + self._forward, index)
+        start = index * bs
+        stop = min(start + bs, src.size)
+        self._make_room(stop - start, index, (end - 1) // bs, wait=True)
+        entry = _Entry(start, stop, index)
+        entry.fill(self._fetch_now(start, stop))
+        self._add(entry)
+        return entry
+
+    def _fetch_now(self, start: int, stop: int) -> RangeResult:
+        """Fetch in the calling thread and check the version."""
+        self._requests += 1
+        result = self._src.fetch(start, stop)
+        self._src.check(result)
+        return result
+
+    def _resolve(self, entry: _Entry) -> None:
+        future = entry.future
+        assert future is not None
+        try:
+            if future.cancel():  # still queued: fetch it here instead of waiting
+                result = self._src.fetch(entry.start, entry.stop)
+            else:
+                result = future.result()
+            self._src.check(result)
+        except BaseException:
+            self._remove(entry)
+            raise
+        entry.fill(result)
+
+    def _schedule(self, first: int, last: int, protect: int) -> None:
+        """Start background fetches of the missing blocks ``first..last`` while
+        there is room, evicting only blocks outside ``protect..last``."""
+        size = self._src.size
+        bs = self._block_size
+        last = min(last, (size - 1) // bs)
+        for index in range(first, last + 1):
+            if index in self._blocks:
+                continue
+            start = index * bs
+            stop = min(start + bs, size)
+            if not self._make_room(stop - start, protect, last, wait=False):
+                return
+            future = self._submit(start, stop)
+            self._add(_Entry(start, stop, index, future))
+
+    def _submit(self, start: int, stop: int) -> Future[RangeResult]:
+        executor = self._executor
+        if executor is None:
+            if self._workers is not None:
+                if self._own_pool is None:
+                    self._own_pool = ThreadPoolExecutor(
+                        max_workers=self._workers, thread_name_prefix="megfile-prefetch"
+                    )
+                executor = self._own_pool
+            else:
+                executor = get_executor()
+        self._requests += 1
+        return executor.submit(self._src.fetch, start, stop)
+
+    # -- cache bookkeeping ---------------------------------------------------
+
+    def _add(self, entry: _Entry) -> None:
+        if entry.index >= 0:
+            self._blocks[entry.index] = entry
+        else:
+            self._fragments.append(entry)
+        self._lru[entry] = None
+        self._held += entry.stop - entry.start
+
+    def _remove(self, entry: _Entry) -> None:
+        if self._lru.pop(entry, False) is False:
+            return
+        if entry.index >= 0:
+            del self._blocks[entry.index]
+        else:
+            self._fragments.remove(entry)
+        self._held -= entry.stop - entry.start
+        if entry.future is not None:
+            entry.future.cancel()
+
+    def _make_room(self, nbytes: int, protect_lo: int, protect_hi: int, wait: bool) -> bool:
+        """Evict least recently used entries until ``nbytes`` more fit the budget.
+
+        Entries whose block index is in ``protect_lo..protect_hi`` are spared unless
+        ``wait``; in-flight fetches are cancelled if still queued, and with ``wait``
+        the oldest running one is waited for when nothing else can go. Without
+        ``wait`` returns False instead.
+        """
+        budget = self._budget
+        while self._held + nbytes > budget and self._lru:
+            if self._evict_one(protect_lo, protect_hi):
+                continue
+            if not wait:
+                return False
+            if self._evict_one(0, -1):
+                continue
+            running = [e.future for e in self._lru if e.future is not None]
+            if not running:  # pragma: no cover - every entry was evictable
+                break
+            wait_futures(running, return_when=FIRST_COMPLETED)
+        return True
+
+    def _evict_one(self, protect_lo: int, protect_hi: int) -> bool:
+        for entry in self._lru:
+            if protect_lo <= entry.index <= protect_hi:
+                continue
+            future = entry.future
+            if future is None or future.done() or future.cancel():
+                self._remove(entry)
+                return True
+        return False
+
+    def _cached_bytes(self) -> int:
+        """Bytes held or being fetched by the cache (for tests and benchmarks)."""
+        return self._held
