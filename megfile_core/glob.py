@@ -25,10 +25,11 @@ wildcard in the middle of a pattern does (as Python's glob does).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple, Union
+from typing import TYPE_CHECKING, NamedTuple
 
 from megfile_core.types import FileEntry, StatResult
 
@@ -87,7 +88,7 @@ def _segment_has_magic(segment: str) -> bool:
 
 
 def has_magic(pattern: str) -> bool:
-    """Whether ``pattern`` uses ``*``, ``?``, a closed ``[set]`` or a ``{a,b}`` group."""
+    """Whether ``pattern`` uses ``*``, ``?``, a closed ``[set]`` or a ``{a,b}``."""
     if "*" in pattern or "?" in pattern:
         return True
     if "[" in pattern and _has_set(pattern):
@@ -133,7 +134,7 @@ class _Group:
         self.alternatives = alternatives
 
 
-_Part = Union[str, _Group]
+_Part = str | _Group
 
 
 def _parse_braces(
@@ -146,8 +147,7 @@ def _parse_braces(
 ) -> list[_Part]:
     if depth > MAX_BRACE_DEPTH:
         raise ValueError(
-            f"brace groups nest deeper than {MAX_BRACE_DEPTH} levels in pattern "
-            f"{text[:80]!r}"
+            f"brace groups nest deeper than {MAX_BRACE_DEPTH} levels in pattern {text[:80]!r}"
         )
     parts: list[_Part] = []
     position = start
@@ -162,7 +162,7 @@ def _parse_braces(
             _Group(
                 [
                     _parse_braces(text, left + 1, right, groups, opens, depth + 1)
-                    for left, right in zip(bounds, bounds[1:])
+                    for left, right in itertools.pairwise(bounds)
                 ]
             )
         )
@@ -278,7 +278,9 @@ def _segment_regex(segment: str, include_hidden: bool, names: _Names) -> str:
             chunks[-1].append(re.escape(char))
         i += 1
     pieces = ["".join(chunks[0])]
-    if len(chunks) > 1:
+    if len(chunks) > 1 and not any(chunks):
+        pieces = ["[^/]+"]  # only stars: a segment is never empty
+    elif len(chunks) > 1:
         # Every star but the last takes the shortest run up to the next chunk,
         # atomically (lookahead + backreference), so that many stars cannot
         # backtrack exponentially; the last star is anchored by the segment end.
@@ -287,7 +289,8 @@ def _segment_regex(segment: str, include_hidden: bool, names: _Names) -> str:
             pieces.append(f"(?=(?P<{name}>[^/]*?{''.join(middle)}))(?P={name})")
         pieces.append("[^/]*" + "".join(chunks[-1]))
     body = "".join(pieces)
-    if not include_hidden and not segment.startswith(".") and _segment_has_magic(segment):
+    hidden_rule = not include_hidden and not segment.startswith(".")
+    if hidden_rule and _segment_has_magic(segment):
         body = r"(?!\.)" + body
     return body
 
@@ -370,10 +373,10 @@ def match_path(path: str, pattern: str, anchored: bool) -> bool:
     number through ``**``). Hidden names match wildcards here, as in pathlib;
     empty and ``.`` segments are ignored, and an empty path matches nothing.
     """
-    if not pattern.strip("/."):
+    if not pattern.startswith("/") and not _normalize(pattern)[1]:
         raise ValueError(f"empty pattern {pattern!r}")
-    _, segments = _normalize(path)
-    if not segments:
+    absolute, segments = _normalize(path)
+    if not segments or (pattern.startswith("/") and not absolute):
         return False
     return _match_regex(pattern, anchored).fullmatch("/".join(segments)) is not None
 
@@ -382,10 +385,8 @@ def match_path(path: str, pattern: str, anchored: bool) -> bool:
 def _split_alternative(alternative: str) -> tuple[str, str]:
     """``"/data/x*/y"`` -> ``("/data", "x*/y")``; no magic -> ``(alternative, "")``."""
     parts = alternative.split("/")
-    for index, part in enumerate(parts):
-        if _segment_has_magic(part):
-            break
-    else:
+    index = next((i for i, part in enumerate(parts) if _segment_has_magic(part)), -1)
+    if index < 0:
         return alternative, ""
     prefix = "/".join(parts[:index])
     if not prefix and alternative.startswith("/"):
@@ -434,10 +435,13 @@ def split_pattern(pattern: str) -> list[tuple[str, str]]:
         rests = grouped.setdefault(prefix, [])
         if rest not in rests:
             rests.append(rest)
-    return [
-        (prefix, rests[0] if len(rests) == 1 else "{" + ",".join(map(_protect, rests)) + "}")
-        for prefix, rests in grouped.items()
-    ]
+    result = []
+    for prefix, rests in grouped.items():
+        rest = rests[0]
+        if len(rests) > 1:
+            rest = "{" + ",".join(map(_protect, rests)) + "}"
+        result.append((prefix, rest))
+    return result
 
 
 class _Alt(NamedTuple):
@@ -504,8 +508,7 @@ def _alternatives_matcher(
     names = _Names()
     return re.compile(
         "|".join(
-            f"(?:{_segments_regex(segments, recursive, False, names)})"
-            for segments in alternatives
+            f"(?:{_segments_regex(segments, recursive, False, names)})" for segments in alternatives
         ),
         re.DOTALL,
     )
@@ -550,9 +553,7 @@ def _scan_group(roots: _Roots, alts: list[_Alt], recursive: bool) -> Iterator[Fi
     plain = _alternatives_matcher(
         tuple(alt.segments for alt in alts if not alt.dir_only), recursive
     )
-    dirs = _alternatives_matcher(
-        tuple(alt.segments for alt in alts if alt.dir_only), recursive
-    )
+    dirs = _alternatives_matcher(tuple(alt.segments for alt in alts if alt.dir_only), recursive)
     if not roots.anonymous:
         plain_root = plain is not None and plain.fullmatch("") is not None
         if plain_root or (dirs is not None and dirs.fullmatch("") is not None):
@@ -623,7 +624,9 @@ def _walk_group(roots: _Roots, alts: list[_Alt]) -> Iterator[FileEntry]:
                 yield roots.entry(relative, stat, False)
             elif _is_dir(stat, roots.node(relative)):
                 yield roots.entry(relative, stat, True)
-        if not active or (stat is not None and not (stat.is_dir() or stat.is_symlink())):
+        if not active:
+            continue
+        if stat is not None and not (stat.is_dir() or stat.is_symlink()):
             continue
 
         literal: dict[str, set[_State]] = {}
@@ -646,7 +649,8 @@ def _walk_group(roots: _Roots, alts: list[_Alt]) -> Iterator[FileEntry]:
                 }
                 next_states |= literal.pop(found.name, set())
                 if next_states:
-                    children.append((head + found.name, found.stat, frozenset(next_states)))
+                    child = (head + found.name, found.stat, frozenset(next_states))
+                    children.append(child)
             # a listing shows every existing child but "." and ".."
             literal = {k: v for k, v in literal.items() if k in (".", "..")}
         for name, next_states in literal.items():
@@ -661,12 +665,14 @@ def iglob_entries(
 
     Results are written the way the pattern was (same scheme and variant; a
     relative local pattern gives relative paths) and appear once each, in no
-    guaranteed order. For each listing root (see :func:`split_pattern`), a
-    pattern holding a recursive ``**`` costs one ``_scan_tree`` of the root;
-    any other pattern lists only the directories where a wildcard segment must
-    be matched. A missing directory is no error; with ``missing_ok=False`` a
-    pattern that matches nothing raises ``FileNotFoundError`` at the end.
-    ``ValueError`` when the braces expand to too many alternatives.
+    guaranteed order (a walk goes in name order within each directory; a ``**``
+    scan in the backend's ``_scan_tree`` order). For each listing root (see
+    :func:`split_pattern`), a pattern holding a recursive ``**`` costs one
+    ``_scan_tree`` of the root; any other pattern lists only the directories
+    where a wildcard segment must be matched. A missing directory is no error;
+    with ``missing_ok=False`` a pattern that matches nothing raises
+    ``FileNotFoundError`` at the end. ``ValueError`` when the braces expand to
+    too many alternatives.
     """
     matched = False
     for prefix, alts in _plan(path.path, recursive):

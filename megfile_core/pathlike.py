@@ -348,6 +348,9 @@ class BasePath:
         scheme, rest = split_scheme(pattern)
         if scheme:
             return match_path(self.path.strip("/"), rest.strip("/"), anchored=True)
+        if pattern.startswith("/"):  # an absolute pattern is anchored at the root
+            return self.path.startswith("/") and match_path(
+                self.path.strip("/"), pattern.strip("/"), anchored=True)
         return match_path(self.path.strip("/"), pattern.strip("/"), anchored=False)
 
     def is_absolute(self) -> bool:
@@ -550,14 +553,13 @@ class BasePath:
         return self.resolve().path_with_protocol == other.resolve().path_with_protocol
 
     def md5(self, recalculate: bool = False, followlinks: bool = False) -> str:
-        """Hex md5 of a file; of a directory, the md5 of its files' md5s in order."""
+        """Hex md5 of a file; of a directory, the md5 of its children's md5s by name."""
         import hashlib
 
         if self.is_dir(followlinks=followlinks):
             digest = hashlib.md5()
-            for entry in self.scan_stat(followlinks=followlinks):
-                child = self._derive(self._other_path(entry.path))
-                digest.update(child.md5(recalculate, followlinks).encode())
+            for name in self.listdir():
+                digest.update(self.joinpath(name).md5(recalculate, followlinks).encode())
             return digest.hexdigest()
         digest = hashlib.md5()
         with self.open("rb") as handle:

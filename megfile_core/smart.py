@@ -308,8 +308,11 @@ def stream_copy(
     followlinks: bool = False,
 ) -> None:
     """Copy one file by streaming (any two protocols), then carry over the mtime."""
-    stat = src.stat(follow_symlinks=True)
-    if stat.is_dir():
+    try:
+        stat: StatResult | None = src.stat(follow_symlinks=True)
+    except UnsupportedError:  # a stream (stdio://-) has no metadata: just copy it
+        stat = None
+    if stat is not None and stat.is_dir():
         raise IsADirectoryError(f"is a directory: {src!s} (use sync to copy trees)")
     if not overwrite and dst.exists():
         return
@@ -330,6 +333,8 @@ def stream_copy(
                 writer.write(chunk)
                 if callback is not None:
                     callback(len(chunk))
+    if stat is None:
+        return
     try:
         dst.utime(stat.mtime, stat.mtime)
     except (UnsupportedError, NotImplementedError):

@@ -328,7 +328,7 @@ class FSPath(BasePath):
         if self.fd is not None:
             return open(self.fd, mode, buffering, encoding, errors, newline, closefd)
         writing = binary_mode[0] != "r" or "+" in binary_mode
-        if writing:
+        if binary_mode[0] != "r":  # r+ needs an existing file: create nothing
             parent = os.path.dirname(self._local)
             if parent:
                 os.makedirs(parent, exist_ok=True)

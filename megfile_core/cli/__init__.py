@@ -35,8 +35,22 @@ def _load_plugin_commands() -> None:
         click.echo(line, err=True)
 
 
+class _OutputClosed(Exception):
+    """stdout went away (``megfile cat big | head``); carries the BrokenPipeError.
+
+    click turns any EPIPE ``OSError`` into ``sys.exit(1)`` even outside standalone
+    mode, so the group re-raises it as this class for :func:`main` to exit quietly.
+    """
+
+
 class LazyPluginGroup(click.Group):
     """A group that asks plugins for a command only when it is not built in."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as error:
+            raise _OutputClosed() from error
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
@@ -105,7 +119,7 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(error.exit_code)
     except click.exceptions.Exit as error:
         sys.exit(error.exit_code)
-    except BrokenPipeError:
+    except (BrokenPipeError, _OutputClosed):
         _quiet_exit(0)
     except Exception as error:
         if debug:

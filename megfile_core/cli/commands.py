@@ -56,7 +56,8 @@ def _list(path: str, long_format: bool, recursive: bool, human: bool, full: bool
 
     base = SmartPath(path)
     if _has_magic(path):
-        entries = sorted(smart_glob_stat(path, recursive=recursive, missing_ok=False),
+        # like megfile, a pattern is always recursive (`**`); -r does not change it
+        entries = sorted(smart_glob_stat(path, recursive=True, missing_ok=False),
                          key=lambda e: e.path)
         names = [(e.path, e.stat) for e in entries]
     elif recursive:
@@ -98,13 +99,25 @@ def cat_command(paths: tuple[str, ...]) -> None:
     out.flush()
 
 
+def _isdir(path: str) -> bool:
+    """``smart_isdir``, but a path whose backend cannot stat (``stdio://-``) is no
+    directory, so ``cp`` treats it as a file (``megfile cp file stdio://1``)."""
+    from megfile_core.errors import UnsupportedError
+    from megfile_core.smart import smart_isdir
+
+    try:
+        return smart_isdir(path)
+    except UnsupportedError:
+        return False
+
+
 def _target(src: str, dst: str, no_target_directory: bool) -> str:
-    from megfile_core.smart import smart_isdir, smart_path_join
+    from megfile_core.smart import smart_path_join
     from megfile_core.smart_path import SmartPath
 
     if no_target_directory:
         return dst
-    if dst.endswith("/") or smart_isdir(dst):
+    if dst.endswith("/") or _isdir(dst):
         return smart_path_join(dst, SmartPath(src).name)
     return dst
 
@@ -127,19 +140,22 @@ def _progress(enabled: bool) -> Any:
 def cp_command(src: str, dst: str, recursive: bool, no_target_directory: bool,
                progress_bar: bool, skip: bool) -> None:
     """Copy SRC to DST (any two protocols)."""
-    from megfile_core.smart import smart_copy, smart_isdir
+    from megfile_core.smart import smart_copy, smart_exists
     from megfile_core.sync import sync
 
     target = _target(src, dst, no_target_directory)
     progress = _progress(progress_bar)
     try:
-        if smart_isdir(src):
+        if _isdir(src):
             if not recursive:
                 raise click.UsageError(f"{src} is a directory: use cp -r")
             sync(src, target, force=not skip, overwrite=not skip, progress=progress)
         else:
+            kept = progress is not None and skip and smart_exists(target)
             smart_copy(src, target, overwrite=not skip,
                        callback=progress.on_bytes if progress else None)
+            if progress is not None:  # count the file, not only its bytes
+                progress.on_file("skipped" if kept else "copied", src, target, 0)
     finally:
         if progress is not None:
             progress.close()
