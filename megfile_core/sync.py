@@ -31,7 +31,10 @@ class SyncProgress(Protocol):
 
     def on_bytes(self, count: int) -> None: ...
 
-    def on_file(self, action: str, src: str, dst: str, size: int) -> None: ...
+    def on_file(self, action: str, src: str, dst: str, size: int) -> None:
+        """``action`` is ``queued`` (will be copied), ``copied``, ``skipped`` or
+        ``planned`` (dry run). A progress may also define ``on_listed()``, called once
+        the source listing is complete and the totals are final."""
 
 
 @dataclass
@@ -186,7 +189,12 @@ def sync(
                 if progress is not None:
                     progress.on_file("planned", entry.path, str(target), entry.stat.size)
                 continue
+            if progress is not None:
+                progress.on_file("queued", entry.path, str(target), entry.stat.size)
             yield relative, entry, target
+        listed = getattr(progress, "on_listed", None)
+        if listed is not None:
+            listed()
 
     if executor is None and max_workers is None and map_func is not map:
         for _ in map_func(copy_one, plan()):
@@ -254,7 +262,7 @@ class StderrProgress:
         with self._lock:
             if action == "skipped":
                 self.skipped += 1
-            else:
+            elif action in ("copied", "planned"):
                 self.files += 1
         self._draw()
 

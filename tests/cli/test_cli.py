@@ -148,7 +148,7 @@ def test_ls_glob_pattern(run_cli, tree):
     assert lines(run_cli("ls", "-r", str(tree / "**" / "*.txt"))) == everything
     result = run_cli("ls", "-l", str(tree / "*.bin"))
     assert lines(result)[0].split()[0] == "2048"
-    assert lines(result)[-1] == "total(1): 2048"
+    assert lines(result)[-1] == "total(1): 2.0 KB"
 
 
 def test_ls_glob_without_match_fails(run_cli, tree):
@@ -260,13 +260,13 @@ def test_cp_progress_counts_the_file(run_cli, tree, tmp_path):
     result = run_cli("cp", "-g", str(tree / "b.bin"), str(tmp_path / "copy.bin"))
     assert result.returncode == 0, err(result)
     final = err(result).replace("\r", "\n").strip().splitlines()[-1]
-    assert final.startswith("1 files, 0 skipped, 2.0 KB"), final
+    assert final.startswith("1 files copied, 0 skipped, 2.0 KB"), final
     result = run_cli("cp", "-g", "--skip", str(tree / "b.bin"), str(tmp_path / "copy.bin"))
     final = err(result).replace("\r", "\n").strip().splitlines()[-1]
-    assert final.startswith("0 files, 1 skipped"), final
+    assert final.startswith("0 files copied, 1 skipped"), final
     result = run_cli("cp", "-r", "-g", str(tree), str(tmp_path / "tree"))
     final = err(result).replace("\r", "\n").strip().splitlines()[-1]
-    assert final.startswith("4 files, 0 skipped"), final
+    assert final.startswith("4 files copied, 0 skipped"), final
 
 
 def test_cp_to_stdout(run_cli, tree):
@@ -296,11 +296,11 @@ def test_sync_copies_then_skips(run_cli, tree, tmp_path):
     first = run_cli("sync", str(tree), str(dst))
     assert first.returncode == 0, err(first)
     assert _files(dst) == _files(tree)
-    assert "copied 4 files" in err(first)
+    assert "4 files copied" in err(first)
     second = run_cli("sync", str(tree), str(dst))
     assert second.returncode == 0
-    assert "copied 0 files" in err(second)
-    assert "skipped 4" in err(second)
+    assert "0 files copied" in err(second)
+    assert "4 skipped" in err(second)
     quiet = run_cli("sync", "-q", str(tree), str(dst))
     assert quiet.returncode == 0 and err(quiet) == "" and out(quiet) == ""
 
@@ -320,7 +320,7 @@ def test_sync_force_and_bad_worker(run_cli, tree, tmp_path):
     dst = tmp_path / "mirror"
     assert run_cli("sync", "-q", str(tree), str(dst)).returncode == 0
     forced = run_cli("sync", "-f", "-w", "2", str(tree), str(dst))
-    assert forced.returncode == 0 and "copied 4 files" in err(forced)
+    assert forced.returncode == 0 and "4 files copied" in err(forced)
     bad = run_cli("sync", "-w", "0", str(tree), str(dst))
     assert bad.returncode == 2
 

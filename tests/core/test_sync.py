@@ -112,7 +112,8 @@ def test_callbacks_and_progress(tmp_path):
     assert sorted(after) == [(str(src / "a"), str(tmp_path / "d" / "a")),
                              (str(src / "b" / "c"), str(tmp_path / "d" / "b" / "c"))]
     assert progress.total == 8
-    assert sorted(events) == ["copied", "copied"]
+    assert sorted(events) == ["copied", "copied", "queued", "queued"]
+    assert events.index("queued") < events.index("copied")
 
 
 def test_bounded_parallelism(memory_root):

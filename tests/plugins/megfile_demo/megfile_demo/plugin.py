@@ -8,7 +8,12 @@ def megfile_register_protocols(register):
 
 @hookimpl
 def megfile_register_commands(cli):
+    import os
+
     import click
+
+    if os.environ.get("MEGFILE_DEMO_BREAK_COMMANDS") == "1":
+        raise RuntimeError("demo commands are broken on purpose")
 
     @cli.command("demo-hello")
     def demo_hello():

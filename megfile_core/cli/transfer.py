@@ -1,0 +1,204 @@
+"""Commands that copy, move or remove: cp, mv, sync, rm, mkdir, touch."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from megfile_core.cli.completion import complete_path
+from megfile_core.cli.progress import CliProgress
+from megfile_core.cli.util import has_magic, is_dir, target_path
+
+__all__ = ["cp_command", "mkdir_command", "mv_command", "rm_command", "sync_command",
+           "touch_command"]
+
+
+def _progress(bar: bool, quiet: bool = False, verbose: bool = False) -> CliProgress | None:
+    """``-g`` forces a bar; on a terminal a long tree copy shows one after a second."""
+    if quiet:
+        return None
+    if bar:
+        return CliProgress(force=True, verbose=verbose)
+    if sys.stderr.isatty() or verbose:
+        return CliProgress(delay=1.0, verbose=verbose)
+    return None
+
+
+def _glob_root(pattern: str) -> str:
+    """The directory before the first wildcard: ``s3://b/d/*.txt`` -> ``s3://b/d``."""
+    index = min(pattern.find(c) for c in "*?[{" if c in pattern)
+    head = pattern[:index]
+    return head[: head.rfind("/")] if "/" in head else "."
+
+
+def _glob_entries(pattern: str) -> Iterator[Any]:
+    from megfile_core.smart import smart_glob_stat, smart_scan_stat
+
+    for entry in smart_glob_stat(pattern, missing_ok=False):
+        if entry.stat.is_dir():
+            yield from smart_scan_stat(entry.path)
+        else:
+            yield entry
+
+
+def _copy_tree(src: str, dst: str, progress: CliProgress | None, *, force: bool,
+               skip: bool, workers: int | None = None, dry_run: bool = False) -> Any:
+    from megfile_core.sync import sync
+
+    if has_magic(src):
+        return sync(_glob_root(src), dst, src_file_stats=_glob_entries(src), force=force,
+                    overwrite=not skip, max_workers=workers, progress=progress,
+                    dry_run=dry_run)
+    return sync(src, dst, force=force, overwrite=not skip, max_workers=workers,
+                progress=progress, dry_run=dry_run)
+
+
+def _copy(src: str, dst: str, recursive: bool, no_target_directory: bool, progress_bar: bool,
+          skip: bool, move: bool) -> None:
+    from megfile_core.smart import smart_copy, smart_exists, smart_move
+
+    target = target_path(src, dst, no_target_directory)
+    verb = "mv" if move else "cp"
+    source_is_dir = is_dir(src)
+    if source_is_dir and not recursive:
+        raise click.UsageError(f"{src} is a directory: use {verb} -r")
+    progress = _progress(progress_bar) if source_is_dir else (
+        CliProgress(force=True) if progress_bar else None)
+    try:
+        if source_is_dir:
+            if move and not skip:
+                smart_move(src, target)
+            elif move:  # delete only what was copied: a skipped source file stays
+                from megfile_core.smart import smart_unlink
+                from megfile_core.sync import sync
+
+                sync(src, target, overwrite=False, progress=progress,
+                     callback_after_copy_file=lambda copied, _dst: smart_unlink(copied))
+            else:
+                _copy_tree(src, target, progress, force=not skip, skip=skip)
+        else:
+            kept = skip and smart_exists(target)
+            if progress is not None:
+                from megfile_core.smart import smart_stat
+
+                try:
+                    size = smart_stat(src).size
+                except Exception:
+                    size = 0
+                progress.on_file("queued", src, target, size)
+            if not kept:
+                if move:
+                    smart_move(src, target)
+                else:
+                    smart_copy(src, target,
+                               callback=progress.on_bytes if progress else None)
+            if progress is not None:
+                progress.on_file("skipped" if kept else "copied", src, target, 0)
+    finally:
+        if progress is not None:
+            progress.close()
+    if progress is not None and (progress_bar or progress.shown):
+        click.echo(progress.summary(), err=True)
+
+
+_COPY_OPTIONS = [
+    click.option("-r", "--recursive", is_flag=True, help="Work on directories and their content."),
+    click.option("-T", "--no-target-directory", is_flag=True, help="Treat DST as a file path."),
+    click.option("-g", "--progress-bar", is_flag=True, help="Show progress."),
+    click.option("--skip", is_flag=True, help="Keep files that already exist at DST."),
+]
+
+
+def _copy_options(func: Any) -> Any:
+    for option in reversed(_COPY_OPTIONS):
+        func = option(func)
+    return func
+
+
+@click.command("cp")
+@click.argument("src", shell_complete=complete_path)
+@click.argument("dst", shell_complete=complete_path)
+@_copy_options
+def cp_command(src: str, dst: str, recursive: bool, no_target_directory: bool,
+               progress_bar: bool, skip: bool) -> None:
+    """Copy SRC to DST (any two protocols)."""
+    _copy(src, dst, recursive, no_target_directory, progress_bar, skip, move=False)
+
+
+@click.command("mv")
+@click.argument("src", shell_complete=complete_path)
+@click.argument("dst", shell_complete=complete_path)
+@_copy_options
+def mv_command(src: str, dst: str, recursive: bool, no_target_directory: bool,
+               progress_bar: bool, skip: bool) -> None:
+    """Move SRC to DST: a rename on one backend, else copy then delete."""
+    _copy(src, dst, recursive, no_target_directory, progress_bar, skip, move=True)
+
+
+@click.command("sync")
+@click.argument("src", shell_complete=complete_path)
+@click.argument("dst", shell_complete=complete_path)
+@click.option("-f", "--force", is_flag=True, help="Copy even files that look current.")
+@click.option("--skip", is_flag=True, help="Never overwrite an existing file.")
+@click.option("-w", "--worker", type=int, default=-1, show_default=True,
+              help="Parallel copies (-1: MEGFILE_MAX_WORKERS).")
+@click.option("-g", "--progress-bar", is_flag=True, help="Show progress.")
+@click.option("-v", "--verbose", is_flag=True, help="Print every file copied or skipped.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no summary line.")
+@click.option("--dry-run", is_flag=True, help="Print what would be copied, copy nothing.")
+def sync_command(src: str, dst: str, force: bool, skip: bool, worker: int,
+                 progress_bar: bool, verbose: bool, quiet: bool, dry_run: bool) -> None:
+    """Make DST hold every file of SRC (a file, a directory or a glob), copying only
+    what differs; copying starts while SRC is still being listed."""
+    if worker == 0 or worker < -1:
+        raise click.BadParameter("must be -1 or at least 1", param_hint="--worker")
+    progress = _progress(progress_bar, quiet=quiet, verbose=verbose)
+    counter = progress or CliProgress(stream=io.StringIO())
+    try:
+        result = _copy_tree(src, dst, counter, force=force, skip=skip,
+                            workers=None if worker == -1 else worker, dry_run=dry_run)
+    finally:
+        counter.close()
+    for source, target in result.planned:
+        click.echo(f"would copy {source} -> {target}")
+    if not quiet:
+        click.echo(counter.summary(dry_run=dry_run, planned=len(result.planned)), err=True)
+
+
+@click.command("rm")
+@click.argument("paths", nargs=-1, required=True, shell_complete=complete_path)
+@click.option("-r", "--recursive", is_flag=True, help="Remove directories and their content.")
+@click.option("-f", "--force", is_flag=True, help="Ignore missing paths.")
+def rm_command(paths: tuple[str, ...], recursive: bool, force: bool) -> None:
+    """Remove files (and with -r, directories)."""
+    from megfile_core.smart import smart_remove, smart_unlink
+
+    for path in paths:
+        if is_dir(path):
+            if not recursive:
+                raise click.UsageError(f"{path} is a directory: use rm -r")
+            smart_remove(path, missing_ok=force)
+        else:
+            smart_unlink(path, missing_ok=force)
+
+
+@click.command("mkdir")
+@click.argument("path", shell_complete=complete_path)
+def mkdir_command(path: str) -> None:
+    """Create a directory and its parents (no error when it exists)."""
+    from megfile_core.smart import smart_makedirs
+
+    smart_makedirs(path, exist_ok=True)
+
+
+@click.command("touch")
+@click.argument("path", shell_complete=complete_path)
+def touch_command(path: str) -> None:
+    """Create an empty file, or update the mtime of an existing one."""
+    from megfile_core.smart import smart_touch
+
+    smart_touch(path)
