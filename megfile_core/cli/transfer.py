@@ -23,7 +23,7 @@ def _progress(bar: bool, quiet: bool = False, verbose: bool = False) -> CliProgr
         return None
     if bar:
         return CliProgress(force=True, verbose=verbose)
-    if sys.stderr.isatty() or verbose:
+    if (sys.stdout.isatty() and sys.stderr.isatty()) or verbose:
         return CliProgress(delay=1.0, verbose=verbose)
     return None
 
