@@ -532,13 +532,17 @@ class _Roots(NamedTuple):
     result: BasePath
     #: the group's prefix is empty: its root is no path a user wrote, never a match
     anonymous: bool
+    #: ``str(result)``, computed once
+    result_text: str
 
     def node(self, relative: str) -> BasePath:
         return self.listing.joinpath(relative) if relative else self.listing
 
     def entry(self, relative: str, stat: StatResult, dir_only: bool) -> FileEntry:
         if relative:
-            path = str(self.result.joinpath(relative))
+            # the backend's own join on strings: the same text as
+            # str(result.joinpath(relative)), without building a path object
+            path = self.result._join(self.result_text, relative)
             name = relative.rpartition("/")[2]
         else:
             path = str(self.result)
@@ -678,9 +682,9 @@ def iglob_entries(
     for prefix, alts in _plan(path.path, recursive):
         result = path._derive(prefix)
         if prefix or path.is_absolute():
-            roots = _Roots(result, result, not prefix)
+            roots = _Roots(result, result, not prefix, str(result))
         else:  # a relative local pattern: list the working directory
-            roots = _Roots(path._derive("."), result, True)
+            roots = _Roots(path._derive("."), result, True, str(result))
         if recursive and any("**" in alt.segments for alt in alts):
             entries = _scan_group(roots, alts, recursive)
         else:

@@ -249,8 +249,8 @@ class FSPath(BasePath):
         return os.path.samefile(self._local, os.fspath(FSPath(_fspath_str(other_path))))
 
     # -- listing -------------------------------------------------------------------
-    def _entry(self, entry: os.DirEntry[str]) -> FileEntry:
-        return FileEntry(entry.name, self._join(str(self), entry.name),
+    def _entry(self, entry: os.DirEntry[str], base: str) -> FileEntry:
+        return FileEntry(entry.name, posixpath.join(base, entry.name),
                          _to_stat(entry.stat(follow_symlinks=False)))
 
     def scandir(self) -> ContextIterator:
@@ -260,10 +260,11 @@ class FSPath(BasePath):
             raise NotADirectoryError(f"not a directory: {self!s}")
 
         def entries() -> Iterator[FileEntry]:
+            base = str(self)
             with os.scandir(self._local) as handle:
                 for entry in handle:
                     try:
-                        yield self._entry(entry)
+                        yield self._entry(entry, base)
                     except FileNotFoundError:
                         continue  # removed while we listed
 
