@@ -43,6 +43,10 @@ class _OutputClosed(Exception):
     """
 
 
+class _Interrupted(Exception):
+    """Ctrl-C inside a command; click would print a blank line for it."""
+
+
 class LazyPluginGroup(click.Group):
     """A group that asks plugins for a command only when it is not built in."""
 
@@ -51,6 +55,10 @@ class LazyPluginGroup(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError as error:
             raise _OutputClosed() from error
+        except KeyboardInterrupt as error:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            raise _Interrupted() from error
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
@@ -108,7 +116,7 @@ def main(argv: list[str] | None = None) -> Any:
     debug = _debug_requested(args)
     try:
         return cli.main(args=args, prog_name="megfile", standalone_mode=False)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, _Interrupted):
         _quiet_exit(130)
     except KeyboardInterrupt:
         if debug:
