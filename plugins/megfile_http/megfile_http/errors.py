@@ -1,0 +1,111 @@
+"""HTTP errors: builtin OSError families mixed with :class:`HttpError`.
+
+Every message names the URL with its secrets masked (``https://user:***@host/...``,
+and the values of query parameters that look like signatures or tokens).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from megfile_core.errors import MegfileError
+
+__all__ = [
+    "HttpBodyIncompleteError",
+    "HttpError",
+    "HttpFileNotFoundError",
+    "HttpPermissionError",
+    "HttpRetryableStatusError",
+    "HttpStatusError",
+    "mask_text",
+    "mask_url",
+    "status_error",
+]
+
+#: query parameters whose values are credentials (presigned URLs, API tokens)
+_SECRET_PARAMS = re.compile(
+    r"(?i)^(x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|"
+    r"token|access_token|api_key|apikey|key|secret|password|passwd|auth)$"
+)
+_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@/\s]*@")
+
+
+def mask_url(url: str) -> str:
+    """``url`` with the password and secret query values replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return mask_text(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user, sep, _password = userinfo.partition(":")
+        netloc = f"{user}:***@{hostport}" if sep else f"{user}@{hostport}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(_SECRET_PARAMS.match(name) for name, _ in pairs):
+            query = urlencode(
+                [(name, "***" if _SECRET_PARAMS.match(name) else value) for name, value in pairs],
+                safe="*",
+            )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def mask_text(text: str) -> str:
+    """Mask ``scheme://user:password@`` anywhere in a message from a library."""
+    return _USERINFO.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:***@", text)
+
+
+class HttpError(MegfileError):
+    """Base class of the errors raised by megfile_http."""
+
+
+class HttpFileNotFoundError(HttpError, FileNotFoundError):
+    """The server answered 404 or 410."""
+
+
+class HttpPermissionError(HttpError, PermissionError):
+    """The server answered 401 or 403."""
+
+
+class HttpStatusError(HttpError, OSError):
+    """Any other unexpected status; ``status`` holds it."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.status))
+
+
+class HttpRetryableStatusError(HttpStatusError):
+    """429, 500, 502, 503 or 504: retried with backoff."""
+
+
+class HttpBodyIncompleteError(HttpError, OSError):
+    """The connection ended before the body the server announced was complete."""
+
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+def status_error(status: int, reason: str, url: str, method: str = "GET") -> OSError:
+    """The exception for an unexpected HTTP status answering ``method url``."""
+    where = mask_url(url)
+    head = f"{method} {where}: HTTP {status} {reason}".rstrip()
+    if status in (404, 410):
+        return HttpFileNotFoundError(2, f"{head}; check the URL", where)
+    if status in (401, 403):
+        return HttpPermissionError(
+            13,
+            f"{head}; pass credentials with auth=, headers= or cookies= "
+            "(open options or HttpPath(..., auth=...))",
+            where,
+        )
+    if status in RETRYABLE_STATUS:
+        return HttpRetryableStatusError(f"{head}; the server is busy or failing", status)
+    return HttpStatusError(f"{head}; the server refused the request", status)
