@@ -21,6 +21,7 @@ __all__ = [
     "UnknownError",
     "UnsafePathError",
     "UnsupportedError",
+    "mask_url",
 ]
 
 
@@ -31,6 +32,29 @@ def __getattr__(name: str) -> Any:
 
         return shutil.SameFileError
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def mask_url(text: str) -> str:
+    """Hide the password of ``scheme://user:password@host/...`` (``user:***@``)."""
+    scheme_end = text.find("://")
+    if scheme_end <= 0:
+        return text
+    start = scheme_end + 3
+    end = len(text)
+    for stop in "/?#":
+        index = text.find(stop, start)
+        if index != -1:
+            end = min(end, index)
+    at = text.rfind("@", start, end)
+    colon = text.find(":", start, at) if at != -1 else -1
+    if colon == -1:
+        return text
+    return text[: colon + 1] + "***" + text[at:]
+
+
+def _display(path: object) -> str:
+    shown = getattr(path, "_display", None)
+    return str(shown()) if callable(shown) else mask_url(str(path))
 
 
 class MegfileError(Exception):
@@ -63,7 +87,7 @@ class UnsupportedError(MegfileError, OSError, NotImplementedError):
     def __init__(self, operation: str, path: object = None) -> None:
         self.operation = operation
         self.path = path
-        where = f" on {path!s}" if path is not None else ""
+        where = f" on {_display(path)}" if path is not None else ""
         super().__init__(f"{operation} is not supported{where}")
 
     def __str__(self) -> str:
@@ -88,7 +112,7 @@ class UnknownError(MegfileError, OSError):
         self.error = error
         self.path = path
         self.extra = extra
-        text = f"Unknown error on {path!s}: {type(error).__name__}: {error}"
+        text = f"Unknown error on {_display(path)}: {type(error).__name__}: {error}"
         if extra:
             text += f" ({extra})"
         super().__init__(text)

@@ -693,4 +693,4 @@ def iglob_entries(
             matched = True
             yield entry
     if not matched and not missing_ok:
-        raise FileNotFoundError(f"No match any file: {path}")
+        raise FileNotFoundError(f"No match any file: {path._display()}")

@@ -116,6 +116,13 @@ class ContextIterator(Iterator[FileEntry]):
         self.close()
 
 
+def display(value: Any) -> str:
+    """A path for a message, its password masked (by its backend for path objects)."""
+    from megfile_core.errors import _display
+
+    return _display(value)
+
+
 def _fspath_str(value: Any) -> str:
     if isinstance(value, BasePath):
         return str(value)
@@ -191,7 +198,14 @@ class BasePath:
         return self.path_with_protocol if self.scheme else self.path
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({str(self)!r})"
+        return f"{type(self).__name__}({self._display()!r})"
+
+    def _display(self) -> str:
+        """This path as messages, logs and ``repr`` show it: ``str(self)`` with the
+        URL's password masked. Backends with other secrets override it."""
+        from megfile_core.errors import mask_url
+
+        return mask_url(str(self))
 
     def __fspath__(self) -> str:
         return self.path_with_protocol
@@ -297,7 +311,7 @@ class BasePath:
 
     def with_name(self: Self, name: str) -> Self:
         if not self.name:
-            raise ValueError(f"{self!s} has an empty name")
+            raise ValueError(f"{self._display()} has an empty name")
         if not name or "/" in name:
             raise ValueError(f"invalid name {name!r}")
         return self._derive(self.path[: len(self.path) - len(self.name)] + name)
@@ -329,7 +343,7 @@ class BasePath:
         elif not base or path.startswith(base + "/"):
             relative = path[len(base) :].lstrip("/")
         else:
-            raise ValueError(f"{str(self)!r} is not under {_fspath_str(other[0])!r}")
+            raise ValueError(f"{self._display()!r} is not under {display(other[0])!r}")
         new = self._derive(relative)
         new.scheme = ""
         return new
@@ -379,7 +393,7 @@ class BasePath:
 
     def relpath(self, start: Any = None) -> str:
         if start is None:
-            raise TypeError(f"relpath of {self!s} needs a start path")
+            raise TypeError(f"relpath of {self._display()} needs a start path")
         return str(self.relative_to(start))
 
     # -- primitives (a backend implements these) ---------------------------------
@@ -722,7 +736,7 @@ class BasePath:
     def touch(self, exist_ok: bool = True) -> None:
         if self.exists():
             if not exist_ok:
-                raise FileExistsError(f"file exists: {self!s}")
+                raise FileExistsError(f"file exists: {self._display()}")
             try:
                 now = time.time()
                 self.utime(now, now)
@@ -811,6 +825,6 @@ def check_open_options(options: dict[str, Any], path: BasePath) -> None:
     unknown = set(options) - COMMON_OPEN_OPTIONS
     if unknown:
         raise TypeError(
-            f"open() of {path!s} got unknown option(s) {', '.join(sorted(unknown))}; "
+            f"open() of {path._display()} got unknown option(s) {', '.join(sorted(unknown))}; "
             f"known: {', '.join(sorted(COMMON_OPEN_OPTIONS))}"
         )

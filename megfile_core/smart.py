@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
-from megfile_core.errors import UnsupportedError
+from megfile_core.errors import UnsupportedError, mask_url
 from megfile_core.pathlike import BasePath, ContextIterator, _fspath_str
 from megfile_core.registry import get_registry
 from megfile_core.smart_path import SmartPath
@@ -262,7 +262,7 @@ def smart_glob_stat(
                 seen.add(entry.path)
                 yield entry
     if not seen and not missing_ok:
-        raise FileNotFoundError(f"no path matches {pattern!r}")
+        raise FileNotFoundError(f"no path matches {mask_url(pattern)!r}")
 
 
 def smart_iglob(pathname: Any, recursive: bool = True, missing_ok: bool = True) -> Iterator[str]:
@@ -313,7 +313,7 @@ def stream_copy(
     except UnsupportedError:  # a stream (stdio://-) has no metadata: just copy it
         stat = None
     if stat is not None and stat.is_dir():
-        raise IsADirectoryError(f"is a directory: {src!s} (use sync to copy trees)")
+        raise IsADirectoryError(f"is a directory: {src._display()} (use sync to copy trees)")
     if not overwrite and dst.exists():
         return
     with src.open("rb") as reader, dst.open("wb") as writer:
@@ -353,7 +353,7 @@ def smart_copy(
     if src.path_with_protocol == dst.path_with_protocol:
         from megfile_core.errors import SameFileError
 
-        raise SameFileError(f"{src!s} and {dst!s} are the same file")
+        raise SameFileError(f"{src._display()} and {dst._display()} are the same file")
     if type(src.pathlike) is type(dst.pathlike):
         src.pathlike.copy(dst.pathlike, callback=callback, followlinks=followlinks,
                           overwrite=overwrite)
@@ -434,7 +434,7 @@ def smart_rename(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:
     """Rename one file (any two protocols); directories raise ``IsADirectoryError``."""
     src, dst = _path(src_path), _path(dst_path)
     if src.is_dir():
-        raise IsADirectoryError(f"is a directory: {src!s}; use smart_move for trees")
+        raise IsADirectoryError(f"is a directory: {src._display()}; use smart_move for trees")
     if src.path_with_protocol == dst.path_with_protocol:
         return
     if _same_backend(src, dst):

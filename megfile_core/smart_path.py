@@ -156,7 +156,10 @@ class SmartPath(BasePath):
         return self._str(str(self.pathlike))
 
     def __repr__(self) -> str:
-        return f"SmartPath({str(self)!r})"
+        return f"SmartPath({self._display()!r})"
+
+    def _display(self) -> str:
+        return self._str(self.pathlike._display())
 
     def __fspath__(self) -> str:
         return self.pathlike.__fspath__()

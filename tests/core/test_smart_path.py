@@ -206,3 +206,33 @@ def test_bad_env_values_are_clear(monkeypatch):
         config.reader_block_size()
     monkeypatch.setenv("MEGFILE_READER_BLOCK_SIZE", "1Mi")
     assert config.reader_block_size() == 1 << 20  # read when used, not at import
+
+
+@pytest.mark.parametrize(("url", "masked"), [
+    ("sftp://user:secret@host//x", "sftp://user:***@host//x"),
+    ("sftp://user:se:cr@et@host:22/x?y#z", "sftp://user:***@host:22/x?y#z"),
+    ("https://u:p@h/a@b", "https://u:***@h/a@b"),
+    ("https://h/a:b@c", "https://h/a:b@c"),
+    ("sftp://user@host//x", "sftp://user@host//x"),
+    ("/local/a:b@c", "/local/a:b@c"),
+    ("memory://k:v@x/y", "memory://k:***@x/y"),
+])
+def test_mask_url(url, masked):
+    from megfile_core.errors import mask_url
+
+    assert mask_url(url) == masked
+
+
+def test_passwords_never_in_repr_or_core_messages(memory_root):
+    from megfile_core.errors import UnsupportedError
+
+    path = SmartPath("memory://user:hunter2@root/f")
+    assert "hunter2" not in repr(path)
+    assert "hunter2" not in repr(path.pathlike)
+    with pytest.raises(UnsupportedError) as info:
+        path.symlink("memory://root/g")
+    assert "hunter2" not in str(info.value)
+    with pytest.raises(FileNotFoundError) as missing:
+        smart.smart_glob("memory://user:hunter2@root/nothing*", missing_ok=False)
+    assert "hunter2" not in str(missing.value)
+    assert str(path) == "memory://user:hunter2@root/f"  # the URL itself is kept
