@@ -92,8 +92,19 @@ def cli(ctx: click.Context, debug: bool, log_level: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    level = "DEBUG" if debug else (log_level or os.environ.get("MEGFILE_LOG_LEVEL") or "INFO")
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    explicit = "DEBUG" if debug else (log_level or os.environ.get("MEGFILE_LOG_LEVEL"))
+    # by default our own loggers speak at INFO and libraries (paramiko, botocore,
+    # urllib3) only at WARNING, so their chatter never mixes into a command's output
+    logging.basicConfig(level=explicit or "INFO",
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not explicit:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_ours_or_warning)
+
+
+def _ours_or_warning(record: logging.LogRecord) -> bool:
+    """megfile's loggers (``megfile_*``) at INFO, everybody else from WARNING."""
+    return record.levelno >= logging.WARNING or record.name.startswith("megfile")
 
 
 @cli.group("config", cls=LazyPluginGroup)

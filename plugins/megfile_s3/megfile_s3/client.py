@@ -1,0 +1,187 @@
+"""boto3 clients: one per (profile, settings) per thread (or per process), every API
+call retried by one wrapper.
+
+* Settings are resolved on each :func:`get_client` call, so a changed environment or
+  credentials file gives a new client; the settings are part of the cache key.
+* ``MEGFILE_S3_CLIENT_CACHE_MODE=process_local`` shares one client between threads
+  (botocore clients are thread-safe); the default keeps one per thread.
+* After ``os.fork`` the child drops every cached client (their connection pools
+  belong to the parent) and builds new ones on first use.
+* Retries: botocore's own retries are off (``total_max_attempts=1``); the client's
+  ``_make_api_call`` is wrapped so that every operation is retried by core's
+  :class:`~megfile_core.retry.RetryPolicy` on throttling and transient errors, up to
+  ``MEGFILE_S3_MAX_RETRY_TIMES`` attempts. Code that retries a larger unit (a ranged
+  GET *and* reading its body) runs it inside :func:`retry_call`; nested calls then
+  go through once, so attempts never multiply.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from megfile_core import config as core_config
+from megfile_core.retry import RetryPolicy
+from megfile_s3 import config as s3_config
+from megfile_s3.errors import S3ConfigError, is_retryable
+
+if TYPE_CHECKING:
+    from megfile_s3.config import S3Settings
+
+__all__ = ["S3Client", "clear_cache", "get_client", "retry_call", "retry_policy"]
+
+T = TypeVar("T")
+S3Client = Any  # botocore generates the class at run time
+
+_local = threading.local()
+_process_lock = threading.Lock()
+_process_cache: dict[tuple[Any, ...], S3Client] = {}
+_depth = threading.local()
+#: the sleep used between attempts (tests make it instant)
+sleep: Callable[[float], None] | None = None
+
+
+def _clear_after_fork() -> None:
+    global _local, _process_lock, _depth
+    _local = threading.local()
+    _depth = threading.local()
+    _process_lock = threading.Lock()
+    _process_cache.clear()
+
+
+def clear_cache() -> None:
+    """Forget every cached client (this thread's and the process-wide ones)."""
+    _local.__dict__.clear()
+    with _process_lock:
+        _process_cache.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_clear_after_fork)
+
+
+def retry_policy() -> RetryPolicy:
+    """The policy every S3 call uses (read now: ``MEGFILE_S3_MAX_RETRY_TIMES``)."""
+    kwargs: dict[str, Any] = {}
+    if sleep is not None:
+        kwargs["sleep"] = sleep
+    return RetryPolicy(s3_config.max_retry_times(), should_retry=is_retryable, **kwargs)
+
+
+def retry_call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``func`` under the retry policy; S3 calls inside it are not retried again."""
+    depth = getattr(_depth, "value", 0)
+    if depth:
+        return func(*args, **kwargs)
+
+    def attempt() -> T:
+        _depth.value = 1
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _depth.value = 0
+
+    return retry_policy().call(attempt)
+
+
+def _wrap_api_call(client: S3Client) -> None:
+    original = client._make_api_call
+
+    def make_api_call(operation: str, params: dict[str, Any]) -> Any:
+        return retry_call(original, operation, params)
+
+    make_api_call.__name__ = "make_api_call"
+    client._make_api_call = make_api_call
+
+
+def _add_content_md5(params: dict[str, Any], **_: Any) -> None:
+    """DeleteObjects needs Content-MD5 on S3-compatible stores that predate the
+    flexible checksums botocore >= 1.36 would send instead (they are off here)."""
+    body = params.get("body")
+    if isinstance(body, bytes) and "Content-MD5" not in params["headers"]:
+        digest = hashlib.md5(body).digest()
+        params["headers"]["Content-MD5"] = base64.b64encode(digest).decode()
+
+
+def _botocore_config(settings: S3Settings) -> botocore.config.Config:
+    options: dict[str, Any] = {
+        "connect_timeout": 5,
+        "read_timeout": 60,
+        "max_pool_connections": max(core_config.max_workers() * 2, 10),
+        "retries": {"total_max_attempts": 1, "mode": "standard"},
+        "tcp_keepalive": True,
+    }
+    if settings.addressing_style:
+        options["s3"] = {"addressing_style": settings.addressing_style}
+    if settings.signature_version:
+        options["signature_version"] = settings.signature_version
+    try:
+        return botocore.config.Config(
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            **options,
+        )
+    except TypeError:  # botocore < 1.36 has neither option (and no checksum default)
+        return botocore.config.Config(**options)
+
+
+def _build(settings: S3Settings) -> S3Client:
+    try:
+        session = boto3.session.Session(profile_name=settings.session_profile)
+    except botocore.exceptions.ProfileNotFound as error:
+        raise S3ConfigError(f"{error}: {settings.hint()}") from None
+    client = session.client(
+        "s3",
+        endpoint_url=settings.endpoint_url,
+        verify=settings.verify,
+        config=_botocore_config(settings),
+        aws_access_key_id=settings.access_key,
+        aws_secret_access_key=settings.secret_key,
+        aws_session_token=settings.session_token,
+        region_name=session.region_name or None,
+    )
+    client.meta.events.register("before-call.s3.DeleteObjects", _add_content_md5)
+    _wrap_api_call(client)
+    client._megfile_settings = settings
+    return client
+
+
+def _key(settings: S3Settings) -> tuple[Any, ...]:
+    return (
+        settings.profile, settings.access_key, settings.secret_key, settings.session_token,
+        settings.endpoint_url, settings.addressing_style, settings.signature_version,
+        settings.verify, settings.redirect, settings.session_profile,
+        core_config.max_workers(),
+    )
+
+
+def get_client(profile: str | None = None) -> S3Client:
+    """The cached client of ``s3://`` (``None``) or ``s3+profile://``."""
+    settings = s3_config.resolve(profile)
+    key = _key(settings)
+    if s3_config.cache_mode() == "process_local":
+        with _process_lock:
+            client = _process_cache.get(key)
+            if client is None:
+                client = _process_cache[key] = _build(settings)
+        return client
+    cache: dict[tuple[Any, ...], S3Client] = _local.__dict__.setdefault("clients", {})
+    client = cache.get(key)
+    if client is None:
+        if len(cache) > 16:  # settings churn (tests, rotating tokens): keep it bounded
+            cache.clear()
+        client = cache[key] = _build(settings)
+    return client
+
+
+def settings_of(client: S3Client) -> S3Settings:
+    settings: S3Settings = client._megfile_settings
+    return settings

@@ -1,0 +1,547 @@
+"""``S3Path``: ``s3://bucket/key``, ``s3://bucket/prefix/``, ``s3://`` and
+``s3+PROFILE://...``.
+
+Directories are key prefixes: ``s3://b/d`` is a directory when some key starts with
+``d/`` (an empty ``d/`` marker object counts). ``mkdir`` creates no marker: it checks
+that the bucket exists and that no object has the name, so an empty directory
+exists only once something is written under it (``megfile_core``'s contract flag
+``supports_empty_dirs = False``). S3 has no settable mtime: ``utime`` is
+unsupported, and an uploaded object's mtime is its upload time, which is what lets
+``sync`` skip it on the next run.
+
+Symlinks follow megfile: a zero-byte object whose metadata ``symlink_to`` holds the
+target URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+from megfile_core.errors import UnsupportedError
+from megfile_core.pathlike import BasePath, ContextIterator, check_open_options
+from megfile_core.types import FileEntry, StatResult
+from megfile_s3.client import S3Client, get_client, settings_of
+from megfile_s3.errors import (
+    S3BucketNotFoundError,
+    S3FileExistsError,
+    S3FileNotFoundError,
+    S3IsADirectoryError,
+    S3NotADirectoryError,
+    S3NotALinkError,
+    error_code,
+    raise_s3_error,
+)
+
+__all__ = ["DELETE_BATCH", "LIST_MAX_KEYS", "S3Path"]
+
+#: keys per ListObjectsV2 page (tests lower it to force paging)
+LIST_MAX_KEYS = 1000
+#: keys per DeleteObjects call (S3's limit)
+DELETE_BATCH = 1000
+_MAX_LINK_DEPTH = 40
+_SYMLINK_KEY = "symlink_to"
+
+
+def _mtime(value: Any) -> float:
+    timestamp = getattr(value, "timestamp", None)
+    return float(timestamp()) if timestamp is not None else 0.0
+
+
+def _object_stat(item: dict[str, Any]) -> StatResult:
+    """StatResult of a listing item (``Key``, ``Size``, ``LastModified``, ``ETag``)."""
+    mtime = _mtime(item.get("LastModified"))
+    return StatResult(int(item.get("Size", 0)), mtime, mtime, False, False, extra=item)
+
+
+_DIR_STAT = StatResult(0, 0.0, 0.0, True, False)
+
+
+class S3Path(BasePath):
+    """A path on S3 (or any S3-compatible store); ``variant`` is the profile."""
+
+    protocol = "s3"
+
+    # -- parsing -----------------------------------------------------------------
+    @property
+    def bucket(self) -> str:
+        return self.path.lstrip("/").partition("/")[0]
+
+    @property
+    def key(self) -> str:
+        return self.path.lstrip("/").partition("/")[2]
+
+    @property
+    def profile(self) -> str | None:
+        return self.variant
+
+    @property
+    def _url(self) -> str:
+        return self.path_with_protocol
+
+    def _dir_prefix(self) -> str:
+        key = self.key
+        return key.rstrip("/") + "/" if key.rstrip("/") else ""
+
+    @property
+    def _client(self) -> S3Client:
+        return get_client(self.variant)
+
+    def _errors(self, client: S3Client | None = None) -> Any:
+        client = client if client is not None else self._client
+        return raise_s3_error(self._url, settings_of(client))
+
+    def _same_store(self, other: Any) -> bool:
+        return isinstance(other, S3Path) and other.variant == self.variant
+
+    def _need_bucket(self, operation: str) -> None:
+        if not self.bucket:
+            raise UnsupportedError(f"{operation} of the S3 root (name a bucket)", self)
+
+    def _need_key(self) -> None:
+        self._need_bucket("this operation")
+        if not self.key or self.key.endswith("/"):
+            raise S3IsADirectoryError(f"is a directory: {self._url}")
+
+    # -- metadata ----------------------------------------------------------------
+    def _head(self, client: S3Client) -> dict[str, Any] | None:
+        """HEAD of the object, None when there is none."""
+        try:
+            with self._errors(client):
+                response: dict[str, Any] = client.head_object(Bucket=self.bucket, Key=self.key)
+                return response
+        except S3BucketNotFoundError:
+            raise
+        except S3FileNotFoundError:
+            return None
+
+    def _bucket_exists(self, client: S3Client) -> bool:
+        try:
+            with self._errors(client):
+                client.head_bucket(Bucket=self.bucket)
+        except S3FileNotFoundError:
+            return False
+        return True
+
+    def _prefix_exists(self, client: S3Client) -> bool:
+        with self._errors(client):
+            response = client.list_objects_v2(Bucket=self.bucket, Prefix=self._dir_prefix(),
+                                              MaxKeys=1)
+        return bool(response.get("KeyCount") or response.get("Contents")
+                    or response.get("CommonPrefixes"))
+
+    def stat(self, follow_symlinks: bool = True) -> StatResult:
+        if not self.bucket:
+            return _DIR_STAT
+        client = self._client
+        if not self.key.strip("/"):
+            if not self._bucket_exists(client):
+                raise S3BucketNotFoundError(
+                    f"no such bucket: {self._url} ({settings_of(client).describe()})")
+            return _DIR_STAT
+        if not self.key.endswith("/"):
+            head = self._head(client)
+            if head is not None:
+                return self._head_stat(head, follow_symlinks)
+        if self._prefix_exists(client):
+            return _DIR_STAT
+        raise S3FileNotFoundError(f"no such file or directory: {self._url}")
+
+    def _head_stat(self, head: dict[str, Any], follow_symlinks: bool,
+                   depth: int = 0) -> StatResult:
+        mtime = _mtime(head.get("LastModified"))
+        target = (head.get("Metadata") or {}).get(_SYMLINK_KEY)
+        if target is not None:
+            if not follow_symlinks:
+                return StatResult(int(head.get("ContentLength", 0)), mtime, mtime, False,
+                                  True, extra=head)
+            return self._resolve_link(target, depth).stat(follow_symlinks=True)
+        return StatResult(int(head.get("ContentLength", 0)), mtime, mtime, False, False,
+                          extra=head)
+
+    def _resolve_link(self, target: str, depth: int) -> S3Path:
+        if depth >= _MAX_LINK_DEPTH:
+            raise OSError(40, f"too many levels of symbolic links: {self._url}")
+        return self._link_target(target)
+
+    def _link_target(self, target: str) -> S3Path:
+        path = S3Path(target)
+        return self._derive(path.path)
+
+    def is_dir(self, followlinks: bool = False) -> bool:
+        if not self.bucket:
+            return True
+        client = self._client
+        try:
+            if not self.key.strip("/"):
+                return self._bucket_exists(client)
+            if self._prefix_exists(client):
+                return True
+        except S3FileNotFoundError:
+            return False
+        if followlinks and self.is_symlink():
+            return self.readlink().is_dir(followlinks=True)
+        return False
+
+    def is_file(self, followlinks: bool = False) -> bool:
+        if not self.bucket or not self.key or self.key.endswith("/"):
+            return False
+        head = self._head(self._client)
+        if head is None:
+            return False
+        target = (head.get("Metadata") or {}).get(_SYMLINK_KEY)
+        if target is not None and followlinks:
+            return self._link_target(target).is_file(followlinks=True)
+        return True
+
+    def md5(self, recalculate: bool = False, followlinks: bool = False) -> str:
+        """The ETag when it is an MD5 (single-part uploads); else, or with
+        ``recalculate``, the MD5 of the content, streamed."""
+        if self.bucket and self.key and not self.key.endswith("/"):
+            head = self._head(self._client)
+            if head is not None:
+                target = (head.get("Metadata") or {}).get(_SYMLINK_KEY)
+                if target is not None and followlinks:
+                    return self._link_target(target).md5(recalculate, followlinks)
+                etag = str(head.get("ETag", "")).strip('"')
+                if not recalculate and len(etag) == 32 and "-" not in etag:
+                    return etag
+                return super().md5(True, followlinks) if head.get("ContentLength") else \
+                    "d41d8cd98f00b204e9800998ecf8427e"
+        return super().md5(recalculate, followlinks)
+
+    # -- listing -----------------------------------------------------------------
+    def _pages(self, client: S3Client, prefix: str,
+               delimiter: str | None) -> Iterator[dict[str, Any]]:
+        """Every ListObjectsV2 page under ``prefix``."""
+        params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix,
+                                  "MaxKeys": LIST_MAX_KEYS}
+        if delimiter:
+            params["Delimiter"] = delimiter
+        while True:
+            with self._errors(client):
+                page: dict[str, Any] = client.list_objects_v2(**params)
+            yield page
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return
+            params["ContinuationToken"] = token
+
+    def _list_buckets(self, client: S3Client) -> list[FileEntry]:
+        with self._errors(client):
+            response = client.list_buckets()
+        entries = []
+        for bucket in response.get("Buckets", []):
+            mtime = _mtime(bucket.get("CreationDate"))
+            entries.append(FileEntry(bucket["Name"], str(self._derive(bucket["Name"])),
+                                     StatResult(0, mtime, mtime, True, False, extra=bucket)))
+        return entries
+
+    def scandir(self) -> ContextIterator:
+        client = self._client
+        if not self.bucket:
+            return ContextIterator(iter(self._list_buckets(client)))
+        prefix = self._dir_prefix()
+        pages = self._pages(client, prefix, "/")
+        first = next(pages)
+        if not (first.get("Contents") or first.get("CommonPrefixes")) and prefix:
+            if self._head(client) is not None:
+                raise S3NotADirectoryError(f"not a directory: {self._url}")
+            raise S3FileNotFoundError(f"no such directory: {self._url}")
+
+        def entries() -> Iterator[FileEntry]:
+            page: dict[str, Any] | None = first
+            while page is not None:
+                for common in page.get("CommonPrefixes", []):
+                    name = common["Prefix"][len(prefix):].rstrip("/")
+                    if name:
+                        yield FileEntry(name, str(self.joinpath(name)), _DIR_STAT)
+                for item in page.get("Contents", []):
+                    name = item["Key"][len(prefix):]
+                    if name:  # the directory's own marker is not an entry
+                        yield FileEntry(name, str(self.joinpath(name)), _object_stat(item))
+                page = next(pages, None)
+
+        return ContextIterator(entries())
+
+    def _scan_tree(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
+        """One paginated listing without delimiter; directories are derived from the
+        keys (and from ``dir/`` marker objects), each reported once."""
+        client = self._client
+        if not self.bucket:
+            for bucket in self._list_buckets(client):
+                yield bucket.name, bucket
+                child = self._derive(bucket.name)
+                for relative, entry in child._scan_tree(followlinks):
+                    yield f"{bucket.name}/{relative}", entry
+            return
+        prefix = self._dir_prefix()
+        seen: set[str] = set()
+        try:
+            for page in self._pages(client, prefix, None):
+                for item in page.get("Contents", []):
+                    relative = item["Key"][len(prefix):]
+                    parts = relative.split("/")
+                    for depth in range(1, len(parts)):
+                        directory = "/".join(parts[:depth])
+                        if directory and directory not in seen:
+                            seen.add(directory)
+                            yield directory, FileEntry(parts[depth - 1],
+                                                       str(self.joinpath(directory)),
+                                                       _DIR_STAT)
+                    if relative and not relative.endswith("/"):
+                        yield relative, FileEntry(parts[-1], str(self.joinpath(relative)),
+                                                  _object_stat(item))
+        except S3BucketNotFoundError:
+            return
+
+    # -- content -----------------------------------------------------------------
+    def _open(self, mode: str, **options: Any) -> IO[bytes]:
+        check_open_options(options, self)
+        self._need_key()
+        client = self._client
+        if mode == "rb":
+            return self._open_reader(client, options, 0)
+        if mode[0] == "x" and self._head(client) is not None:
+            raise S3FileExistsError(f"file exists: {self._url}")
+        if mode in ("wb", "xb"):
+            from megfile_s3.writers import open_writer
+
+            return open_writer(client, self.bucket, self.key, self._url, options,
+                               exclusive=mode[0] == "x")
+        from megfile_s3.writers import EditFile
+
+        initial = None
+        if mode[0] in "ra":
+            try:
+                initial = self._open_reader(client, {}, 0)
+            except FileNotFoundError:
+                if mode[0] == "r":
+                    raise
+        try:
+            return EditFile(client, self.bucket, self.key, self._url, mode, initial,  # type: ignore[return-value]
+                            options)
+        finally:
+            if initial is not None:
+                initial.close()
+
+    def _open_reader(self, client: S3Client, options: dict[str, Any], depth: int) -> IO[bytes]:
+        from megfile_s3.readers import ObjectInfo, open_reader
+
+        info = ObjectInfo()
+        reader = open_reader(client, self.bucket, self.key, self._url, options, info)
+        target = (info.metadata or {}).get(_SYMLINK_KEY)
+        if target is not None and not info.size:
+            reader.close()
+            linked = self._resolve_link(target, depth)
+            return linked._open_reader(linked._client, options, depth + 1)
+        return reader
+
+    def _load_content(self, start: int | None, stop: int | None) -> bytes:
+        """One GET (ranged when ``start``/``stop`` are given)."""
+        self._need_key()
+        client = self._client
+        begin = start or 0
+        if stop is not None and stop <= begin:
+            if self._head(client) is None:
+                raise S3FileNotFoundError(f"no such file: {self._url}")
+            return b""
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": self.key}
+        if begin or stop is not None:
+            params["Range"] = f"bytes={begin}-{'' if stop is None else stop - 1}"
+        from megfile_s3.client import retry_call
+
+        def get() -> tuple[bytes, dict[str, Any]]:
+            try:
+                response = client.get_object(**params)
+            except Exception as error:
+                if error_code(error) != "InvalidRange":
+                    raise
+                response = getattr(error, "response", {})
+                actual = str(response.get("Error", {}).get("ActualObjectSize", ""))
+                if actual not in ("", "0"):  # past the end of a non-empty object
+                    return b"", {}
+                # empty, or a link (links are empty objects): the metadata tells
+                head: dict[str, Any] = client.head_object(Bucket=self.bucket, Key=self.key)
+                return b"", head
+            with response["Body"] as body:
+                return body.read(), response
+
+        with self._errors(client):
+            data, response = retry_call(get)
+        target = (response.get("Metadata") or {}).get(_SYMLINK_KEY)
+        if target is not None and not data:
+            return self._link_target(target)._load_content(start, stop)
+        if "Range" in params and data and not response.get("ContentRange"):
+            data = data[begin: stop]  # the server ignored Range
+        return data
+
+    # -- changes -----------------------------------------------------------------
+    def mkdir(self, mode: int = 0o777, parents: bool = False, exist_ok: bool = False) -> None:
+        """Check the bucket exists and nothing is in the way; writes no marker."""
+        self._need_bucket("mkdir")
+        client = self._client
+        if not self._bucket_exists(client):
+            raise S3BucketNotFoundError(
+                f"no such bucket: {self._url} ({settings_of(client).describe()}); "
+                "megfile does not create buckets")
+        if not self.key.strip("/"):
+            if not exist_ok:
+                raise S3FileExistsError(f"bucket exists: {self._url}")
+            return
+        if not self.key.endswith("/") and self._head(client) is not None:
+            raise S3FileExistsError(f"file exists: {self._url}")
+        if not exist_ok and self._prefix_exists(client):
+            raise S3FileExistsError(f"directory exists: {self._url}")
+
+    def unlink(self, missing_ok: bool = False) -> None:
+        self._need_key()
+        client = self._client
+        if self._head(client) is None:
+            if self._prefix_exists(client):
+                raise S3IsADirectoryError(f"is a directory: {self._url}")
+            if missing_ok:
+                return
+            raise S3FileNotFoundError(f"no such file: {self._url}")
+        with self._errors(client):
+            client.delete_object(Bucket=self.bucket, Key=self.key)
+
+    def rmdir(self) -> None:
+        """Remove an empty directory: only its ``dir/`` marker can be there."""
+        self._need_bucket("rmdir")
+        client = self._client
+        prefix = self._dir_prefix()
+        with self._errors(client):
+            response = client.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=2)
+        keys = [item["Key"] for item in response.get("Contents", [])]
+        if not keys:
+            raise S3FileNotFoundError(f"no such directory: {self._url}")
+        if keys != [prefix]:
+            raise OSError(39, f"directory not empty: {self._url}")
+        with self._errors(client):
+            client.delete_object(Bucket=self.bucket, Key=prefix)
+
+    def remove(self, missing_ok: bool = False, followlinks: bool = False) -> None:
+        """Delete an object, or every key under a prefix in batches of 1000."""
+        if not self.bucket or not self.key.strip("/"):
+            raise UnsupportedError("remove of the S3 root or of a whole bucket", self)
+        client = self._client
+        if not self.key.endswith("/") and self._head(client) is not None:
+            with self._errors(client):
+                client.delete_object(Bucket=self.bucket, Key=self.key)
+            return
+        keys = [item["Key"] for page in self._pages(client, self._dir_prefix(), None)
+                for item in page.get("Contents", [])]
+        if not keys:
+            if missing_ok:
+                return
+            raise S3FileNotFoundError(f"no such file or directory: {self._url}")
+        self._delete_keys(client, keys)
+
+    def _delete_keys(self, client: S3Client, keys: list[str]) -> None:
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = keys[start : start + DELETE_BATCH]
+            with self._errors(client):
+                response = client.delete_objects(
+                    Bucket=self.bucket,
+                    Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True})
+            errors = response.get("Errors") or []
+            if errors:
+                first = errors[0]
+                raise OSError(
+                    f"could not delete {len(errors)} of {len(batch)} keys under "
+                    f"{self._url}, first {first.get('Key')!r}: {first.get('Code')}: "
+                    f"{first.get('Message')}")
+
+    def rename(self, dst_path: Any, overwrite: bool = True) -> S3Path:
+        """Copy (server-side within one profile) then delete; directories too."""
+        dst = dst_path if isinstance(dst_path, S3Path) else S3Path(str(dst_path))
+        self._need_key()
+        dst._need_key()
+        client = self._client
+        if self._head(client) is not None:
+            self.copy(dst, overwrite=overwrite)
+            with self._errors(client):
+                client.delete_object(Bucket=self.bucket, Key=self.key)
+            return dst
+        entries = [(rel, entry) for rel, entry in self._scan_tree() if not entry.is_dir()]
+        if not entries and not self._prefix_exists(client):
+            raise S3FileNotFoundError(f"no such file or directory: {self._url}")
+        from megfile_s3.transfer import run_parallel
+
+        def move_one(item: tuple[str, FileEntry]) -> None:
+            relative, _entry = item
+            self.joinpath(relative).copy(dst.joinpath(relative), overwrite=overwrite)
+
+        run_parallel(move_one, entries)
+        keys = [self._dir_prefix() + relative for relative, _ in entries]
+        marker = self._dir_prefix()
+        keys += [item["Key"] for page in self._pages(client, marker, None)
+                 for item in page.get("Contents", []) if item["Key"] not in keys]
+        self._delete_keys(client, keys)
+        return dst
+
+    def copy(
+        self,
+        dst_path: Any,
+        callback: Callable[[int], None] | None = None,
+        followlinks: bool = False,
+        overwrite: bool = True,
+    ) -> None:
+        """Server-side copy to another key of the same profile (multipart above
+        5 GiB); across profiles the bytes stream through this process."""
+        dst = dst_path if isinstance(dst_path, BasePath) else self.from_path(dst_path)
+        from megfile_s3.transfer import copy_object
+
+        copy_object(self, dst, callback=callback, followlinks=followlinks,
+                    overwrite=overwrite)
+
+    def symlink(self, dst_path: Any) -> None:
+        """Create at ``dst_path`` a link to this path (a zero-byte object whose
+        metadata ``symlink_to`` names the target)."""
+        dst = dst_path if isinstance(dst_path, S3Path) else S3Path(str(dst_path))
+        dst._need_key()
+        target = self
+        try:
+            target = self.readlink()
+        except (S3NotALinkError, FileNotFoundError, IsADirectoryError):
+            pass
+        client = dst._client
+        with dst._errors(client):
+            client.put_object(Bucket=dst.bucket, Key=dst.key, Body=b"",
+                              Metadata={_SYMLINK_KEY: f"s3://{target.path}"})
+
+    def readlink(self) -> S3Path:
+        self._need_key()
+        head = self._head(self._client)
+        if head is None:
+            raise S3FileNotFoundError(f"no such file: {self._url}")
+        target = (head.get("Metadata") or {}).get(_SYMLINK_KEY)
+        if target is None:
+            raise S3NotALinkError(f"not a link: {self._url}")
+        return self._link_target(target)
+
+    def is_symlink(self) -> bool:
+        if not self.bucket or not self.key or self.key.endswith("/"):
+            return False
+        head = self._head(self._client)
+        return head is not None and _SYMLINK_KEY in (head.get("Metadata") or {})
+
+    # -- S3 only -----------------------------------------------------------------
+    def generate_presigned_url(self, expires_in: int = 3600, method: str = "get_object",
+                               params: dict[str, Any] | None = None) -> str:
+        """A URL that performs ``method`` on this object without credentials."""
+        self._need_key()
+        request = {"Bucket": self.bucket, "Key": self.key, **(params or {})}
+        client = self._client
+        with self._errors(client):
+            url: str = client.generate_presigned_url(method, Params=request,
+                                                     ExpiresIn=expires_in)
+        return url
+
+    @classmethod
+    def concat(cls, src_paths: list[S3Path], dst_path: S3Path) -> None:
+        """Concatenate objects into ``dst_path`` server-side (UploadPartCopy)."""
+        from megfile_s3.transfer import concat
+
+        concat(src_paths, dst_path)

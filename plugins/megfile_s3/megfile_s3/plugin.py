@@ -1,0 +1,60 @@
+"""megfile hooks of the S3 plugin: import-light (no boto3, no click at import)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from megfile_core import hookimpl
+
+if TYPE_CHECKING:
+    import click
+
+    from megfile_core.types import RegisterCopyFunc, RegisterProtocol
+
+
+@hookimpl
+def megfile_register_protocols(register: RegisterProtocol) -> None:
+    register("s3", "megfile_s3.path:S3Path")
+
+
+@hookimpl
+def megfile_register_copy_funcs(register: RegisterCopyFunc) -> None:
+    register("file", "s3", "megfile_s3.transfer:upload")
+    register("s3", "file", "megfile_s3.transfer:download")
+
+
+@hookimpl
+def megfile_register_commands(cli: click.Group, config: click.Group) -> None:
+    import click
+
+    @config.command("s3", short_help="Write S3 credentials and endpoint for a profile")
+    @click.argument("aws_access_key_id")
+    @click.argument("aws_secret_access_key")
+    @click.option("-p", "--path", default="~/.aws/credentials", show_default=True,
+                  help="credentials file to write")
+    @click.option("-n", "--profile-name", default="default", show_default=True,
+                  help="profile (section) name; use it as s3+NAME://")
+    @click.option("-e", "--endpoint-url", help="endpoint URL (s3.endpoint_url)")
+    @click.option("-st", "--session-token", help="session token (aws_session_token)")
+    @click.option("-as", "--addressing-style", type=click.Choice(["auto", "path", "virtual"]),
+                  help="s3.addressing_style")
+    @click.option("-sv", "--signature-version", help="s3.signature_version")
+    @click.option("--no-cover", is_flag=True, help="fail instead of replacing an existing profile")
+    def config_s3(aws_access_key_id: str, aws_secret_access_key: str, path: str,
+                  profile_name: str, endpoint_url: str | None, session_token: str | None,
+                  addressing_style: str | None, signature_version: str | None,
+                  no_cover: bool) -> None:
+        """Write AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and the other settings)
+        into an ~/.aws/credentials-style file."""
+        from megfile_s3.cli import write_profile
+
+        try:
+            target, replaced = write_profile(
+                path, profile_name, aws_access_key_id, aws_secret_access_key,
+                session_token=session_token, endpoint_url=endpoint_url,
+                addressing_style=addressing_style, signature_version=signature_version,
+                cover=not no_cover)
+        except FileExistsError as error:
+            raise click.ClickException(str(error)) from None
+        verb = "updated" if replaced else "saved"
+        click.echo(f"S3 profile [{profile_name}] {verb} in {target}")

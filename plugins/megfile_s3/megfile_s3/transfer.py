@@ -1,0 +1,293 @@
+"""Copies that never stream through ``smart_open``'s generic path.
+
+* :func:`upload` (file -> s3) and :func:`download` (s3 -> file) are registered with
+  core's copy-func hook; both move parts in parallel (the part writer and the
+  prefetch reader). A download writes a temporary file next to the target, renames
+  it into place and sets its mtime to the object's ``LastModified``, so a later
+  ``sync`` skips it.
+* :func:`copy_object` is ``S3Path.copy``: ``CopyObject`` up to 5 GiB, a multipart
+  ``UploadPartCopy`` above (parts copied in parallel); across profiles (two
+  endpoints or two accounts) the bytes stream through this process.
+* :func:`concat` builds one multipart upload from whole objects (``UploadPartCopy``)
+  and downloads only pieces smaller than S3's 5 MiB minimum part.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from megfile_core import config as core_config
+from megfile_core.pathlike import BasePath
+from megfile_s3.client import S3Client, settings_of
+from megfile_s3.errors import S3FileNotFoundError, S3IsADirectoryError, raise_s3_error
+from megfile_s3.writers import MAX_PART_SIZE, MIN_PART_SIZE
+
+if TYPE_CHECKING:
+    from megfile_s3.path import S3Path
+
+__all__ = ["concat", "copy_object", "download", "multipart_copy", "run_parallel", "upload"]
+
+T = TypeVar("T")
+_CHUNK = 8 << 20
+#: objects above this size are copied with UploadPartCopy (S3 refuses CopyObject)
+COPY_THRESHOLD = MAX_PART_SIZE
+#: part size of a multipart copy
+COPY_PART_SIZE = 1 << 30
+
+
+def run_parallel(func: Callable[[T], None], items: Iterable[T],
+                 max_workers: int | None = None) -> None:
+    """``func`` over ``items`` on a private pool; the first error is raised."""
+    items = list(items)
+    if not items:
+        return
+    workers = min(max_workers or core_config.max_workers(), len(items))
+    if workers == 1:
+        for item in items:
+            func(item)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="megfile-s3") as pool:
+        futures = [pool.submit(func, item) for item in items]
+        try:
+            for future in futures:
+                future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _s3(path: str) -> S3Path:
+    from megfile_s3.path import S3Path
+
+    return S3Path(path)
+
+
+def _resolved(src: S3Path, followlinks: bool) -> tuple[S3Path, dict[str, Any]]:
+    """The object to read (the link target with ``followlinks``) and its HEAD."""
+    client = src._client
+    src._need_key()
+    head = src._head(client)
+    if head is None:
+        if src._prefix_exists(client):
+            raise S3IsADirectoryError(f"is a directory: {src._url} (use sync to copy trees)")
+        raise S3FileNotFoundError(f"no such file: {src._url}")
+    target = (head.get("Metadata") or {}).get("symlink_to")
+    if target is not None and followlinks:
+        return _resolved(src._link_target(target), True)
+    return src, head
+
+
+def copy_object(
+    src: S3Path,
+    dst: BasePath,
+    *,
+    callback: Callable[[int], None] | None = None,
+    followlinks: bool = False,
+    overwrite: bool = True,
+    threshold: int | None = None,
+    part_size: int | None = None,
+) -> None:
+    """``S3Path.copy``: server-side within one profile, streamed otherwise."""
+    source, head = _resolved(src, followlinks)
+    if not src._same_store(dst):
+        from megfile_core.smart import stream_copy
+
+        stream_copy(source, dst, callback=callback, overwrite=overwrite)
+        return
+    target: S3Path = dst  # type: ignore[assignment]
+    target._need_key()
+    client = target._client
+    if not overwrite and target._head(client) is not None:
+        return
+    size = int(head.get("ContentLength", 0))
+    limit = COPY_THRESHOLD if threshold is None else threshold
+    if size > limit:
+        multipart_copy(client, source, target, size, part_size or COPY_PART_SIZE,
+                       callback=callback)
+        return
+    with raise_s3_error(target._url, settings_of(client)):
+        client.copy_object(Bucket=target.bucket, Key=target.key,
+                           CopySource={"Bucket": source.bucket, "Key": source.key},
+                           MetadataDirective="COPY")
+    if callback is not None and size:
+        callback(size)
+
+
+def _ranges(size: int, part_size: int) -> list[tuple[int, int]]:
+    """[start, stop) ranges of ``part_size`` covering ``size``; a short tail joins the
+    previous range so that every part but the last is >= 5 MiB."""
+    ranges = []
+    start = 0
+    while start < size:
+        stop = min(start + part_size, size)
+        if 0 < size - stop < MIN_PART_SIZE:
+            stop = size
+        ranges.append((start, stop))
+        start = stop
+    return ranges
+
+
+def multipart_copy(
+    client: S3Client,
+    source: S3Path,
+    target: S3Path,
+    size: int,
+    part_size: int,
+    callback: Callable[[int], None] | None = None,
+) -> None:
+    """Copy with ``UploadPartCopy`` in parallel parts; aborted on any failure."""
+    from megfile_s3.writers import Multipart
+
+    upload = Multipart(client, target.bucket, target.key, target._url)
+    copy_source = {"Bucket": source.bucket, "Key": source.key}
+    settings = settings_of(client)
+
+    def copy_part(item: tuple[int, tuple[int, int]]) -> dict[str, Any]:
+        number, (start, stop) = item
+        upload_id = upload.ensure_upload()
+        with raise_s3_error(source._url, settings):
+            response = client.upload_part_copy(
+                Bucket=target.bucket, Key=target.key, UploadId=upload_id,
+                PartNumber=number, CopySource=copy_source,
+                CopySourceRange=f"bytes={start}-{stop - 1}")
+        if callback is not None:
+            callback(stop - start)
+        return {"PartNumber": number, "ETag": response["CopyPartResult"]["ETag"]}
+
+    parts = list(enumerate(_ranges(size, part_size), start=1))
+    try:
+        upload.ensure_upload()
+        workers = min(core_config.max_workers(), len(parts))
+        with ThreadPoolExecutor(workers, thread_name_prefix="megfile-s3-copy") as pool:
+            futures: list[Future[dict[str, Any]]] = [pool.submit(copy_part, p) for p in parts]
+            try:
+                results = [future.result() for future in futures]
+            finally:
+                for future in futures:
+                    future.cancel()
+        upload.complete(results)
+    except BaseException:
+        upload.abort()
+        raise
+
+
+def upload(
+    src_path: str, dst_path: str, *, callback: Callable[[int], None] | None = None,
+    followlinks: bool = False, overwrite: bool = True,
+) -> None:
+    """file -> s3: the local file through the parallel multipart writer."""
+    dst = _s3(dst_path)
+    local = os.path.realpath(src_path) if followlinks else src_path
+    if os.path.isdir(local):
+        raise IsADirectoryError(f"is a directory: {src_path} (use sync to copy trees)")
+    if not overwrite and dst.exists():
+        return
+    with open(local, "rb") as reader, dst.open("wb") as writer:
+        while True:
+            chunk = reader.read(_CHUNK)
+            if not chunk:
+                break
+            writer.write(chunk)
+            if callback is not None:
+                callback(len(chunk))
+
+
+def download(
+    src_path: str, dst_path: str, *, callback: Callable[[int], None] | None = None,
+    followlinks: bool = False, overwrite: bool = True,
+) -> None:
+    """s3 -> file: parallel ranged GETs into a temporary file renamed into place; the
+    file's mtime is the object's ``LastModified``."""
+    src = _s3(src_path)
+    source, head = _resolved(src, followlinks)
+    target = os.path.abspath(dst_path)
+    if os.path.isdir(target) or dst_path.endswith(os.sep):
+        raise IsADirectoryError(f"is a directory: {dst_path}")
+    if not overwrite and os.path.exists(target):
+        return
+    directory = os.path.dirname(target)
+    os.makedirs(directory, exist_ok=True)
+    mtime = head["LastModified"].timestamp()
+    fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
+                                dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as out, source.open("rb") as reader:
+            buffer = bytearray(_CHUNK)
+            view = memoryview(buffer)
+            while True:
+                count = reader.readinto(view)  # type: ignore[attr-defined]
+                if not count:
+                    break
+                out.write(view[:count])
+                if callback is not None:
+                    callback(count)
+        os.utime(temp, (mtime, mtime))
+        os.replace(temp, target)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def concat(src_paths: list[S3Path], dst_path: S3Path, *, part_size: int = COPY_PART_SIZE,
+           min_part_size: int = MIN_PART_SIZE) -> None:
+    """One multipart upload: whole sources (>= ``min_part_size``) by UploadPartCopy,
+    smaller pieces downloaded and joined until they make a part."""
+    from megfile_s3.writers import Multipart
+
+    dst_path._need_key()
+    client = dst_path._client
+    upload = Multipart(client, dst_path.bucket, dst_path.key, dst_path._url)
+    settings = settings_of(client)
+    sources = []
+    for src in src_paths:
+        source, head = _resolved(src, True)
+        sources.append((source, int(head.get("ContentLength", 0))))
+    total = sum(size for _, size in sources)
+    if total < min_part_size:  # one small object: download the pieces, one PUT
+        data = b"".join(s._load_content(None, None) for s, size in sources if size)
+        upload.put_single(data)
+        return
+    parts: list[dict[str, Any]] = []
+    buffer = bytearray()
+
+    def flush() -> None:
+        number = len(parts) + 1
+        parts.append(upload.upload_part(number, 0, memoryview(buffer)))
+        buffer.clear()
+
+    try:
+        for source, size in sources:
+            position = 0
+            if buffer:
+                take = min(min_part_size - len(buffer), size)
+                buffer += source._load_content(0, take)
+                position = take
+                if len(buffer) >= min_part_size:
+                    flush()
+            rest = size - position
+            if rest >= min_part_size:
+                for start, stop in _ranges(rest, part_size):
+                    number = len(parts) + 1
+                    with raise_s3_error(source._url, settings):
+                        response = client.upload_part_copy(
+                            Bucket=dst_path.bucket, Key=dst_path.key,
+                            UploadId=upload.ensure_upload(), PartNumber=number,
+                            CopySource={"Bucket": source.bucket, "Key": source.key},
+                            CopySourceRange=f"bytes={position + start}-{position + stop - 1}")
+                    parts.append({"PartNumber": number,
+                                  "ETag": response["CopyPartResult"]["ETag"]})
+            elif rest > 0:
+                buffer += source._load_content(position, size)
+        if buffer:
+            flush()
+        upload.complete(parts)
+    except BaseException:
+        upload.abort()
+        raise

@@ -1,0 +1,271 @@
+"""Writing S3 objects: multipart uploads through core's
+:class:`~megfile_core.io.writer.PartWriter`, and an edit buffer for ``a`` / ``+`` modes.
+
+Multipart
+=========
+
+* An object smaller than the first part is one ``PutObject`` at close; the
+  multipart upload is created when the first part is full (once, under a lock).
+* Part sizes: ``block_size`` (``MEGFILE_WRITER_BLOCK_SIZE``, default 8 MiB, at least
+  S3's 5 MiB minimum) for parts 1-1000, then doubling every 1000 parts, capped at
+  S3's 5 GiB. With 8 MiB blocks 10,000 parts hold 1000 x 8 MiB x (2^10 - 1) ~ 8 TiB,
+  above S3's 5 TiB object limit; the ceiling is ``1023000 x block_size`` (5 MiB
+  blocks: ~5 TiB).
+* ``x`` mode sends ``If-None-Match: *`` with ``PutObject`` and
+  ``CompleteMultipartUpload``: an object created meanwhile makes the write fail with
+  :class:`FileExistsError` (no check-then-write race); an existence check at open
+  fails early in the common case.
+* Any failure (a part refused after its retries, ``complete`` refused, a ``with``
+  block raising) aborts the multipart upload, so nothing is left behind and an
+  existing object is never replaced by partial content.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+import threading
+from typing import IO, TYPE_CHECKING, Any
+
+from megfile_core.io.writer import PartWriter
+from megfile_s3.client import S3Client, settings_of
+from megfile_s3.errors import raise_s3_error
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
+__all__ = [
+    "MAX_PARTS",
+    "MAX_PART_SIZE",
+    "MIN_PART_SIZE",
+    "EditFile",
+    "Multipart",
+    "open_writer",
+    "part_size_function",
+]
+
+MIN_PART_SIZE = 5 << 20
+MAX_PART_SIZE = 5 << 30
+MAX_PARTS = 10_000
+_TIER = 1000
+
+
+def part_size_function(block_size: int) -> Any:
+    """``part_size(n)``: ``block_size`` for parts 1-1000, doubling every 1000 parts,
+    capped at 5 GiB."""
+    block_size = max(block_size, MIN_PART_SIZE)
+
+    def part_size(number: int) -> int:
+        if number > MAX_PARTS:
+            raise ValueError(
+                f"an S3 multipart upload has at most {MAX_PARTS} parts; raise "
+                "MEGFILE_WRITER_BLOCK_SIZE to write larger objects")
+        tier = (number - 1) // _TIER
+        return min(block_size << tier, MAX_PART_SIZE)
+
+    return part_size
+
+
+class Multipart:
+    """The S3 side of one upload: the callbacks :class:`PartWriter` calls."""
+
+    def __init__(self, client: S3Client, bucket: str, key: str, url: str,
+                 exclusive: bool = False) -> None:
+        self.client = client
+        self.bucket = bucket
+        self.key = key
+        self.url = url
+        self.exclusive = exclusive
+        self.settings = settings_of(client)
+        self.upload_id: str | None = None
+        self._lock = threading.Lock()
+
+    def _conditions(self) -> dict[str, str]:
+        return {"IfNoneMatch": "*"} if self.exclusive else {}
+
+    def ensure_upload(self) -> str:
+        upload_id = self.upload_id
+        if upload_id is not None:
+            return upload_id
+        with self._lock:
+            if self.upload_id is None:
+                with raise_s3_error(self.url, self.settings):
+                    response = self.client.create_multipart_upload(
+                        Bucket=self.bucket, Key=self.key)
+                self.upload_id = response["UploadId"]
+            return self.upload_id
+
+    def upload_part(self, number: int, offset: int, data: memoryview) -> dict[str, Any]:
+        upload_id = self.ensure_upload()
+        owner = data.obj
+        # botocore takes bytes/bytearray, not memoryview: hand over the whole buffer
+        # when the view covers it (the writer's usual case), else copy once
+        body = owner if isinstance(owner, (bytes, bytearray)) and \
+            len(owner) == data.nbytes else bytes(data)
+        with raise_s3_error(self.url, self.settings):
+            response = self.client.upload_part(
+                Bucket=self.bucket, Key=self.key, UploadId=upload_id, PartNumber=number,
+                Body=body)
+        return {"PartNumber": number, "ETag": response["ETag"]}
+
+    def complete(self, parts: list[dict[str, Any]]) -> None:
+        if not parts:  # nothing uploaded (no put_single configured): an empty object
+            self.put_single(b"")
+            return
+        with raise_s3_error(self.url, self.settings):
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket, Key=self.key, UploadId=self.ensure_upload(),
+                MultipartUpload={"Parts": parts}, **self._conditions())
+        self.upload_id = None
+
+    def abort(self) -> None:
+        upload_id, self.upload_id = self.upload_id, None
+        if upload_id is None:
+            return
+        with raise_s3_error(self.url, self.settings):
+            try:
+                self.client.abort_multipart_upload(
+                    Bucket=self.bucket, Key=self.key, UploadId=upload_id)
+            except Exception as error:  # already gone (completed elsewhere, expired)
+                from megfile_s3.errors import error_code
+
+                if error_code(error) != "NoSuchUpload":
+                    raise
+
+    def put_single(self, data: bytes) -> None:
+        with raise_s3_error(self.url, self.settings):
+            self.client.put_object(Bucket=self.bucket, Key=self.key, Body=data,
+                                   **self._conditions())
+
+
+def open_writer(
+    client: S3Client, bucket: str, key: str, url: str, options: dict[str, Any],
+    exclusive: bool = False,
+) -> IO[bytes]:
+    """A parallel multipart writer (``wb`` / ``xb``)."""
+    from megfile_core import config as core_config
+
+    upload = Multipart(client, bucket, key, url, exclusive)
+    block_size = options.get("block_size") or core_config.writer_block_size()
+    writer: PartWriter[dict[str, Any]] = PartWriter(
+        upload.upload_part,
+        name=url,
+        complete=upload.complete,
+        abort=upload.abort,
+        put_single=upload.put_single,
+        block_size=max(block_size, MIN_PART_SIZE),
+        part_size=part_size_function(block_size),
+        max_buffer_size=options.get("max_buffer_size"),
+        max_workers=options.get("max_workers"),
+        atomic=bool(options.get("atomic", False)),
+    )
+    writer.multipart = upload  # type: ignore[attr-defined]  # for tests and tools
+    return writer  # type: ignore[return-value]
+
+
+class EditFile(io.BufferedIOBase):
+    """``a``, ``r+``, ``w+``, ``a+``, ``x+``: edit a local temporary copy, upload it
+    on ``close()``; an exception in a ``with`` block (or ``abort()``) uploads nothing."""
+
+    def __init__(self, client: S3Client, bucket: str, key: str, url: str, mode: str,
+                 initial: IO[bytes] | None, options: dict[str, Any]) -> None:
+        super().__init__()
+        self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._client = client
+        self._bucket = bucket
+        self._key = key
+        self._url = url
+        self._mode = mode
+        self._options = options
+        self._aborted = False
+        if initial is not None:
+            shutil.copyfileobj(initial, self._file, 8 << 20)
+        if mode[0] == "a":
+            self._file.seek(0, os.SEEK_END)
+        else:
+            self._file.seek(0)
+
+    @property
+    def name(self) -> str:
+        return self._url
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    def readable(self) -> bool:
+        return "+" in self._mode or self._mode[0] == "r"
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def _check_readable(self) -> None:
+        if not self.readable():
+            raise io.UnsupportedOperation(f"{self._url} is open for writing only")
+
+    def read(self, size: int | None = -1) -> bytes:
+        self._check_readable()
+        return self._file.read(-1 if size is None else size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+    def readinto(self, buffer: Any) -> int:
+        self._check_readable()
+        return self._file.readinto(buffer)  # type: ignore[attr-defined, no-any-return]
+
+    def write(self, data: ReadableBuffer) -> int:
+        if self.closed:
+            raise ValueError(f"I/O operation on closed file {self._url!r}")
+        if self._mode[0] == "a":
+            self._file.seek(0, os.SEEK_END)
+        return self._file.write(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def truncate(self, size: int | None = None) -> int:
+        return self._file.truncate(size)
+
+    def flush(self) -> None:
+        if not self.closed and not self._file.closed:
+            self._file.flush()
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def abort(self) -> bool:
+        if self.closed:
+            return False
+        self._aborted = True
+        self._file.close()
+        super().close()
+        return True
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            if not self._aborted:
+                self._file.seek(0)
+                writer = open_writer(self._client, self._bucket, self._key, self._url,
+                                     self._options, exclusive=self._mode[0] == "x")
+                with writer:
+                    shutil.copyfileobj(self._file, writer, 8 << 20)
+        finally:
+            self._file.close()
+            super().close()
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None:
+            self.abort()
+        else:
+            self.close()

@@ -1,0 +1,82 @@
+"""``megfile config s3`` and the ``megfile`` command line on s3:// URLs (subprocesses)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from s3server import MotoS3
+
+from megfile_core import smart
+from megfile_s3.cli import write_profile
+from megfile_s3.config import resolve
+
+MEGFILE = str(Path(sys.executable).with_name("megfile"))
+
+
+def _run(*args: str, env: dict[str, str] | None = None,
+         input: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    full = dict(os.environ)
+    full.update(env or {})
+    return subprocess.run([MEGFILE, *args], capture_output=True, env=full, input=input,
+                          timeout=60, check=False)
+
+
+def test_config_s3_writes_token_and_nested_block(tmp_path: Any,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "creds"
+    target.write_text("# keep me\n[other]\naws_access_key_id = O\naws_secret_access_key = S\n")
+    done = _run("config", "s3", "AKIAPROFILE0001", "sk-1", "-p", str(target), "-n", "dev",
+                "-e", "http://127.0.0.1:1234", "-st", "session-tok", "-as", "path",
+                "-sv", "s3v4")
+    assert done.returncode == 0, done.stderr
+    assert b"[dev]" in done.stdout
+    text = target.read_text()
+    assert "# keep me" in text
+    assert "[other]" in text
+    assert "aws_session_token = session-tok" in text
+    assert "s3 =\n    endpoint_url = http://127.0.0.1:1234\n    addressing_style = path\n" \
+           "    signature_version = s3v4" in text
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(target))
+    settings = resolve("dev")
+    assert (settings.access_key, settings.session_token, settings.endpoint_url,
+            settings.addressing_style, settings.signature_version) == (
+        "AKIAPROFILE0001", "session-tok", "http://127.0.0.1:1234", "path", "s3v4")
+    assert resolve("other").access_key == "O"
+    refused = _run("config", "s3", "K2", "S2", "-p", str(target), "-n", "dev", "--no-cover")
+    assert refused.returncode != 0
+    assert b"already exists" in refused.stderr
+    assert resolve("dev").access_key == "AKIAPROFILE0001"
+    _, replaced = write_profile(str(target), "dev", "K3", "S3")
+    assert replaced
+    assert resolve("dev").access_key == "K3"
+    assert resolve("dev").session_token is None
+    assert target.read_text().count("[dev]") == 1
+
+
+def test_cli_ls_cat_cp_on_s3(bucket: str, tmp_path: Any, moto_server: MotoS3) -> None:
+    smart.smart_save_text(f"s3://{bucket}/dir/a.txt", "alpha\n")
+    smart.smart_save_text(f"s3://{bucket}/dir/sub/b.txt", "beta\n")
+    listed = _run("ls", f"s3://{bucket}/dir/")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.split() == [b"a.txt", b"sub"]
+    cat = _run("cat", f"s3://{bucket}/dir/a.txt")
+    assert (cat.returncode, cat.stdout) == (0, b"alpha\n")
+    local = tmp_path / "down.txt"
+    copied = _run("cp", f"s3://{bucket}/dir/sub/b.txt", str(local))
+    assert copied.returncode == 0, copied.stderr
+    assert local.read_text() == "beta\n"
+    up = _run("cp", str(local), f"s3://{bucket}/up/b.txt")
+    assert up.returncode == 0, up.stderr
+    assert smart.smart_load_text(f"s3://{bucket}/up/b.txt") == "beta\n"
+    missing = _run("cat", f"s3://{bucket}/nope")
+    assert missing.returncode != 0
+    assert b"nope" in missing.stderr
+    profile = _run("ls", f"s3+typo://{bucket}/")
+    assert profile.returncode != 0
+    assert b"TYPO__AWS_ACCESS_KEY_ID" in profile.stderr

@@ -1,0 +1,165 @@
+"""Configuration precedence, profiles, lazy reading, client caching, fork safety."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import pytest
+from s3server import ACCESS_KEY, SECRET_KEY, MotoS3
+
+import megfile_s3.client
+from megfile_core import smart
+from megfile_s3.config import mask, resolve
+from megfile_s3.errors import S3ConfigError
+
+
+def _write(path: str, text: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
+def test_environment_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "tok")
+    monkeypatch.setenv("OSS_ENDPOINT", "http://oss.example")
+    settings = resolve()
+    assert settings.access_key == ACCESS_KEY
+    assert settings.session_token == "tok"
+    assert settings.endpoint_url == "http://oss.example"  # OSS_ENDPOINT beats AWS_ENDPOINT_URL
+    assert settings.endpoint_source == "OSS_ENDPOINT"
+    monkeypatch.delenv("OSS_ENDPOINT")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://s3only.example")
+    assert resolve().endpoint_url == "http://s3only.example"
+    assert SECRET_KEY not in repr(settings)
+    assert "tok" not in repr(settings)
+
+
+def test_files_with_nested_s3_block(monkeypatch: pytest.MonkeyPatch,
+                                    moto_server: MotoS3, bucket: str) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL",
+                 "AWS_S3_ADDRESSING_STYLE"):
+        monkeypatch.delenv(name)
+    _write(os.environ["AWS_SHARED_CREDENTIALS_FILE"],
+           f"[default]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n"
+           f"s3 =\n    endpoint_url = {moto_server.endpoint}\n    addressing_style = path\n"
+           f"[files]\naws_access_key_id = FILESKEY1234\naws_secret_access_key = x\n"
+           f"aws_session_token = ftok\n")
+    _write(os.environ["AWS_CONFIG_FILE"],
+           f"[profile files]\nendpoint_url = {moto_server.endpoint}\n"
+           "s3 =\n    addressing_style = path\n")
+    settings = resolve()
+    assert (settings.endpoint_url, settings.addressing_style) == (moto_server.endpoint, "path")
+    assert settings.endpoint_source.startswith("s3.endpoint_url")
+    smart.smart_save_text(f"s3://{bucket}/from-files", "ok")
+    assert smart.smart_load_text(f"s3://{bucket}/from-files") == "ok"
+    files = resolve("files")
+    assert (files.access_key, files.session_token) == ("FILESKEY1234", "ftok")
+    assert files.endpoint_url == moto_server.endpoint  # top-level endpoint_url
+    assert files.endpoint_source.startswith("endpoint_url in")
+    # environment variables of the profile win over its sections
+    monkeypatch.setenv("FILES__AWS_ACCESS_KEY_ID", "ENVKEY")
+    monkeypatch.setenv("FILES__AWS_SECRET_ACCESS_KEY", "ENVSECRET")
+    monkeypatch.setenv("FILES__OSS_ENDPOINT", "http://env.example")
+    files = resolve("files")
+    assert (files.access_key, files.endpoint_url) == ("ENVKEY", "http://env.example")
+
+
+def test_profile_env_reaches_the_right_server(monkeypatch: pytest.MonkeyPatch,
+                                              moto_server: MotoS3, bucket: str) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # default: nowhere
+    for name, value in moto_server.env("prod").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MEGFILE_S3_MAX_RETRY_TIMES", "1")
+    smart.smart_save_text(f"s3+prod://{bucket}/p.txt", "profile")
+    assert smart.smart_listdir(f"s3+prod://{bucket}") == ["p.txt"]
+    assert smart.smart_glob(f"s3+prod://{bucket}/*.txt") == [f"s3+prod://{bucket}/p.txt"]
+    with pytest.raises(OSError, match=r"127\.0\.0\.1:9"):
+        smart.smart_load_text(f"s3://{bucket}/p.txt")
+
+
+def test_unknown_profile_is_an_error_naming_where_it_looked(bucket: str) -> None:
+    with pytest.raises(S3ConfigError) as raised:
+        smart.smart_exists(f"s3+typo://{bucket}/x")
+    text = str(raised.value)
+    assert "'typo'" in text
+    assert "TYPO__AWS_ACCESS_KEY_ID" in text
+    assert "TYPO__OSS_ENDPOINT" in text
+    assert os.environ["AWS_SHARED_CREDENTIALS_FILE"] in text
+    assert os.environ["AWS_CONFIG_FILE"] in text
+    assert "megfile config s3" in text
+
+
+def test_aws_profile_does_not_hide_plain_env(monkeypatch: pytest.MonkeyPatch,
+                                             bucket: str) -> None:
+    _write(os.environ["AWS_CONFIG_FILE"], "[profile other]\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_PROFILE", "other")
+    settings = resolve()
+    assert settings.access_key == ACCESS_KEY
+    smart.smart_save_text(f"s3://{bucket}/aws-profile", "fine")
+    assert smart.smart_load_text(f"s3://{bucket}/aws-profile") == "fine"
+
+
+def test_settings_are_read_lazily(monkeypatch: pytest.MonkeyPatch, bucket: str) -> None:
+    monkeypatch.setenv("MEGFILE_S3_MAX_RETRY_TIMES", "1")
+    smart.smart_save_text(f"s3://{bucket}/lazy", "x")
+    good = os.environ["AWS_ENDPOINT_URL"]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    with pytest.raises(OSError, match="cannot connect"):
+        smart.smart_load_text(f"s3://{bucket}/lazy")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", good)
+    assert smart.smart_load_text(f"s3://{bucket}/lazy") == "x"
+
+
+def test_client_cache_modes(monkeypatch: pytest.MonkeyPatch) -> None:
+    megfile_s3.client.clear_cache()
+    here = megfile_s3.client.get_client()
+    assert megfile_s3.client.get_client() is here
+    other: list[Any] = []
+    thread = threading.Thread(target=lambda: other.append(megfile_s3.client.get_client()))
+    thread.start()
+    thread.join()
+    assert other[0] is not here  # thread_local by default
+    monkeypatch.setenv("MEGFILE_S3_CLIENT_CACHE_MODE", "process_local")
+    shared = megfile_s3.client.get_client()
+    other.clear()
+    thread = threading.Thread(target=lambda: other.append(megfile_s3.client.get_client()))
+    thread.start()
+    thread.join()
+    assert other[0] is shared
+    monkeypatch.setenv("MEGFILE_S3_CLIENT_CACHE_MODE", "bogus")
+    with pytest.raises(ValueError, match="thread_local or process_local"):
+        megfile_s3.client.get_client()
+    config = shared.meta.config
+    assert config.max_pool_connections >= 8
+    assert config.retries["total_max_attempts"] == 1
+    assert config.request_checksum_calculation == "when_required"
+
+
+def test_fork_child_builds_its_own_client(bucket: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEGFILE_S3_CLIENT_CACHE_MODE", "process_local")
+    parent = megfile_s3.client.get_client()
+    smart.smart_save_text(f"s3://{bucket}/fork", "before")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        code = 1
+        try:
+            child = megfile_s3.client.get_client()
+            ok = child is not parent and smart.smart_load_text(f"s3://{bucket}/fork") == "before"
+            os.write(write, b"ok" if ok else b"no")
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    assert os.read(read, 10) == b"ok"
+    os.close(read)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_mask() -> None:
+    assert mask("AKIAABCDEFGHWXYZ") == "AKIA****WXYZ"
+    assert mask("short") == "****"
+    assert mask(None) == "<none>"

@@ -1,0 +1,246 @@
+"""Reading and writing: prefetch reader over ranged GETs, multipart writer, modes."""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from megfile_core import smart
+from megfile_core.errors import FileChangedError, MaxRetriesExceededError
+from megfile_s3.errors import S3FileExistsError
+from megfile_s3.writers import MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, part_size_function
+
+MiB = 1 << 20
+
+
+def _uploads(s3: Any, bucket: str) -> list[Any]:
+    return s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+
+
+# -- reading -------------------------------------------------------------------------
+def test_open_is_one_ranged_get_without_head(bucket: str, calls: Any) -> None:
+    url = f"s3://{bucket}/small.bin"
+    smart.smart_save_content(url, b"0123456789")
+    calls.reset()
+    with smart.smart_open(url, "rb") as handle:
+        assert handle.read() == b"0123456789"
+    assert calls["HeadObject"] == 0
+    assert calls["GetObject"] == 1
+    _name, params = calls.params[-1]
+    assert params["Range"].startswith("bytes=0-")
+
+
+def test_lazy_open_sends_head_and_no_data(bucket: str, calls: Any) -> None:
+    url = f"s3://{bucket}/lazy.bin"
+    smart.smart_save_content(url, b"x" * 100)
+    calls.reset()
+    handle = smart.smart_open(url, "rb", lazy=True)
+    assert (calls["HeadObject"], calls["GetObject"]) == (1, 0)
+    handle.seek(50)
+    assert handle.read(10) == b"x" * 10
+    handle.close()
+
+
+def test_empty_object(bucket: str, s3: Any) -> None:
+    s3.put_object(Bucket=bucket, Key="empty", Body=b"")
+    url = f"s3://{bucket}/empty"
+    with smart.smart_open(url, "rb") as handle:
+        assert handle.read() == b""
+        assert handle.read(10) == b""
+    assert smart.smart_load_content(url) == b""
+    assert smart.smart_load_content(url, 0, 5) == b""
+    assert smart.smart_load_text(url) == ""
+
+
+def test_etag_guard_when_object_is_replaced(bucket: str, s3: Any) -> None:
+    url = f"s3://{bucket}/changing.bin"
+    smart.smart_save_content(url, b"a" * (256 << 10))
+    with smart.smart_open(url, "rb", block_size=64 << 10, max_buffer_size=128 << 10,
+                          block_forward=0) as handle:
+        assert handle.read(10) == b"a" * 10
+        s3.put_object(Bucket=bucket, Key="changing.bin", Body=b"b" * (256 << 10))
+        handle.seek(200 << 10)
+        with pytest.raises(FileChangedError):
+            handle.read(10)
+
+
+def test_buffered_option_and_text(bucket: str) -> None:
+    url = f"s3://{bucket}/lines.txt"
+    smart.smart_save_text(url, "one\ntwo\nthree\n")
+    with smart.smart_open(url, "rb", buffered=True) as handle:
+        assert isinstance(handle, io.BufferedReader)
+        assert handle.readline() == b"one\n"
+        assert handle.read() == b"two\nthree\n"
+    with smart.smart_open(url, "r") as text:
+        assert text.readlines() == ["one\n", "two\n", "three\n"]
+
+
+def test_parallel_blocks_read_back(bucket: str) -> None:
+    url = f"s3://{bucket}/blocks.bin"
+    data = os.urandom(3 * MiB + 123)
+    smart.smart_save_content(url, data)
+    with smart.smart_open(url, "rb", block_size=256 << 10, max_buffer_size=2 * MiB) as handle:
+        assert handle.read() == data
+
+
+def test_load_content_is_one_ranged_get(bucket: str, calls: Any) -> None:
+    url = f"s3://{bucket}/range.bin"
+    data = bytes(range(256)) * 10
+    smart.smart_save_content(url, data)
+    calls.reset()
+    assert smart.smart_load_content(url, 100, 200) == data[100:200]
+    assert smart.smart_load_content(url, 2500) == data[2500:]
+    assert smart.smart_load_content(url, 3000, 4000) == b""  # past the end
+    assert calls["GetObject"] == 3
+    assert calls["HeadObject"] == 0
+
+
+# -- writing -------------------------------------------------------------------------
+def test_part_size_reaches_five_tib_within_10000_parts() -> None:
+    part_size = part_size_function(8 * MiB)
+    sizes = [part_size(n) for n in range(1, MAX_PARTS + 1)]
+    assert sizes[0] == sizes[999] == 8 * MiB
+    assert sizes[1000] == 16 * MiB
+    assert max(sizes) <= MAX_PART_SIZE
+    assert sum(sizes) >= 5 << 40
+    assert part_size_function(1)(1) == MIN_PART_SIZE  # S3's minimum part
+    with pytest.raises(ValueError, match="10000 parts"):
+        part_size(MAX_PARTS + 1)
+
+
+def test_small_write_is_one_put(bucket: str, calls: Any) -> None:
+    url = f"s3://{bucket}/one.bin"
+    calls.reset()
+    with smart.smart_open(url, "wb") as handle:
+        handle.write(b"hello")
+    assert calls["PutObject"] == 1
+    assert calls["CreateMultipartUpload"] == 0
+    assert smart.smart_load_content(url) == b"hello"
+
+
+def test_multipart_write_part_count(bucket: str, calls: Any, s3: Any) -> None:
+    url = f"s3://{bucket}/multi.bin"
+    data = os.urandom(12 * MiB)
+    calls.reset()
+    with smart.smart_open(url, "wb", block_size=5 * MiB, max_buffer_size=10 * MiB) as handle:
+        for start in range(0, len(data), MiB):
+            handle.write(data[start : start + MiB])
+    assert calls["CreateMultipartUpload"] == 1
+    assert calls["UploadPart"] == 3
+    assert calls["CompleteMultipartUpload"] == 1
+    assert calls["PutObject"] == 0
+    assert smart.smart_load_content(url) == data
+    assert s3.head_object(Bucket=bucket, Key="multi.bin")["ETag"].endswith('-3"')
+    assert _uploads(s3, bucket) == []
+
+
+def test_failing_with_block_keeps_old_object_and_leaves_no_upload(
+        bucket: str, s3: Any) -> None:
+    url = f"s3://{bucket}/keep.bin"
+    smart.smart_save_content(url, b"old")
+
+    class Boom(Exception):
+        pass
+
+    def write_then_fail() -> None:
+        with smart.smart_open(url, "wb", block_size=5 * MiB) as handle:
+            handle.write(os.urandom(11 * MiB))  # two parts went up already
+            deadline = time.monotonic() + 10
+            while not _uploads(s3, bucket) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert _uploads(s3, bucket)  # the upload really exists at this point
+            raise Boom
+
+    with pytest.raises(Boom):
+        write_then_fail()
+    assert smart.smart_load_content(url) == b"old"
+    assert _uploads(s3, bucket) == []
+
+
+def test_refused_part_leaves_no_upload(bucket: str, s3: Any, inject: Any,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEGFILE_S3_MAX_RETRY_TIMES", "2")
+    url = f"s3://{bucket}/refused.bin"
+    smart.smart_save_content(url, b"old")
+    seen = inject("UploadPart", 503, "ServiceUnavailable", times=100)
+    with pytest.raises(MaxRetriesExceededError):
+        with smart.smart_open(url, "wb", block_size=5 * MiB) as handle:
+            handle.write(os.urandom(16 * MiB))
+    assert seen["UploadPart"] >= 2
+    assert smart.smart_load_content(url) == b"old"
+    assert _uploads(s3, bucket) == []
+
+
+def test_exclusive_mode_is_atomic_against_a_racing_writer(bucket: str, s3: Any) -> None:
+    url = f"s3://{bucket}/race.bin"
+    handle = smart.smart_open(url, "xb", block_size=5 * MiB)
+    handle.write(os.urandom(6 * MiB))  # a multipart upload is under way
+    s3.put_object(Bucket=bucket, Key="race.bin", Body=b"winner")
+    with pytest.raises(FileExistsError) as raised:
+        handle.close()
+    assert isinstance(raised.value, S3FileExistsError)
+    assert smart.smart_load_content(url) == b"winner"
+    assert _uploads(s3, bucket) == []
+    small = smart.smart_open(f"s3://{bucket}/race2.bin", "xb")
+    small.write(b"mine")
+    s3.put_object(Bucket=bucket, Key="race2.bin", Body=b"theirs")
+    with pytest.raises(FileExistsError):
+        small.close()
+    assert smart.smart_load_content(f"s3://{bucket}/race2.bin") == b"theirs"
+
+
+def test_edit_modes(bucket: str) -> None:
+    url = f"s3://{bucket}/edit.txt"
+    with pytest.raises(FileNotFoundError):
+        smart.smart_open(url, "r+")
+    smart.smart_save_text(url, "hello world")
+    with smart.smart_open(url, "r+") as handle:
+        handle.seek(6)
+        handle.write("WORLD")
+        handle.seek(0)
+        assert handle.read() == "hello WORLD"
+    assert smart.smart_load_text(url) == "hello WORLD"
+    with smart.smart_open(url, "a+") as handle:
+        handle.write("!")
+        handle.seek(0)
+        assert handle.read() == "hello WORLD!"
+    with smart.smart_open(url, "w+") as handle:
+        handle.write("new")
+    assert smart.smart_load_text(url) == "new"
+
+    class Boom(Exception):
+        pass
+
+    def append_then_fail() -> None:
+        with smart.smart_open(url, "a") as handle:
+            handle.write(" partial")
+            raise Boom
+
+    with pytest.raises(Boom):
+        append_then_fail()
+    assert smart.smart_load_text(url) == "new"
+
+
+def test_writers_in_threads(bucket: str) -> None:
+    errors: list[BaseException] = []
+
+    def work(index: int) -> None:
+        try:
+            url = f"s3://{bucket}/t/{index}.bin"
+            smart.smart_save_content(url, bytes([index]) * 1000)
+            assert smart.smart_load_content(url) == bytes([index]) * 1000
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(smart.smart_listdir(f"s3://{bucket}/t")) == 8

@@ -1,0 +1,276 @@
+"""S3 semantics: prefixes as directories, listings, removal, copies, links, presign."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import urllib.request
+from typing import Any
+
+import pytest
+
+import megfile_s3.path
+from megfile_core import SmartPath, smart
+from megfile_core.errors import UnsupportedError
+from megfile_s3 import s3_generate_presigned_url
+from megfile_s3.errors import (
+    S3BucketNotFoundError,
+    S3FileNotFoundError,
+    S3IsADirectoryError,
+    S3NotADirectoryError,
+    S3NotALinkError,
+)
+from megfile_s3.path import S3Path
+from megfile_s3.transfer import copy_object
+
+MiB = 1 << 20
+
+
+def _put(s3: Any, bucket: str, *keys: str) -> None:
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+
+
+def test_urls_and_parts() -> None:
+    path = S3Path("s3+prod://bkt/a/b c/ü#?%+.txt")
+    assert (path.bucket, path.key, path.profile) == ("bkt", "a/b c/ü#?%+.txt", "prod")
+    assert str(path.parent) == "s3+prod://bkt/a/b c"
+    assert S3Path("s3://bkt/prefix/").key == "prefix/"
+    assert S3Path("s3://").bucket == ""
+
+
+def test_root_lists_buckets(bucket: str) -> None:
+    assert bucket in smart.smart_listdir("s3://")
+    assert smart.smart_isdir("s3://")
+    assert smart.smart_isdir(f"s3://{bucket}")
+    assert not smart.smart_exists("s3://no-such-bucket-here")
+
+
+def test_prefix_and_marker_directories(bucket: str, s3: Any) -> None:
+    _put(s3, bucket, "p/a.txt", "p/sub/b.txt")
+    s3.put_object(Bucket=bucket, Key="p/empty/", Body=b"")
+    assert smart.smart_stat(f"s3://{bucket}/p").is_dir()
+    assert smart.smart_stat(f"s3://{bucket}/p/").is_dir()
+    assert smart.smart_isdir(f"s3://{bucket}/p/empty")
+    assert smart.smart_listdir(f"s3://{bucket}/p") == ["a.txt", "empty", "sub"]
+    assert smart.smart_listdir(f"s3://{bucket}/p/empty") == []
+    tree = dict(SmartPath(f"s3://{bucket}/p").pathlike._scan_tree())
+    assert sorted(tree) == ["a.txt", "empty", "sub", "sub/b.txt"]
+    assert tree["empty"].is_dir()
+    assert tree["sub"].is_dir()
+    assert tree["a.txt"].is_file()
+    with pytest.raises(S3NotADirectoryError):
+        smart.smart_listdir(f"s3://{bucket}/p/a.txt")
+    with pytest.raises(S3FileNotFoundError):
+        smart.smart_listdir(f"s3://{bucket}/nothing")
+    assert smart.smart_getsize(f"s3://{bucket}/p") == len("p/a.txt") + len("p/sub/b.txt")
+
+
+def test_listing_pages(bucket: str, s3: Any, calls: Any,
+                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(megfile_s3.path, "LIST_MAX_KEYS", 2)
+    keys = [f"d/f{i}.txt" for i in range(5)] + [f"d/s{i}/x" for i in range(3)]
+    _put(s3, bucket, *keys)
+    calls.reset()
+    assert smart.smart_listdir(f"s3://{bucket}/d") == sorted(
+        [f"f{i}.txt" for i in range(5)] + [f"s{i}" for i in range(3)])
+    assert calls["ListObjectsV2"] == 4  # 8 entries, 2 per page
+    assert all(p.get("Delimiter") == "/" for n, p in calls.params if n == "ListObjectsV2")
+    calls.reset()
+    assert len(list(smart.smart_scan(f"s3://{bucket}/d"))) == 8
+    lists = [p for n, p in calls.params if n == "ListObjectsV2"]
+    # one stat (HEAD miss + one probe) then one paginated listing without delimiter
+    assert [p.get("Delimiter") for p in lists[1:]] == [None] * 4
+    assert calls["ListObjectsV2"] == 5
+
+
+def test_recursive_glob_is_one_listing_per_brace_prefix(bucket: str, s3: Any,
+                                                        calls: Any) -> None:
+    _put(s3, bucket, "g/a/1.txt", "g/a/x/2.txt", "g/b/3.txt", "g/c/4.txt", "g/c/5.log")
+    calls.reset()
+    found = smart.smart_glob(f"s3://{bucket}/g/{{a,c}}/**/*.txt")
+    assert found == [f"s3://{bucket}/g/a/1.txt", f"s3://{bucket}/g/a/x/2.txt",
+                     f"s3://{bucket}/g/c/4.txt"]
+    prefixes = sorted(p["Prefix"] for n, p in calls.params if n == "ListObjectsV2"
+                      and "Delimiter" not in p)
+    assert prefixes == ["g/a/", "g/c/"]
+    assert calls["HeadObject"] == 0
+
+
+def test_remove_batches_and_refuses_roots(bucket: str, s3: Any, calls: Any,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(megfile_s3.path, "DELETE_BATCH", 3)
+    _put(s3, bucket, *[f"r/{i}" for i in range(7)], "r/deep/x", "keep")
+    s3.put_object(Bucket=bucket, Key="r/", Body=b"")
+    calls.reset()
+    smart.smart_remove(f"s3://{bucket}/r")
+    assert calls["DeleteObjects"] == 3  # 9 keys, 3 per call
+    assert s3.list_objects_v2(Bucket=bucket)["Contents"][0]["Key"] == "keep"
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1
+    for root in ("s3://", f"s3://{bucket}", f"s3://{bucket}/"):
+        with pytest.raises(UnsupportedError):
+            smart.smart_remove(root)
+    with pytest.raises(FileNotFoundError):
+        smart.smart_remove(f"s3://{bucket}/r")
+    smart.smart_remove(f"s3://{bucket}/r", missing_ok=True)
+
+
+def test_unlink_and_rmdir(bucket: str, s3: Any) -> None:
+    _put(s3, bucket, "u/f")
+    with pytest.raises(S3IsADirectoryError):
+        smart.smart_unlink(f"s3://{bucket}/u")
+    s3.put_object(Bucket=bucket, Key="m/", Body=b"")
+    with pytest.raises(OSError, match="not empty"):
+        SmartPath(f"s3://{bucket}/u").rmdir()
+    SmartPath(f"s3://{bucket}/m").rmdir()
+    assert not smart.smart_exists(f"s3://{bucket}/m")
+
+
+def test_mkdir_semantics(bucket: str, s3: Any) -> None:
+    with pytest.raises(S3BucketNotFoundError, match="no such bucket"):
+        smart.smart_makedirs("s3://no-such-bucket-xyz/a")
+    smart.smart_makedirs(f"s3://{bucket}/new/dir")  # nothing to do: no marker
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    _put(s3, bucket, "f", "d/x")
+    with pytest.raises(FileExistsError):
+        smart.smart_makedirs(f"s3://{bucket}/f", exist_ok=True)
+    with pytest.raises(FileExistsError):
+        smart.smart_makedirs(f"s3://{bucket}/d")
+    smart.smart_makedirs(f"s3://{bucket}/d", exist_ok=True)
+
+
+def test_rename_directory(bucket: str, s3: Any) -> None:
+    _put(s3, bucket, "src/a", "src/b/c")
+    s3.put_object(Bucket=bucket, Key="src/empty/", Body=b"")
+    smart.smart_move(f"s3://{bucket}/src", f"s3://{bucket}/dst")
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"])
+    assert keys == ["dst/a", "dst/b/c"]
+    assert smart.smart_load_text(f"s3://{bucket}/dst/b/c") == "src/b/c"
+
+
+def test_copy_is_server_side_and_multipart_above_threshold(bucket: str, s3: Any,
+                                                           calls: Any) -> None:
+    data = os.urandom(12 * MiB)
+    s3.put_object(Bucket=bucket, Key="big", Body=data)
+    calls.reset()
+    smart.smart_copy(f"s3://{bucket}/big", f"s3://{bucket}/copy1")
+    assert calls["CopyObject"] == 1
+    assert calls["GetObject"] == 0
+    calls.reset()
+    seen: list[int] = []
+    copy_object(S3Path(f"s3://{bucket}/big"), S3Path(f"s3://{bucket}/copy2"),
+                callback=seen.append, threshold=5 * MiB, part_size=5 * MiB)
+    assert calls["UploadPartCopy"] == 2  # 5 MiB + 7 MiB (the short tail joins)
+    assert calls["GetObject"] == 0
+    assert calls["UploadPart"] == 0
+    assert sum(seen) == len(data)
+    assert s3.get_object(Bucket=bucket, Key="copy2")["Body"].read() == data
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_concat_uses_part_copies(bucket: str, s3: Any, calls: Any) -> None:
+    pieces = [os.urandom(6 * MiB), b"small-1", b"small-2" * 100, os.urandom(12 * MiB), b"end"]
+    for index, piece in enumerate(pieces):
+        s3.put_object(Bucket=bucket, Key=f"c/{index}", Body=piece)
+    calls.reset()
+    smart.smart_concat([f"s3://{bucket}/c/{i}" for i in range(len(pieces))],
+                       f"s3://{bucket}/joined")
+    assert s3.get_object(Bucket=bucket, Key="joined")["Body"].read() == b"".join(pieces)
+    # 6 MiB copied; the small pieces plus the head of the 12 MiB one make a part;
+    # the rest of it is copied; "end" is the short last part
+    assert calls["UploadPartCopy"] == 2
+    assert calls["UploadPart"] == 2
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    smart.smart_concat([f"s3://{bucket}/c/1", f"s3://{bucket}/c/4"], f"s3://{bucket}/tiny")
+    assert smart.smart_load_content(f"s3://{bucket}/tiny") == b"small-1end"
+
+
+def test_md5_from_etag_or_recalculated(bucket: str, s3: Any, calls: Any) -> None:
+    data = os.urandom(1000)
+    s3.put_object(Bucket=bucket, Key="m", Body=data)
+    calls.reset()
+    assert smart.smart_getmd5(f"s3://{bucket}/m") == hashlib.md5(data).hexdigest()
+    assert calls["GetObject"] == 0
+    assert smart.smart_getmd5(f"s3://{bucket}/m", recalculate=True) == \
+        hashlib.md5(data).hexdigest()
+    assert calls["GetObject"] == 1
+    big = os.urandom(11 * MiB)
+    with smart.smart_open(f"s3://{bucket}/mp", "wb", block_size=5 * MiB) as handle:
+        handle.write(big)
+    assert smart.smart_getmd5(f"s3://{bucket}/mp") == hashlib.md5(big).hexdigest()
+
+
+def test_symlinks(bucket: str, s3: Any) -> None:
+    smart.smart_save_text(f"s3://{bucket}/t.txt", "target")
+    smart.smart_symlink(f"s3://{bucket}/t.txt", f"s3://{bucket}/l1")
+    smart.smart_symlink(f"s3://{bucket}/l1", f"s3://{bucket}/l2")  # points at t.txt
+    head = s3.head_object(Bucket=bucket, Key="l2")
+    assert head["Metadata"]["symlink_to"] == f"s3://{bucket}/t.txt"
+    assert smart.smart_readlink(f"s3://{bucket}/l2") == f"s3://{bucket}/t.txt"
+    assert smart.smart_stat(f"s3://{bucket}/l1").size == len("target")
+    assert smart.smart_lstat(f"s3://{bucket}/l1").is_symlink()
+    assert smart.smart_load_content(f"s3://{bucket}/l1", 1, 3) == b"ar"
+    with pytest.raises(S3NotALinkError):
+        smart.smart_readlink(f"s3://{bucket}/t.txt")
+    with pytest.raises(OSError, match="not a link") as raised:
+        smart.smart_readlink(f"s3://{bucket}/t.txt")
+    assert raised.value.errno == 22
+
+
+def test_presigned_url(bucket: str) -> None:
+    url = f"s3://{bucket}/dir/ü name.txt"
+    smart.smart_save_text(url, "presigned")
+    signed = s3_generate_presigned_url(url, expires_in=60)
+    assert "Signature" in signed or "X-Amz-Signature" in signed
+    with urllib.request.urlopen(signed, timeout=10) as response:
+        assert response.read() == b"presigned"
+
+
+def test_sync_to_s3_skips_on_second_run(bucket: str, tmp_path: Any) -> None:
+    source = tmp_path / "src"
+    (source / "d").mkdir(parents=True)
+    (source / "d" / "f.txt").write_text("x")
+    (source / "g.txt").write_text("y")
+    with pytest.raises(UnsupportedError):
+        SmartPath(f"s3://{bucket}/x").utime(0, 0)
+    first = smart.smart_sync(str(source), f"s3://{bucket}/up")
+    assert first.copied == 2
+    second = smart.smart_sync(str(source), f"s3://{bucket}/up")
+    assert (second.copied, second.skipped) == (0, 2)
+    back = tmp_path / "back"
+    smart.smart_sync(f"s3://{bucket}/up", str(back))
+    mtime = smart.smart_stat(f"s3://{bucket}/up/g.txt").mtime
+    assert abs(os.stat(back / "g.txt").st_mtime - mtime) < 1e-3
+    assert smart.smart_sync(f"s3://{bucket}/up", str(back)).copied == 0
+
+
+def test_copy_and_move_across_profiles_stream(bucket: str, moto_server: Any,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              calls: Any) -> None:
+    for name, value in moto_server.env("other").items():
+        monkeypatch.setenv(name, value)
+    data = os.urandom(100_000)
+    smart.smart_save_content(f"s3://{bucket}/x.bin", data)
+    calls.reset()
+    smart.smart_copy(f"s3://{bucket}/x.bin", f"s3+other://{bucket}/y.bin")
+    assert calls["CopyObject"] == 0  # two profiles may be two stores: bytes stream
+    assert calls["GetObject"] == 1
+    assert smart.smart_load_content(f"s3+other://{bucket}/y.bin") == data
+    smart.smart_move(f"s3+other://{bucket}/y.bin", f"s3://{bucket}/z.bin")
+    assert smart.smart_load_content(f"s3://{bucket}/z.bin") == data
+    assert not smart.smart_exists(f"s3+other://{bucket}/y.bin")
+
+
+def test_trailing_slash_and_bucket_root(bucket: str, s3: Any) -> None:
+    assert smart.smart_listdir(f"s3://{bucket}/") == []
+    _put(s3, bucket, "d/f")
+    assert smart.smart_exists(f"s3://{bucket}/d/")
+    assert smart.smart_isdir(f"s3://{bucket}/d/")
+    assert not smart.smart_isfile(f"s3://{bucket}/d/")
+    assert smart.smart_listdir(f"s3://{bucket}/d/") == ["f"]
+    with pytest.raises(IsADirectoryError):
+        smart.smart_open(f"s3://{bucket}/d/", "wb")
+    with pytest.raises(S3BucketNotFoundError):
+        smart.smart_listdir("s3://no-such-bucket-zzz/")
+    with pytest.raises(S3BucketNotFoundError):
+        smart.smart_save_content("s3://no-such-bucket-zzz/k", b"x")
