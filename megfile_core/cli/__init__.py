@@ -93,8 +93,8 @@ def cli(ctx: click.Context, debug: bool, log_level: str | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     explicit = "DEBUG" if debug else (log_level or os.environ.get("MEGFILE_LOG_LEVEL"))
-    # by default our own loggers speak at INFO and libraries (paramiko, botocore,
-    # urllib3) only at WARNING, so their chatter never mixes into a command's output
+    # by default our own loggers speak at INFO and third-party libraries (SDKs,
+    # HTTP pools) only at WARNING, so their chatter stays out of a command's output
     logging.basicConfig(level=explicit or "INFO",
                         format="%(levelname)s %(name)s: %(message)s")
     if not explicit:
