@@ -121,9 +121,38 @@ def _debug_requested(argv: list[str]) -> bool:
     return "--debug" in argv
 
 
+def interactive_fix(error: BaseException) -> bool | None:
+    """Offer the fix an error carries, when a person is at the terminal.
+
+    A plugin error may carry ``megfile_cli_fix``: a callable that asks the user
+    (``click.confirm``) and repairs the cause, returning True if the command should
+    be run again (the SFTP plugin uses it to accept an unknown host key). Without
+    a terminal on stdin and stderr nothing is asked. Returns None when no fix was
+    offered, else whether the user fixed it.
+    """
+    fix = getattr(error, "megfile_cli_fix", None)
+    if fix is None or not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return None
+    click.echo(f"[{type(error).__name__}] {error}", err=True)
+    return bool(fix())
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry: errors become ``[ErrorClass] message`` and exit 1."""
     args = list(sys.argv[1:] if argv is None else argv)
+    for _attempt in range(3):
+        try:
+            return _main(args)
+        except _Retry:
+            continue
+    return _main(args)
+
+
+class _Retry(Exception):
+    """The user fixed the cause of an error: run the command again."""
+
+
+def _main(args: list[str]) -> Any:
     debug = _debug_requested(args)
     try:
         return cli.main(args=args, prog_name="megfile", standalone_mode=False)
@@ -143,7 +172,11 @@ def main(argv: list[str] | None = None) -> Any:
     except Exception as error:
         if debug:
             raise
-        click.echo(f"[{type(error).__name__}] {error}", err=True)
+        fixed = interactive_fix(error)
+        if fixed:
+            raise _Retry() from error
+        if fixed is None:  # already shown when a fix was offered
+            click.echo(f"[{type(error).__name__}] {error}", err=True)
         sys.exit(1)
 
 

@@ -268,3 +268,42 @@ def test_broken_plugin_commands_cost_one_warning(run_cli, tree):
     assert len(warnings) == 1 and "'demo'" in warnings[0]
     assert "demo-hello" not in out(result)
     assert run_cli("ls", str(tree), env=env).returncode == 0
+
+
+def test_errors_with_an_interactive_fix_are_retried_at_a_terminal(tmp_path):
+    """A plugin error may carry a fix the CLI offers at a terminal (SFTP host keys)."""
+    script = shutil.which("script")
+    assert script
+    code = (
+        "import sys, click\n"
+        "from megfile_core import cli as c\n"
+        "state = {'n': 0}\n"
+        "class Fixable(OSError):\n"
+        "    def __init__(self):\n"
+        "        super().__init__('host key unknown')\n"
+        "        self.megfile_cli_fix = lambda: click.confirm('accept?', default=False)\n"
+        "@c.cli.command('flaky')\n"
+        "def flaky():\n"
+        "    state['n'] += 1\n"
+        "    if state['n'] == 1:\n"
+        "        raise Fixable()\n"
+        "    click.echo(f'ran {state[\"n\"]} times')\n"
+        "c.main(['flaky'])\n"
+    )
+    runner = tmp_path / "runner.py"
+    runner.write_text(code)
+    accepted = subprocess.run([script, "-qec", f"{sys.executable} {runner}", "/dev/null"],
+                              input=b"y\n", capture_output=True, timeout=60, check=False)
+    text = accepted.stdout.decode()
+    assert "accept?" in text and "ran 2 times" in text, text
+    refused = subprocess.run([script, "-qec", f"{sys.executable} {runner}", "/dev/null"],
+                             input=b"n\n", capture_output=True, timeout=60, check=False)
+    assert "ran 2 times" not in refused.stdout.decode()
+    assert refused.returncode == 1
+    assert refused.stdout.decode().count("host key unknown") == 1
+    # no terminal: no question, a plain error
+    plain = subprocess.run([sys.executable, str(runner)], capture_output=True, timeout=60,
+                           stdin=subprocess.DEVNULL, check=False)
+    assert plain.returncode == 1
+    assert plain.stderr.decode().startswith("[Fixable] host key unknown")
+    assert b"accept?" not in plain.stdout + plain.stderr
