@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from megfile_core.errors import MegfileError
@@ -47,7 +48,16 @@ class SftpHostKeyError(SftpError, ConnectionError):
 
 
 class SftpUnknownHostKeyError(SftpHostKeyError):
-    """The server's host key is in no known_hosts file (rejected by default)."""
+    """The server's host key is in no known_hosts file (rejected by default).
+
+    Raised with ``megfile_cli_fix``: the megfile CLI, at a terminal, calls it to
+    show the key and ask whether to trust it (and then runs the command again).
+    """
+
+    megfile_cli_fix: Callable[[], bool]  # set on the instances that the policy raises
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), self.args)  # the fix (a live key and prompt) stays here
 
 
 class SftpHostKeyChangedError(SftpHostKeyError):

@@ -6,13 +6,16 @@ know, ``MEGFILE_SFTP_HOST_KEY_POLICY`` decides: ``reject`` (default: the error s
 how to accept the key), ``warning`` (log a warning and connect) or ``auto`` (trust
 on first use). Keys accepted by ``warning``/``auto`` are remembered for the rest of
 the process, never written to a file; :func:`sftp_add_host_key` writes one to
-known_hosts (after a yes/no prompt with ``prompt=True``). A key that differs from
-the one on record raises :class:`SftpHostKeyChangedError` under every policy.
+known_hosts (after a yes/no prompt with ``prompt=True``). In the ``megfile`` command,
+at a terminal, the unknown-key error offers :func:`confirm_host_key` (through core's
+``megfile_cli_fix`` hook). A key that differs from the one on record raises
+:class:`SftpHostKeyChangedError` under every policy, and is never offered.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import logging
 import os
@@ -23,8 +26,8 @@ import paramiko
 from megfile_sftp import config
 from megfile_sftp.errors import SftpHostKeyChangedError, SftpUnknownHostKeyError
 
-__all__ = ["HostKeyPolicy", "fingerprint", "host_key_name", "load_known_hosts",
-           "sftp_add_host_key"]
+__all__ = ["HostKeyPolicy", "confirm_host_key", "fingerprint", "host_key_name",
+           "load_known_hosts", "sftp_add_host_key"]
 
 _log = logging.getLogger("megfile_sftp")
 _accepted: dict[tuple[str, str], paramiko.PKey] = {}  # process-wide, by (name, type)
@@ -69,13 +72,16 @@ class HostKeyPolicy(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
         name = hostname  # paramiko passes "[host]:port" for other ports
         host = name[1:].rpartition("]:")[0] if name.startswith("[") else name
         if policy == "reject":
-            raise SftpUnknownHostKeyError(
+            error = SftpUnknownHostKeyError(
                 f"unknown host key for {name}: {key.get_name()} {fingerprint(key)}. "
                 "Check the fingerprint with the server's owner, then accept it with "
                 f"megfile_sftp.sftp_add_host_key({host!r}, port={self.port}) (writes "
                 f"~/.ssh/known_hosts; prompt=True asks first) or `ssh-keyscan -p "
                 f"{self.port} {host} >> ~/.ssh/known_hosts`, or set "
                 "MEGFILE_SFTP_HOST_KEY_POLICY=auto (trust on first use) or =warning")
+            # the megfile CLI offers this at a terminal, then reruns the command
+            error.megfile_cli_fix = functools.partial(confirm_host_key, host, self.port, key)
+            raise error
         if policy == "warning":
             _log.warning("sftp: accepting unknown host key for %s: %s %s", name,
                          key.get_name(), fingerprint(key))
@@ -103,12 +109,33 @@ def forget_accepted() -> None:
         _accepted.clear()
 
 
+def confirm_host_key(hostname: str, port: int, key: paramiko.PKey) -> bool:
+    """The CLI's fix for an unknown host key: show the key, ask (default no) and on
+    yes add exactly this key to ``~/.ssh/known_hosts``. True when it was added."""
+    import click  # a dependency of megfile-core; only the CLI gets here
+
+    name = host_key_name(hostname, port)
+    click.echo(f"The host key of {name} is not known.\n"
+               f"  key type:    {key.get_name()}\n"
+               f"  fingerprint: {fingerprint(key)}\n"
+               "Compare the fingerprint with the one the server's owner gives you "
+               "(ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the server).", err=True)
+    if not click.confirm(f"Trust this key and add it to {known_hosts_path()}?",
+                         default=False, err=True):
+        return False
+    sftp_add_host_key(hostname, port, key=key)
+    return True
+
+
 def sftp_add_host_key(hostname: str, port: int = 22, prompt: bool = False,
-                      host_key_path: str | None = None) -> bool:
+                      host_key_path: str | None = None, *,
+                      key: paramiko.PKey | None = None) -> bool:
     """Fetch the host key of ``hostname:port`` and add it to known_hosts.
 
     :param prompt: ask ``yes``/``no`` on the terminal (showing the fingerprint) first.
-    :param host_key_path: the known_hosts file (default ``~/.ssh/known_hosts``).
+    :param host_key_path: the known_hosts file (default ``~/.ssh/known_hosts``;
+        created with mode 600, its directory with 700).
+    :param key: add this key (one the user has seen) instead of fetching one.
     :return: True when a key was added; False when it was already there or declined.
     :raises SftpHostKeyChangedError: the file holds a different key for this host.
     """
@@ -117,13 +144,8 @@ def sftp_add_host_key(hostname: str, port: int = 22, prompt: bool = False,
     if os.path.exists(path):
         keys.load(path)
     name = host_key_name(hostname, port)
-    transport = paramiko.Transport((hostname, port))
-    try:
-        transport.banner_timeout = config.CONNECT_TIMEOUT
-        transport.start_client(timeout=config.CONNECT_TIMEOUT)
-        key = transport.get_remote_server_key()
-    finally:
-        transport.close()
+    if key is None:
+        key = _fetch_host_key(hostname, port)
     known = keys.lookup(name) or {}
     if key.get_name() in known:
         if known[key.get_name()] == key:
@@ -143,3 +165,14 @@ def sftp_add_host_key(hostname: str, port: int = 22, prompt: bool = False,
     with os.fdopen(fd, "a") as handle:
         handle.write(line)
     return True
+
+
+def _fetch_host_key(hostname: str, port: int) -> paramiko.PKey:
+    transport = paramiko.Transport((hostname, port))
+    try:
+        transport.banner_timeout = config.CONNECT_TIMEOUT
+        transport.start_client(timeout=config.CONNECT_TIMEOUT)
+        key: paramiko.PKey = transport.get_remote_server_key()
+    finally:
+        transport.close()
+    return key

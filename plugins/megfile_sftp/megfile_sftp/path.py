@@ -102,11 +102,16 @@ class SftpPath(BasePath):
         return self.path_with_protocol[len(self.root_scheme) + 3 :]
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({mask(str(self))!r})"
+        return f"{type(self).__name__}({self._display()!r})"
+
+    def _display(self) -> str:
+        """The URL for messages, logs and ``repr`` (SmartPath's and core's too): the
+        password as ``***``, whatever characters it holds."""
+        return mask(str(self))
 
     @property
     def _safe(self) -> str:
-        return mask(str(self))
+        return self._display()
 
     def _other_path(self, other: Any) -> str:
         text = _fspath_str(other)
@@ -350,9 +355,17 @@ class SftpPath(BasePath):
         dst._call(lambda c: c.sftp.symlink(target, link))
 
     def chmod(self, mode: int, *, follow_symlinks: bool = True) -> None:
-        if not follow_symlinks:
-            raise UnsupportedError("chmod(follow_symlinks=False)", self._safe)
+        """``follow_symlinks=False`` (``lchmod``) on a symbolic link needs the
+        ``lsetstat@openssh.com`` extension and a server OS that can change a link's
+        mode; OpenSSH on Linux cannot: :class:`UnsupportedError` then. On anything
+        else than a link it is the same as ``chmod``."""
         remote = self._remote
+        if not follow_symlinks and self._kind() == "link":
+            if not self._call(lambda c: _lsetstat_mode(c, remote, mode)):
+                raise UnsupportedError(
+                    "changing the mode of a symbolic link itself (lchmod or "
+                    "chmod(follow_symlinks=False); chmod its target instead)", self._safe)
+            return
         self._call(lambda c: c.sftp.chmod(remote, mode))
 
     def utime(self, atime: float, mtime: float) -> None:
@@ -394,7 +407,7 @@ class SftpPath(BasePath):
         if mode in ("wb", "xb"):
             return self._writer(mode, atomic, options)
         if atomic:
-            raise ValueError(f"atomic=True works with modes 'w' and 'x', not {mode!r}")
+            return self._atomic_file(mode)
         return self._paramiko_file(mode)
 
     def _reader(self, options: dict[str, Any]) -> IO[bytes]:
@@ -501,18 +514,101 @@ class SftpPath(BasePath):
         if self._kind() == "dir":
             raise make_error(errno.EISDIR, self._safe)
 
-        def open_file(c: Connection) -> paramiko.SFTPFile:
-            handle = c.sftp.open(remote, flavour)
-            handle.set_pipelined(True)
-            return handle
+        def open_file(c: Connection) -> tuple[paramiko.SFTPFile, int]:
+            return c.sftp.open(remote, flavour), c.write_size
 
         try:
-            handle = self._call(open_file)
+            handle, write_size = self._call(open_file)
         except OSError:
             if flavour[0] == "x" and self._kind() is not None:
                 raise make_error(errno.EEXIST, self._safe) from None
             raise
-        return SftpFile(handle, mode, self._safe)  # type: ignore[return-value]
+        return SftpFile(handle, mode, self._safe, write_size)  # type: ignore[return-value]
+
+    def _atomic_file(self, mode: str) -> IO[bytes]:
+        """``ab``, ``rb+``, ``wb+``, ``ab+``, ``xb+`` with ``atomic=True``: edit a temp
+        file beside the target (a copy of it for ``a``/``r+``), renamed into place on
+        close and deleted on error or ``abort()``; the target is untouched till then."""
+        from paramiko.sftp import SFTP_FLAG_CREATE, SFTP_FLAG_EXCL, SFTP_FLAG_WRITE
+
+        from megfile_sftp.files import AtomicSftpFile, add_note
+
+        flavour = mode.replace("b", "")
+        if not self.path.strip("/"):
+            raise make_error(errno.EISDIR, self._safe)
+        try:
+            attrs: paramiko.SFTPAttributes | None = self._attrs(True)
+        except FileNotFoundError:
+            attrs = None
+        if attrs is not None and _stat.S_ISDIR(attrs.st_mode or 0):
+            raise make_error(errno.EISDIR, self._safe)
+        if attrs is None and flavour[0] == "r":
+            raise make_error(errno.ENOENT, self._safe)
+        exclusive = flavour[0] == "x"
+        if exclusive and (attrs is not None or self._kind() is not None):
+            raise make_error(errno.EEXIST, self._safe)
+        temp = self.with_name(f".{self.name}.{secrets.token_hex(4)}.temp")
+        temp_remote, final = temp._remote, self._remote
+        temp._create(temp_remote, SFTP_FLAG_WRITE | SFTP_FLAG_CREATE | SFTP_FLAG_EXCL)
+
+        def discard() -> None:
+            temp._call(lambda c: _remove_quietly(c, temp_remote))
+
+        def publish() -> None:
+            self._call(lambda c: _rename(c, temp_remote, final, overwrite=not exclusive))
+
+        try:
+            if attrs is not None:
+                if flavour[0] in "ra":  # starts as the target's content
+                    self._copy_into(temp)
+                mode_bits = _stat.S_IMODE(attrs.st_mode or 0)
+                if mode_bits:  # the result keeps the target's permissions
+                    temp._call(lambda c: c.sftp.chmod(temp_remote, mode_bits))
+            how = "w+" if flavour[0] in "wx" else flavour  # temp is new and ours
+
+            def open_file(c: Connection) -> tuple[paramiko.SFTPFile, int]:
+                return c.sftp.open(temp_remote, how), c.write_size
+
+            handle, write_size = temp._call(open_file)
+        except BaseException as error:
+            try:
+                discard()
+            except Exception as cleanup:
+                add_note(error, f"removing {temp._safe} also failed: {cleanup!r}")
+            raise
+        return AtomicSftpFile(handle, mode, self._safe,  # type: ignore[return-value]
+                              write_size, publish=publish, discard=discard)
+
+    def _copy_into(self, dst: SftpPath) -> None:
+        """Overwrite the existing file ``dst`` (same server) with this file's bytes:
+        ``cp`` on the server when it allows commands, else streamed through us."""
+        from megfile_sftp import remote
+        from megfile_sftp.pipeline import read_at, write_at
+
+        src_abs, dst_abs = self._absolute_remote(), dst._absolute_remote()
+        command = f"cp -- {shlex.quote(src_abs)} {shlex.quote(dst_abs)}"
+        result = remote.run(self._target, command, self._safe)
+        if result is not None and result[0] == 0:
+            return
+        src_remote, dst_remote = self._remote, dst._remote
+        if result is not None:  # cp failed, maybe halfway: start from empty
+            dst._call(lambda c: c.sftp.truncate(dst_remote, 0))
+
+        def read(offset: int) -> bytes:
+            data, _attrs = self._call(lambda c: read_at(c, src_remote, offset, _CHUNK))
+            return data  # type: ignore[no-any-return]
+
+        def write(offset: int, data: bytes) -> None:
+            dst._call(lambda c: write_at(c, dst_remote, offset, data))
+
+        offset = 0
+        while True:
+            data = read(offset)
+            if data:
+                write(offset, data)
+                offset += len(data)
+            if len(data) < _CHUNK:  # read_at completes short reads: this is EOF
+                return
 
     # -- copies --------------------------------------------------------------------------
     def copy(
@@ -615,6 +711,22 @@ def _rename(conn: Connection, src: str, dst: str, overwrite: bool) -> None:
             raise
         sftp.remove(dst)
         sftp.rename(src, dst)
+
+
+def _lsetstat_mode(conn: Connection, remote: str, mode: int) -> bool:
+    """Set the mode of ``remote`` without following a link (``lsetstat@openssh.com``).
+    False when the server lacks the extension or refuses it for this file."""
+    from paramiko.sftp import CMD_EXTENDED, CMD_STATUS, SFTP_OK
+
+    attrs = paramiko.SFTPAttributes()
+    attrs.st_mode = mode
+    try:
+        kind, msg = conn.sftp._request(CMD_EXTENDED, "lsetstat@openssh.com", remote, attrs)
+    except OSError as error:  # paramiko raises the error statuses
+        if isinstance(error, (FileNotFoundError, PermissionError)):
+            raise
+        return False
+    return bool(kind == CMD_STATUS and msg is not None and msg.get_int() == SFTP_OK)
 
 
 def _remove_quietly(conn: Connection, remote: str) -> None:

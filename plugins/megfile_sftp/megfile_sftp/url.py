@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-__all__ = ["SftpUrl", "mask", "parse_netloc", "split_url"]
+__all__ = ["SftpUrl", "mask", "mask_netloc", "parse_netloc", "split_url"]
 
 _PASSWORD = re.compile(r"(sftp(?:\+[^:/]*)?://[^:/@]*:)([^/]*)(@)")
 
@@ -19,6 +19,14 @@ _PASSWORD = re.compile(r"(sftp(?:\+[^:/]*)?://[^:/@]*:)([^/]*)(@)")
 def mask(text: str) -> str:
     """``text`` with every ``sftp://user:password@`` password replaced by ``***``."""
     return _PASSWORD.sub(r"\1***\3", text)
+
+
+def mask_netloc(netloc: str) -> str:
+    """``user:password@host`` -> ``user:***@host``."""
+    userinfo, at, hostport = netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return netloc
+    return f"{userinfo.partition(':')[0]}:***@{hostport}"
 
 
 @dataclass(frozen=True)
@@ -33,16 +41,23 @@ class SftpUrl:
 
     @property
     def safe_netloc(self) -> str:
-        if self.password is None:
-            return self.netloc
-        user, _, _ = self.netloc.rpartition("@")[0].partition(":")
-        return f"{user}:***@{self.netloc.rpartition('@')[2]}"
+        return mask_netloc(self.netloc)
+
+
+#: what is wrong may be a password cut at a raw '/': messages never echo the text
+_ENCODE_HINT = " (percent-encode '/', '?', '#' and '@' in a user or password)"
 
 
 def parse_netloc(netloc: str) -> SftpUrl:
     """``user:pa%40ss@[::1]:2222`` -> its parts; ``ValueError`` when malformed."""
     userinfo, at, hostport = netloc.rpartition("@")
     username = password = None
+    for char, code in (("?", "%3F"), ("#", "%23")):
+        if char in userinfo:
+            # a URL's query / fragment starts there: other tools (and any masking
+            # that follows RFC 3986) would cut the password in two and show half
+            raise ValueError(f"the user or password of sftp://{mask_netloc(netloc)} "
+                             f"holds a raw {char!r}: percent-encode it as {code}")
     if at:
         user, colon, secret = userinfo.partition(":")
         username = unquote(user) or None
@@ -51,21 +66,23 @@ def parse_netloc(netloc: str) -> SftpUrl:
     if hostport.startswith("["):
         end = hostport.find("]")
         if end < 0:
-            raise ValueError(f"unclosed '[' in the sftp host {mask(hostport)!r}")
+            raise ValueError("unclosed '[' in the sftp URL host" + _ENCODE_HINT)
         host, rest = hostport[1:end], hostport[end + 1 :]
         if rest:
             if not rest.startswith(":"):
-                raise ValueError(f"bad sftp host {hostport!r}: expected [ipv6]:port")
+                raise ValueError("bad sftp URL host: expected [ipv6]:port" + _ENCODE_HINT)
             port_text = rest[1:]
         else:
             port_text = ""
     else:
         host, colon, port_text = hostport.partition(":")
         if ":" in port_text:
-            raise ValueError(f"bad sftp host {hostport!r}: write IPv6 hosts as [addr]:port")
+            raise ValueError("bad sftp URL host: write IPv6 hosts as [addr]:port"
+                             + _ENCODE_HINT)
     if port_text:
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ValueError(f"bad port {port_text!r} in sftp URL host {hostport!r}")
+            raise ValueError(f"bad port in the sftp URL of host {host!r}: a number "
+                             "from 1 to 65535" + _ENCODE_HINT)
         port = int(port_text)
     return SftpUrl(netloc, unquote(host), port, username, password)
 

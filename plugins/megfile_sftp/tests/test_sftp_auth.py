@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,6 +95,10 @@ def test_unknown_host_key_rejected_by_default(sshd: SshServer, sftp_env: Path,
     assert "MEGFILE_SFTP_HOST_KEY_POLICY" in message
     assert f"sftp_add_host_key('127.0.0.1', port={sshd.port})" in message
     assert "SHA256:" in message
+    assert callable(info.value.megfile_cli_fix)  # the CLI offers it at a terminal
+    copy = pickle.loads(pickle.dumps(info.value))  # crosses process pools, fix left out
+    assert str(copy) == message
+    assert not hasattr(copy, "megfile_cli_fix")
 
 
 @pytest.mark.parametrize("policy", ["auto", "warning"])
@@ -156,6 +161,7 @@ def test_changed_host_key_is_always_an_error(second_sshd: SshServer, sftp_env: P
         with pytest.raises(SftpHostKeyChangedError, match="CHANGED") as info:
             smart_exists(url)
         assert "ssh-keygen -R" in str(info.value)
+        assert not hasattr(info.value, "megfile_cli_fix")  # never offered to accept
     with pytest.raises(SftpHostKeyChangedError):
         sftp_add_host_key("127.0.0.1", port=second_sshd.port)
     subprocess.run(["ssh-keygen", "-R", f"[127.0.0.1]:{second_sshd.port}", "-f", str(known)],

@@ -218,3 +218,106 @@ def test_copy_funcs_are_registered(sftp_root: str, tmp_path: Path,
     assert SftpPath(f"{sftp_root}/u/l.bin").stat().mtime == int(local.stat().st_mtime)
     smart_copy(f"{sftp_root}/u/l.bin", str(tmp_path / "d" / "back.bin"))
     assert (tmp_path / "d" / "back.bin").read_bytes() == b"abc" * 1000
+
+
+@pytest.fixture
+def traffic(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Bytes that went through this client in SFTP reads and writes."""
+    from megfile_sftp import pipeline
+
+    seen = {"read": 0, "written": 0}
+    real_read, real_write = pipeline.read_at, pipeline.write_at
+
+    def read_at(conn, path, start, length):  # type: ignore[no-untyped-def]
+        data, attrs = real_read(conn, path, start, length)
+        seen["read"] += len(data)
+        return data, attrs
+
+    def write_at(conn, path, offset, data, handle=None):  # type: ignore[no-untyped-def]
+        seen["written"] += len(memoryview(data))
+        return real_write(conn, path, offset, data, handle)
+
+    monkeypatch.setattr(pipeline, "read_at", read_at)
+    monkeypatch.setattr(pipeline, "write_at", write_at)
+    return seen
+
+
+def test_copy_and_sync_on_one_server_move_no_bytes_through_us(
+        sftp_root: str, remote_dir: str, traffic: dict[str, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = os.urandom(2 << 20)
+    Path(remote_dir, "src/sub").mkdir(parents=True)
+    Path(remote_dir, "src/a.bin").write_bytes(data)
+    Path(remote_dir, "src/sub/b.bin").write_bytes(data[:1000])
+    commands: list[str] = []
+    real_run = remote.run
+    monkeypatch.setattr(remote, "run", lambda t, c, p: commands.append(c) or real_run(t, c, p))
+    smart_copy(f"{sftp_root}/src/a.bin", f"{sftp_root}/copy.bin")
+    assert smart_sync(f"{sftp_root}/src", f"{sftp_root}/dst").copied == 2
+    assert traffic == {"read": 0, "written": 0}
+    assert [c.split(" ", 1)[0] for c in commands] == ["cp", "cp", "cp"]
+    assert Path(remote_dir, "copy.bin").read_bytes() == data
+    assert Path(remote_dir, "dst/a.bin").read_bytes() == data
+    assert Path(remote_dir, "dst/sub/b.bin").read_bytes() == data[:1000]
+
+
+def test_copy_and_sync_between_two_servers_stream(
+        sshd, sftp_env: Path, remote_dir: str,  # type: ignore[no-untyped-def]
+        traffic: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """root@127.0.0.1 and root@localhost are two servers to us (same sshd here):
+    no remote cp (it could not reach the other one), the bytes stream through us."""
+    (sftp_env / ".ssh" / "known_hosts").write_text(
+        sshd.host_key_line() + sshd.host_key_line("localhost"))
+    one = f"sftp://root@127.0.0.1:{sshd.port}/{remote_dir}"
+    two = f"sftp://root@localhost:{sshd.port}/{remote_dir}"
+    data = os.urandom(3 << 20)
+    Path(remote_dir, "src/sub").mkdir(parents=True)
+    Path(remote_dir, "src/a.bin").write_bytes(data)
+    Path(remote_dir, "src/sub/b.bin").write_bytes(data[:5000])
+    os.utime(Path(remote_dir, "src/a.bin"), (1_600_000_000, 1_600_000_000))
+    commands: list[str] = []
+    real_run = remote.run
+    monkeypatch.setattr(remote, "run", lambda t, c, p: commands.append(c) or real_run(t, c, p))
+    smart_copy(f"{one}/src/a.bin", f"{two}/copy.bin")
+    assert Path(remote_dir, "copy.bin").read_bytes() == data
+    assert smart_sync(f"{one}/src", f"{two}/dst").copied == 2
+    assert not [c for c in commands if c.startswith("cp ")]
+    assert traffic["read"] == traffic["written"] == 2 * len(data) + 5000
+    assert Path(remote_dir, "dst/a.bin").read_bytes() == data
+    assert Path(remote_dir, "dst/sub/b.bin").read_bytes() == data[:5000]
+    assert os.stat(f"{remote_dir}/dst/a.bin").st_mtime == 1_600_000_000
+    assert smart_sync(f"{one}/src", f"{two}/dst").copied == 0
+
+
+def test_lchmod_of_a_link_is_unsupported_and_says_so(sftp_root: str, remote_dir: str) -> None:
+    """OpenSSH offers lsetstat@openssh.com, but Linux cannot change a link's mode:
+    a clear UnsupportedError, and neither the link nor its target changes."""
+    from megfile_core.errors import UnsupportedError
+
+    target = Path(remote_dir, "t.txt")
+    target.write_text("x")
+    os.chmod(target, 0o644)
+    os.symlink(target, f"{remote_dir}/link")
+    link = SmartPath(f"{sftp_root}/link")
+    for change in (lambda: link.lchmod(0o600),
+                   lambda: link.chmod(0o600, follow_symlinks=False)):
+        with pytest.raises(UnsupportedError, match="symbolic link") as info:
+            change()
+        assert isinstance(info.value, OSError)
+        assert "link" in str(info.value).rsplit(" on ", 1)[1]  # names the path
+        assert stat.S_IMODE(os.stat(target).st_mode) == 0o644
+    # not a link: nothing to follow, so it is a plain chmod
+    SmartPath(f"{sftp_root}/t.txt").chmod(0o600, follow_symlinks=False)
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    link.chmod(0o640)  # following the link changes the target
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
+    with pytest.raises(FileNotFoundError):
+        SmartPath(f"{sftp_root}/missing").chmod(0o600, follow_symlinks=False)
+    # the request itself is well-formed: the server applies it where the OS can
+    from megfile_sftp.client import get_connection
+    from megfile_sftp.path import _lsetstat_mode
+
+    conn = get_connection(SftpPath(sftp_root)._target)
+    assert _lsetstat_mode(conn, str(target), 0o604) is True
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o604
+    assert _lsetstat_mode(conn, f"{remote_dir}/link", 0o600) is False
