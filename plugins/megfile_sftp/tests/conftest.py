@@ -17,7 +17,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from sshserver import SshServer
 
-PASSWORD_USER = "megfile_sftp_pw"
+# one user per test session, so two sessions on one machine never share (and
+# delete) each other's user
+PASSWORD_USER = f"megfile_pw_{uuid.uuid4().hex[:8]}"
 PASSWORD = "pw:with@odd/chars"
 
 
@@ -34,9 +36,8 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
 
 @pytest.fixture(scope="session")
 def password_user(sshd: SshServer) -> Iterator[tuple[str, str]]:
-    """A local user with a password (sshd checks /etc/shadow with UsePAM no); the
-    name is reserved for these tests, so a leftover from a killed run is reused and
-    removed too."""
+    """A local user with a password (sshd checks /etc/shadow with UsePAM no), made
+    for this session and removed at its end."""
     if subprocess.run(["id", PASSWORD_USER], capture_output=True).returncode != 0:
         subprocess.run(["useradd", "-m", "-s", "/bin/sh", PASSWORD_USER], check=True,
                        capture_output=True)
