@@ -3,6 +3,9 @@
 The pool is created on first use with ``config.max_workers()`` threads. After
 ``os.fork`` the child forgets the parent's pool (its threads do not exist in the
 child) and creates a fresh one on its next use.
+
+Backends may keep further pools by name (:func:`get_named_executor`), e.g. a larger
+one for read-ahead over high-latency connections; they follow the same rules.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 
 from megfile_core import config
 
-__all__ = ["get_executor", "shutdown_executor"]
+__all__ = ["get_executor", "get_named_executor", "shutdown_executor"]
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
+_named: dict[str, ThreadPoolExecutor] = {}
 
 
 def get_executor() -> Executor:
@@ -37,19 +41,39 @@ def _create() -> ThreadPoolExecutor:
         return _executor
 
 
+def get_named_executor(name: str, max_workers: int) -> Executor:
+    """The process-wide pool called ``name``, created on first use with
+    ``max_workers`` threads (later calls get the same pool, whatever they pass)."""
+    executor = _named.get(name)
+    if executor is not None:
+        return executor
+    if max_workers < 1:
+        raise ValueError(f"max_workers must be at least 1, got {max_workers}")
+    with _lock:
+        executor = _named.get(name)
+        if executor is None:
+            executor = _named[name] = ThreadPoolExecutor(
+                max_workers=max_workers, thread_name_prefix=f"megfile-{name}"
+            )
+        return executor
+
+
 def shutdown_executor(wait: bool = True) -> None:
-    """Shut the shared pool down; the next :func:`get_executor` makes a new one."""
+    """Shut the shared pool (and the named ones) down; the next call makes new ones."""
     global _executor
     with _lock:
         executor, _executor = _executor, None
-    if executor is not None:
-        executor.shutdown(wait=wait, cancel_futures=True)
+        named = list(_named.values())
+        _named.clear()
+    for pool in ([executor] if executor is not None else []) + named:
+        pool.shutdown(wait=wait, cancel_futures=True)
 
 
 def _after_fork_in_child() -> None:
     # The parent's worker threads do not exist here: never hand that pool out.
-    global _executor, _lock
+    global _executor, _lock, _named
     _executor = None
+    _named = {}
     _lock = threading.Lock()
 
 

@@ -40,6 +40,34 @@ previous one stopped also lifts 0 to 1), up to the full depth.
 Reads longer than a block always fetch their blocks in parallel, and a read longer
 than the whole cache keeps refilling it as it goes.
 
+Streaming (optional backend primitive)
+--------------------------------------
+
+A backend that can stream the object from an offset to its end over one request
+(HTTP ``Range: bytes=N-``, S3 ``GetObject`` with an open range) passes
+``open_stream(start) -> RangeStream``; by default there is none and every block is
+one ``read_range`` call. With a stream, block-mode blocks are read one after the
+other from a single stream by one pool task (``stream.read(n)`` should return
+immutable ``bytes``: a ``read`` of a whole block then hands that object over without
+a copy), and ranged requests serve random access.
+
+Whether more connections would be faster is measured. Until that is settled the
+stream reads into the block's buffer in ``_SAMPLE_CHUNK`` pieces (``readinto``) so
+that progress is visible. After a warm-up (one block or ``_WARM_UP`` seconds) its
+rate is timed alone over ``_SAMPLE_SECONDS`` (``r1``). A stream already faster than
+``_FAST_STREAM`` is kept without a test: it is CPU-bound, and more connections only
+compete for the same cores. Otherwise one block from the end of its queue is read
+by a second stream while the first keeps going, and the bytes both deliver over the
+second stream's first ``_SAMPLE_SECONDS`` give ``r2``. When ``r2 >= _PARALLEL_GAIN *
+r1`` connections do not share one bottleneck -- a per-connection limit (latency, a
+rate cap, a remote store) -- and the reader switches to parallel ranged requests
+for the rest of the read (the blocks still queued on the stream go to the pool at
+once); else the single stream stays. A test during which the first stream was idle
+(a slow consumer) does not count; it is repeated at most ``_MAX_PROBES`` times. A
+stream that breaks has its block completed by ``read_range`` from the first missing
+byte, and the next block opens a new stream; after ``_MAX_STREAM_FAILURES`` failures
+in a row the reader stops streaming.
+
 Errors
 ======
 
@@ -57,12 +85,14 @@ A reader must be used by one thread at a time; only its fetches run on the pool.
 from __future__ import annotations
 
 import io
-from collections import OrderedDict
+import threading
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from megfile_core import config
 from megfile_core.errors import FileChangedError, MegfileError
@@ -74,9 +104,11 @@ if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
 __all__ = [
+    "OpenStream",
     "PrefetchReader",
     "RangeResponseError",
     "RangeResult",
+    "RangeStream",
     "ReadRange",
     "StatFunc",
 ]
@@ -90,6 +122,13 @@ _NO_CACHE_PROBE = 64 << 10  # bytes asked by the open probe when there is no cac
 _LINE_CHUNK = 8 << 10  # readline fetch size when there is no cache
 _FIND_CHUNK = 64 << 10  # newline search window over memoryview-backed blocks
 _MAX_FRAGMENTS = 64  # random-mode fragments kept (the lookup scans them)
+_SAMPLE_SECONDS = 0.05  # a rate is timed over this long (or to the end of a block)
+_WARM_UP = 0.1  # a stream is timed after this long or one block, whichever is first
+_SAMPLE_CHUNK = 256 << 10  # read size while the test runs (progress is seen per read)
+_FAST_STREAM = 256 << 20  # bytes/s from which one stream is kept without a test
+_PARALLEL_GAIN = 1.5  # two connections' rate / one's from which parallel wins
+_MAX_PROBES = 3  # inconclusive parallelism tests before keeping the stream
+_MAX_STREAM_FAILURES = 2  # broken streams in a row before streaming is given up
 
 
 @dataclass(frozen=True)
@@ -109,6 +148,29 @@ class RangeResult:
 
 ReadRange = Callable[[int, int], RangeResult]
 StatFunc = Callable[[], tuple[int, str | None]]
+
+
+class RangeStream(Protocol):
+    """The object's bytes from some offset to its end, read in order over one
+    connection (what ``open_stream(start)`` returns)."""
+
+    def read(self, size: int, /) -> RangeResult:
+        """The next ``size`` bytes (fewer only at the end or when the connection
+        broke: the reader then completes the block with ``read_range``); ``bytes``
+        avoids a copy. ``size``/``version`` as for ``read_range``."""
+        ...
+
+    def readinto(self, buffer: memoryview, /) -> RangeResult:
+        """Like ``read(len(buffer))`` into ``buffer``; ``data`` is the filled part
+        (used in small pieces while the reader times the stream)."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection (called from any one thread, once)."""
+        ...
+
+
+OpenStream = Callable[[int], RangeStream]
 
 
 class RangeResponseError(MegfileError, OSError):
@@ -173,6 +235,302 @@ class _Source:
             )
 
 
+class _StreamFuture(Future[RangeResult]):
+    """A block promised by a stream: waited for while its stream runs (it is read
+    in order), taken over by the caller only when nobody has started it."""
+
+
+def _complete(future: Future[RangeResult], fetch: Callable[[int, int], RangeResult],
+              start: int, stop: int) -> None:
+    """Pool task: ``future`` gets ``fetch(start, stop)`` unless it was cancelled."""
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        result = fetch(start, stop)
+    except BaseException as error:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+_Job = tuple[int, int, Future[RangeResult]]
+
+
+class _Streams:
+    """Blocks read in order from one stream by one pool task at a time, and the test
+    deciding whether parallel ranged requests are faster (module doc).
+
+    Shared by the reader and pool threads under ``lock``; holds no reference to the
+    reader. Only the task draining the queue (or, when none runs, ``close``) touches
+    the open stream.
+    """
+
+    def __init__(self, src: _Source, open_stream: OpenStream, executor: Executor,
+                 block_size: int) -> None:
+        self.src = src
+        self.open_stream = open_stream
+        self.executor = executor
+        self.lock = threading.Lock()
+        self.queue: deque[_Job] = deque()
+        self.running = False  # a drain task is submitted or running
+        self.stream: RangeStream | None = None
+        self.pos = -1  # offset of the open stream
+        self.closed = False
+        self.parallel = False  # the verdict: ranged requests are faster
+        self.settled = False  # no more tests
+        self.probing = False
+        self.probes = 0
+        self.failures = 0  # broken streams in a row
+        self.solo_rate = 0.0  # bytes/s of the first stream alone
+        self.block_size = block_size
+        self.first_read = 0.0
+        self.sample_began = 0.0
+        self.sample_from = 0
+        self.streamed = 0  # bytes the stream read while the test ran
+        self.gain = 0.0  # (both streams' rate) / solo_rate, as measured
+        self.busy = 0.0  # seconds the stream spent in finished reads
+        self.busy_since = 0.0  # start of the read in progress, 0 when idle
+
+    @property
+    def usable(self) -> bool:
+        return not self.parallel and self.failures < _MAX_STREAM_FAILURES
+
+    def busy_time(self) -> float:
+        since = self.busy_since
+        return self.busy + (time.monotonic() - since if since else 0.0)
+
+    def add(self, start: int, stop: int) -> Future[RangeResult]:
+        future = _StreamFuture()
+        with self.lock:
+            self.queue.append((start, stop, future))
+            if self.running:
+                return future
+            self.running = True
+        try:
+            self.executor.submit(self._drain)
+        except BaseException as error:  # a pool shut down: nobody reads the queue
+            with self.lock:
+                jobs = list(self.queue)
+                self.queue.clear()
+                self.running = False
+            for _start, _stop, job_future in jobs:
+                if job_future.set_running_or_notify_cancel():
+                    job_future.set_exception(error)
+        return future
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            jobs = list(self.queue)
+            self.queue.clear()
+            if not self.running:
+                self._drop_stream()
+        for _start, _stop, future in jobs:
+            future.cancel()
+
+    # -- pool side -------------------------------------------------------------
+
+    def _drop_stream(self) -> None:
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            try:
+                stream.close()
+            except Exception:
+                pass
+
+    def _next(self) -> _Job | None:
+        """The next job not cancelled, marked running; None ends the task."""
+        with self.lock:
+            while self.queue and not self.closed:
+                job = self.queue.popleft()
+                if job[2].set_running_or_notify_cancel():
+                    return job
+            self.running = False
+            if self.closed or self.parallel:
+                self._drop_stream()
+            return None
+
+    def _drain(self) -> None:
+        job = self._next()
+        while job is not None:
+            self._maybe_probe()
+            start, stop, future = job
+            try:
+                result = self._read(start, stop)
+            except BaseException as error:
+                following = self._next()  # running before this one is published
+                future.set_exception(error)
+            else:
+                following = self._next()
+                future.set_result(result)
+            job = following
+
+    def _read(self, start: int, stop: int) -> RangeResult:
+        """Bytes ``[start, stop)`` from the stream, opened (again) when it is not
+        there; a broken stream is completed by ``read_range``."""
+        stream = self.stream
+        if stream is not None and self.pos != start:
+            self._drop_stream()
+            stream = None
+        if stream is None:
+            try:
+                stream = self.open_stream(start)
+            except Exception:
+                self.failures += 1
+                return self.src.fetch(start, stop)
+            self.stream, self.pos = stream, start
+        began = time.monotonic()
+        self.busy_since = began
+        try:
+            if self.settled:
+                parts = [stream.read(stop - start)]
+            else:  # in small reads, so that the test sees the bytes arrive
+                if not self.first_read:
+                    self.first_read = began
+                parts = _read_stream(stream, stop - start, self._progress)
+        finally:
+            self.busy += time.monotonic() - began
+            self.busy_since = 0.0
+        got = sum(_as_view(part.data).nbytes for part in parts)
+        if got < stop - start:
+            self._drop_stream()
+            self.failures += 1
+            parts.append(self.src.fetch(start + got, stop))
+        else:
+            self.failures = 0
+            self.pos = stop
+        return _joined(parts, self.src.name)
+
+    def _progress(self, count: int) -> None:
+        self.streamed += count
+        if self.solo_rate:
+            return
+        now = time.monotonic()
+        if not self.sample_began:  # past the connection's warm-up: start timing
+            if self.streamed >= self.block_size or now - self.first_read >= _WARM_UP:
+                self.sample_began, self.sample_from = now, self.streamed
+        elif now - self.sample_began >= _SAMPLE_SECONDS:
+            self.solo_rate = (self.streamed - self.sample_from) / (now - self.sample_began)
+            if self.solo_rate >= _FAST_STREAM:
+                with self.lock:  # CPU-bound already: more connections only compete
+                    self.settled = True
+                return
+            self._maybe_probe()
+
+    def _maybe_probe(self) -> None:
+        """Hand the last queued block to a second stream that times its start."""
+        with self.lock:
+            if (self.settled or self.probing or self.parallel or self.closed
+                    or not self.solo_rate or not self.queue):
+                return
+            job = self.queue.pop()
+            if job[2].cancelled():
+                job[2].set_running_or_notify_cancel()
+                return
+            self.probing = True
+            self.probes += 1
+        try:
+            self.executor.submit(self._probe, job)
+        except BaseException:
+            with self.lock:
+                self.probing = False
+                self.queue.append(job)  # the drain task reads it in turn
+
+    def _probe(self, job: _Job) -> None:
+        start, stop, future = job
+        if not future.set_running_or_notify_cancel():
+            with self.lock:
+                self.probing = False
+            return
+        gain = 0.0
+        try:
+            try:
+                stream = self.open_stream(start)
+            except Exception:
+                result = self.src.fetch(start, stop)
+            else:
+                try:
+                    began = time.monotonic()
+                    busy, streamed, got = self.busy_time(), self.streamed, 0
+
+                    def progress(count: int) -> None:
+                        nonlocal got, gain
+                        got += count
+                        elapsed = time.monotonic() - began
+                        if not gain and (elapsed >= _SAMPLE_SECONDS or got >= stop - start):
+                            both = (got + self.streamed - streamed) / max(elapsed, 1e-6)
+                            if self.busy_time() - busy >= 0.5 * elapsed:  # both were reading
+                                gain = both / self.solo_rate
+
+                    parts = _read_stream(stream, stop - start, progress)
+                finally:
+                    stream.close()
+                got = sum(_as_view(part.data).nbytes for part in parts)
+                if got < stop - start:
+                    parts.append(self.src.fetch(start + got, stop))
+                result = _joined(parts, self.src.name)
+        except BaseException as error:
+            self._judge(0.0)
+            future.set_exception(error)
+            return
+        self._judge(gain)
+        future.set_result(result)
+
+    def _judge(self, gain: float) -> None:
+        moved: list[_Job] = []
+        with self.lock:
+            self.probing = False
+            self.gain = gain
+            if gain:  # measured while the first stream was reading too
+                self.settled = True
+                if gain >= _PARALLEL_GAIN:
+                    self.parallel = True
+                    moved = list(self.queue)
+                    self.queue.clear()
+            elif self.probes >= _MAX_PROBES:
+                self.settled = True
+        for start, stop, future in moved:
+            self.executor.submit(_complete, future, self.src.fetch, start, stop)
+
+
+def _read_stream(stream: RangeStream, size: int,
+                 progress: Callable[[int], None]) -> list[RangeResult]:
+    """Read ``size`` bytes into one buffer in ``_SAMPLE_CHUNK`` pieces, calling
+    ``progress(count)`` after each; a read that comes back short ends the reading."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    last = RangeResult(b"")
+    while got < size:
+        want = min(_SAMPLE_CHUNK, size - got)
+        last = stream.readinto(view[got : got + want])
+        count = _as_view(last.data).nbytes
+        got += count
+        progress(count)
+        if count < want:
+            break
+    data = buffer if got == size else view[:got]
+    return [RangeResult(data, last.size, last.version)]
+
+
+def _joined(parts: list[RangeResult], name: str) -> RangeResult:
+    """One answer from consecutive ones, which must be from the same version."""
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    for part in parts[1:]:
+        if (part.version is not None and first.version is not None
+                and part.version != first.version) or (
+                part.size is not None and first.size is not None and part.size != first.size):
+            raise FileChangedError(
+                f"{name} changed while it was being read: version {first.version!r} "
+                f"(size {first.size}) then {part.version!r} (size {part.size})")
+    data = b"".join(_as_view(part.data) for part in parts)
+    version = next((p.version for p in parts if p.version is not None), None)
+    size = next((p.size for p in parts if p.size is not None), None)
+    return RangeResult(data, size, version)
+
+
 class _Entry:
     """A cached or in-flight byte range ``[start, stop)``; ``index`` is its block
     number, or -1 for a fragment."""
@@ -232,6 +590,10 @@ class PrefetchReader(io.BufferedIOBase):
     pool of :mod:`megfile_core.io.pool`. A block the caller needs and nobody has
     started fetching yet is fetched in the calling thread, so one more request than
     the pool's threads may be in flight.
+
+    ``open_stream(start)``, optional, streams the object from ``start`` to its end
+    over one request (see "Streaming" in the module doc); without it (the default)
+    every fetch is a ``read_range`` call.
     """
 
     def __init__(
@@ -248,6 +610,7 @@ class PrefetchReader(io.BufferedIOBase):
         executor: Executor | None = None,
         lazy: bool = False,
         stat: StatFunc | None = None,
+        open_stream: OpenStream | None = None,
     ) -> None:
         super().__init__()
         # Every attribute exists before the first I/O so that close() (also run by
@@ -267,6 +630,8 @@ class PrefetchReader(io.BufferedIOBase):
         self._fragment = _FRAGMENT_MIN
         self._ahead_mark = (-1, -1)
         self._requests = 0
+        self._open_stream = open_stream
+        self._streams: _Streams | None = None
 
         block_size = config.reader_block_size() if block_size is None else block_size
         if block_size <= 0:
@@ -514,6 +879,9 @@ class PrefetchReader(io.BufferedIOBase):
             for entry in self._lru:
                 if entry.future is not None:
                     entry.future.cancel()
+            streams, self._streams = self._streams, None
+            if streams is not None:
+                streams.close()
             self._lru.clear()
             self._blocks.clear()
             self._fragments.clear()
@@ -566,7 +934,9 @@ class PrefetchReader(io.BufferedIOBase):
             ahead = (end - 1) // bs + self._forward
             if (first, ahead) != self._ahead_mark:
                 self._ahead_mark = (first, ahead)
-                self._schedule(first + 1, ahead, first)
+                # a stream reads the current block too: in order, one connection
+                begin = first if self._streaming() is not None else first + 1
+                self._schedule(begin, ahead, first)
 
     def _observe(self, pos: int) -> None:
         """Classify a read starting at ``pos`` and adapt read-ahead (module doc)."""
@@ -653,6 +1023,12 @@ class PrefetchReader(io.BufferedIOBase):
         future = entry.future
         assert future is not None
         try:
+            if isinstance(future, _StreamFuture):
+                # read in order by a running stream: wait, unless nobody starts it
+                while not future.done():
+                    wait_futures([future], timeout=0.05)
+                    if not future.done() and future.cancel():
+                        break
             if future.cancel():  # still queued: fetch it here instead of waiting
                 result = self._src.fetch(entry.start, entry.stop)
             else:
@@ -676,10 +1052,11 @@ class PrefetchReader(io.BufferedIOBase):
             stop = min(start + bs, size)
             if not self._make_room(stop - start, protect, last, wait=False):
                 return
-            future = self._submit(start, stop)
+            streams = self._streaming()
+            future = self._submit(start, stop) if streams is None else streams.add(start, stop)
             self._add(_Entry(start, stop, index, future))
 
-    def _submit(self, start: int, stop: int) -> Future[RangeResult]:
+    def _pool(self) -> Executor:
         executor = self._executor
         if executor is None:
             if self._workers is not None:
@@ -690,8 +1067,21 @@ class PrefetchReader(io.BufferedIOBase):
                 executor = self._own_pool
             else:
                 executor = get_executor()
+        return executor
+
+    def _submit(self, start: int, stop: int) -> Future[RangeResult]:
         self._requests += 1
-        return executor.submit(self._src.fetch, start, stop)
+        return self._pool().submit(self._src.fetch, start, stop)
+
+    def _streaming(self) -> _Streams | None:
+        """The streams block fetches go to, or None for ranged requests."""
+        if self._open_stream is None or self._random:
+            return None
+        streams = self._streams
+        if streams is None:
+            streams = self._streams = _Streams(self._src, self._open_stream, self._pool(),
+                                               self._block_size)
+        return streams if streams.usable else None
 
     # -- cache bookkeeping ---------------------------------------------------
 

@@ -163,6 +163,25 @@ def readinto_exactly(response: requests.Response, view: memoryview) -> int:
     return got
 
 
+def read_bytes(response: requests.Response, count: int) -> bytes:
+    """Up to ``count`` body bytes (fewer only when the connection ended early) as
+    one ``bytes`` object received in place: no intermediate buffer, no copy."""
+    raw = response.raw
+    fp = getattr(raw, "_fp", None)  # http.client's response: reads into the result
+    if fp is not None:
+        data: bytes = fp.read(count)
+        return data
+    pieces = []
+    got = 0
+    while got < count:
+        piece = raw.read(count - got)
+        if not piece:
+            break
+        pieces.append(piece)
+        got += len(piece)
+    return b"".join(pieces)
+
+
 class HttpClient:
     """Requests for one URL with one set of request options."""
 
@@ -229,20 +248,8 @@ class HttpClient:
         def attempt() -> None:
             nonlocal got
             first = start + got
-            headers = {"Range": f"bytes={first}-{end}", "Accept-Encoding": "identity"}
-            if if_range:
-                headers["If-Range"] = if_range
-            response = self.send("GET", headers)
+            response = self.open_range(first, end, size, version, if_range)
             try:
-                info = ResponseInfo.of(response)
-                self.check_version(info, size, version)
-                if (info.status != 206 or info.range_start != first or info.range_end != end
-                        or info.encoding):
-                    raise HttpStatusError(
-                        f"GET {self.name}: asked for bytes {first}-{end}, got HTTP "
-                        f"{info.status} Content-Range "
-                        f"{response.headers.get('Content-Range')!r}; the server stopped "
-                        "honouring ranges", info.status)
                 if sink is None:
                     got += readinto_exactly(response, view[got:])
                 else:
@@ -267,6 +274,60 @@ class HttpClient:
             self.policy.call(attempt)
         except Exception as error:
             raise translate_error(error, "GET", self.url) from error
+
+    def open_range(self, first: int, end: int, size: int | None, version: str | None,
+                   if_range: str | None) -> requests.Response:
+        """A 206 response for bytes ``first..end`` of the version being read (one
+        attempt; the body is not read yet)."""
+        headers = {"Range": f"bytes={first}-{end}", "Accept-Encoding": "identity"}
+        if if_range:
+            headers["If-Range"] = if_range
+        response = self.send("GET", headers)
+        try:
+            info = ResponseInfo.of(response)
+            self.check_version(info, size, version)
+            if (info.status != 206 or info.range_start != first or info.range_end != end
+                    or info.encoding):
+                raise HttpStatusError(
+                    f"GET {self.name}: asked for bytes {first}-{end}, got HTTP "
+                    f"{info.status} Content-Range "
+                    f"{response.headers.get('Content-Range')!r}; the server stopped "
+                    "honouring ranges", info.status)
+        except BaseException:
+            response.close()
+            raise
+        return response
+
+    def read_range_bytes(self, start: int, stop: int, size: int, version: str | None,
+                         if_range: str | None) -> bytes:
+        """Bytes ``[start, stop)`` as one ``bytes`` object received in place (no
+        copy on the way to the reader); a body that breaks off is completed from
+        the first missing byte by :meth:`read_range_into`."""
+        total = stop - start
+        data = b""
+        try:
+            response = self.policy.call(self.open_range, start, stop - 1, size, version,
+                                        if_range)
+        except Exception as error:
+            raise translate_error(error, "GET", self.url) from error
+        try:
+            data = read_bytes(response, total)
+        except Exception as error:
+            response.close()
+            translated = translate_error(error, "GET", self.url)
+            if not self.policy.should_retry(translated):
+                raise translated from error
+        else:
+            if len(data) == total:
+                release(response)
+            else:
+                response.close()
+        if len(data) < total:
+            rest = bytearray(total - len(data))
+            self.read_range_into(start + len(data), memoryview(rest), size, version,
+                                 if_range)
+            data += rest
+        return data
 
     def check_version(self, info: ResponseInfo, size: int | None, version: str | None) -> None:
         """Raise FileChangedError when ``info`` is from another version of the file."""

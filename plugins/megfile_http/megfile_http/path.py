@@ -89,13 +89,13 @@ class HttpPath(BasePath):
         if mode != "rb":
             raise self._unsupported(f"open({mode!r})")
         request = {k: options.pop(k) for k in list(options) if k in REQUEST_OPTIONS}
-        unknown = set(options) - COMMON_OPEN_OPTIONS
+        unknown = set(options) - COMMON_OPEN_OPTIONS - {"stream"}
         if unknown:
             raise TypeError(
                 f"open() of {self._client().name} got unknown option(s) "
                 f"{', '.join(sorted(unknown))}; HTTP takes "
-                f"{', '.join(sorted((*READER_OPTIONS, *REQUEST_OPTIONS)))}")
-        reader = {k: options[k] for k in READER_OPTIONS if k in options}
+                f"{', '.join(sorted((*READER_OPTIONS, 'stream', *REQUEST_OPTIONS)))}")
+        reader = {k: options[k] for k in (*READER_OPTIONS, "stream") if k in options}
         return open_reader(self._client(request), **reader)
 
     def _load_content(self, start: int | None, stop: int | None) -> bytes:

@@ -19,16 +19,19 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import IO, TYPE_CHECKING, Any
 
 import requests
 
 from megfile_core import config
 from megfile_core.errors import FileChangedError
+from megfile_core.io.pool import get_named_executor
 from megfile_core.io.prefetch import PrefetchReader, RangeResult
 from megfile_http.client import (
     HttpClient,
     ResponseInfo,
+    read_bytes,
     readinto_exactly,
     release,
     translate_error,
@@ -48,6 +51,22 @@ _STREAM_CHUNK = 1 << 20
 PROBE_SIZE = 64 << 10
 
 
+def read_workers() -> int:
+    """Threads of the HTTP read-ahead pool: ``MEGFILE_HTTP_MAX_WORKERS``, else twice
+    ``MEGFILE_MAX_WORKERS`` (16 by default). Behind a per-connection limit the
+    reader's throughput grows with the ranges in flight, and the reader's buffer
+    (``MEGFILE_READER_MAX_BUFFER_SIZE``, 16 blocks by default) bounds them anyway."""
+    workers = config.env_int("MEGFILE_HTTP_MAX_WORKERS", 2 * config.max_workers())
+    if workers < 1:
+        raise ValueError(f"MEGFILE_HTTP_MAX_WORKERS must be at least 1, got {workers}")
+    return workers
+
+
+def read_executor() -> Executor:
+    """The process-wide pool HTTP readers fetch on (:func:`read_workers` threads)."""
+    return get_named_executor("http-read", read_workers())
+
+
 def probe(client: HttpClient, block_size: int) -> tuple[requests.Response, ResponseInfo]:
     """The first GET of a read: ``Range: bytes=0-{n-1}``, ``n`` at most 64 KiB."""
     size = min(block_size, PROBE_SIZE)
@@ -57,7 +76,10 @@ def probe(client: HttpClient, block_size: int) -> tuple[requests.Response, Respo
 
 
 def open_reader(client: HttpClient, **options: Any) -> IO[bytes]:
-    """A reader for ``client.url``; ``options`` are :data:`READER_OPTIONS`."""
+    """A reader for ``client.url``; ``options`` are :data:`READER_OPTIONS` and
+    ``stream`` (default True: sequential reads stream over one ranged GET, with
+    parallel ranges only when they measure faster; False: every block is its own
+    range request)."""
     block_size = options.get("block_size") or config.reader_block_size()
     response, info = probe(client, block_size)
     if info.status == 416:
@@ -93,12 +115,54 @@ def make_read_range(client: HttpClient, info: ResponseInfo) -> Callable[[int, in
 
     def read_range(start: int, end: int) -> RangeResult:
         end = min(end, size - 1)
-        buffer = bytearray(end - start + 1)
-        if buffer:
-            client.read_range_into(start, memoryview(buffer), size, version, if_range)
-        return RangeResult(buffer, size, version)
+        if end < start:
+            return RangeResult(b"", size, version)
+        data = client.read_range_bytes(start, end + 1, size, version, if_range)
+        return RangeResult(data, size, version)
 
     return read_range
+
+
+class HttpRangeStream:
+    """The file from ``start`` to its end over one ranged GET (``bytes=start-last``,
+    with ``If-Range``): the prefetch reader's stream primitive. ``read`` returns
+    ``bytes`` received in place; a body that breaks off comes back short (the
+    reader completes it with a range request)."""
+
+    def __init__(self, client: HttpClient, info: ResponseInfo, start: int) -> None:
+        assert info.size is not None
+        self._size = info.size
+        self._version = info.version
+        self._response: requests.Response | None = client.policy.call(
+            client.open_range, start, info.size - 1, info.size, info.version, info.if_range)
+        self._left = info.size - start
+
+    def read(self, size: int, /) -> RangeResult:
+        response = self._response
+        data = b""
+        if response is not None and size > 0:
+            data = read_bytes(response, min(size, self._left))
+            self._left -= len(data)
+            if not self._left:
+                self._response = None
+                release(response)
+        return RangeResult(data, self._size, self._version)
+
+    def readinto(self, buffer: memoryview, /) -> RangeResult:
+        response = self._response
+        got = 0
+        if response is not None and buffer.nbytes:
+            got = readinto_exactly(response, buffer[: min(buffer.nbytes, self._left)])
+            self._left -= got
+            if not self._left:
+                self._response = None
+                release(response)
+        return RangeResult(buffer[:got], self._size, self._version)
+
+    def close(self) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            response.close()
 
 
 def read_body(client: HttpClient, response: requests.Response, info: ResponseInfo,
@@ -145,8 +209,16 @@ def _prefetch_reader(client: HttpClient, response: requests.Response, info: Resp
 
     reader_options = {k: options[k] for k in READER_OPTIONS if options.get(k) is not None}
     reader_options["block_size"] = block_size
+    if options.get("max_workers") is None:
+        reader_options["executor"] = read_executor()
+
+    def open_stream(start: int) -> HttpRangeStream:
+        return HttpRangeStream(client, info, start)
+
+    streaming = options.get("stream", True)
     return PrefetchReader(read_range_or_head, name=client.name, size=info.size,
-                          version=info.version, **reader_options)
+                          version=info.version, open_stream=open_stream if streaming else None,
+                          **reader_options)
 
 
 class HttpStreamReader(io.BufferedIOBase):
