@@ -149,6 +149,9 @@ def _build(settings: S3Settings) -> S3Client:
         region_name=session.region_name or None,
     )
     client.meta.events.register("before-call.s3.DeleteObjects", _add_content_md5)
+    from megfile_s3.redirects import install as install_redirects
+
+    install_redirects(client, follow=settings.redirect)
     _wrap_api_call(client)
     client._megfile_settings = settings
     return client

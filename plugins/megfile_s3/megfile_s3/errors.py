@@ -35,6 +35,7 @@ __all__ = [
     "S3NotADirectoryError",
     "S3NotALinkError",
     "S3PermissionError",
+    "S3RedirectError",
     "S3UnknownError",
     "error_code",
     "is_retryable",
@@ -90,6 +91,10 @@ class S3NotALinkError(S3Error):
 
 class S3FileChangedError(S3Error, FileChangedError):
     """The object was replaced while it was being read."""
+
+
+class S3RedirectError(S3Error):
+    """The server answered with an HTTP redirect that was not followed."""
 
 
 class S3UnknownError(UnknownError, S3Error):
@@ -175,6 +180,8 @@ def translate(
         return S3UnknownError(error, url, f"after {retries} attempt(s)")
     code = error_code(error)
     message = str(error.response.get("Error", {}).get("Message", "") or code)
+    if 300 <= _status(error) < 400 and code not in ("304", "NotModified"):
+        return _redirect_error(error, url, settings)
     if code == "NoSuchBucket":
         return S3BucketNotFoundError(
             f"no such bucket: {url} ({where}); check the bucket name and the endpoint")
@@ -195,6 +202,30 @@ def translate(
     if code in ("ConditionalRequestConflict", "409") and "Conflict" in code + message:
         return S3FileExistsError(f"file exists (conflicting write): {url}")
     return S3UnknownError(error, url, f"{where}; after {retries} attempt(s)")
+
+
+def _redirect_error(error: Any, url: str, settings: S3Settings | None) -> S3RedirectError:
+    from megfile_s3.config import env_name
+
+    status = _status(error)
+    headers = error.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    location = headers.get("location") or "(no Location header)"
+    if "?" in location:  # a presigned target carries a credential and a signature
+        location = location.partition("?")[0] + "?(query hidden)"
+    operation = getattr(error, "operation_name", "") or "the request"
+    where = f" ({settings.describe()})" if settings is not None else ""
+    name = env_name("AWS_S3_REDIRECT", settings.profile if settings else None)
+    if settings is not None and settings.redirect:
+        advice = ("redirects are followed only for GET and HEAD requests, up to 10 hops "
+                  "and only with a Location header; point the endpoint at the server "
+                  "that answers instead")
+    else:
+        advice = (f"set {name}=true (or `redirect = true` in the s3 block of the "
+                  "profile) to follow redirects of GET and HEAD requests, or point the "
+                  "endpoint at the server that answers")
+    return S3RedirectError(
+        f"{operation} of {url} was answered with HTTP {status} redirecting to "
+        f"{location}{where}; {advice}")
 
 
 def _condition(error: BaseException) -> str:

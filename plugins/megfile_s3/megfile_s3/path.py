@@ -41,6 +41,7 @@ LIST_MAX_KEYS = 1000
 DELETE_BATCH = 1000
 _MAX_LINK_DEPTH = 40
 _SYMLINK_KEY = "symlink_to"
+_SEEKABLE_OPTIONS = ("head_block_size", "tail_block_size")
 
 
 def _mtime(value: Any) -> float:
@@ -297,7 +298,12 @@ class S3Path(BasePath):
 
     # -- content -----------------------------------------------------------------
     def _open(self, mode: str, **options: Any) -> IO[bytes]:
+        # S3-only options of the limited-seekable writer
+        seekable = {name: options.pop(name) for name in _SEEKABLE_OPTIONS if name in options}
         check_open_options(options, self)
+        if seekable and not (options.get("limited_seekable") and mode in ("wb", "xb")):
+            raise TypeError(f"{', '.join(seekable)}: only for mode 'wb' or 'xb' with "
+                            f"limited_seekable=True (open of {self._url})")
         self._need_key()
         client = self._client
         if mode == "rb":
@@ -307,8 +313,8 @@ class S3Path(BasePath):
         if mode in ("wb", "xb"):
             from megfile_s3.writers import open_writer
 
-            return open_writer(client, self.bucket, self.key, self._url, options,
-                               exclusive=mode[0] == "x")
+            return open_writer(client, self.bucket, self.key, self._url,
+                               {**options, **seekable}, exclusive=mode[0] == "x")
         from megfile_s3.writers import EditFile
 
         initial = None

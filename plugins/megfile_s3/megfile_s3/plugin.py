@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from megfile_core import hookimpl
 
@@ -58,3 +58,42 @@ def megfile_register_commands(cli: click.Group, config: click.Group) -> None:
             raise click.ClickException(str(error)) from None
         verb = "updated" if replaced else "saved"
         click.echo(f"S3 profile [{profile_name}] {verb} in {target}")
+
+    @cli.group("s3", short_help="S3-only maintenance commands")
+    def s3_group() -> None:
+        """Commands that only make sense on S3."""
+
+    def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> Any:
+        from megfile_s3.uploads import parse_duration
+
+        try:
+            return parse_duration(value)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+
+    @s3_group.command("abort-uploads", short_help="Abort stale multipart uploads under a prefix")
+    @click.argument("url")
+    @click.option("--older-than", required=True, callback=_duration, metavar="AGE",
+                  help="only uploads started at least AGE ago: 30m, 24h, 7d, 2w (0s: all)")
+    @click.option("--dry-run", is_flag=True, help="list what would be aborted, abort nothing")
+    def abort_uploads(url: str, older_than: Any, dry_run: bool) -> None:
+        """Abort the multipart uploads whose key starts with the key of URL
+        (s3://bucket/prefix) and that were started more than --older-than ago.
+
+        A process that is killed cannot abort its own upload; the parts it sent stay
+        stored (and billed) until the upload is aborted. Prints one line per upload:
+        URL, upload id, start time (UTC), age. The prefix is a plain key prefix: end
+        it with / to stay inside one directory."""
+        import datetime as dt
+
+        from megfile_s3.uploads import abort_uploads as abort
+        from megfile_s3.uploads import describe, format_age
+
+        now = dt.datetime.now(dt.timezone.utc)
+        scheme = url.partition("://")[0]
+        chosen = abort(url, older_than, dry_run=dry_run, now=now,
+                       report=lambda upload: click.echo(describe(upload, now, scheme)))
+        verb = "would abort" if dry_run else "aborted"
+        noun = "upload" if len(chosen) == 1 else "uploads"
+        click.echo(f"{verb} {len(chosen)} {noun} older than {format_age(older_than)} "
+                   f"under {url}", err=True)

@@ -102,7 +102,8 @@ def open_reader(
 ) -> IO[bytes]:
     """A prefetching reader of the object; ``buffered=True`` wraps it in a
     ``BufferedReader``. ``lazy=True`` (or ``MEGFILE_READER_LAZY_PREFETCH``) sends a
-    HEAD at open instead of the first block."""
+    HEAD at open instead of the first block; so does ``share_cache_key`` (see
+    :mod:`megfile_s3.shared_cache`)."""
     reader_options = {k: options[k] for k in READER_OPTIONS if options.get(k) is not None}
     if "lazy" not in reader_options and core_config.env_bool(
             "MEGFILE_READER_LAZY_PREFETCH", False):
@@ -118,8 +119,35 @@ def open_reader(
             info.etag = head.get("ETag")
         return int(head["ContentLength"]), head.get("ETag")
 
-    reader = PrefetchReader(make_read_range(client, bucket, key, url, info), name=url,
-                            stat=stat, **reader_options)
+    share_key = options.get("share_cache_key")
+    if share_key is not None:
+        reader = _shared_reader(str(share_key), make_read_range(client, bucket, key, url),
+                                url, stat, reader_options)
+    else:
+        reader = PrefetchReader(make_read_range(client, bucket, key, url, info), name=url,
+                                stat=stat, **reader_options)
     if options.get("buffered"):
         return io.BufferedReader(reader)
     return reader  # type: ignore[return-value]
+
+
+def _shared_reader(share_key: str, read_range: Callable[[int, int], RangeResult], url: str,
+                   stat: Callable[[], tuple[int, str | None]],
+                   options: dict[str, Any]) -> PrefetchReader:
+    """A reader whose whole blocks come from the LRU shared under ``share_key``."""
+    from megfile_s3 import shared_cache
+
+    size, etag = stat()
+    options = {k: v for k, v in options.items() if k != "lazy"}
+    if not size or not etag:  # nothing to share (or nothing to name the blocks by)
+        return PrefetchReader(read_range, name=url, size=size, version=etag, **options)
+    block_size = options.get("block_size") or core_config.reader_block_size()
+    options["block_size"] = block_size
+    capacity = options.get("max_buffer_size")
+    if capacity is None:
+        capacity = core_config.reader_max_buffer_size()
+    cache = shared_cache.acquire(share_key, url, etag, capacity)
+    return shared_cache.SharedCacheReader(
+        cache.read_range(url, etag, size, block_size, read_range),
+        release=lambda: shared_cache.release(cache, url, etag),
+        name=url, size=size, version=etag, **options)

@@ -144,11 +144,23 @@ def open_writer(
     client: S3Client, bucket: str, key: str, url: str, options: dict[str, Any],
     exclusive: bool = False,
 ) -> IO[bytes]:
-    """A parallel multipart writer (``wb`` / ``xb``)."""
+    """A parallel multipart writer (``wb`` / ``xb``); with ``limited_seekable`` one
+    that can seek in its head and tail (:mod:`megfile_s3.seekable_writer`)."""
     from megfile_core import config as core_config
 
     upload = Multipart(client, bucket, key, url, exclusive)
     block_size = options.get("block_size") or core_config.writer_block_size()
+    if options.get("limited_seekable"):
+        from megfile_s3.seekable_writer import LimitedSeekableWriter
+
+        seekable = LimitedSeekableWriter(
+            upload, block_size=block_size, head_block_size=options.get("head_block_size"),
+            tail_block_size=options.get("tail_block_size"),
+            max_buffer_size=options.get("max_buffer_size"),
+            max_workers=options.get("max_workers"),
+            atomic=bool(options.get("atomic", False)))
+        seekable.multipart = upload  # type: ignore[attr-defined]  # for tests and tools
+        return seekable  # type: ignore[return-value]
     writer: PartWriter[dict[str, Any]] = PartWriter(
         upload.upload_part,
         name=url,
@@ -256,8 +268,10 @@ class EditFile(io.BufferedIOBase):
         try:
             if not self._aborted:
                 self._file.seek(0)
+                options = {k: v for k, v in self._options.items()
+                           if k != "limited_seekable"}  # the local copy seeks anyway
                 writer = open_writer(self._client, self._bucket, self._key, self._url,
-                                     self._options, exclusive=self._mode[0] == "x")
+                                     options, exclusive=self._mode[0] == "x")
                 with writer:
                     shutil.copyfileobj(self._file, writer, 8 << 20)
         finally:

@@ -46,6 +46,33 @@ def test_lazy_open_sends_head_and_no_data(bucket: str, calls: Any) -> None:
     handle.close()
 
 
+def test_lazy_prefetch_env_opens_many_handles_with_heads_only(
+        bucket: str, calls: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"s3://{bucket}/many.bin"
+    blob = os.urandom(300 << 10)
+    smart.smart_save_content(url, blob)
+    monkeypatch.setenv("MEGFILE_READER_LAZY_PREFETCH", "true")
+    calls.reset()
+    handles = [smart.smart_open(url, "rb") for _ in range(200)]
+    try:
+        assert (calls["HeadObject"], calls["GetObject"]) == (200, 0)
+        assert sum(handle._cached_bytes() for handle in handles) == 0
+        handles[7].seek(1000)
+        assert handles[7].read(100) == blob[1000:1100]
+        assert handles[199].read() == blob
+        assert calls["HeadObject"] == 200
+    finally:
+        for handle in handles:
+            handle.close()
+    calls.reset()
+    with smart.smart_open(url, "rb", lazy=False) as eager:  # the option wins
+        assert (calls["HeadObject"], calls["GetObject"]) == (0, 1)
+        assert eager.read(10) == blob[:10]
+    with pytest.raises(FileNotFoundError):
+        smart.smart_open(f"s3://{bucket}/missing.bin", "rb")
+    assert calls["GetObject"] == 1
+
+
 def test_empty_object(bucket: str, s3: Any) -> None:
     s3.put_object(Bucket=bucket, Key="empty", Body=b"")
     url = f"s3://{bucket}/empty"
