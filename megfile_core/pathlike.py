@@ -141,6 +141,9 @@ class BasePath:
     """Base class of every backend's path; see the module docstring."""
 
     protocol: ClassVar[str] = ""
+    #: ``open()`` options this backend understands beyond ``COMMON_OPEN_OPTIONS``
+    #: (an unknown option is a ``TypeError`` naming it, so a typo never passes)
+    open_options: ClassVar[frozenset[str]] = frozenset()
 
     #: the path after ``protocol://`` (a POSIX path for URI backends)
     path: str
@@ -493,6 +496,7 @@ class BasePath:
             raise ValueError(f"invalid buffering {buffering}")
         if buffering == 0 and text:
             raise ValueError("can't have unbuffered text I/O")
+        check_open_options(options, self)
         raw = self._open(binary_mode, **options)
         if isinstance(raw, io.RawIOBase) and (text or buffering != 0):
             buffered: IO[bytes] = (
@@ -822,9 +826,10 @@ COMMON_OPEN_OPTIONS = frozenset({
 
 def check_open_options(options: dict[str, Any], path: BasePath) -> None:
     """Raise ``TypeError`` for an open option no backend knows (a typo)."""
-    unknown = set(options) - COMMON_OPEN_OPTIONS
+    known = COMMON_OPEN_OPTIONS | type(path).open_options
+    unknown = set(options) - known
     if unknown:
         raise TypeError(
             f"open() of {path._display()} got unknown option(s) {', '.join(sorted(unknown))}; "
-            f"known: {', '.join(sorted(COMMON_OPEN_OPTIONS))}"
+            f"known: {', '.join(sorted(known))}"
         )

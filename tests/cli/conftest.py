@@ -51,3 +51,21 @@ def tree(tmp_path) -> Path:
     (root / "sub" / "c.txt").write_bytes(b"c" * 10)
     (root / "sub" / "deep" / "d.txt").write_bytes(b"d")
     return root
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging():
+    """In-process CLI runs configure the root logger like a program does; undo it so
+    later tests (in any directory) see logging as pytest left it."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    filters = {id(h): list(h.filters) for h in handlers}
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler in handlers:
+        handler.filters[:] = filters[id(handler)]
+    root.setLevel(level)

@@ -193,3 +193,12 @@ def test_abs_rel_helpers(tmp_path, monkeypatch):
     assert smart.smart_realpath("x") == os.path.realpath("x")
     assert megfile.is_fs("/x") and megfile.is_fs(3) and not megfile.is_fs("memory://a")
     assert megfile.is_stdio("stdio://-")
+
+
+def test_unknown_open_options_are_refused_on_every_backend(memory_root, tmp_path):
+    for path in ("memory://root/o", str(tmp_path / "o")):
+        with pytest.raises(TypeError, match="no_such_option"):
+            smart.smart_open(path, "wb", no_such_option=1)
+    # reader/writer options every backend accepts are fine
+    with smart.smart_open("memory://root/o", "wb", block_size=1 << 20, max_workers=2) as f:
+        f.write(b"x")

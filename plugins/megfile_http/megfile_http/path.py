@@ -54,6 +54,7 @@ class HttpPath(BasePath):
     """
 
     protocol = "http"
+    open_options = REQUEST_OPTIONS | {"stream"}
 
     def __init__(self, path: Any = "", *other_paths: Any, **request_kwargs: Any) -> None:
         super().__init__(path, *other_paths)
