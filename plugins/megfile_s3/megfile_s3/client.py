@@ -45,16 +45,20 @@ _local = threading.local()
 _process_lock = threading.Lock()
 _process_cache: dict[tuple[Any, ...], S3Client] = {}
 _depth = threading.local()
+_build_lock = threading.Lock()
+_sessions: dict[str | None, boto3.session.Session] = {}
 #: the sleep used between attempts (tests make it instant)
 sleep: Callable[[float], None] | None = None
 
 
 def _clear_after_fork() -> None:
-    global _local, _process_lock, _depth
+    global _local, _process_lock, _depth, _build_lock
     _local = threading.local()
     _depth = threading.local()
     _process_lock = threading.Lock()
+    _build_lock = threading.Lock()
     _process_cache.clear()
+    _sessions.clear()
 
 
 def clear_cache() -> None:
@@ -62,6 +66,8 @@ def clear_cache() -> None:
     _local.__dict__.clear()
     with _process_lock:
         _process_cache.clear()
+    with _build_lock:
+        _sessions.clear()
 
 
 if hasattr(os, "register_at_fork"):
@@ -133,10 +139,29 @@ def _botocore_config(settings: S3Settings) -> botocore.config.Config:
         return botocore.config.Config(**options)
 
 
+def _session(profile: str | None) -> boto3.session.Session:
+    """The process's boto3 session of ``profile``: it keeps the service models it
+    loaded, so a new thread's client costs ~5 ms instead of ~80 ms of JSON parsing.
+    Callers hold ``_build_lock`` (sessions are not thread-safe)."""
+    session = _sessions.get(profile)
+    if session is None:
+        try:
+            session = boto3.session.Session(profile_name=profile)
+        except botocore.exceptions.ProfileNotFound as error:
+            raise S3ConfigError(str(error)) from None
+        _sessions[profile] = session
+    return session
+
+
 def _build(settings: S3Settings) -> S3Client:
+    with _build_lock:
+        return _build_locked(settings)
+
+
+def _build_locked(settings: S3Settings) -> S3Client:
     try:
-        session = boto3.session.Session(profile_name=settings.session_profile)
-    except botocore.exceptions.ProfileNotFound as error:
+        session = _session(settings.session_profile)
+    except S3ConfigError as error:
         raise S3ConfigError(f"{error}: {settings.hint()}") from None
     client = session.client(
         "s3",

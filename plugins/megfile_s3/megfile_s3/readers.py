@@ -11,13 +11,17 @@ empty body (some servers): both give size 0.
 
 from __future__ import annotations
 
+import http.client
 import io
 from collections.abc import Callable
+from concurrent.futures import Executor
+from datetime import datetime
 from typing import IO, Any
 
 import botocore.exceptions
 
 from megfile_core import config as core_config
+from megfile_core.io.pool import get_named_executor
 from megfile_core.io.prefetch import PrefetchReader, RangeResult
 from megfile_s3.client import S3Client, retry_call, settings_of
 from megfile_s3.errors import error_code, raise_s3_error
@@ -31,12 +35,152 @@ READER_OPTIONS = ("block_size", "max_buffer_size", "max_workers", "block_forward
 class ObjectInfo:
     """What the first response told about the object (metadata, for symlinks)."""
 
-    __slots__ = ("etag", "metadata", "size")
+    __slots__ = ("etag", "last_modified", "metadata", "size")
 
     def __init__(self) -> None:
         self.metadata: dict[str, str] | None = None
         self.size: int | None = None
         self.etag: str | None = None
+        self.last_modified: datetime | None = None
+
+    def record(self, response: dict[str, Any], size: int) -> None:
+        if self.metadata is None:
+            self.metadata = dict(response.get("Metadata") or {})
+            self.size = size
+            self.etag = response.get("ETag")
+            self.last_modified = response.get("LastModified")
+
+
+def read_workers() -> int:
+    """Threads of the S3 read-ahead pool: ``MEGFILE_S3_MAX_WORKERS``, else twice
+    ``MEGFILE_MAX_WORKERS`` (16 by default). Behind a per-connection limit (real S3)
+    throughput grows with the ranges in flight; the reader's buffer
+    (``MEGFILE_READER_MAX_BUFFER_SIZE``) bounds them and the memory anyway."""
+    workers = core_config.env_int("MEGFILE_S3_MAX_WORKERS", 2 * core_config.max_workers())
+    if workers < 1:
+        raise ValueError(f"MEGFILE_S3_MAX_WORKERS must be at least 1, got {workers}")
+    return workers
+
+
+def read_executor() -> Executor:
+    """The process-wide pool S3 readers fetch on (:func:`read_workers` threads)."""
+    return get_named_executor("s3-read", read_workers())
+
+
+def _raw_body(response: dict[str, Any]) -> Any:
+    """http.client's response under botocore's body (reads land in the result, no
+    intermediate copies), or the botocore body when that is not reachable."""
+    body = response["Body"]
+    fp = getattr(getattr(body, "_raw_stream", None), "_fp", None)
+    return fp if fp is not None and hasattr(fp, "readinto") else None
+
+
+def _release(response: dict[str, Any]) -> None:
+    """Give a fully read response's connection back to the pool."""
+    raw = getattr(response["Body"], "_raw_stream", None)
+    releaser = getattr(raw, "release_conn", None)
+    if releaser is not None:
+        releaser()
+    else:
+        response["Body"].close()
+
+
+def read_body(response: dict[str, Any]) -> bytes:
+    """The whole body of a GetObject response as one ``bytes`` (read in place when
+    the length is known)."""
+    body = response["Body"]
+    fp = _raw_body(response)
+    length = response.get("ContentLength")
+    if fp is None or length is None:
+        try:
+            data: bytes = body.read()
+        finally:
+            body.close()
+        return data
+    try:
+        data = fp.read(int(length))
+    except BaseException:
+        body.close()
+        raise
+    if len(data) != length:  # cut short: retried like any broken connection
+        body.close()
+        raise http.client.IncompleteRead(data, int(length) - len(data))
+    _release(response)
+    return data
+
+
+class S3RangeStream:
+    """The object from ``start`` to its end over one ``GetObject`` with
+    ``Range: bytes=start-last``: the prefetch reader's stream primitive (the reader
+    compares the answer's ETag with the one seen at open). ``read`` returns ``bytes``
+    received in place; a body that breaks off comes back short (the reader completes
+    it with ranged GETs)."""
+
+    def __init__(self, client: S3Client, bucket: str, key: str, url: str, size: int,
+                 etag: str | None, start: int) -> None:
+        self._size = size
+        self._etag = etag
+        self._left = size - start
+        params: dict[str, Any] = {"Bucket": bucket, "Key": key,
+                                  "Range": f"bytes={start}-{size - 1}"}
+        with raise_s3_error(url, settings_of(client)):
+            self._response: dict[str, Any] | None = client.get_object(**params)
+        response = self._response
+        assert response is not None
+        self._version = response.get("ETag") or etag
+        self._fp = _raw_body(response)
+        total = _size_of(response.get("ContentRange"))
+        if total is not None and total != size:  # replaced meanwhile: let the reader see it
+            self._size = total
+
+    def _finish(self, got: int) -> None:
+        self._left -= got
+        response = self._response
+        if response is not None and (not self._left or not got):
+            self._response = None
+            if self._left:
+                response["Body"].close()
+            else:
+                _release(response)
+
+    def read(self, size: int, /) -> RangeResult:
+        data = b""
+        if self._response is not None and size > 0:
+            count = min(size, self._left)
+            try:
+                if self._fp is not None:
+                    data = self._fp.read(count)
+                else:
+                    data = self._response["Body"].read(count)
+            except Exception:  # a broken body: the reader completes the block
+                data = b""
+            self._finish(len(data))
+        return RangeResult(data, self._size, self._version)
+
+    def readinto(self, buffer: memoryview, /) -> RangeResult:
+        got = 0
+        if self._response is not None and buffer.nbytes:
+            target = buffer[: min(buffer.nbytes, self._left)]
+            try:
+                while got < target.nbytes:
+                    if self._fp is not None:
+                        count = self._fp.readinto(target[got:])
+                    else:
+                        piece = self._response["Body"].read(target.nbytes - got)
+                        count = len(piece)
+                        target[got : got + count] = piece
+                    if not count:
+                        break
+                    got += count
+            except Exception:
+                pass
+            self._finish(got)
+        return RangeResult(buffer[:got], self._size, self._version)
+
+    def close(self) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            response["Body"].close()
 
 
 def _size_of(content_range: str | None) -> int | None:
@@ -64,30 +208,20 @@ def make_read_range(
                 response = client.get_object(Bucket=bucket, Key=key)
                 with response["Body"] as body:
                     whole: bytes = body.read()
-                if info is not None and info.metadata is None:
-                    info.metadata = dict(response.get("Metadata") or {})
-                    info.size = len(whole)
-                    info.etag = response.get("ETag")
+                if info is not None:
+                    info.record(response, len(whole))
                 return RangeResult(whole[: end + 1], len(whole), response.get("ETag"))
             if actual.isdigit():  # asked past the end: the reader then sees the size
                 return RangeResult(b"", int(actual), None)
             raise
-        body = response["Body"]
-        try:
-            data: bytes | memoryview = body.read()
-        finally:
-            body.close()
-
+        data: bytes | memoryview = read_body(response)
         size = _size_of(response.get("ContentRange"))
         if size is None:  # a 200 with the whole object: the server ignored Range
             size = len(data)
             data = memoryview(data)[start : end + 1]
-        etag = response.get("ETag")
-        if info is not None and info.metadata is None:
-            info.metadata = dict(response.get("Metadata") or {})
-            info.size = size
-            info.etag = etag
-        return RangeResult(data, size, etag)
+        if info is not None:
+            info.record(response, size)
+        return RangeResult(data, size, response.get("ETag"))
 
     def read_range(start: int, end: int) -> RangeResult:
         with raise_s3_error(url, settings):
@@ -124,8 +258,18 @@ def open_reader(
         reader = _shared_reader(str(share_key), make_read_range(client, bucket, key, url),
                                 url, stat, reader_options)
     else:
-        reader = PrefetchReader(make_read_range(client, bucket, key, url, info), name=url,
-                                stat=stat, **reader_options)
+        known = info if info is not None else ObjectInfo()
+
+        def open_stream(start: int) -> S3RangeStream:
+            size = known.size
+            if size is None:  # only after a lazy open: the reader knows it from stat
+                size, known.etag = stat()
+            return S3RangeStream(client, bucket, key, url, size, known.etag, start)
+
+        if options.get("max_workers") is None:
+            reader_options["executor"] = read_executor()
+        reader = PrefetchReader(make_read_range(client, bucket, key, url, known), name=url,
+                                stat=stat, open_stream=open_stream, **reader_options)
     if options.get("buffered"):
         return io.BufferedReader(reader)
     return reader  # type: ignore[return-value]

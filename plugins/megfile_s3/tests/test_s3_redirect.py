@@ -138,7 +138,9 @@ def test_redirects_followed_to_same_host_keep_credentials(
     assert smart.smart_stat(url).size == len(blob)  # HEAD is followed too
     assert smart.smart_listdir(f"s3://{bucket}/dir") == ["obj.bin"]  # a GET listing
     gets = front.headers_of("GET")
-    assert len(gets) >= 5  # 4 blocks + the load; every one went through the redirect
+    # the first block, one stream for the rest, the load and the listing: every one
+    # went through the redirect
+    assert len(gets) >= 4
     assert all(h["authorization"].startswith("AWS4-HMAC-SHA256") for h in gets)
     assert front.headers_of("HEAD")
 

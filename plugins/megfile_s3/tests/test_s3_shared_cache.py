@@ -56,9 +56,11 @@ def test_without_or_with_another_key_nothing_is_shared(bucket: str, calls: Any) 
     for key in ("a", "b"):
         with smart.smart_open(url, "rb", share_cache_key=key, **OPTIONS) as handle:
             assert handle.read() == blob
+    assert calls["GetObject"] == 2 * BLOCKS  # each key fetched every block itself
     with smart.smart_open(url, "rb", **OPTIONS) as handle:
         assert handle.read() == blob
-    assert calls["GetObject"] == 3 * BLOCKS
+    # the plain reader fetched for itself too (its first block, then one stream)
+    assert calls["GetObject"] >= 2 * BLOCKS + 2
     assert shared_cache.stats() == {}
 
 
