@@ -131,15 +131,26 @@ def config_path() -> str:
 _lock = threading.Lock()
 _cache: dict[str, tuple[int, configparser.ConfigParser]] = {}
 _applied_env: dict[str, str] = {}
+_EMPTY = configparser.ConfigParser()
+_alias_cache: tuple[tuple[object, ...], dict[str, str]] | None = None
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
 
 
 def read_config(path: str | None = None) -> configparser.ConfigParser:
-    """The parsed config file (empty when missing), re-read when it changes."""
+    """The parsed config file (empty when missing), re-read when it changes.
+
+    The result is shared: treat it as read-only.
+    """
     path = path or config_path()
-    try:
-        mtime = os.stat(path).st_mtime_ns
-    except OSError:
-        return configparser.ConfigParser()
+    mtime = _mtime(path)
+    if mtime is None:
+        return _EMPTY
     with _lock:
         cached = _cache.get(path)
         if cached and cached[0] == mtime:
@@ -174,21 +185,40 @@ def apply_config_env() -> None:
 
 
 def get_aliases() -> dict[str, str]:
-    """Alias name -> ``protocol`` or ``protocol://prefix``; env wins over the file."""
+    """Alias name -> ``protocol`` or ``protocol://prefix``; env wins over the file.
+
+    Cached until the config files or the ``MEGFILE_ALIASES__*`` variables change
+    (checked on every call: two ``stat`` calls and a scan of the environment).
+    """
+    global _alias_cache
+    main = config_path()
+    legacy = os.path.join(os.path.dirname(main), "aliases.conf")
+    environ = os.environ
+    env = tuple((k, environ[k]) for k in environ if k.startswith("MEGFILE_ALIASES__"))
+    key = (main, _mtime(main), _mtime(legacy), env)
+    cached = _alias_cache
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    aliases = _load_aliases(main, legacy, env)
+    _alias_cache = (key, aliases)
+    return aliases
+
+
+def _load_aliases(
+    main: str, legacy_path: str, env: tuple[tuple[str, str], ...]
+) -> dict[str, str]:
     aliases: dict[str, str] = {}
-    parser = read_config()
+    parser = read_config(main)
     if parser.has_section("alias"):
         for name, target in parser.items("alias"):
             aliases[name.strip()] = target.strip()
-    legacy = read_config(
-        os.path.join(os.path.dirname(config_path()), "aliases.conf")
-    )
+    legacy = read_config(legacy_path)
     for section in legacy.sections():
         protocol = legacy.get(section, "protocol", fallback="").strip()
         if protocol and section not in aliases:
             prefix = legacy.get(section, "prefix", fallback="").strip()
             aliases[section] = f"{protocol}://{prefix}" if prefix else protocol
-    for key, value in os.environ.items():
-        if key.startswith("MEGFILE_ALIASES__") and len(key) > 17:
+    for key, value in env:
+        if len(key) > 17:
             aliases[key[17:].lower()] = value.strip()
     return aliases
