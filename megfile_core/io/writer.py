@@ -111,6 +111,9 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         self._results: dict[int, T] = {}
         self._inflight = 0
         self._buf = bytearray()
+        #: with ``put_single``, a full first part waits here until a second part is
+        #: needed, so an object of exactly one part is still a single PUT
+        self._held: memoryview | None = None
         self._part_number = 1
         self._offset = 0  # where the part being filled starts
         self._written = 0
@@ -215,9 +218,12 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         try:
             if self._box.error is not None:
                 raise self._box.error
-            if self._put_single is not None and self._part_number == 1:
-                data = bytes(self._buf)
+            if self._put_single is not None and self._part_number == 1 and not (
+                self._held is not None and self._buf
+            ):
+                data = bytes(self._held if self._held is not None else self._buf)
                 self._buf = bytearray()
+                self._held = None
                 self._put_single(data)
             else:
                 if self._buf:
@@ -290,6 +296,17 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         return self._own_pool
 
     def _submit(self, data: memoryview) -> None:
+        """Upload ``data`` as the next part (holding a first part back, see _held)."""
+        if self._put_single is not None and self._part_number == 1:
+            if self._held is None:
+                self._held = data
+                self._part_len = self._part_size(2)  # what is written next is part 2
+                return
+            held, self._held = self._held, None
+            self._submit_now(held)
+        self._submit_now(data)
+
+    def _submit_now(self, data: memoryview) -> None:
         """Upload ``data`` as the next part once the budget allows it."""
         nbytes = data.nbytes
         self._harvest()
@@ -329,6 +346,7 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
             return
         self._state = _ABORTED
         self._buf = bytearray()
+        self._held = None
         try:
             pending = list(self._pending)
             for future in pending:
@@ -354,6 +372,7 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         running parts have finished (in the pool thread of the last one)."""
         self._state = _ABORTED
         self._buf = bytearray()
+        self._held = None
         running = [f for f in self._pending if not f.cancel() and not f.done()]
         self._pending.clear()
         callback = self._abort

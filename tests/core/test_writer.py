@@ -210,13 +210,35 @@ def test_small_object_uses_put_single_only(executor: ThreadPoolExecutor) -> None
 
 
 @pytest.mark.timeout(5)
-def test_one_full_part_is_a_multipart_upload(executor: ThreadPoolExecutor) -> None:
+def test_exactly_one_part_is_a_single_put(executor: ThreadPoolExecutor) -> None:
     store = Store()
     data = payload(1000)
     with store.writer(block_size=1000, put_single=store.put_single, executor=executor) as w:
-        w.write(data)
-    assert store.singles == []
-    assert store.assembled() == data
+        w.write(data[:400])
+        w.write(data[400:])
+    assert store.singles == [data]
+    assert store.calls == [] and store.completed == []
+
+
+@pytest.mark.timeout(5)
+def test_one_byte_past_a_part_is_multipart(executor: ThreadPoolExecutor) -> None:
+    for data in (payload(1001), payload(2000), payload(2500)):
+        store = Store()
+        with store.writer(block_size=1000, put_single=store.put_single,
+                          executor=executor) as w:
+            w.write(data)
+        assert store.singles == []
+        assert store.assembled() == data
+        assert len(store.completed) == 1
+
+
+@pytest.mark.timeout(5)
+def test_held_first_part_is_dropped_on_abort(executor: ThreadPoolExecutor) -> None:
+    store = Store()
+    w = store.writer(block_size=1000, put_single=store.put_single, executor=executor)
+    w.write(payload(1000))
+    assert w.abort()
+    assert store.singles == [] and store.calls == [] and store.completed == []
 
 
 @pytest.mark.timeout(5)
@@ -475,7 +497,7 @@ def test_random_writes_reassemble_exactly(
             pos += size
         assert w.tell() == len(data)
     first = block_size + 1 if growth else block_size
-    if single and len(data) < first:
+    if single and len(data) <= first:
         assert store.singles == [data] and store.calls == []
         return
     assert store.assembled() == data
