@@ -2,8 +2,10 @@
 
 The reader's one primitive is a ranged GET: ``read_range(start, end)`` sends
 ``Range: bytes=start-end`` and reads the body, both inside one retried unit (a
-connection cut mid-body is retried like a 503). The first block is fetched at open;
-its ``Content-Range`` tells the size and its ``ETag`` becomes the version every later
+connection cut mid-body is retried like a 503). The first 2 MiB (at most a block) are
+fetched at open, not a whole block with read-ahead, so an open followed by seeks costs
+little, and a stream from inside them starts with them; their
+``Content-Range`` tells the size and their ``ETag`` becomes the version every later
 block must match (:class:`~megfile_core.errors.FileChangedError` otherwise), so no
 HEAD is sent. An empty object answers ``InvalidRange`` (AWS, moto) or ``200`` with an
 empty body (some servers): both give size 0.
@@ -30,6 +32,10 @@ __all__ = ["READER_OPTIONS", "ObjectInfo", "make_read_range", "open_reader"]
 
 #: open options the S3 reader understands
 READER_OPTIONS = ("block_size", "max_buffer_size", "max_workers", "block_forward", "lazy")
+
+#: bytes of the GET sent at open (at most a block): size, ETag and objects up to
+#: this size in one request, while a reader that then seeks pays a quarter block
+PROBE_SIZE = 2 << 20
 
 
 class ObjectInfo:
@@ -236,7 +242,7 @@ def open_reader(
 ) -> IO[bytes]:
     """A prefetching reader of the object; ``buffered=True`` wraps it in a
     ``BufferedReader``. ``lazy=True`` (or ``MEGFILE_READER_LAZY_PREFETCH``) sends a
-    HEAD at open instead of the first block; so does ``share_cache_key`` (see
+    HEAD at open instead of the probe; so does ``share_cache_key`` (see
     :mod:`megfile_s3.shared_cache`)."""
     reader_options = {k: options[k] for k in READER_OPTIONS if options.get(k) is not None}
     if "lazy" not in reader_options and core_config.env_bool(
@@ -268,11 +274,100 @@ def open_reader(
 
         if options.get("max_workers") is None:
             reader_options["executor"] = read_executor()
-        reader = PrefetchReader(make_read_range(client, bucket, key, url, known), name=url,
-                                stat=stat, open_stream=open_stream, **reader_options)
+        read_range = make_read_range(client, bucket, key, url, known)
+        streaming: Callable[[int], Any] | None = open_stream
+        if not reader_options.get("lazy"):
+            read_range, head = _probe(read_range, reader_options)
+            if head.nbytes >= reader_options["size"]:  # every byte: nothing to stream
+                streaming = None
+            elif head.nbytes:
+                def streaming(start: int) -> Any:
+                    if start >= head.nbytes:
+                        return open_stream(start)
+                    return _HeadStream(head, start, open_stream, reader_options["size"],
+                                       reader_options["version"])
+        reader = PrefetchReader(read_range, name=url, stat=stat, open_stream=streaming,
+                                **reader_options)
     if options.get("buffered"):
         return io.BufferedReader(reader)
     return reader  # type: ignore[return-value]
+
+
+def _probe(read_range: Callable[[int, int], RangeResult],
+           reader_options: dict[str, Any]
+           ) -> tuple[Callable[[int, int], RangeResult], memoryview]:
+    """GET the first :data:`PROBE_SIZE` bytes now (size and ETag for the reader, so it
+    skips its own first-block fetch) and serve ranges inside them from memory: an
+    open followed by random reads costs less than a block. Also gives the probe's
+    bytes (a stream from inside them starts with them: :class:`_HeadStream`)."""
+    block_size = reader_options.get("block_size") or core_config.reader_block_size()
+    head = read_range(0, min(PROBE_SIZE, block_size) - 1)
+    assert head.size is not None  # make_read_range always tells the size
+    size, version = head.size, head.version
+    data = memoryview(head.data)
+    stop = data.nbytes
+    reader_options["size"] = size
+    reader_options["version"] = version
+
+    def read_range_or_head(start: int, end: int) -> RangeResult:
+        if end < stop:
+            return RangeResult(data[start : end + 1], size, version)
+        return read_range(start, end)
+
+    return read_range_or_head, data
+
+
+class _HeadStream:
+    """A stream from ``start`` inside the probe's bytes: those first, then a real
+    stream from the probe's end (the probe's bytes are not fetched twice)."""
+
+    def __init__(self, head: memoryview, start: int, open_rest: Callable[[int], S3RangeStream],
+                 size: int, version: str | None) -> None:
+        self._head = head
+        self._pos = start
+        self._open_rest = open_rest
+        self._rest: S3RangeStream | None = None
+        self._size = size
+        self._version = version
+
+    def _stream(self) -> S3RangeStream:
+        if self._rest is None:
+            self._rest = self._open_rest(self._head.nbytes)
+        return self._rest
+
+    def read(self, size: int, /) -> RangeResult:
+        if self._pos >= self._head.nbytes:
+            return self._stream().read(size)
+        count = min(size, self._head.nbytes - self._pos)
+        if count == size:
+            data = bytes(self._head[self._pos : self._pos + count])
+            self._pos += count
+            return RangeResult(data, self._size, self._version)
+        buffer = bytearray(size)
+        result = self.readinto(memoryview(buffer))
+        return RangeResult(memoryview(buffer)[: _as_nbytes(result.data)], result.size,
+                           result.version)
+
+    def readinto(self, buffer: memoryview, /) -> RangeResult:
+        if self._pos >= self._head.nbytes:
+            return self._stream().readinto(buffer)
+        count = min(buffer.nbytes, self._head.nbytes - self._pos)
+        buffer[:count] = self._head[self._pos : self._pos + count]
+        self._pos += count
+        if count == buffer.nbytes:
+            return RangeResult(buffer[:count], self._size, self._version)
+        rest = self._stream().readinto(buffer[count:])
+        got = count + _as_nbytes(rest.data)
+        return RangeResult(buffer[:got], rest.size, rest.version)
+
+    def close(self) -> None:
+        rest, self._rest = self._rest, None
+        if rest is not None:
+            rest.close()
+
+
+def _as_nbytes(data: bytes | bytearray | memoryview) -> int:
+    return data.nbytes if isinstance(data, memoryview) else len(data)
 
 
 def _shared_reader(share_key: str, read_range: Callable[[int, int], RangeResult], url: str,

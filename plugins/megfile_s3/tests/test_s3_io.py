@@ -46,6 +46,37 @@ def test_lazy_open_sends_head_and_no_data(bucket: str, calls: Any) -> None:
     handle.close()
 
 
+def test_open_probes_at_most_a_block_and_streams_on_from_its_end(
+        bucket: str, calls: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from megfile_s3 import readers
+
+    url = f"s3://{bucket}/probed.bin"
+    blob = os.urandom(5 * MiB + 123)
+    smart.smart_save_content(url, blob)
+    starts: list[int] = []
+    real = readers.S3RangeStream
+
+    def recording(*args: Any) -> Any:
+        starts.append(args[-1])
+        return real(*args)
+
+    monkeypatch.setattr(readers, "S3RangeStream", recording)
+    calls.reset()
+    with smart.smart_open(url, "rb", block_size=MiB) as handle:  # probe: min(2 MiB, block)
+        assert calls["GetObject"] == 1  # the probe, not a block and its read-ahead
+        handle.seek(4 * MiB + 5)  # random access: a small fragment, not a block
+        assert handle.read(4096) == blob[4 * MiB + 5 : 4 * MiB + 5 + 4096]
+        assert calls["GetObject"] == 2 and handle._cached_bytes() <= 256 << 10
+        handle.seek(100)  # inside the probe: no request
+        assert handle.read(1000) == blob[100:1100]
+        assert calls["GetObject"] == 2
+    with smart.smart_open(url, "rb", block_size=MiB) as handle:
+        assert handle.read() == blob
+    # the second reader streamed on from the probe's end: its bytes came once (a
+    # second stream, if the reader tests parallelism, starts at a later block)
+    assert starts[0] == MiB and min(starts) == MiB
+
+
 def test_lazy_prefetch_env_opens_many_handles_with_heads_only(
         bucket: str, calls: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"s3://{bucket}/many.bin"
@@ -68,9 +99,10 @@ def test_lazy_prefetch_env_opens_many_handles_with_heads_only(
     with smart.smart_open(url, "rb", lazy=False) as eager:  # the option wins
         assert (calls["HeadObject"], calls["GetObject"]) == (0, 1)
         assert eager.read(10) == blob[:10]
-    with pytest.raises(FileNotFoundError):
+    calls.reset()
+    with pytest.raises(FileNotFoundError):  # lazy from the env: a HEAD, no GET
         smart.smart_open(f"s3://{bucket}/missing.bin", "rb")
-    assert calls["GetObject"] == 1
+    assert (calls["HeadObject"], calls["GetObject"]) == (1, 0)
 
 
 def test_empty_object(bucket: str, s3: Any) -> None:
