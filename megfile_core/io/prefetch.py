@@ -129,6 +129,9 @@ _FAST_STREAM = 256 << 20  # bytes/s from which one stream is kept without a test
 _PARALLEL_GAIN = 1.5  # two connections' rate / one's from which parallel wins
 _MAX_PROBES = 3  # inconclusive parallelism tests before keeping the stream
 _MAX_STREAM_FAILURES = 2  # broken streams in a row before streaming is given up
+#: blocks queued ahead while one stream serves them in order: more would only hold
+#: memory (the stream cannot deliver them sooner); parallel mode uses full depth
+_STREAM_AHEAD = 3
 
 
 @dataclass(frozen=True)
@@ -921,7 +924,7 @@ class PrefetchReader(io.BufferedIOBase):
             cur = stop
             if refill and cur < end:
                 index = cur // bs
-                self._schedule(index + 1, last + self._forward, index)
+                self._schedule(index + 1, last + self._ahead(), index)
         self._pos = self._last_end = end
 
     def _prepare(self, pos: int, end: int) -> None:
@@ -931,7 +934,7 @@ class PrefetchReader(io.BufferedIOBase):
         bs = self._block_size
         if not self._random or end - pos >= bs:
             first = pos // bs
-            ahead = (end - 1) // bs + self._forward
+            ahead = (end - 1) // bs + self._ahead()
             if (first, ahead) != self._ahead_mark:
                 self._ahead_mark = (first, ahead)
                 # a stream reads the current block too: in order, one connection
@@ -1072,6 +1075,14 @@ class PrefetchReader(io.BufferedIOBase):
     def _submit(self, start: int, stop: int) -> Future[RangeResult]:
         self._requests += 1
         return self._pool().submit(self._src.fetch, start, stop)
+
+    def _ahead(self) -> int:
+        """Blocks to keep requested past the current one."""
+        if self._open_stream is not None and not self._random:
+            streams = self._streams
+            if streams is None or streams.usable:
+                return min(self._forward, _STREAM_AHEAD)
+        return self._forward
 
     def _streaming(self) -> _Streams | None:
         """The streams block fetches go to, or None for ranged requests."""
