@@ -402,10 +402,11 @@ def smart_sync_with_progress(
     overwrite: bool = True,
     **options: Any,
 ) -> SyncResult:
-    """``smart_sync`` with a progress line (files, bytes, rate) on stderr."""
-    from megfile_core.sync import StderrProgress, sync
+    """``smart_sync`` with a progress bar (files, bytes, rate, ETA) on stderr."""
+    from megfile_core.progress import CliProgress
+    from megfile_core.sync import sync
 
-    progress = StderrProgress()
+    progress = CliProgress(force=True)
     try:
         return sync(src_path, dst_path, callback=callback, followlinks=followlinks,
                     map_func=map_func, force=force, overwrite=overwrite,

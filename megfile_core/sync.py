@@ -11,7 +11,6 @@ is written for it.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +22,7 @@ from megfile_core.errors import UnsafePathError
 from megfile_core.smart_path import SmartPath
 from megfile_core.types import FileEntry, StatResult
 
-__all__ = ["StderrProgress", "SyncProgress", "SyncResult", "safe_relative", "sync"]
+__all__ = ["SyncProgress", "SyncResult", "safe_relative", "sync"]
 
 
 class SyncProgress(Protocol):
@@ -238,57 +237,3 @@ def _run_bounded(
             future.cancel()
         if own:
             executor.shutdown(wait=True)
-
-
-class StderrProgress:
-    """A one-line progress report on stderr: files, bytes, rate."""
-
-    def __init__(self, stream: Any = None, interval: float = 0.5) -> None:
-        self.stream = stream or sys.stderr
-        self.interval = interval
-        self.files = 0
-        self.skipped = 0
-        self.bytes = 0
-        self.started = time.monotonic()
-        self._last = 0.0
-        self._lock = threading.Lock()
-
-    def on_bytes(self, count: int) -> None:
-        with self._lock:
-            self.bytes += count
-        self._draw()
-
-    def on_file(self, action: str, src: str, dst: str, size: int) -> None:
-        with self._lock:
-            if action == "skipped":
-                self.skipped += 1
-            elif action in ("copied", "planned"):
-                self.files += 1
-        self._draw()
-
-    def line(self) -> str:
-        elapsed = max(time.monotonic() - self.started, 1e-9)
-        rate = self.bytes / elapsed
-        return (f"{self.files} files, {self.skipped} skipped, "
-                f"{_human(self.bytes)}, {_human(rate)}/s, {elapsed:.1f}s")
-
-    def _draw(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._last < self.interval:
-            return
-        self._last = now
-        self.stream.write("\r" + self.line())
-        self.stream.flush()
-
-    def close(self) -> None:
-        self._draw(force=True)
-        self.stream.write("\n")
-        self.stream.flush()
-
-
-def _human(size: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(size) < 1024 or unit == "TB":
-            return f"{size:.1f} {unit}" if unit != "B" else f"{int(size)} B"
-        size /= 1024
-    return f"{size:.1f} PB"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from megfile_core.cli.progress import human_size
+from megfile_core.progress import human_size
 
 __all__ = ["has_magic", "human_size", "is_dir", "long_line", "target_path"]
 

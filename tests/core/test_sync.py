@@ -219,3 +219,13 @@ def test_src_file_stats_outside_root_are_refused(tmp_path):
     entry = FileEntry("other", str(tmp_path / "other"), StatResult(1, 0, 0))
     with pytest.raises(UnsafePathError):
         sync(str(tmp_path / "s"), str(tmp_path / "d"), src_file_stats=[entry])
+
+
+def test_sync_with_progress_reports_on_stderr(tmp_path, capsys):
+    src = tmp_path / "s"
+    _tree(str(src), {"a": b"123", "b/c": b"4567"})
+    result = smart.smart_sync_with_progress(str(src), str(tmp_path / "d"))
+    assert result.copied == 2
+    assert (tmp_path / "d" / "b" / "c").read_bytes() == b"4567"
+    err = capsys.readouterr().err
+    assert "100%" in err and "2/2 files" in err

@@ -1,4 +1,5 @@
-"""Progress for ``cp``/``mv``/``sync``: click's progress bar fed by the sync engine.
+"""Progress for ``cp``/``mv``/``sync`` and ``smart_sync_with_progress``: click's
+progress bar fed by the sync engine.
 
 The bar counts bytes; its label shows files done, bytes and the rate, and click adds
 the percentage and the ETA. While the source is still being listed the total grows,
