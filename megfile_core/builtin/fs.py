@@ -56,9 +56,7 @@ class FSPath(BasePath):
             self.fd = path
             path = str(path)
         super().__init__(path, *other_paths)
-        if self.scheme == "file" and self.variant is None:
-            pass
-        elif self.scheme:
+        if self.variant is not None:
             raise ValueError(f"file paths take no variant: {path!r}")
 
     @staticmethod
