@@ -126,6 +126,24 @@ def test_file_replaced_with_server_ignoring_if_range(fault_server):
             handle.read()
 
 
+def test_file_replaced_default_mode_never_mixes_versions(nginx, tmp_path):
+    """The default (streaming) reader: an open stream keeps serving the version it
+    started on, and any new request after the replacement is refused."""
+    target = nginx.root / "changing-default.bin"
+    shutil.copyfile(nginx.root / "big.bin", target)
+    url = f"{nginx.url}/changing-default.bin"
+    with smart_open(url, "rb", block_size=256 << 10, max_buffer_size=512 << 10) as handle:
+        first = handle.read(256 << 10)
+        assert first == BIG[: 256 << 10]
+        replacement = tmp_path / "new-default.bin"
+        replacement.write_bytes(bytes(len(BIG)))
+        os.utime(replacement, (time.time() + 100, time.time() + 100))
+        os.replace(replacement, target)
+        handle.seek(len(BIG) - (300 << 10))  # a jump: needs a new request
+        with pytest.raises(FileChangedError):
+            handle.read()
+
+
 def test_streaming_reader_without_ranges(fault_server):
     url = fault_server.add("/f", DATA, ranges=False)
     with smart_open(url, "rb") as handle:
