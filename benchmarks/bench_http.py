@@ -36,9 +36,9 @@ PEERS_PYTHON = HERE / ".peers" / "bin" / "python"
 
 OURS = """
 import sys, time
-from megfile_core import smart_open
-import megfile_http.path  # the plugin module the first http URL loads lazily
+from megfile_core import SmartPath, smart_open
 url = sys.argv[1]
+SmartPath(url)  # plugin discovery + the module an http URL loads lazily (no I/O)
 start = time.perf_counter(); total = 0
 with smart_open(url, "rb") as f:
     while True:
@@ -48,8 +48,8 @@ with smart_open(url, "rb") as f:
 print(total, time.perf_counter() - start)
 """.replace("CHUNK", str(CHUNK))
 
-MEGFILE = OURS.replace("from megfile_core import smart_open", "from megfile import smart_open")
-MEGFILE = MEGFILE.replace("import megfile_http.path", "import megfile.http_path")
+MEGFILE = OURS.replace("from megfile_core import SmartPath, smart_open",
+                       "from megfile import SmartPath, smart_open")
 
 REQUESTS = """
 import sys, time, requests
@@ -64,8 +64,9 @@ print(total, time.perf_counter() - start)
 
 
 def _run(python: str, code: str, url: str, size: int) -> float:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     out = subprocess.run([python, "-c", code, url], capture_output=True, text=True,
-                         check=True, timeout=900).stdout.split()
+                         check=True, timeout=900, env=env).stdout.split()
     total, seconds = int(out[0]), float(out[1])
     if total != size:
         raise RuntimeError(f"read {total} bytes, expected {size}")

@@ -40,6 +40,15 @@ previous one stopped also lifts 0 to 1), up to the full depth.
 Reads longer than a block always fetch their blocks in parallel, and a read longer
 than the whole cache keeps refilling it as it goes.
 
+Memory
+------
+
+While reading sequentially, a block is released as soon as the position is more
+than ``_KEEP_BEHIND`` blocks past it (a short seek back still hits): the budget is
+for read-ahead, and keeping consumed blocks until the LRU ages them out only holds
+memory (and makes every block a fresh allocation). Blocks and fragments fetched in
+random mode stay until the LRU evicts them.
+
 Streaming (optional backend primitive)
 --------------------------------------
 
@@ -132,6 +141,9 @@ _MAX_STREAM_FAILURES = 2  # broken streams in a row before streaming is given up
 #: blocks queued ahead while one stream serves them in order: more would only hold
 #: memory (the stream cannot deliver them sooner); parallel mode uses full depth
 _STREAM_AHEAD = 3
+#: finished blocks kept behind the position while reading sequentially (a short
+#: seek back still hits); older ones are released at once instead of aging out
+_KEEP_BEHIND = 1
 
 
 @dataclass(frozen=True)
@@ -412,6 +424,11 @@ class _Streams:
         if not self.sample_began:  # past the connection's warm-up: start timing
             if self.streamed >= self.block_size or now - self.first_read >= _WARM_UP:
                 self.sample_began, self.sample_from = now, self.streamed
+                warm_rate = self.streamed / max(now - self.first_read, 1e-9)
+                if warm_rate >= _FAST_STREAM:  # fast even while warming up: settled
+                    self.solo_rate = warm_rate
+                    with self.lock:
+                        self.settled = True
         elif now - self.sample_began >= _SAMPLE_SECONDS:
             self.solo_rate = (self.streamed - self.sample_from) / (now - self.sample_began)
             if self.solo_rate >= _FAST_STREAM:
@@ -635,6 +652,7 @@ class PrefetchReader(io.BufferedIOBase):
         self._requests = 0
         self._open_stream = open_stream
         self._streams: _Streams | None = None
+        self._behind = 0  # sequential reads released every finished block below this
 
         block_size = config.reader_block_size() if block_size is None else block_size
         if block_size <= 0:
@@ -926,6 +944,21 @@ class PrefetchReader(io.BufferedIOBase):
                 index = cur // bs
                 self._schedule(index + 1, last + self._ahead(), index)
         self._pos = self._last_end = end
+        if not self._random:
+            self._release_behind(end // bs - _KEEP_BEHIND)
+
+    def _release_behind(self, below: int) -> None:
+        """Sequential reading moved on: drop the finished blocks before ``below``
+        (module doc, "Memory"); read-ahead gets the room without evicting."""
+        mark = self._behind
+        if below <= mark:
+            return
+        blocks = self._blocks
+        for index in range(mark, below):
+            entry = blocks.get(index)
+            if entry is not None and entry.future is None:
+                self._remove(entry)
+        self._behind = below
 
     def _prepare(self, pos: int, end: int) -> None:
         """Classify the read of ``[pos, end)``, then start fetching the other blocks
@@ -963,6 +996,7 @@ class PrefetchReader(io.BufferedIOBase):
         # A jump: fetch little until the reads show their pattern again.
         self._random = True
         self._forward = 0
+        self._behind = min(self._behind, block)
         self._fragment = _JUMP_FRAGMENT
         self._ahead_mark = (-1, -1)
 

@@ -611,6 +611,28 @@ def test_block_forward_limits_read_ahead() -> None:
     assert mem.max_inflight <= 3
 
 
+@pytest.mark.timeout(10)
+def test_sequential_reading_releases_blocks_it_passed(executor: ThreadPoolExecutor) -> None:
+    block = 1000
+    data = payload(60_000)
+    mem = Memory(data)
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=16 * block,
+                        executor=executor) as r:
+        while True:
+            chunk = r.read(300)
+            if not chunk:
+                break
+            current = (r.tell() - 1) // block
+            behind = [index for index in r._blocks if index < current - 1]
+            assert behind == [], (current, sorted(r._blocks))
+        calls = mem.calls
+        # the block before the position is still there: a short seek back hits
+        r.seek(-block, io.SEEK_END)
+        assert r.read(block) == data[-block:]
+        assert mem.calls == calls
+    assert mem.calls == 60  # every block once: nothing released was needed again
+
+
 # -- integrity ------------------------------------------------------------------
 
 
