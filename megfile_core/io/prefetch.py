@@ -43,11 +43,13 @@ than the whole cache keeps refilling it as it goes.
 Memory
 ------
 
-While reading sequentially, a block is released as soon as the position is more
-than ``_KEEP_BEHIND`` blocks past it (a short seek back still hits): the budget is
-for read-ahead, and keeping consumed blocks until the LRU ages them out only holds
-memory (and makes every block a fresh allocation). Blocks and fragments fetched in
-random mode stay until the LRU evicts them.
+An object that fits the budget stays cached whole. In a larger one, while reading
+sequentially, a block is released as soon as the position is more than
+``_KEEP_BEHIND`` blocks past it (a short seek back still hits): the LRU would evict
+it before the end anyway, the budget is for read-ahead, and keeping consumed blocks
+until they age out only holds memory (and makes every block a fresh allocation,
+~2x slower on a fast stream). Blocks and fragments fetched in random mode stay
+until the LRU evicts them.
 
 Streaming (optional backend primitive)
 --------------------------------------
@@ -71,11 +73,19 @@ second stream's first ``_SAMPLE_SECONDS`` give ``r2``. When ``r2 >= _PARALLEL_GA
 r1`` connections do not share one bottleneck -- a per-connection limit (latency, a
 rate cap, a remote store) -- and the reader switches to parallel ranged requests
 for the rest of the read (the blocks still queued on the stream go to the pool at
-once); else the single stream stays. A test during which the first stream was idle
-(a slow consumer) does not count; it is repeated at most ``_MAX_PROBES`` times. A
-stream that breaks has its block completed by ``read_range`` from the first missing
-byte, and the next block opens a new stream; after ``_MAX_STREAM_FAILURES`` failures
-in a row the reader stops streaming.
+once); else the single stream stays. A test during which the first stream was
+idle (a slow consumer) does not count; it is repeated at most ``_MAX_PROBES``
+times. A stream that breaks has its block completed by ``read_range`` from the
+first missing byte, and the next block opens a new stream; after
+``_MAX_STREAM_FAILURES`` failures in a row the reader stops streaming.
+
+A backend that timed the body of an earlier response (the open probe) passes
+``first_sample = (bytes, seconds)``, the time counted from the first byte. Over
+at least ``_MIN_RATE_SAMPLE`` bytes, a rate below ``_FAST_STREAM`` means one
+connection is the bottleneck -- what real object stores answer, ~50-100 MiB/s
+per connection -- and the reader starts with parallel ranged requests at once
+instead of timing a stream first (a test that costs a quarter of a second at one
+connection's rate).
 
 Errors
 ======
@@ -135,6 +145,7 @@ _SAMPLE_SECONDS = 0.05  # a rate is timed over this long (or to the end of a blo
 _WARM_UP = 0.1  # a stream is timed after this long or one block, whichever is first
 _SAMPLE_CHUNK = 256 << 10  # read size while the test runs (progress is seen per read)
 _FAST_STREAM = 256 << 20  # bytes/s from which one stream is kept without a test
+_MIN_RATE_SAMPLE = 1 << 20  # a ``first_sample`` of fewer bytes is ignored
 _PARALLEL_GAIN = 1.5  # two connections' rate / one's from which parallel wins
 _MAX_PROBES = 3  # inconclusive parallelism tests before keeping the stream
 _MAX_STREAM_FAILURES = 2  # broken streams in a row before streaming is given up
@@ -613,7 +624,8 @@ class PrefetchReader(io.BufferedIOBase):
 
     ``open_stream(start)``, optional, streams the object from ``start`` to its end
     over one request (see "Streaming" in the module doc); without it (the default)
-    every fetch is a ``read_range`` call.
+    every fetch is a ``read_range`` call. ``first_sample`` is ``(bytes, seconds)``
+    of an earlier response's body, timed by the backend; a slow one skips streaming.
     """
 
     def __init__(
@@ -631,6 +643,7 @@ class PrefetchReader(io.BufferedIOBase):
         lazy: bool = False,
         stat: StatFunc | None = None,
         open_stream: OpenStream | None = None,
+        first_sample: tuple[int, float] | None = None,
     ) -> None:
         super().__init__()
         # Every attribute exists before the first I/O so that close() (also run by
@@ -650,6 +663,10 @@ class PrefetchReader(io.BufferedIOBase):
         self._fragment = _FRAGMENT_MIN
         self._ahead_mark = (-1, -1)
         self._requests = 0
+        if first_sample is not None and first_sample[0] >= _MIN_RATE_SAMPLE:
+            nbytes, seconds = first_sample
+            if nbytes < _FAST_STREAM * seconds:  # one connection is slow: parallel now
+                open_stream = None
         self._open_stream = open_stream
         self._streams: _Streams | None = None
         self._behind = 0  # sequential reads released every finished block below this
@@ -944,7 +961,7 @@ class PrefetchReader(io.BufferedIOBase):
                 index = cur // bs
                 self._schedule(index + 1, last + self._ahead(), index)
         self._pos = self._last_end = end
-        if not self._random:
+        if not self._random and self._src.size > self._budget:
             self._release_behind(end // bs - _KEEP_BEHIND)
 
     def _release_behind(self, below: int) -> None:
@@ -1081,7 +1098,9 @@ class PrefetchReader(io.BufferedIOBase):
         there is room, evicting only blocks outside ``protect..last``."""
         size = self._src.size
         bs = self._block_size
-        last = min(last, (size - 1) // bs)
+        # never more than the cache holds from ``protect`` on: a block scheduled
+        # past that would be evicted again by the one the caller needs next
+        last = min(last, (size - 1) // bs, protect + self._capacity - 1)
         for index in range(first, last + 1):
             if index in self._blocks:
                 continue

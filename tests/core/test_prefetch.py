@@ -633,6 +633,94 @@ def test_sequential_reading_releases_blocks_it_passed(executor: ThreadPoolExecut
     assert mem.calls == 60  # every block once: nothing released was needed again
 
 
+def test_an_object_that_fits_the_cache_stays_cached(executor: ThreadPoolExecutor) -> None:
+    block = 1000
+    data = payload(16_000)
+    mem = Memory(data)
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=16 * block,
+                        executor=executor) as r:
+        while r.read(300):
+            pass
+        calls = mem.calls
+        r.seek(0)
+        assert r.read() == data
+        assert mem.calls == calls == 16
+
+
+@pytest.mark.timeout(10)
+def test_reads_spanning_blocks_never_evict_the_next_block(executor: ThreadPoolExecutor) -> None:
+    # reads of two blocks each with a full read-ahead window: the window must leave
+    # room for the blocks being read, or the next one is evicted and then fetched
+    # in the calling thread (one round trip per read instead of none)
+    block = 1000
+    data = payload(40_000)
+    mem = Memory(data, delay=0.005)
+    in_caller: list[tuple[int, int]] = []
+    caller = threading.current_thread()
+
+    def hook(start: int, end: int) -> None:
+        if threading.current_thread() is caller:
+            in_caller.append((start, end))
+
+    mem.hook = hook
+    with PrefetchReader(mem, name="m", size=len(data), block_size=block,
+                        max_buffer_size=8 * block, executor=executor) as r:
+        got = bytearray(r.read(2 * block))
+        assert in_caller == [(0, block - 1)]  # the first block: nobody fetched it yet
+        in_caller.clear()
+        while chunk := r.read(2 * block):
+            got += chunk
+            time.sleep(0.02)  # a consumer slower than the fetches: they are all ready
+    assert got == data
+    assert in_caller == [], in_caller
+
+
+class _Stream:
+    """A stream primitive over ``data`` from ``start`` (for the streaming tests)."""
+
+    def __init__(self, data: bytes, start: int, opened: list[int]) -> None:
+        opened.append(start)
+        self.data = data
+        self.pos = start
+
+    def read(self, size: int, /) -> RangeResult:
+        chunk = self.data[self.pos : self.pos + size]
+        self.pos += len(chunk)
+        return RangeResult(chunk, len(self.data), "v1")
+
+    def readinto(self, buffer: memoryview, /) -> RangeResult:
+        chunk = self.data[self.pos : self.pos + buffer.nbytes]
+        buffer[: len(chunk)] = chunk
+        self.pos += len(chunk)
+        return RangeResult(buffer[: len(chunk)], len(self.data), "v1")
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("sample", "streams"),
+    [
+        (None, True),  # no sample: stream and time it
+        ((2 * MiB, 0.1), False),  # 20 MiB/s: one connection is slow, ranges at once
+        ((2 * MiB, 0.001), True),  # 2 GiB/s: a fast stream
+        ((64 * KiB, 1.0), True),  # too few bytes to judge by
+    ],
+)
+def test_first_sample_decides_whether_to_stream(
+        executor: ThreadPoolExecutor, sample: tuple[int, float] | None, streams: bool) -> None:
+    data = payload(64 * KiB)
+    mem = Memory(data)
+    opened: list[int] = []
+    with PrefetchReader(mem, name="m", size=len(data), version="v1", block_size=4 * KiB,
+                        max_buffer_size=16 * KiB, executor=executor,
+                        open_stream=lambda start: _Stream(data, start, opened),
+                        first_sample=sample) as r:
+        assert r.read() == data
+    assert bool(opened) is streams, opened
+    assert (mem.calls == 0) is streams  # a stream serves every block itself
+
+
 # -- integrity ------------------------------------------------------------------
 
 

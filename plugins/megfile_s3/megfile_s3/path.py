@@ -62,7 +62,7 @@ class S3Path(BasePath):
     """A path on S3 (or any S3-compatible store); ``variant`` is the profile."""
 
     protocol = "s3"
-    open_options = frozenset(_SEEKABLE_OPTIONS)
+    open_options = frozenset((*_SEEKABLE_OPTIONS, "stream"))
 
     # -- parsing -----------------------------------------------------------------
     @property

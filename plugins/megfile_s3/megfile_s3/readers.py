@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import datetime
@@ -41,13 +42,15 @@ PROBE_SIZE = 2 << 20
 class ObjectInfo:
     """What the first response told about the object (metadata, for symlinks)."""
 
-    __slots__ = ("etag", "last_modified", "metadata", "size")
+    __slots__ = ("body_sample", "etag", "last_modified", "metadata", "size")
 
     def __init__(self) -> None:
         self.metadata: dict[str, str] | None = None
         self.size: int | None = None
         self.etag: str | None = None
         self.last_modified: datetime | None = None
+        #: (bytes, seconds) of the first ranged body, timed once its headers were in
+        self.body_sample: tuple[int, float] | None = None
 
     def record(self, response: dict[str, Any], size: int) -> None:
         if self.metadata is None:
@@ -220,7 +223,10 @@ def make_read_range(
             if actual.isdigit():  # asked past the end: the reader then sees the size
                 return RangeResult(b"", int(actual), None)
             raise
+        began = time.monotonic()
         data: bytes | memoryview = read_body(response)
+        if info is not None and info.body_sample is None:
+            info.body_sample = (len(data), time.monotonic() - began)
         size = _size_of(response.get("ContentRange"))
         if size is None:  # a 200 with the whole object: the server ignored Range
             size = len(data)
@@ -243,7 +249,14 @@ def open_reader(
     """A prefetching reader of the object; ``buffered=True`` wraps it in a
     ``BufferedReader``. ``lazy=True`` (or ``MEGFILE_READER_LAZY_PREFETCH``) sends a
     HEAD at open instead of the probe; so does ``share_cache_key`` (see
-    :mod:`megfile_s3.shared_cache`)."""
+    :mod:`megfile_s3.shared_cache`).
+
+    ``stream``: sequential reads go over one GET to the end when that is faster.
+    By default (``None``) the probe's body rate decides: a connection slower than
+    core's fast-stream rate (real S3: ~50-100 MiB/s each) gets parallel ranged GETs
+    from the start; a fast one streams, and core's reader still switches to ranges
+    when two connections prove faster. ``True`` always starts streaming (and lets
+    the reader test), ``False`` never streams."""
     reader_options = {k: options[k] for k in READER_OPTIONS if options.get(k) is not None}
     if "lazy" not in reader_options and core_config.env_bool(
             "MEGFILE_READER_LAZY_PREFETCH", False):
@@ -286,7 +299,11 @@ def open_reader(
                         return open_stream(start)
                     return _HeadStream(head, start, open_stream, reader_options["size"],
                                        reader_options["version"])
+        stream = options.get("stream")  # None: decided by the probe's rate
+        if stream is False:
+            streaming = None
         reader = PrefetchReader(read_range, name=url, stat=stat, open_stream=streaming,
+                                first_sample=known.body_sample if stream is None else None,
                                 **reader_options)
     if options.get("buffered"):
         return io.BufferedReader(reader)
