@@ -251,12 +251,12 @@ def open_reader(
     HEAD at open instead of the probe; so does ``share_cache_key`` (see
     :mod:`megfile_s3.shared_cache`).
 
-    ``stream``: sequential reads go over one GET to the end when that is faster.
-    By default (``None``) the probe's body rate decides: a connection slower than
-    core's fast-stream rate (real S3: ~50-100 MiB/s each) gets parallel ranged GETs
-    from the start; a fast one streams, and core's reader still switches to ranges
-    when two connections prove faster. ``True`` always starts streaming (and lets
-    the reader test), ``False`` never streams."""
+    Sequential reads are parallel ranged GETs of whole blocks. ``stream=True``
+    reads them over one GET to the end instead, unless the probe's body came slower
+    than core's fast-stream rate (then one connection is the limit, as on real S3:
+    ~50-100 MiB/s each); core's reader still switches to ranges when two
+    connections prove faster. Against s3rver (one node process) ranges were faster
+    in every setting measured (``docs/benchmarks.md``), hence the default."""
     reader_options = {k: options[k] for k in READER_OPTIONS if options.get(k) is not None}
     if "lazy" not in reader_options and core_config.env_bool(
             "MEGFILE_READER_LAZY_PREFETCH", False):
@@ -299,12 +299,10 @@ def open_reader(
                         return open_stream(start)
                     return _HeadStream(head, start, open_stream, reader_options["size"],
                                        reader_options["version"])
-        stream = options.get("stream")  # None: decided by the probe's rate
-        if stream is False:
+        if not options.get("stream"):
             streaming = None
         reader = PrefetchReader(read_range, name=url, stat=stat, open_stream=streaming,
-                                first_sample=known.body_sample if stream is None else None,
-                                **reader_options)
+                                first_sample=known.body_sample, **reader_options)
     if options.get("buffered"):
         return io.BufferedReader(reader)
     return reader  # type: ignore[return-value]
