@@ -127,8 +127,9 @@ def _botocore_config(settings: S3Settings) -> botocore.config.Config:
     }
     if settings.addressing_style:
         options["s3"] = {"addressing_style": settings.addressing_style}
-    if settings.signature_version:
-        options["signature_version"] = settings.signature_version
+    # SigV4 unless configured otherwise: what botocore signs calls with anyway, but
+    # without it presigned URLs (megfile_s3.presigned) would use legacy SigV2
+    options["signature_version"] = settings.signature_version or "s3v4"
     try:
         return botocore.config.Config(
             request_checksum_calculation="when_required",

@@ -28,6 +28,7 @@ from megfile_core.io.pool import get_named_executor
 from megfile_core.io.prefetch import PrefetchReader, RangeResult
 from megfile_s3.client import S3Client, retry_call, settings_of
 from megfile_s3.errors import error_code, raise_s3_error
+from megfile_s3.presigned import PresignedRanges
 
 __all__ = ["READER_OPTIONS", "ObjectInfo", "make_read_range", "open_reader"]
 
@@ -202,10 +203,18 @@ def _size_of(content_range: str | None) -> int | None:
 def make_read_range(
     client: S3Client, bucket: str, key: str, url: str, info: ObjectInfo | None = None
 ) -> Callable[[int, int], RangeResult]:
-    """``read_range(start, end_inclusive)`` over ranged GETs of ``s3://bucket/key``."""
+    """``read_range(start, end_inclusive)`` over ranged GETs of ``s3://bucket/key``:
+    the first through ``get_object`` (its metadata is recorded in ``info``), the
+    rest over a presigned URL (:mod:`megfile_s3.presigned`) whenever that answers a
+    plain ``206``."""
     settings = settings_of(client)
+    fast = PresignedRanges(client, bucket, key)
 
     def once(start: int, end: int) -> RangeResult:
+        if info is None or info.metadata is not None:  # the first answer is recorded
+            answer = fast.get(start, end)
+            if answer is not None:
+                return RangeResult(*answer)
         try:
             response = client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{end}")
         except botocore.exceptions.ClientError as error:

@@ -53,7 +53,9 @@ def s3(moto_server: MotoS3) -> Any:
 
 
 class Calls:
-    """Counts the API calls megfile's (process-shared) S3 client makes."""
+    """Counts the API calls megfile's (process-shared) S3 client makes; a ranged GET
+    over a presigned URL (:mod:`megfile_s3.presigned`) counts as a ``GetObject``
+    with its ``Range``, the presigning itself as ``presign``."""
 
     def __init__(self) -> None:
         from collections import Counter
@@ -61,9 +63,11 @@ class Calls:
         self.counts: Counter[str] = Counter()
         self.params: list[tuple[str, dict[str, Any]]] = []
 
-    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
-        self.counts[model.name] += 1
-        self.params.append((model.name, params))
+    def __call__(self, model: Any, params: dict[str, Any], context: Any = None,
+                 **_: Any) -> None:
+        name = "presign" if (context or {}).get("is_presign_request") else model.name
+        self.counts[name] += 1
+        self.params.append((name, params))
 
     def __getitem__(self, name: str) -> int:
         return self.counts[name]
@@ -83,6 +87,18 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
     counter = Calls()
     client = megfile_s3.client.get_client(None)
     client.meta.events.register("before-parameter-build.s3", counter)
+    from megfile_s3.presigned import PresignedRanges
+
+    real_get = PresignedRanges.get
+
+    def counted_get(self: PresignedRanges, start: int, end: int) -> Any:
+        answer = real_get(self, start, end)
+        if answer is not None:
+            counter.counts["GetObject"] += 1
+            counter.params.append(("GetObject", {"Range": f"bytes={start}-{end}"}))
+        return answer
+
+    monkeypatch.setattr(PresignedRanges, "get", counted_get)
     yield counter
     client.meta.events.unregister("before-parameter-build.s3", counter)
     megfile_s3.client.clear_cache()

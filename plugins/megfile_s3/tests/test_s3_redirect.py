@@ -137,11 +137,15 @@ def test_redirects_followed_to_same_host_keep_credentials(
     assert smart.smart_load_content(url, 10, 20) == blob[10:20]
     assert smart.smart_stat(url).size == len(blob)  # HEAD is followed too
     assert smart.smart_listdir(f"s3://{bucket}/dir") == ["obj.bin"]  # a GET listing
-    gets = front.headers_of("GET")
-    # the first block, one stream for the rest, the load and the listing: every one
-    # went through the redirect
-    assert len(gets) >= 4
-    assert all(h["authorization"].startswith("AWS4-HMAC-SHA256") for h in gets)
+    gets = [(path, headers) for m, path, headers in front.requests if m == "GET"]
+    # a presigned ranged GET answered with a redirect is sent again through botocore,
+    # which follows it: the probe, the blocks, the load and the listing all went
+    # through the redirect with their credentials
+    signed = [h for _path, h in gets if "authorization" in h]
+    presigned = [path for path, h in gets if "authorization" not in h]
+    assert len(signed) >= 4
+    assert all(h["authorization"].startswith("AWS4-HMAC-SHA256") for h in signed)
+    assert all("X-Amz-Signature=" in path for path in presigned), presigned
     assert front.headers_of("HEAD")
 
 

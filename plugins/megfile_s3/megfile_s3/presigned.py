@@ -1,0 +1,145 @@
+"""Ranged GETs of one object over a presigned URL: the reader's hot path.
+
+A ``get_object`` call runs botocore's whole pipeline every time: parameter
+validation, endpoint rules, a dozen event hooks, signing, user-agent assembly and a
+modeled parse of every response header (``Last-Modified`` through dateutil) --
+about half a millisecond of CPU per request, more than the request itself costs a
+server on the same host. A reader sends hundreds of GETs of one key that differ only
+in their ``Range``. So it presigns the key's GET once (botocore does that part:
+endpoint, addressing style, credentials, session token) and sends each range with
+the client's own HTTP session (same pool, proxies, TLS verification and timeouts);
+``Range`` is not part of a presigned signature.
+
+Only an answer this module fully understands is used: a ``206`` whose
+``Content-Range`` and length match the range asked. Anything else -- an error
+status, a redirect, a ``200`` to a range, expired credentials, no credentials to
+presign with -- returns ``None`` and the caller repeats the request through
+``get_object``, which raises the mapped error, follows redirects and refreshes
+credentials exactly as before. Transport errors (resets, timeouts) propagate as the
+botocore exceptions the retry policy already classifies.
+
+The URL is re-signed after :data:`REFRESH_SECONDS` (it is valid for
+:data:`EXPIRES_SECONDS`, the same 15 minutes a SigV4 ``Authorization`` header can
+be replayed), and at once after a ``403`` (credentials rotated under it). A
+presigned URL is a credential while it is valid, so it never appears in an error:
+a transport error is raised again with the URL cut at the ``?``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from typing import Any
+
+import botocore.exceptions
+from botocore.awsrequest import AWSPreparedRequest
+
+__all__ = ["EXPIRES_SECONDS", "REFRESH_SECONDS", "PresignedRanges", "RangeAnswer"]
+
+#: validity asked for each presigned URL
+EXPIRES_SECONDS = 900
+#: age after which a new URL is signed (well before expiry and clock skew)
+REFRESH_SECONDS = 300
+
+RangeAnswer = tuple[bytes, int, "str | None"]  # (data, total size, ETag)
+
+
+class PresignedRanges:
+    """``get(start, end)`` of ``s3://bucket/key`` over a presigned URL, or ``None``
+    when the caller should use ``get_object`` instead (module doc)."""
+
+    def __init__(self, client: Any, bucket: str, key: str) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._key = key
+        self._lock = threading.Lock()
+        self._url: str | None = None
+        self._signed_at = 0.0
+        self._broken = False  # presigning failed: get_object only from now on
+
+    def _presigned(self) -> str | None:
+        with self._lock:
+            if self._broken:
+                return None
+            now = time.monotonic()
+            if self._url is None or now - self._signed_at > REFRESH_SECONDS:
+                try:
+                    self._url = self._client.generate_presigned_url(
+                        "get_object", Params={"Bucket": self._bucket, "Key": self._key},
+                        ExpiresIn=EXPIRES_SECONDS)
+                except Exception:  # no credentials, an odd signer: the normal path
+                    self._broken = True
+                    return None
+                self._signed_at = now
+            return self._url
+
+    def _expire(self) -> None:
+        with self._lock:
+            self._url = None
+
+    def get(self, start: int, end: int) -> RangeAnswer | None:
+        url = self._presigned()
+        if url is None:
+            return None
+        session = getattr(getattr(self._client, "_endpoint", None), "http_session", None)
+        if session is None:  # pragma: no cover - botocore without the attribute
+            self._broken = True
+            return None
+        request = AWSPreparedRequest("GET", url, {"Range": f"bytes={start}-{end}"}, None,
+                                     stream_output=True)
+        try:
+            response = session.send(request)
+        except botocore.exceptions.BotoCoreError as error:
+            raise _without_query(error, url) from None
+        raw = response.raw
+        headers = response.headers
+        size = _total(headers.get("content-range"))
+        length = headers.get("content-length")
+        want = end - start + 1
+        if response.status_code != 206 or size is None or length is None:
+            if response.status_code == 403:
+                self._expire()
+            raw.close()
+            return None
+        count = int(length)
+        if count != min(want, size - start):
+            raw.close()
+            return None
+        fp = getattr(raw, "_fp", None)
+        try:
+            data: bytes = fp.read(count) if fp is not None else raw.read(count)
+        except BaseException:
+            raw.close()
+            raise
+        if len(data) != count:  # cut short: a transient error the retry policy sees
+            raw.close()
+            raise http.client.IncompleteRead(data, count - len(data))
+        raw.release_conn()
+        return data, size, headers.get("etag")
+
+
+def _total(content_range: str | None) -> int | None:
+    """The total size in ``bytes a-b/total``."""
+    if not content_range:
+        return None
+    total = content_range.rpartition("/")[2].strip()
+    return int(total) if total.isdigit() else None
+
+
+def _without_query(error: botocore.exceptions.BotoCoreError,
+                   url: str) -> botocore.exceptions.BotoCoreError:
+    """The same error (type and fields, so retries classify it alike) naming the
+    URL without its signed query."""
+    kwargs = dict(getattr(error, "kwargs", {}))
+    bare = url.partition("?")[0]
+    for name, value in kwargs.items():
+        if isinstance(value, str) and "?" in value:
+            kwargs[name] = value.partition("?")[0]
+    try:
+        clean = type(error)(**kwargs)
+    except Exception:  # an exception type that wants other arguments
+        clean = botocore.exceptions.HTTPClientError(error=f"request to {bare} failed")
+    if url in str(clean):  # pragma: no cover - belt and braces
+        clean = botocore.exceptions.HTTPClientError(error=f"request to {bare} failed")
+    return clean

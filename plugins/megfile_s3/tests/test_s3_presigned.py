@@ -1,0 +1,118 @@
+"""Ranged GETs over a presigned URL (the reader's hot path) and their fall-backs."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+import botocore.exceptions
+import pytest
+
+from megfile_core import smart
+from megfile_s3 import presigned
+from megfile_s3.client import get_client
+
+MiB = 1 << 20
+
+
+def test_a_range_comes_with_the_total_size_and_etag(bucket: str, s3: Any) -> None:
+    blob = os.urandom(100_000)
+    etag = s3.put_object(Bucket=bucket, Key="k.bin", Body=blob)["ETag"]
+    ranges = presigned.PresignedRanges(get_client(), bucket, "k.bin")
+    assert ranges.get(10, 19) == (blob[10:20], len(blob), etag)
+    assert ranges.get(99_990, 200_000) == (blob[99_990:], len(blob), etag)  # clamped
+
+
+def test_anything_but_a_plain_206_is_left_to_get_object(bucket: str, s3: Any) -> None:
+    ranges = presigned.PresignedRanges(get_client(), bucket, "missing.bin")
+    assert ranges.get(0, 9) is None  # 404
+    s3.put_object(Bucket=bucket, Key="small.bin", Body=b"0123456789")
+    ranges = presigned.PresignedRanges(get_client(), bucket, "small.bin")
+    assert ranges.get(20, 29) is None  # 416: past the end
+
+
+def test_the_reader_presigns_once_and_sends_its_ranges_that_way(
+        bucket: str, calls: Any) -> None:
+    url = f"s3://{bucket}/big.bin"
+    blob = os.urandom(3 * MiB + 5)
+    smart.smart_save_content(url, blob)
+    calls.reset()
+    with smart.smart_open(url, "rb", block_size=MiB) as handle:
+        assert handle.read() == blob
+        for offset in (2 * MiB + 7, 100, 3 * MiB):  # random access after the probe
+            handle.seek(offset)
+            assert handle.read(10) == blob[offset : offset + 10]
+    assert calls["presign"] == 1
+    # the probe through botocore (metadata), every block after it presigned
+    assert calls["GetObject"] == 1 + 3
+
+
+def test_a_missing_object_still_raises_file_not_found(bucket: str, s3: Any) -> None:
+    url = f"s3://{bucket}/going.bin"
+    smart.smart_save_content(url, os.urandom(3 * MiB))
+    with smart.smart_open(url, "rb", block_size=MiB, max_buffer_size=MiB) as handle:
+        s3.delete_object(Bucket=bucket, Key="going.bin")
+        handle.seek(2 * MiB)
+        with pytest.raises(FileNotFoundError):
+            handle.read(10)
+
+
+def test_a_transport_error_never_shows_the_signed_url(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    ranges = presigned.PresignedRanges(get_client(), "b", "k")
+    with pytest.raises(botocore.exceptions.EndpointConnectionError) as caught:
+        ranges.get(0, 9)
+    message = str(caught.value)
+    assert f"127.0.0.1:{port}/b/k" in message
+    assert "Signature" not in message and "AKIAEXAMPLE" not in message
+
+
+def test_a_403_makes_it_sign_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str] = []
+
+    class Refuse(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(403)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.server_address[1]}")
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+        client = get_client()
+        signed: list[int] = []
+        real = client.generate_presigned_url
+
+        def counting(*args: Any, **kwargs: Any) -> str:
+            signed.append(1)
+            return str(real(*args, **kwargs))
+
+        monkeypatch.setattr(client, "generate_presigned_url", counting)
+        ranges = presigned.PresignedRanges(client, "b", "k")
+        assert ranges.get(0, 9) is None  # refused: the caller asks get_object
+        assert ranges.get(0, 9) is None
+        assert len(seen) == 2 and len(signed) == 2  # signed again after the 403
+        assert all("X-Amz-Signature=" in path for path in seen)
+    finally:
+        server.shutdown()
+        server.server_close()
