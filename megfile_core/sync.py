@@ -119,7 +119,8 @@ def sync(
         ``max_workers`` or ``executor`` is given.
     :param force: copy even files the destination already has.
     :param overwrite: ``False`` never replaces an existing destination file.
-    :param max_workers: copies in parallel (default ``MEGFILE_MAX_WORKERS``).
+    :param max_workers: copies in parallel (default ``MEGFILE_SYNC_MAX_WORKERS``,
+        else twice ``MEGFILE_MAX_WORKERS``).
     :param dry_run: copy nothing; ``SyncResult.planned`` lists what would be copied.
     :param progress: receives bytes and per-file events.
     """
@@ -211,7 +212,7 @@ def _run_bounded(
     max_workers: int | None,
 ) -> None:
     """Run ``func`` over ``items`` with at most ~2 x workers queued; first error wins."""
-    from megfile_core.config import max_workers as default_workers
+    from megfile_core.config import sync_workers as default_workers
 
     workers = max_workers or default_workers()
     if workers < 1:

@@ -116,7 +116,14 @@ def test_callbacks_and_progress(tmp_path):
     assert events.index("queued") < events.index("copied")
 
 
-def test_bounded_parallelism(memory_root):
+@pytest.mark.parametrize(("env", "kwargs", "bound"), [
+    ({}, {"max_workers": 3}, 3),
+    ({"MEGFILE_MAX_WORKERS": "2"}, {}, 4),  # twice MEGFILE_MAX_WORKERS by default
+    ({"MEGFILE_MAX_WORKERS": "2", "MEGFILE_SYNC_MAX_WORKERS": "3"}, {}, 3),
+])
+def test_bounded_parallelism(memory_root, monkeypatch, env, kwargs, bound):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     _tree("memory://root/src", {f"f{i}": b"x" * 10 for i in range(24)})
     active = 0
     peak = 0
@@ -139,10 +146,10 @@ def test_bounded_parallelism(memory_root):
 
     memory.MemoryStore.publish = slow_publish  # type: ignore[method-assign]
     try:
-        sync("memory://root/src", "memory://root/dst", max_workers=3)
+        sync("memory://root/src", "memory://root/dst", **kwargs)
     finally:
         memory.MemoryStore.publish = original  # type: ignore[method-assign]
-    assert 1 < peak <= 3
+    assert peak == bound
     assert len(list(smart.smart_scan("memory://root/dst"))) == 24
 
 

@@ -117,6 +117,15 @@ def _add_content_md5(params: dict[str, Any], **_: Any) -> None:
         params["headers"]["Content-MD5"] = base64.b64encode(digest).decode()
 
 
+def _no_expect_continue(params: dict[str, Any], **_: Any) -> None:
+    """Send bodies at once: botocore asks for ``Expect: 100-continue`` on every
+    PutObject / UploadPart, which waits a whole round trip for the server's go
+    before the first body byte (a 4 KiB file took 2 round trips, an 8 MiB part at
+    20 ms + 400 Mbit/s ~10% longer). It only saves uploading a body the server
+    would refuse (bad credentials, a redirect), which then fails either way."""
+    params.get("headers", {}).pop("Expect", None)
+
+
 def _botocore_config(settings: S3Settings) -> botocore.config.Config:
     options: dict[str, Any] = {
         "connect_timeout": 5,
@@ -175,6 +184,7 @@ def _build_locked(settings: S3Settings) -> S3Client:
         region_name=session.region_name or None,
     )
     client.meta.events.register("before-call.s3.DeleteObjects", _add_content_md5)
+    client.meta.events.register_last("before-call.s3", _no_expect_continue)
     from megfile_s3.redirects import install as install_redirects
 
     install_redirects(client, follow=settings.redirect)

@@ -116,3 +116,24 @@ def test_a_403_makes_it_sign_again(monkeypatch: pytest.MonkeyPatch) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_uploads_do_not_wait_for_100_continue(bucket: str) -> None:
+    # botocore asks for ``Expect: 100-continue`` on uploads: a round trip before the
+    # first body byte (a small file cost two round trips instead of one)
+    client = get_client()
+    sent: list[tuple[str, Any]] = []
+
+    def record(request: Any, **_: Any) -> None:
+        sent.append((request.method, request.headers.get("Expect")))
+
+    client.meta.events.register("before-send.s3", record)
+    try:
+        smart.smart_save_content(f"s3://{bucket}/small.bin", b"x" * 4096)
+        with smart.smart_open(f"s3://{bucket}/parts.bin", "wb", block_size=5 * MiB) as handle:
+            handle.write(os.urandom(11 * MiB))  # a multipart upload: UploadPart bodies
+    finally:
+        client.meta.events.unregister("before-send.s3", record)
+    puts = [expect for method, expect in sent if method == "PUT"]
+    assert len(puts) >= 3
+    assert puts == [None] * len(puts)
