@@ -137,3 +137,15 @@ def test_uploads_do_not_wait_for_100_continue(bucket: str) -> None:
     puts = [expect for method, expect in sent if method == "PUT"]
     assert len(puts) >= 3
     assert puts == [None] * len(puts)
+
+
+@pytest.mark.parametrize("key", ["dir/a b#?%+ü.bin", "dir/%2F..%2F&x=1.bin"])
+def test_keys_that_need_quoting_read_through_the_presigned_url(
+        bucket: str, calls: Any, key: str) -> None:
+    url = f"s3://{bucket}/{key}"
+    blob = os.urandom(3 * MiB)
+    smart.smart_save_content(url, blob)
+    calls.reset()
+    with smart.smart_open(url, "rb", block_size=MiB) as handle:
+        assert handle.read() == blob
+    assert calls["presign"] == 1 and calls["GetObject"] == 1 + 2  # probe + 2 presigned
