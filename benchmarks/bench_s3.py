@@ -89,6 +89,7 @@ def _env(endpoint: str, config_file: Path) -> dict[str, str]:
         "AWS_SHARED_CREDENTIALS_FILE": str(config_file.with_name("credentials")),
     })
     env.pop("AWS_PROFILE", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # byte-code caches, as users have them
     env.pop("AWS_SESSION_TOKEN", None)
     return env
 

@@ -125,9 +125,11 @@ class _Source:
 def _opener(library: str) -> Any:
     """``open(url, mode)`` of the library, imports done now."""
     if library == "ours":
-        import megfile_s3.path  # noqa: F401  (the module the first s3 URL loads)
-        from megfile_core import smart_open
+        from megfile_core import SmartPath, smart_open
 
+        # plugin discovery and the module an s3 URL loads (no I/O): the counterpart
+        # of the peers' imports, also done before their timers
+        SmartPath("s3://bucket/key")
         return smart_open
     if library == "megfile":
         import megfile.s3_path  # noqa: F401
