@@ -18,11 +18,13 @@ presign with -- returns ``None`` and the caller repeats the request through
 credentials exactly as before. Transport errors (resets, timeouts) propagate as the
 botocore exceptions the retry policy already classifies.
 
-The URL is re-signed after :data:`REFRESH_SECONDS` (it is valid for
-:data:`EXPIRES_SECONDS`, the same 15 minutes a SigV4 ``Authorization`` header can
-be replayed), and at once after a ``403`` (credentials rotated under it). A
-presigned URL is a credential while it is valid, so it never appears in an error:
-a transport error is raised again with the URL cut at the ``?``.
+After a redirect (``AWS_S3_REDIRECT`` endpoints) a reader stops trying: its
+ranges go to ``get_object`` directly. The URL is re-signed after
+:data:`REFRESH_SECONDS` (it is valid for :data:`EXPIRES_SECONDS`, the same 15
+minutes a SigV4 ``Authorization`` header can be replayed), and at once after a
+``403`` (credentials rotated under it). A presigned URL is a credential while it is
+valid, so it never appears in an error: a transport error is raised again with the
+URL cut at the ``?``.
 """
 
 from __future__ import annotations
@@ -100,6 +102,8 @@ class PresignedRanges:
         if response.status_code != 206 or size is None or length is None:
             if response.status_code == 403:
                 self._expire()
+            elif 300 <= response.status_code < 400:  # a redirecting endpoint: every
+                self._broken = True  # range would pay the detour twice
             raw.close()
             return None
         count = int(length)

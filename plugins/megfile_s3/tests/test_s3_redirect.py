@@ -132,7 +132,10 @@ def test_redirects_followed_to_same_host_keep_credentials(
     _point_at(monkeypatch, front)
     monkeypatch.setenv("AWS_S3_REDIRECT", "true")
     url = f"s3://{bucket}/dir/obj.bin"
-    with smart.smart_open(url, "rb", block_size=64 << 10, max_buffer_size=256 << 10) as f:
+    # one fetch at a time: the first presigned range meets the redirect, the rest go
+    # straight to get_object
+    with smart.smart_open(url, "rb", block_size=64 << 10, max_buffer_size=256 << 10,
+                          max_workers=1) as f:
         assert f.read() == blob
     assert smart.smart_load_content(url, 10, 20) == blob[10:20]
     assert smart.smart_stat(url).size == len(blob)  # HEAD is followed too
@@ -146,6 +149,7 @@ def test_redirects_followed_to_same_host_keep_credentials(
     assert len(signed) >= 4
     assert all(h["authorization"].startswith("AWS4-HMAC-SHA256") for h in signed)
     assert all("X-Amz-Signature=" in path for path in presigned), presigned
+    assert len(presigned) == 1  # then the reader stopped trying
     assert front.headers_of("HEAD")
 
 
