@@ -37,7 +37,7 @@ from typing import Any
 import botocore.exceptions
 from botocore.awsrequest import AWSPreparedRequest
 
-__all__ = ["EXPIRES_SECONDS", "REFRESH_SECONDS", "PresignedRanges", "RangeAnswer"]
+__all__ = ["EXPIRES_SECONDS", "REFRESH_SECONDS", "PresignedRanges", "RangeAnswer", "total_size"]
 
 #: validity asked for each presigned URL
 EXPIRES_SECONDS = 900
@@ -96,7 +96,7 @@ class PresignedRanges:
             raise _without_query(error, url) from None
         raw = response.raw
         headers = response.headers
-        size = _total(headers.get("content-range"))
+        size = total_size(headers.get("content-range"))
         length = headers.get("content-length")
         want = end - start + 1
         if response.status_code != 206 or size is None or length is None:
@@ -123,8 +123,9 @@ class PresignedRanges:
         return data, size, headers.get("etag")
 
 
-def _total(content_range: str | None) -> int | None:
-    """The total size in ``bytes a-b/total``."""
+def total_size(content_range: str | None) -> int | None:
+    """The total size in a ``Content-Range`` of ``bytes a-b/total`` (None when absent
+    or ``*``)."""
     if not content_range:
         return None
     total = content_range.rpartition("/")[2].strip()

@@ -28,7 +28,7 @@ from megfile_core.io.pool import get_named_executor
 from megfile_core.io.prefetch import PrefetchReader, RangeResult
 from megfile_s3.client import S3Client, retry_call, settings_of
 from megfile_s3.errors import error_code, raise_s3_error
-from megfile_s3.presigned import PresignedRanges
+from megfile_s3.presigned import PresignedRanges, total_size
 
 __all__ = ["READER_OPTIONS", "ObjectInfo", "make_read_range", "open_reader"]
 
@@ -139,7 +139,7 @@ class S3RangeStream:
         assert response is not None
         self._version = response.get("ETag") or etag
         self._fp = _raw_body(response)
-        total = _size_of(response.get("ContentRange"))
+        total = total_size(response.get("ContentRange"))
         if total is not None and total != size:  # replaced meanwhile: let the reader see it
             self._size = total
 
@@ -193,13 +193,6 @@ class S3RangeStream:
             response["Body"].close()
 
 
-def _size_of(content_range: str | None) -> int | None:
-    if not content_range:
-        return None
-    total = content_range.rpartition("/")[2].strip()
-    return int(total) if total.isdigit() else None
-
-
 def make_read_range(
     client: S3Client, bucket: str, key: str, url: str, info: ObjectInfo | None = None
 ) -> Callable[[int, int], RangeResult]:
@@ -236,7 +229,7 @@ def make_read_range(
         data: bytes | memoryview = read_body(response)
         if info is not None and info.body_sample is None:
             info.body_sample = (len(data), time.monotonic() - began)
-        size = _size_of(response.get("ContentRange"))
+        size = total_size(response.get("ContentRange"))
         if size is None:  # a 200 with the whole object: the server ignored Range
             size = len(data)
             data = memoryview(data)[start : end + 1]
