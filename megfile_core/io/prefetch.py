@@ -54,6 +54,9 @@ until the LRU evicts them.
 Streaming (optional backend primitive)
 --------------------------------------
 
+(Implemented in :mod:`megfile_core.io.streams`, which holds the constants named
+here; the backend-facing types are in :mod:`megfile_core.io.ranges`.)
+
 A backend that can stream the object from an offset to its end over one request
 (HTTP ``Range: bytes=N-``, S3 ``GetObject`` with an open range) passes
 ``open_stream(start) -> RangeStream``; by default there is none and every block is
@@ -63,25 +66,25 @@ immutable ``bytes``: a ``read`` of a whole block then hands that object over wit
 a copy), and ranged requests serve random access.
 
 Whether more connections would be faster is measured. Until that is settled the
-stream reads into the block's buffer in ``_SAMPLE_CHUNK`` pieces (``readinto``) so
-that progress is visible. After a warm-up (one block or ``_WARM_UP`` seconds) its
-rate is timed alone over ``_SAMPLE_SECONDS`` (``r1``). A stream already faster than
-``_FAST_STREAM`` is kept without a test: it is CPU-bound, and more connections only
+stream reads into the block's buffer in ``SAMPLE_CHUNK`` pieces (``readinto``) so
+that progress is visible. After a warm-up (one block or ``WARM_UP`` seconds) its
+rate is timed alone over ``SAMPLE_SECONDS`` (``r1``). A stream already faster than
+``FAST_STREAM`` is kept without a test: it is CPU-bound, and more connections only
 compete for the same cores. Otherwise one block from the end of its queue is read
 by a second stream while the first keeps going, and the bytes both deliver over the
-second stream's first ``_SAMPLE_SECONDS`` give ``r2``. When ``r2 >= _PARALLEL_GAIN *
+second stream's first ``SAMPLE_SECONDS`` give ``r2``. When ``r2 >= PARALLEL_GAIN *
 r1`` connections do not share one bottleneck -- a per-connection limit (latency, a
 rate cap, a remote store) -- and the reader switches to parallel ranged requests
 for the rest of the read (the blocks still queued on the stream go to the pool at
 once); else the single stream stays. A test during which the first stream was
-idle (a slow consumer) does not count; it is repeated at most ``_MAX_PROBES``
+idle (a slow consumer) does not count; it is repeated at most ``MAX_PROBES``
 times. A stream that breaks has its block completed by ``read_range`` from the
 first missing byte, and the next block opens a new stream; after
-``_MAX_STREAM_FAILURES`` failures in a row the reader stops streaming.
+``MAX_STREAM_FAILURES`` failures in a row the reader stops streaming.
 
 A backend that timed the body of an earlier response (the open probe) passes
 ``first_sample = (bytes, seconds)``, the time counted from the first byte. Over
-at least ``_MIN_RATE_SAMPLE`` bytes, a rate below ``_FAST_STREAM`` means one
+at least ``_MIN_RATE_SAMPLE`` bytes, a rate below ``FAST_STREAM`` means one
 connection is the bottleneck -- what real object stores answer, ~50-100 MiB/s
 per connection -- and the reader starts with parallel ranged requests at once
 instead of timing a stream first (a test that costs a quarter of a second at one
@@ -104,18 +107,25 @@ A reader must be used by one thread at a time; only its fetches run on the pool.
 from __future__ import annotations
 
 import io
-import threading
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections import OrderedDict
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from megfile_core import config
-from megfile_core.errors import FileChangedError, MegfileError
+from megfile_core.errors import FileChangedError
 from megfile_core.io.pool import get_executor
+from megfile_core.io.ranges import (
+    OpenStream,
+    RangeResponseError,
+    RangeResult,
+    RangeSource,
+    RangeStream,
+    ReadRange,
+    StatFunc,
+    as_view,
+)
+from megfile_core.io.streams import FAST_STREAM, StreamFuture, Streams
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -132,8 +142,6 @@ __all__ = [
     "StatFunc",
 ]
 
-Data = bytes | bytearray | memoryview
-
 _JUMP_FRAGMENT = 256 << 10  # fetch size of a miss right after leaving sequential reads
 _FRAGMENT_MIN = 8 << 10  # fetch size of a miss after further jumps
 _FRAGMENT_GROWTH = 4  # fragment growth per sequential miss in random mode
@@ -141,425 +149,13 @@ _NO_CACHE_PROBE = 64 << 10  # bytes asked by the open probe when there is no cac
 _LINE_CHUNK = 8 << 10  # readline fetch size when there is no cache
 _FIND_CHUNK = 64 << 10  # newline search window over memoryview-backed blocks
 _MAX_FRAGMENTS = 64  # random-mode fragments kept (the lookup scans them)
-_SAMPLE_SECONDS = 0.05  # a rate is timed over this long (or to the end of a block)
-_WARM_UP = 0.1  # a stream is timed after this long or one block, whichever is first
-_SAMPLE_CHUNK = 256 << 10  # read size while the test runs (progress is seen per read)
-_FAST_STREAM = 256 << 20  # bytes/s from which one stream is kept without a test
 _MIN_RATE_SAMPLE = 1 << 20  # a ``first_sample`` of fewer bytes is ignored
-_PARALLEL_GAIN = 1.5  # two connections' rate / one's from which parallel wins
-_MAX_PROBES = 3  # inconclusive parallelism tests before keeping the stream
-_MAX_STREAM_FAILURES = 2  # broken streams in a row before streaming is given up
 #: blocks queued ahead while one stream serves them in order: more would only hold
 #: memory (the stream cannot deliver them sooner); parallel mode uses full depth
 _STREAM_AHEAD = 3
 #: finished blocks kept behind the position while reading sequentially (a short
 #: seek back still hits); older ones are released at once instead of aging out
 _KEEP_BEHIND = 1
-
-
-@dataclass(frozen=True)
-class RangeResult:
-    """What a backend answers to ``read_range(start, end_inclusive)``.
-
-    ``data`` holds exactly the bytes of the range, clamped at the end of the object.
-    ``size`` is the total object size when the response tells it (S3
-    ``Content-Range``), ``version`` an ETag / Last-Modified / mtime token; ``None``
-    when unknown.
-    """
-
-    data: Data
-    size: int | None = None
-    version: str | None = None
-
-
-ReadRange = Callable[[int, int], RangeResult]
-StatFunc = Callable[[], tuple[int, str | None]]
-
-
-class RangeStream(Protocol):
-    """The object's bytes from some offset to its end, read in order over one
-    connection (what ``open_stream(start)`` returns)."""
-
-    def read(self, size: int, /) -> RangeResult:
-        """The next ``size`` bytes (fewer only at the end or when the connection
-        broke: the reader then completes the block with ``read_range``); ``bytes``
-        avoids a copy. ``size``/``version`` as for ``read_range``."""
-        ...
-
-    def readinto(self, buffer: memoryview, /) -> RangeResult:
-        """Like ``read(len(buffer))`` into ``buffer``; ``data`` is the filled part
-        (used in small pieces while the reader times the stream)."""
-        ...
-
-    def close(self) -> None:
-        """Release the connection (called from any one thread, once)."""
-        ...
-
-
-OpenStream = Callable[[int], RangeStream]
-
-
-class RangeResponseError(MegfileError, OSError):
-    """A backend answered a range request with the wrong number of bytes."""
-
-
-def _as_view(data: Data) -> memoryview:
-    view = data if isinstance(data, memoryview) else memoryview(data)
-    if view.format != "B" or view.ndim != 1:
-        view = view.cast("B")
-    return view
-
-
-class _Source:
-    """What a fetch needs; kept apart from the reader so that pool tasks do not hold
-    the reader alive (a reader dropped without ``close()`` is still finalized)."""
-
-    __slots__ = ("name", "read_range", "size", "version")
-
-    def __init__(self, read_range: ReadRange, name: str) -> None:
-        self.read_range = read_range
-        self.name = name
-        self.size = -1
-        self.version: str | None = None
-
-    def changed(self, result: RangeResult) -> bool:
-        return (
-            result.version is not None
-            and self.version is not None
-            and result.version != self.version
-        ) or (result.size is not None and result.size != self.size)
-
-    def fetch(self, start: int, stop: int) -> RangeResult:
-        """``read_range(start, stop - 1)``; a wrong-length answer is retried once."""
-        expected = stop - start
-        for _attempt in range(2):
-            result = self.read_range(start, stop - 1)
-            got = _as_view(result.data).nbytes
-            if got == expected or self.changed(result):
-                return result
-        raise RangeResponseError(
-            f"{self.name}: the backend returned {got} bytes for range "
-            f"[{start}, {stop - 1}] ({expected} bytes) of a {self.size}-byte object, "
-            "twice"
-        )
-
-    def check(self, result: RangeResult) -> None:
-        """Raise FileChangedError when ``result`` is not from the version opened."""
-        if result.version is not None:
-            if self.version is None:
-                self.version = result.version
-            elif result.version != self.version:
-                raise FileChangedError(
-                    f"{self.name} changed while it was being read: version "
-                    f"{self.version!r} when opened, now {result.version!r}"
-                )
-        if result.size is not None and result.size != self.size:
-            raise FileChangedError(
-                f"{self.name} changed while it was being read: size {self.size} "
-                f"when opened, now {result.size} (version {self.version!r}, now "
-                f"{result.version!r})"
-            )
-
-
-class _StreamFuture(Future[RangeResult]):
-    """A block promised by a stream: waited for while its stream runs (it is read
-    in order), taken over by the caller only when nobody has started it."""
-
-
-def _complete(future: Future[RangeResult], fetch: Callable[[int, int], RangeResult],
-              start: int, stop: int) -> None:
-    """Pool task: ``future`` gets ``fetch(start, stop)`` unless it was cancelled."""
-    if not future.set_running_or_notify_cancel():
-        return
-    try:
-        result = fetch(start, stop)
-    except BaseException as error:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
-
-
-_Job = tuple[int, int, Future[RangeResult]]
-
-
-class _Streams:
-    """Blocks read in order from one stream by one pool task at a time, and the test
-    deciding whether parallel ranged requests are faster (module doc).
-
-    Shared by the reader and pool threads under ``lock``; holds no reference to the
-    reader. Only the task draining the queue (or, when none runs, ``close``) touches
-    the open stream.
-    """
-
-    def __init__(self, src: _Source, open_stream: OpenStream, executor: Executor,
-                 block_size: int) -> None:
-        self.src = src
-        self.open_stream = open_stream
-        self.executor = executor
-        self.lock = threading.Lock()
-        self.queue: deque[_Job] = deque()
-        self.running = False  # a drain task is submitted or running
-        self.stream: RangeStream | None = None
-        self.pos = -1  # offset of the open stream
-        self.closed = False
-        self.parallel = False  # the verdict: ranged requests are faster
-        self.settled = False  # no more tests
-        self.probing = False
-        self.probes = 0
-        self.failures = 0  # broken streams in a row
-        self.solo_rate = 0.0  # bytes/s of the first stream alone
-        self.block_size = block_size
-        self.first_read = 0.0
-        self.sample_began = 0.0
-        self.sample_from = 0
-        self.streamed = 0  # bytes the stream read while the test ran
-        self.gain = 0.0  # (both streams' rate) / solo_rate, as measured
-        self.busy = 0.0  # seconds the stream spent in finished reads
-        self.busy_since = 0.0  # start of the read in progress, 0 when idle
-
-    @property
-    def usable(self) -> bool:
-        return not self.parallel and self.failures < _MAX_STREAM_FAILURES
-
-    def busy_time(self) -> float:
-        since = self.busy_since
-        return self.busy + (time.monotonic() - since if since else 0.0)
-
-    def add(self, start: int, stop: int) -> Future[RangeResult]:
-        future = _StreamFuture()
-        with self.lock:
-            self.queue.append((start, stop, future))
-            if self.running:
-                return future
-            self.running = True
-        try:
-            self.executor.submit(self._drain)
-        except BaseException as error:  # a pool shut down: nobody reads the queue
-            with self.lock:
-                jobs = list(self.queue)
-                self.queue.clear()
-                self.running = False
-            for _start, _stop, job_future in jobs:
-                if job_future.set_running_or_notify_cancel():
-                    job_future.set_exception(error)
-        return future
-
-    def close(self) -> None:
-        with self.lock:
-            self.closed = True
-            jobs = list(self.queue)
-            self.queue.clear()
-            if not self.running:
-                self._drop_stream()
-        for _start, _stop, future in jobs:
-            future.cancel()
-
-    # -- pool side -------------------------------------------------------------
-
-    def _drop_stream(self) -> None:
-        stream, self.stream = self.stream, None
-        if stream is not None:
-            try:
-                stream.close()
-            except Exception:
-                pass
-
-    def _next(self) -> _Job | None:
-        """The next job not cancelled, marked running; None ends the task."""
-        with self.lock:
-            while self.queue and not self.closed:
-                job = self.queue.popleft()
-                if job[2].set_running_or_notify_cancel():
-                    return job
-            self.running = False
-            if self.closed or self.parallel:
-                self._drop_stream()
-            return None
-
-    def _drain(self) -> None:
-        job = self._next()
-        while job is not None:
-            self._maybe_probe()
-            start, stop, future = job
-            try:
-                result = self._read(start, stop)
-            except BaseException as error:
-                following = self._next()  # running before this one is published
-                future.set_exception(error)
-            else:
-                following = self._next()
-                future.set_result(result)
-            job = following
-
-    def _read(self, start: int, stop: int) -> RangeResult:
-        """Bytes ``[start, stop)`` from the stream, opened (again) when it is not
-        there; a broken stream is completed by ``read_range``."""
-        stream = self.stream
-        if stream is not None and self.pos != start:
-            self._drop_stream()
-            stream = None
-        if stream is None:
-            try:
-                stream = self.open_stream(start)
-            except Exception:
-                self.failures += 1
-                return self.src.fetch(start, stop)
-            self.stream, self.pos = stream, start
-        began = time.monotonic()
-        self.busy_since = began
-        try:
-            if self.settled:
-                parts = [stream.read(stop - start)]
-            else:  # in small reads, so that the test sees the bytes arrive
-                if not self.first_read:
-                    self.first_read = began
-                parts = _read_stream(stream, stop - start, self._progress)
-        finally:
-            self.busy += time.monotonic() - began
-            self.busy_since = 0.0
-        got = sum(_as_view(part.data).nbytes for part in parts)
-        if got < stop - start:
-            self._drop_stream()
-            self.failures += 1
-            parts.append(self.src.fetch(start + got, stop))
-        else:
-            self.failures = 0
-            self.pos = stop
-        return _joined(parts, self.src.name)
-
-    def _progress(self, count: int) -> None:
-        self.streamed += count
-        if self.solo_rate:
-            return
-        now = time.monotonic()
-        if not self.sample_began:  # past the connection's warm-up: start timing
-            if self.streamed >= self.block_size or now - self.first_read >= _WARM_UP:
-                self.sample_began, self.sample_from = now, self.streamed
-                warm_rate = self.streamed / max(now - self.first_read, 1e-9)
-                if warm_rate >= _FAST_STREAM:  # fast even while warming up: settled
-                    self.solo_rate = warm_rate
-                    with self.lock:
-                        self.settled = True
-        elif now - self.sample_began >= _SAMPLE_SECONDS:
-            self.solo_rate = (self.streamed - self.sample_from) / (now - self.sample_began)
-            if self.solo_rate >= _FAST_STREAM:
-                with self.lock:  # CPU-bound already: more connections only compete
-                    self.settled = True
-                return
-            self._maybe_probe()
-
-    def _maybe_probe(self) -> None:
-        """Hand the last queued block to a second stream that times its start."""
-        with self.lock:
-            if (self.settled or self.probing or self.parallel or self.closed
-                    or not self.solo_rate or not self.queue):
-                return
-            job = self.queue.pop()
-            if job[2].cancelled():
-                job[2].set_running_or_notify_cancel()
-                return
-            self.probing = True
-            self.probes += 1
-        try:
-            self.executor.submit(self._probe, job)
-        except BaseException:
-            with self.lock:
-                self.probing = False
-                self.queue.append(job)  # the drain task reads it in turn
-
-    def _probe(self, job: _Job) -> None:
-        start, stop, future = job
-        if not future.set_running_or_notify_cancel():
-            with self.lock:
-                self.probing = False
-            return
-        gain = 0.0
-        try:
-            try:
-                stream = self.open_stream(start)
-            except Exception:
-                result = self.src.fetch(start, stop)
-            else:
-                try:
-                    began = time.monotonic()
-                    busy, streamed, got = self.busy_time(), self.streamed, 0
-
-                    def progress(count: int) -> None:
-                        nonlocal got, gain
-                        got += count
-                        elapsed = time.monotonic() - began
-                        if not gain and (elapsed >= _SAMPLE_SECONDS or got >= stop - start):
-                            both = (got + self.streamed - streamed) / max(elapsed, 1e-6)
-                            if self.busy_time() - busy >= 0.5 * elapsed:  # both were reading
-                                gain = both / self.solo_rate
-
-                    parts = _read_stream(stream, stop - start, progress)
-                finally:
-                    stream.close()
-                got = sum(_as_view(part.data).nbytes for part in parts)
-                if got < stop - start:
-                    parts.append(self.src.fetch(start + got, stop))
-                result = _joined(parts, self.src.name)
-        except BaseException as error:
-            self._judge(0.0)
-            future.set_exception(error)
-            return
-        self._judge(gain)
-        future.set_result(result)
-
-    def _judge(self, gain: float) -> None:
-        moved: list[_Job] = []
-        with self.lock:
-            self.probing = False
-            self.gain = gain
-            if gain:  # measured while the first stream was reading too
-                self.settled = True
-                if gain >= _PARALLEL_GAIN:
-                    self.parallel = True
-                    moved = list(self.queue)
-                    self.queue.clear()
-            elif self.probes >= _MAX_PROBES:
-                self.settled = True
-        for start, stop, future in moved:
-            self.executor.submit(_complete, future, self.src.fetch, start, stop)
-
-
-def _read_stream(stream: RangeStream, size: int,
-                 progress: Callable[[int], None]) -> list[RangeResult]:
-    """Read ``size`` bytes into one buffer in ``_SAMPLE_CHUNK`` pieces, calling
-    ``progress(count)`` after each; a read that comes back short ends the reading."""
-    buffer = bytearray(size)
-    view = memoryview(buffer)
-    got = 0
-    last = RangeResult(b"")
-    while got < size:
-        want = min(_SAMPLE_CHUNK, size - got)
-        last = stream.readinto(view[got : got + want])
-        count = _as_view(last.data).nbytes
-        got += count
-        progress(count)
-        if count < want:
-            break
-    data = buffer if got == size else view[:got]
-    return [RangeResult(data, last.size, last.version)]
-
-
-def _joined(parts: list[RangeResult], name: str) -> RangeResult:
-    """One answer from consecutive ones, which must be from the same version."""
-    first = parts[0]
-    if len(parts) == 1:
-        return first
-    for part in parts[1:]:
-        if (part.version is not None and first.version is not None
-                and part.version != first.version) or (
-                part.size is not None and first.size is not None and part.size != first.size):
-            raise FileChangedError(
-                f"{name} changed while it was being read: version {first.version!r} "
-                f"(size {first.size}) then {part.version!r} (size {part.size})")
-    data = b"".join(_as_view(part.data) for part in parts)
-    version = next((p.version for p in parts if p.version is not None), None)
-    size = next((p.size for p in parts if p.size is not None), None)
-    return RangeResult(data, size, version)
 
 
 class _Entry:
@@ -583,7 +179,7 @@ class _Entry:
         self.data: bytes | bytearray | None = None  # set when it backs ``view``
 
     def fill(self, result: RangeResult) -> memoryview:
-        view = _as_view(result.data)
+        view = as_view(result.data)
         self.view = view
         data = result.data
         if isinstance(data, (bytes, bytearray)) and len(data) == view.nbytes:
@@ -648,7 +244,7 @@ class PrefetchReader(io.BufferedIOBase):
         super().__init__()
         # Every attribute exists before the first I/O so that close() (also run by
         # the finalizer when __init__ raises) always works.
-        self._src = _Source(read_range, name)
+        self._src = RangeSource(read_range, name)
         self._blocks: dict[int, _Entry] = {}
         self._fragments: list[_Entry] = []
         self._lru: OrderedDict[_Entry, None] = OrderedDict()
@@ -665,10 +261,10 @@ class PrefetchReader(io.BufferedIOBase):
         self._requests = 0
         if first_sample is not None and first_sample[0] >= _MIN_RATE_SAMPLE:
             nbytes, seconds = first_sample
-            if nbytes < _FAST_STREAM * seconds:  # one connection is slow: parallel now
+            if nbytes < FAST_STREAM * seconds:  # one connection is slow: parallel now
                 open_stream = None
         self._open_stream = open_stream
-        self._streams: _Streams | None = None
+        self._streams: Streams | None = None
         self._behind = 0  # sequential reads released every finished block below this
 
         block_size = config.reader_block_size() if block_size is None else block_size
@@ -730,7 +326,7 @@ class PrefetchReader(io.BufferedIOBase):
         want = self._block_size if self._capacity else min(self._block_size, _NO_CACHE_PROBE)
         result = src.read_range(0, want - 1)
         self._requests += 1
-        got = _as_view(result.data).nbytes
+        got = as_view(result.data).nbytes
         if result.size is not None:
             if result.size < 0:
                 raise RangeResponseError(f"{src.name}: negative size {result.size}")
@@ -941,7 +537,7 @@ class PrefetchReader(io.BufferedIOBase):
     def _pieces(self, pos: int, end: int) -> Iterator[memoryview]:
         """Memoryview slices covering ``[pos, end)``, in order; then moves there."""
         if not self._capacity:
-            yield _as_view(self._fetch_now(pos, end).data)
+            yield as_view(self._fetch_now(pos, end).data)
             self._pos = self._last_end = end
             return
         self._prepare(pos, end)
@@ -1077,7 +673,7 @@ class PrefetchReader(io.BufferedIOBase):
         future = entry.future
         assert future is not None
         try:
-            if isinstance(future, _StreamFuture):
+            if isinstance(future, StreamFuture):
                 # read in order by a running stream: wait, unless nobody starts it
                 while not future.done():
                     wait_futures([future], timeout=0.05)
@@ -1137,13 +733,13 @@ class PrefetchReader(io.BufferedIOBase):
                 return min(self._forward, _STREAM_AHEAD)
         return self._forward
 
-    def _streaming(self) -> _Streams | None:
+    def _streaming(self) -> Streams | None:
         """The streams block fetches go to, or None for ranged requests."""
         if self._open_stream is None or self._random:
             return None
         streams = self._streams
         if streams is None:
-            streams = self._streams = _Streams(self._src, self._open_stream, self._pool(),
+            streams = self._streams = Streams(self._src, self._open_stream, self._pool(),
                                                self._block_size)
         return streams if streams.usable else None
 

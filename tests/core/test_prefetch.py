@@ -891,13 +891,16 @@ def test_close_cancels_pending_fetches_and_is_idempotent() -> None:
     r.read(10)  # schedules ~99 blocks on 2 workers
     futures = [e.future for e in r._lru if e.future is not None]
     assert len(futures) > 10
+    started = mem.calls  # the probe and what the 2 workers began (more on a slow box)
     r.close()
     assert r.closed
     assert sum(f.cancelled() for f in futures) >= len(futures) - 2
     r.close()
     assert r._cached_bytes() == 0
     time.sleep(0.15)
-    assert mem.calls <= 1 + 1 + 2 + 2  # probe, in-flight at close, nothing after
+    # at most one more per worker (a task it was taking as close ran), then nothing
+    assert mem.calls <= started + 2
+    assert len(futures) - sum(f.cancelled() for f in futures) <= started + 2
 
 
 @pytest.mark.timeout(5)
