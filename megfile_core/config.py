@@ -117,8 +117,8 @@ def max_workers() -> int:
 def sync_workers() -> int:
     """Files ``smart_sync`` copies at once: ``MEGFILE_SYNC_MAX_WORKERS``, else twice
     ``MEGFILE_MAX_WORKERS``. Small remote files cost a round trip each, so
-    throughput grows with the copies in flight (2,000 x 4 KiB to S3 at 20 ms: 8
-    copies ~300 files/s, 16 ~430)."""
+    throughput grows with the copies in flight (2,000 x 4 KiB to an object store at
+    20 ms: 8 copies ~300 files/s, 16 ~430)."""
     return _positive("MEGFILE_SYNC_MAX_WORKERS",
                      env_int("MEGFILE_SYNC_MAX_WORKERS", 2 * max_workers()))
 

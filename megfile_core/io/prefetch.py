@@ -58,7 +58,7 @@ Streaming (optional backend primitive)
 here; the backend-facing types are in :mod:`megfile_core.io.ranges`.)
 
 A backend that can stream the object from an offset to its end over one request
-(HTTP ``Range: bytes=N-``, S3 ``GetObject`` with an open range) passes
+(a ranged request with an open end, ``Range: bytes=N-``) passes
 ``open_stream(start) -> RangeStream``; by default there is none and every block is
 one ``read_range`` call. With a stream, block-mode blocks are read one after the
 other from a single stream by one pool task (``stream.read(n)`` should return

@@ -35,8 +35,8 @@ class RangeResult:
     """What a backend answers to ``read_range(start, end_inclusive)``.
 
     ``data`` holds exactly the bytes of the range, clamped at the end of the object.
-    ``size`` is the total object size when the response tells it (S3
-    ``Content-Range``), ``version`` an ETag / Last-Modified / mtime token; ``None``
+    ``size`` is the total object size when the response tells it (a
+    ``Content-Range`` header), ``version`` an ETag / Last-Modified / mtime token; ``None``
     when unknown.
     """
 

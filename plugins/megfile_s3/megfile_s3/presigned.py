@@ -37,7 +37,8 @@ from typing import Any
 import botocore.exceptions
 from botocore.awsrequest import AWSPreparedRequest
 
-__all__ = ["EXPIRES_SECONDS", "REFRESH_SECONDS", "PresignedRanges", "RangeAnswer", "total_size"]
+__all__ = ["EXPIRES_SECONDS", "REFRESH_SECONDS", "PresignedRanges", "RangeAnswer",
+           "read_exactly", "total_size"]
 
 #: validity asked for each presigned URL
 EXPIRES_SECONDS = 900
@@ -110,17 +111,25 @@ class PresignedRanges:
         if count != min(want, size - start):
             raw.close()
             return None
-        fp = getattr(raw, "_fp", None)
-        try:
-            data: bytes = fp.read(count) if fp is not None else raw.read(count)
-        except BaseException:
-            raw.close()
-            raise
-        if len(data) != count:  # cut short: a transient error the retry policy sees
-            raw.close()
-            raise http.client.IncompleteRead(data, count - len(data))
-        raw.release_conn()
-        return data, size, headers.get("etag")
+        return read_exactly(raw, count), size, headers.get("etag")
+
+
+def read_exactly(raw: Any, count: int) -> bytes:
+    """``count`` body bytes of urllib3 response ``raw`` as one ``bytes``, read in
+    place by http.client when reachable; the connection goes back to the pool
+    after a full read and is closed otherwise. A body cut short raises
+    ``IncompleteRead``, a transient error the retry policy sees."""
+    fp = getattr(raw, "_fp", None)
+    try:
+        data: bytes = fp.read(count) if fp is not None else raw.read(count)
+    except BaseException:
+        raw.close()
+        raise
+    if len(data) != count:
+        raw.close()
+        raise http.client.IncompleteRead(data, count - len(data))
+    raw.release_conn()
+    return data
 
 
 def total_size(content_range: str | None) -> int | None:

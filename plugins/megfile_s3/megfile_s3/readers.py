@@ -13,7 +13,6 @@ empty body (some servers): both give size 0.
 
 from __future__ import annotations
 
-import http.client
 import io
 import time
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from megfile_core.io.pool import get_named_executor
 from megfile_core.io.prefetch import PrefetchReader, RangeResult
 from megfile_s3.client import S3Client, retry_call, settings_of
 from megfile_s3.errors import error_code, raise_s3_error
-from megfile_s3.presigned import PresignedRanges, total_size
+from megfile_s3.presigned import PresignedRanges, read_exactly, total_size
 
 __all__ = ["READER_OPTIONS", "ObjectInfo", "make_read_range", "open_reader"]
 
@@ -99,24 +98,14 @@ def read_body(response: dict[str, Any]) -> bytes:
     """The whole body of a GetObject response as one ``bytes`` (read in place when
     the length is known)."""
     body = response["Body"]
-    fp = _raw_body(response)
     length = response.get("ContentLength")
-    if fp is None or length is None:
+    if _raw_body(response) is None or length is None:
         try:
             data: bytes = body.read()
         finally:
             body.close()
         return data
-    try:
-        data = fp.read(int(length))
-    except BaseException:
-        body.close()
-        raise
-    if len(data) != length:  # cut short: retried like any broken connection
-        body.close()
-        raise http.client.IncompleteRead(data, int(length) - len(data))
-    _release(response)
-    return data
+    return read_exactly(body._raw_stream, int(length))
 
 
 class S3RangeStream:
