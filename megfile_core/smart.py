@@ -424,10 +424,18 @@ def smart_move(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:
         src.pathlike.rename(dst.pathlike, overwrite=overwrite)
         return
     if src.is_dir():
-        smart_sync(src, dst, overwrite=overwrite, force=True)
-        src.remove()
-    else:
-        smart_copy(src, dst, overwrite=overwrite)
+        if overwrite:
+            smart_sync(src, dst, force=True)
+            src.remove()
+            return
+        # files the destination already has stay where they are, on both sides
+        moved: list[str] = []
+        smart_sync(src, dst, overwrite=False,
+                   callback_after_copy_file=lambda source, _target: moved.append(source))
+        for source in moved:
+            _path(source).unlink()
+    elif overwrite or not dst.exists():
+        smart_copy(src, dst)
         src.unlink()
 
 

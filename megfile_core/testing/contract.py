@@ -279,6 +279,38 @@ class PathContract:
         assert smart.smart_load_text(self.join(root, "moved", "b", "3.txt")) == "a/b/3.txt"
         assert not smart.smart_exists(self.join(root, "a", "1.txt"))
 
+    def test_rename_without_overwrite_keeps_both(self, root: str) -> None:
+        src, dst = self.join(root, "keep-src.txt"), self.join(root, "keep-dst.txt")
+        smart.smart_save_text(src, "source")
+        smart.smart_save_text(dst, "existing")
+        smart.smart_rename(src, dst, overwrite=False)
+        assert smart.smart_load_text(dst) == "existing"
+        assert smart.smart_load_text(src) == "source"  # not lost
+        smart.smart_save_text(self.join(root, "d1", "same.txt"), "new")
+        smart.smart_save_text(self.join(root, "d1", "only.txt"), "only")
+        smart.smart_save_text(self.join(root, "d2", "same.txt"), "old")
+        smart.smart_move(self.join(root, "d1"), self.join(root, "d2"), overwrite=False)
+        assert smart.smart_load_text(self.join(root, "d2", "same.txt")) == "old"
+        assert smart.smart_load_text(self.join(root, "d2", "only.txt")) == "only"
+        assert smart.smart_load_text(self.join(root, "d1", "same.txt")) == "new"
+        assert not smart.smart_exists(self.join(root, "d1", "only.txt"))
+
+    def test_move_across_without_overwrite_keeps_both(self, root: str, local_dir: str) -> None:
+        local = os.path.join(local_dir, "moving")
+        os.makedirs(local)
+        for name, text in (("same.txt", "new"), ("only.txt", "only")):
+            with open(os.path.join(local, name), "w") as handle:
+                handle.write(text)
+        smart.smart_save_text(self.join(root, "into", "same.txt"), "old")
+        smart.smart_move(os.path.join(local, "same.txt"), self.join(root, "into", "same.txt"),
+                         overwrite=False)
+        assert os.path.exists(os.path.join(local, "same.txt"))
+        smart.smart_move(local, self.join(root, "into"), overwrite=False)
+        assert smart.smart_load_text(self.join(root, "into", "same.txt")) == "old"
+        assert smart.smart_load_text(self.join(root, "into", "only.txt")) == "only"
+        assert os.path.exists(os.path.join(local, "same.txt"))
+        assert not os.path.exists(os.path.join(local, "only.txt"))
+
     def test_touch(self, root: str) -> None:
         path = self.join(root, "touched")
         smart.smart_touch(path)

@@ -15,6 +15,8 @@ target URL.
 
 from __future__ import annotations
 
+import threading
+
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -461,31 +463,49 @@ class S3Path(BasePath):
                     f"{first.get('Message')}")
 
     def rename(self, dst_path: Any, overwrite: bool = True) -> S3Path:
-        """Copy (server-side within one profile) then delete; directories too."""
+        """Copy (server-side within one profile) then delete; directories too, with
+        their ``dir/`` marker objects. With ``overwrite=False`` a destination that
+        exists is kept and so is the source it would have replaced (as on a local
+        disk)."""
         dst = dst_path if isinstance(dst_path, S3Path) else S3Path(str(dst_path))
         self._need_key()
         dst._need_key()
         client = self._client
         if self._head(client) is not None:
-            self.copy(dst, overwrite=overwrite)
+            if not overwrite and dst.exists():
+                return dst
+            self.copy(dst, overwrite=True)
             with self._errors(client):
                 client.delete_object(Bucket=self.bucket, Key=self.key)
             return dst
-        entries = [(rel, entry) for rel, entry in self._scan_tree() if not entry.is_dir()]
-        if not entries and not self._prefix_exists(client):
+        prefix = self._dir_prefix()
+        keys = [item["Key"] for page in self._pages(client, prefix, None)
+                for item in page.get("Contents", [])]
+        if not keys:
             raise S3FileNotFoundError(f"no such file or directory: {self._url}")
         from megfile_s3.transfer import run_parallel
 
-        def move_one(item: tuple[str, FileEntry]) -> None:
-            relative, _entry = item
-            self.joinpath(relative).copy(dst.joinpath(relative), overwrite=overwrite)
+        moved: list[str] = []
+        lock = threading.Lock()
+        target_prefix = dst._dir_prefix()
 
-        run_parallel(move_one, entries)
-        keys = [self._dir_prefix() + relative for relative, _ in entries]
-        marker = self._dir_prefix()
-        keys += [item["Key"] for page in self._pages(client, marker, None)
-                 for item in page.get("Contents", []) if item["Key"] not in keys]
-        self._delete_keys(client, keys)
+        def move_one(key: str) -> None:
+            relative = key[len(prefix):]
+            if key.endswith("/"):  # a directory marker: an empty object, made anew
+                marker = target_prefix + relative
+                target_client = dst._client
+                with dst._errors(target_client):
+                    target_client.put_object(Bucket=dst.bucket, Key=marker, Body=b"")
+            else:
+                target = dst.joinpath(relative)
+                if not overwrite and target._head(target._client) is not None:
+                    return  # kept, and so is the source
+                self.joinpath(relative).copy(target, overwrite=True)
+            with lock:
+                moved.append(key)
+
+        run_parallel(move_one, keys)
+        self._delete_keys(client, moved)
         return dst
 
     def copy(

@@ -144,8 +144,9 @@ def test_rename_directory(bucket: str, s3: Any) -> None:
     s3.put_object(Bucket=bucket, Key="src/empty/", Body=b"")
     smart.smart_move(f"s3://{bucket}/src", f"s3://{bucket}/dst")
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"])
-    assert keys == ["dst/a", "dst/b/c"]
+    assert keys == ["dst/a", "dst/b/c", "dst/empty/"]  # the empty directory moves too
     assert smart.smart_load_text(f"s3://{bucket}/dst/b/c") == "src/b/c"
+    assert smart.smart_isdir(f"s3://{bucket}/dst/empty")
 
 
 def test_copy_is_server_side_and_multipart_above_threshold(bucket: str, s3: Any,

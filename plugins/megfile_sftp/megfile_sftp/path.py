@@ -322,7 +322,11 @@ class SftpPath(BasePath):
         if kind == "dir" and dst_kind == "dir":
             for name in self.listdir():  # merge into the existing directory
                 self.joinpath(name).rename(dst.joinpath(name), overwrite=overwrite)
-            self.rmdir()
+            try:
+                self.rmdir()
+            except OSError:
+                if overwrite or self._kind() != "dir":
+                    raise  # with overwrite=False, what was kept stays here
             return dst
         if dst_kind is not None and not overwrite:
             return dst
