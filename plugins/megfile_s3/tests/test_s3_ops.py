@@ -186,6 +186,21 @@ def test_concat_uses_part_copies(bucket: str, s3: Any, calls: Any) -> None:
     assert smart.smart_load_content(f"s3://{bucket}/tiny") == b"small-1end"
 
 
+def test_concat_across_profiles_streams(bucket: str, moto_server: Any,
+                                       monkeypatch: pytest.MonkeyPatch, calls: Any) -> None:
+    for name, value in moto_server.env("other").items():
+        monkeypatch.setenv(name, value)
+    big, small = os.urandom(6 * MiB), b"tail"
+    smart.smart_save_content(f"s3+other://{bucket}/o/big", big)
+    smart.smart_save_content(f"s3://{bucket}/o/small", small)
+    calls.reset()
+    smart.smart_concat([f"s3+other://{bucket}/o/big", f"s3://{bucket}/o/small"],
+                       f"s3://{bucket}/o/joined")
+    # a part copy would read the other profile's object with this profile's client
+    assert calls["UploadPartCopy"] == 0
+    assert smart.smart_load_content(f"s3://{bucket}/o/joined") == big + small
+
+
 def test_md5_from_etag_or_recalculated(bucket: str, s3: Any, calls: Any) -> None:
     data = os.urandom(1000)
     s3.put_object(Bucket=bucket, Key="m", Body=data)
