@@ -102,7 +102,19 @@ def _wrap_api_call(client: S3Client) -> None:
     original = client._make_api_call
 
     def make_api_call(operation: str, params: dict[str, Any]) -> Any:
-        return retry_call(original, operation, params)
+        # Every attempt gets its own copy of the parameters and the body from its
+        # start: botocore turns a ``bytes`` Body into a stream *in the dict it is
+        # given*, so a retry with the same dict would send what the failed attempt
+        # left unread (often nothing: an empty object, written as a success).
+        body = params.get("Body")
+        start = body.tell() if hasattr(body, "seek") and hasattr(body, "tell") else None
+
+        def attempt() -> Any:
+            if start is not None:
+                body.seek(start)
+            return original(operation, dict(params))
+
+        return retry_call(attempt)
 
     make_api_call.__name__ = "make_api_call"
     client._make_api_call = make_api_call

@@ -36,6 +36,7 @@ __all__ = [
     "S3NotALinkError",
     "S3PermissionError",
     "S3RedirectError",
+    "S3RetriesExhaustedError",
     "S3UnknownError",
     "error_code",
     "is_retryable",
@@ -95,6 +96,21 @@ class S3FileChangedError(S3Error, FileChangedError):
 
 class S3RedirectError(S3Error):
     """The server answered with an HTTP redirect that was not followed."""
+
+
+class S3RetriesExhaustedError(MaxRetriesExceededError, S3Error):
+    """Every attempt failed with a transient error (throttling, 5xx, a connection
+    that could not be made or broke); ``error`` is the last one. The message names
+    the path, the endpoint and what to check."""
+
+    def __init__(self, error: BaseException, retries: int = 1, detail: str = "") -> None:
+        super().__init__(error, retries)
+        self.detail = detail
+        if detail:
+            self.args = (f"{self.args[0]}; {detail}",)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.error, self.retries, self.detail))
 
 
 class S3UnknownError(UnknownError, S3Error):
@@ -157,8 +173,10 @@ def translate(
         inner = error.error
         if isinstance(inner, bex.ClientError) and not is_retryable(inner):
             error = inner
-        else:
+        elif isinstance(error, S3RetriesExhaustedError):
             return error
+        else:
+            return S3RetriesExhaustedError(inner, retries, _exhausted_detail(inner, url, settings))
     if isinstance(error, (S3Error, MegfileError)):
         return error
     where = settings.describe() if settings is not None else ""
@@ -202,6 +220,24 @@ def translate(
     if code in ("ConditionalRequestConflict", "409") and "Conflict" in code + message:
         return S3FileExistsError(f"file exists (conflicting write): {url}")
     return S3UnknownError(error, url, f"{where}; after {retries} attempt(s)")
+
+
+def _exhausted_detail(error: BaseException, url: str, settings: S3Settings | None) -> str:
+    """What to say when every attempt on ``url`` failed with ``error``."""
+    import botocore.exceptions as bex
+
+    from megfile_s3.config import ENDPOINT_ENV, env_name
+
+    where = f" ({settings.describe()})" if settings is not None else ""
+    if isinstance(error, (bex.EndpointConnectionError, bex.ConnectTimeoutError,
+                          ConnectionRefusedError)):
+        endpoints = " / ".join(env_name(n, settings.profile if settings else None)
+                               for n in ENDPOINT_ENV)
+        return (f"{url}: could not connect to the endpoint{where}; check that the server "
+                f"is up and the endpoint ({endpoints}, or endpoint_url in the profile) "
+                f"is right")
+    return (f"{url}: the server kept failing{where}; it may be overloaded or throttling: "
+            f"try again later, or raise MEGFILE_S3_MAX_RETRY_TIMES to wait longer")
 
 
 def _redirect_error(error: Any, url: str, settings: S3Settings | None) -> S3RedirectError:

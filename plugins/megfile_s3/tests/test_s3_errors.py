@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import socket
+import struct
 import threading
+import time
 from typing import Any
 
+import botocore.config
 import pytest
 from s3server import ACCESS_KEY, SECRET_KEY, MotoS3
 
@@ -17,12 +20,14 @@ from megfile_s3.errors import (
     S3Error,
     S3FileNotFoundError,
     S3PermissionError,
+    S3RetriesExhaustedError,
 )
 
 
 @pytest.mark.parametrize(("status", "code"), [
     (503, "SlowDown"), (500, "InternalError"), (429, "TooManyRequests"),
     (503, "ServiceUnavailable"), (400, "RequestTimeout"), (504, "GatewayTimeout"),
+    (502, "BadGateway"),
 ])
 def test_transient_errors_are_retried(bucket: str, inject: Any, status: int,
                                       code: str) -> None:
@@ -40,6 +45,29 @@ def test_retries_stop_at_the_configured_count(bucket: str, inject: Any,
         smart.smart_stat(f"s3://{bucket}/x")
     assert seen["HeadObject"] == 3
     assert "SlowDown" in str(raised.value) or "503" in str(raised.value)
+    assert isinstance(raised.value, S3RetriesExhaustedError)
+    assert f"s3://{bucket}/x" in str(raised.value)  # what failed, and what to do
+    assert "MEGFILE_S3_MAX_RETRY_TIMES" in str(raised.value)
+
+
+def test_unreachable_endpoint_says_what_to_check(bucket: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("MEGFILE_S3_MAX_RETRY_TIMES", "2")
+    for action in (lambda: smart.smart_load_content(f"s3://{bucket}/k"),
+                   lambda: smart.smart_open(f"s3://{bucket}/k", "rb"),
+                   lambda: smart.smart_save_content(f"s3://{bucket}/k", b"x")):
+        with pytest.raises(S3RetriesExhaustedError) as raised:
+            action()
+        text = str(raised.value)
+        assert isinstance(raised.value, OSError)
+        assert f"s3://{bucket}/k" in text
+        assert f"127.0.0.1:{port}" in text and "AWS_ENDPOINT_URL" in text
+        assert ACCESS_KEY not in text and SECRET_KEY not in text
 
 
 def test_not_found_is_not_retried(bucket: str, calls: Any) -> None:
@@ -88,12 +116,18 @@ def test_no_credentials_is_a_config_error(bucket: str, monkeypatch: pytest.Monke
 
 
 class CuttingProxy:
-    """Forwards TCP to the server; the first ``cuts`` responses are cut after their
-    headers and a few body bytes (an incomplete body, like a reset mid-transfer)."""
+    """Forwards TCP to the server; on the first ``cuts`` connections it misbehaves
+    by ``mode``: ``"cut"`` ends the response after its headers and a few body bytes
+    (an incomplete body, like a reset mid-transfer), ``"reset"`` resets the
+    connection as the request arrives (no answer at all), ``"stall"`` answers
+    nothing for ``stall`` seconds and then closes (a read timeout)."""
 
-    def __init__(self, target: tuple[str, int], cuts: int) -> None:
+    def __init__(self, target: tuple[str, int], cuts: int, mode: str = "cut",
+                 stall: float = 3.0) -> None:
         self.target = target
         self.cuts = cuts
+        self.mode = mode
+        self.stall = stall
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
@@ -124,6 +158,18 @@ class CuttingProxy:
             except OSError:
                 pass
 
+        if cut and self.mode == "reset":
+            client.recv(65536)  # the request arrives; the answer is an RST
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                              struct.pack("ii", 1, 0))
+            client.close()
+            upstream.close()
+            return
+        if cut and self.mode == "stall":
+            time.sleep(self.stall)
+            client.close()
+            upstream.close()
+            return
         threading.Thread(target=pump_up, daemon=True).start()
         try:
             if cut:
@@ -167,3 +213,45 @@ def test_cut_body_is_retried(bucket: str, moto_server: MotoS3,
         assert proxy.connections >= 4
     finally:
         proxy.close()
+
+
+@pytest.mark.parametrize("mode", ["reset", "stall"])
+def test_reset_and_timed_out_requests_are_retried(bucket: str, moto_server: MotoS3,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  mode: str) -> None:
+    import megfile_s3.client
+
+    data = b"payload" * 1000
+    smart.smart_save_content(f"s3://{bucket}/flaky.bin", data)
+    host, port = moto_server.endpoint.rpartition("/")[2].split(":")
+    proxy = CuttingProxy((host, int(port)), cuts=2, mode=mode, stall=2.0)
+    build = megfile_s3.client._botocore_config
+
+    def short_timeouts(settings: Any) -> Any:
+        return build(settings).merge(botocore.config.Config(read_timeout=0.5))
+
+    monkeypatch.setattr(megfile_s3.client, "_botocore_config", short_timeouts)
+    monkeypatch.setenv("MEGFILE_S3_CLIENT_CACHE_MODE", "process_local")
+    megfile_s3.client.clear_cache()
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{proxy.port}")
+        started = time.monotonic()
+        assert smart.smart_load_content(f"s3://{bucket}/flaky.bin") == data
+        assert proxy.connections >= 3  # two refused attempts, then the answer
+        if mode == "stall":
+            assert time.monotonic() - started < 10  # timed out, not waited for
+        # a write too: a retried upload must send its whole body again (it once
+        # sent nothing and left an empty object, reported as written)
+        megfile_s3.client.clear_cache()  # new connections: the next ones misbehave
+        proxy.cuts = 1
+        smart.smart_save_content(f"s3://{bucket}/flaky2.bin", data)
+        proxy.cuts = 1
+        megfile_s3.client.clear_cache()
+        with smart.smart_open(f"s3://{bucket}/flaky3.bin", "wb") as handle:
+            handle.write(data)
+        proxy.cuts = 0
+        assert smart.smart_load_content(f"s3://{bucket}/flaky2.bin") == data
+        assert smart.smart_load_content(f"s3://{bucket}/flaky3.bin") == data
+    finally:
+        proxy.close()
+        megfile_s3.client.clear_cache()
