@@ -22,6 +22,7 @@ Multipart
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import shutil
@@ -114,11 +115,35 @@ class Multipart:
         if not parts:  # nothing uploaded (no put_single configured): an empty object
             self.put_single(b"")
             return
-        with raise_s3_error(self.url, self.settings):
-            self.client.complete_multipart_upload(
-                Bucket=self.bucket, Key=self.key, UploadId=self.ensure_upload(),
-                MultipartUpload={"Parts": parts}, **self._conditions())
+        try:
+            with raise_s3_error(self.url, self.settings):
+                self.client.complete_multipart_upload(
+                    Bucket=self.bucket, Key=self.key, UploadId=self.ensure_upload(),
+                    MultipartUpload={"Parts": parts}, **self._conditions())
+        except (FileNotFoundError, FileExistsError):
+            if not self._completed_already(parts):
+                raise
         self.upload_id = None
+
+    def _completed_already(self, parts: list[dict[str, Any]]) -> bool:
+        """Whether an earlier attempt of this CompleteMultipartUpload did complete.
+
+        When its answer is lost (a reset, a timeout) the retry finds the upload gone
+        (``NoSuchUpload``) or, with ``x``, the object present. The object is ours
+        when its ETag is the multipart ETag of exactly these parts (MD5 of the
+        parts' MD5s, then ``-count``); a store whose part ETags are no MD5s cannot
+        tell, and the error stands.
+        """
+        try:
+            digests = b"".join(bytes.fromhex(str(p["ETag"]).strip('"')) for p in parts)
+        except ValueError:
+            return False
+        expected = f'"{hashlib.md5(digests, usedforsecurity=False).hexdigest()}-{len(parts)}"'
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self.key)
+        except Exception:
+            return False
+        return bool(head.get("ETag") == expected)
 
     def abort(self) -> None:
         upload_id, self.upload_id = self.upload_id, None

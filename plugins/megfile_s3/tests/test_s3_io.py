@@ -243,6 +243,52 @@ def test_refused_part_leaves_no_upload(bucket: str, s3: Any, inject: Any,
     assert _uploads(s3, bucket) == []
 
 
+@pytest.mark.parametrize("mode", ["wb", "xb"])
+def test_lost_answer_to_complete_is_not_an_error(bucket: str, s3: Any, mode: str,
+                                                  inject: Any) -> None:
+    """The server completes the upload but its answer is lost: the retry finds the
+    upload gone (``NoSuchUpload``; with ``x``, a failed precondition: the object is
+    there) and must see that the object is its own. moto answers a repeated
+    complete with success, so the retry's answer is injected as other stores give it."""
+    import botocore.exceptions
+
+    import megfile_s3.client
+
+    client = megfile_s3.client.get_client(None)  # the one ``inject`` instruments
+    lost = [0]
+
+    def lose_answer(**_: Any) -> None:
+        if not lost[0]:
+            lost[0] += 1
+            if mode == "wb":
+                inject("CompleteMultipartUpload", 404, "NoSuchUpload")
+            else:
+                inject("CompleteMultipartUpload", 412, "PreconditionFailed")
+            raise botocore.exceptions.ConnectionClosedError(endpoint_url="http://lost")
+
+    client.meta.events.register("after-call.s3.CompleteMultipartUpload", lose_answer)
+    try:
+        data = os.urandom(11 * MiB)
+        url = f"s3://{bucket}/lost-{mode}.bin"
+        with smart.smart_open(url, mode, block_size=5 * MiB) as handle:
+            handle.write(data)
+        assert lost[0] == 1
+        assert smart.smart_load_content(url) == data
+        assert _uploads(s3, bucket) == []
+    finally:
+        client.meta.events.unregister("after-call.s3.CompleteMultipartUpload", lose_answer)
+
+
+def test_complete_refused_for_another_object_still_fails(bucket: str, s3: Any,
+                                                         inject: Any) -> None:
+    """``NoSuchUpload`` when the key holds something else is an error as before."""
+    s3.put_object(Bucket=bucket, Key="gone.bin", Body=b"someone else's")
+    inject("CompleteMultipartUpload", 404, "NoSuchUpload")
+    with pytest.raises(FileNotFoundError):
+        with smart.smart_open(f"s3://{bucket}/gone.bin", "wb", block_size=5 * MiB) as handle:
+            handle.write(os.urandom(11 * MiB))
+
+
 def test_exclusive_mode_is_atomic_against_a_racing_writer(bucket: str, s3: Any) -> None:
     url = f"s3://{bucket}/race.bin"
     handle = smart.smart_open(url, "xb", block_size=5 * MiB)
