@@ -46,7 +46,7 @@ _process_lock = threading.Lock()
 _process_cache: dict[tuple[Any, ...], S3Client] = {}
 _depth = threading.local()
 _build_lock = threading.Lock()
-_sessions: dict[str | None, boto3.session.Session] = {}
+_sessions: dict[tuple[str | None, bool], boto3.session.Session] = {}
 #: the sleep used between attempts (tests make it instant)
 sleep: Callable[[float], None] | None = None
 
@@ -161,17 +161,28 @@ def _botocore_config(settings: S3Settings) -> botocore.config.Config:
         return botocore.config.Config(**options)
 
 
-def _session(profile: str | None) -> boto3.session.Session:
+def _session(profile: str | None, own_keys: bool = False) -> boto3.session.Session:
     """The process's boto3 session of ``profile``: it keeps the service models it
     loaded, so a new thread's client costs ~5 ms instead of ~80 ms of JSON parsing.
+    ``own_keys``: the caller passes complete credentials (from the variables).
     Callers hold ``_build_lock`` (sessions are not thread-safe)."""
-    session = _sessions.get(profile)
+    hide = profile is None and own_keys and bool(os.environ.get("AWS_PROFILE"))
+    session = _sessions.get((profile, hide))
     if session is None:
         try:
-            session = boto3.session.Session(profile_name=profile)
+            if hide:
+                # the settings found no section named by AWS_PROFILE and the
+                # variables give the keys: botocore must not fail on that name
+                import botocore.session
+
+                core = botocore.session.Session(
+                    session_vars={"profile": (None, None, None, None)})  # no AWS_PROFILE
+                session = boto3.session.Session(botocore_session=core)
+            else:
+                session = boto3.session.Session(profile_name=profile)
         except botocore.exceptions.ProfileNotFound as error:
             raise S3ConfigError(str(error)) from None
-        _sessions[profile] = session
+        _sessions[(profile, hide)] = session
     return session
 
 
@@ -182,7 +193,8 @@ def _build(settings: S3Settings) -> S3Client:
 
 def _build_locked(settings: S3Settings) -> S3Client:
     try:
-        session = _session(settings.session_profile)
+        session = _session(settings.session_profile,
+                           bool(settings.access_key and settings.secret_key))
     except S3ConfigError as error:
         raise S3ConfigError(f"{error}: {settings.hint()}") from None
     client = session.client(

@@ -137,7 +137,11 @@ def _section(profile: str) -> tuple[dict[str, str], list[str]]:
             break
     creds = _read_ini(credentials_path)
     if profile in creds:
-        merged.update(creds[profile])
+        section = dict(creds[profile])
+        for key in ("s3",):  # nested blocks merge by their own keys (credentials win)
+            if key in merged and key in section:
+                section[key] = merged[key] + "\n" + section[key]
+        merged.update(section)
         found.append(f"{credentials_path} [{profile}]")
     return merged, found
 

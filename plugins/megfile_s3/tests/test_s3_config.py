@@ -101,6 +101,58 @@ def test_aws_profile_does_not_hide_plain_env(monkeypatch: pytest.MonkeyPatch,
     assert smart.smart_load_text(f"s3://{bucket}/aws-profile") == "fine"
 
 
+def test_aws_profile_naming_no_section_does_not_break_env_credentials(
+        monkeypatch: pytest.MonkeyPatch, bucket: str) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "ghost")  # in no file at all
+    smart.smart_save_text(f"s3://{bucket}/ghost", "fine")
+    assert smart.smart_load_text(f"s3://{bucket}/ghost") == "fine"
+
+
+def test_nested_blocks_of_both_files_merge(monkeypatch: pytest.MonkeyPatch,
+                                           moto_server: MotoS3, bucket: str) -> None:
+    for name in ("AWS_ENDPOINT_URL", "AWS_S3_ADDRESSING_STYLE"):
+        monkeypatch.delenv(name)
+    # the endpoint only in the config file's nested block, the style only in the
+    # credentials file's (as `megfile config s3` writes it)
+    _write(os.environ["AWS_CONFIG_FILE"],
+           f"[default]\ns3 =\n    endpoint_url = {moto_server.endpoint}\n"
+           "    signature_version = s3v4\n")
+    _write(os.environ["AWS_SHARED_CREDENTIALS_FILE"],
+           "[default]\ns3 =\n    addressing_style = path\n")
+    settings = resolve()
+    assert settings.endpoint_url == moto_server.endpoint
+    assert settings.endpoint_source.startswith("s3.endpoint_url")
+    assert (settings.addressing_style, settings.signature_version) == ("path", "s3v4")
+    smart.smart_save_text(f"s3://{bucket}/merged", "ok")
+    assert smart.smart_load_text(f"s3://{bucket}/merged") == "ok"
+    # the credentials file wins for a key both blocks set
+    _write(os.environ["AWS_SHARED_CREDENTIALS_FILE"],
+           "[default]\ns3 =\n    addressing_style = virtual\n")
+    assert resolve().addressing_style == "virtual"
+
+
+def test_verify_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    import megfile_s3.client
+
+    assert resolve().verify is True
+    monkeypatch.setenv("AWS_S3_VERIFY", "false")
+    assert resolve().verify is False
+    monkeypatch.setenv("MEGFILE_S3_CLIENT_CACHE_MODE", "process_local")
+    megfile_s3.client.clear_cache()
+    try:
+        client = megfile_s3.client.get_client(None)
+        assert client._endpoint.http_session._verify is False
+    finally:
+        megfile_s3.client.clear_cache()
+    monkeypatch.setenv("PROD__AWS_S3_VERIFY", "0")
+    monkeypatch.setenv("PROD__AWS_ACCESS_KEY_ID", "k")
+    monkeypatch.setenv("PROD__AWS_SECRET_ACCESS_KEY", "s")
+    assert resolve("prod").verify is False
+    monkeypatch.setenv("AWS_S3_VERIFY", "perhaps")
+    with pytest.raises(ValueError, match="AWS_S3_VERIFY"):
+        resolve()
+
+
 def test_settings_are_read_lazily(monkeypatch: pytest.MonkeyPatch, bucket: str) -> None:
     monkeypatch.setenv("MEGFILE_S3_MAX_RETRY_TIMES", "1")
     smart.smart_save_text(f"s3://{bucket}/lazy", "x")
