@@ -308,3 +308,16 @@ class EditFile(io.BufferedIOBase):
             self.abort()
         else:
             self.close()
+
+    def __del__(self) -> None:
+        """Dropped unclosed: with ``atomic=True`` nothing is uploaded (as for the
+        part writer); otherwise it is closed, like an ordinary file."""
+        try:
+            if self.closed:
+                return
+            if self._options.get("atomic"):
+                self.abort()
+            else:
+                self.close()
+        except BaseException:
+            pass  # a finalizer must never raise

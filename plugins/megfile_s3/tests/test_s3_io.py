@@ -307,6 +307,23 @@ def test_exclusive_mode_is_atomic_against_a_racing_writer(bucket: str, s3: Any) 
     assert smart.smart_load_content(f"s3://{bucket}/race2.bin") == b"theirs"
 
 
+def test_dropped_edit_handle(bucket: str) -> None:
+    import gc
+
+    url = f"s3://{bucket}/dropped.txt"
+    smart.smart_save_text(url, "old")
+    handle = smart.smart_open(url, "ab", atomic=True)
+    handle.write(b" partial")
+    del handle
+    gc.collect()
+    assert smart.smart_load_text(url) == "old"  # atomic: nothing published
+    handle = smart.smart_open(url, "ab")
+    handle.write(b" more")
+    del handle
+    gc.collect()
+    assert smart.smart_load_text(url) == "old more"  # an ordinary file: closed
+
+
 def test_edit_modes(bucket: str) -> None:
     url = f"s3://{bucket}/edit.txt"
     with pytest.raises(FileNotFoundError):
