@@ -25,6 +25,7 @@ import botocore.exceptions
 from megfile_core import config as core_config
 from megfile_core.io.pool import get_named_executor
 from megfile_core.io.prefetch import PrefetchReader, RangeResult
+from megfile_core.io.ranges import joined
 from megfile_s3.client import S3Client, retry_call, settings_of
 from megfile_s3.errors import error_code, raise_s3_error
 from megfile_s3.presigned import PresignedRanges, read_exactly, total_size
@@ -281,7 +282,7 @@ def open_reader(
         read_range = make_read_range(client, bucket, key, url, known)
         streaming: Callable[[int], Any] | None = open_stream
         if not reader_options.get("lazy"):
-            read_range, head = _probe(read_range, reader_options)
+            read_range, head = _probe(read_range, reader_options, url)
             if head.nbytes >= reader_options["size"]:  # every byte: nothing to stream
                 streaming = None
             elif head.nbytes:
@@ -300,7 +301,7 @@ def open_reader(
 
 
 def _probe(read_range: Callable[[int, int], RangeResult],
-           reader_options: dict[str, Any]
+           reader_options: dict[str, Any], name: str,
            ) -> tuple[Callable[[int, int], RangeResult], memoryview]:
     """GET the first :data:`PROBE_SIZE` bytes now (size and ETag for the reader, so it
     skips its own first-block fetch) and serve ranges inside them from memory: an
@@ -315,10 +316,22 @@ def _probe(read_range: Callable[[int, int], RangeResult],
     reader_options["size"] = size
     reader_options["version"] = version
 
+    held: memoryview | None = data  # dropped once a fetch has used all of it
+
     def read_range_or_head(start: int, end: int) -> RangeResult:
+        nonlocal held
+        head = held
+        if head is None or start >= stop:
+            return read_range(start, end)
         if end < stop:
-            return RangeResult(data[start : end + 1], size, version)
-        return read_range(start, end)
+            return RangeResult(head[start : end + 1], size, version)
+        # a range through the probe's end (the first block): only the rest is
+        # fetched, and the probe's bytes are not kept beside the block
+        answer = joined([RangeResult(head[start:], size, version),
+                         read_range(stop, end)], name)
+        if start == 0:
+            held = None
+        return answer
 
     return read_range_or_head, data
 

@@ -35,6 +35,21 @@ def test_open_is_one_ranged_get_without_head(bucket: str, calls: Any) -> None:
     assert params["Range"].startswith("bytes=0-")
 
 
+def test_sequential_read_fetches_no_byte_twice(bucket: str, calls: Any) -> None:
+    url = f"s3://{bucket}/once.bin"
+    blob = os.urandom(10 * MiB + 5)
+    smart.smart_save_content(url, blob)
+    calls.reset()
+    with smart.smart_open(url, "rb", block_size=4 * MiB) as handle:
+        assert handle.read(3 * MiB) + handle.read() == blob
+    fetched = 0
+    for name, params in calls.params:
+        if name == "GetObject":
+            first, _, last = params["Range"].removeprefix("bytes=").partition("-")
+            fetched += min(int(last), len(blob) - 1) - int(first) + 1
+    assert fetched == len(blob)  # the open probe's 2 MiB are not fetched again
+
+
 def test_lazy_open_sends_head_and_no_data(bucket: str, calls: Any) -> None:
     url = f"s3://{bucket}/lazy.bin"
     smart.smart_save_content(url, b"x" * 100)
