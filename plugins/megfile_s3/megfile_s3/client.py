@@ -106,7 +106,7 @@ def _wrap_api_call(client: S3Client) -> None:
         # start: botocore turns a ``bytes`` Body into a stream *in the dict it is
         # given*, so a retry with the same dict would send what the failed attempt
         # left unread (often nothing: an empty object, written as a success).
-        body = params.get("Body")
+        body: Any = params.get("Body")
         start = body.tell() if hasattr(body, "seek") and hasattr(body, "tell") else None
 
         def attempt() -> Any:

@@ -16,7 +16,6 @@ target URL.
 from __future__ import annotations
 
 import threading
-
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
