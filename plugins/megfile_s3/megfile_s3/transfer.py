@@ -110,7 +110,7 @@ def copy_object(
     limit = COPY_THRESHOLD if threshold is None else threshold
     if size > limit:
         multipart_copy(client, source, target, size, part_size or COPY_PART_SIZE,
-                       callback=callback)
+                       callback=callback, head=head)
         return
     with raise_s3_error(target._url, settings_of(client)):
         client.copy_object(Bucket=target.bucket, Key=target.key,
@@ -134,6 +134,11 @@ def _ranges(size: int, part_size: int) -> list[tuple[int, int]]:
     return ranges
 
 
+#: what a multipart copy takes over from the source's HEAD
+_KEPT_HEADERS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage",
+                 "CacheControl", "Expires", "Metadata")
+
+
 def multipart_copy(
     client: S3Client,
     source: S3Path,
@@ -141,12 +146,21 @@ def multipart_copy(
     size: int,
     part_size: int,
     callback: Callable[[int], None] | None = None,
+    head: dict[str, Any] | None = None,
 ) -> None:
-    """Copy with ``UploadPartCopy`` in parallel parts; aborted on any failure."""
+    """Copy with ``UploadPartCopy`` in parallel parts; aborted on any failure.
+
+    With the source's ``head``, the copy keeps its content headers and metadata (as
+    ``CopyObject`` does) and every part is copied only from that version of the
+    source (``CopySourceIfMatch``): a source replaced during the copy fails it
+    instead of leaving a mix of two versions."""
     from megfile_s3.writers import Multipart
 
-    upload = Multipart(client, target.bucket, target.key, target._url)
+    head = head or {}
+    kept = {name: head[name] for name in _KEPT_HEADERS if head.get(name)}
+    upload = Multipart(client, target.bucket, target.key, target._url, create_args=kept)
     copy_source = {"Bucket": source.bucket, "Key": source.key}
+    condition = {"CopySourceIfMatch": head["ETag"]} if head.get("ETag") else {}
     settings = settings_of(client)
 
     def copy_part(item: tuple[int, tuple[int, int]]) -> dict[str, Any]:
@@ -156,7 +170,7 @@ def multipart_copy(
             response = client.upload_part_copy(
                 Bucket=target.bucket, Key=target.key, UploadId=upload_id,
                 PartNumber=number, CopySource=copy_source,
-                CopySourceRange=f"bytes={start}-{stop - 1}")
+                CopySourceRange=f"bytes={start}-{stop - 1}", **condition)
         if callback is not None:
             callback(stop - start)
         return {"PartNumber": number, "ETag": response["CopyPartResult"]["ETag"]}

@@ -73,8 +73,9 @@ class Multipart:
     """The S3 side of one upload: the callbacks :class:`PartWriter` calls."""
 
     def __init__(self, client: S3Client, bucket: str, key: str, url: str,
-                 exclusive: bool = False) -> None:
+                 exclusive: bool = False, create_args: dict[str, Any] | None = None) -> None:
         self.client = client
+        self.create_args = create_args or {}  # e.g. ContentType, Metadata
         self.bucket = bucket
         self.key = key
         self.url = url
@@ -94,7 +95,7 @@ class Multipart:
             if self.upload_id is None:
                 with raise_s3_error(self.url, self.settings):
                     response = self.client.create_multipart_upload(
-                        Bucket=self.bucket, Key=self.key)
+                        Bucket=self.bucket, Key=self.key, **self.create_args)
                 self.upload_id = response["UploadId"]
             return self.upload_id
 

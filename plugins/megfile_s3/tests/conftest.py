@@ -107,10 +107,12 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
 class FakeResponse:
     """What a ``before-send`` handler returns instead of sending the request."""
 
-    def __init__(self, status: int, code: str, message: str = "injected") -> None:
+    def __init__(self, status: int, code: str, message: str = "injected",
+                 condition: str = "") -> None:
         self.status = status
+        extra = f"<Condition>{condition}</Condition>" if condition else ""
         self.body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
-                     f"<Message>{message}</Message></Error>").encode()
+                     f"<Message>{message}</Message>{extra}</Error>").encode()
 
     def response(self, url: str) -> Any:
         from botocore.awsrequest import AWSResponse
@@ -150,9 +152,9 @@ def inject(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
                 return fake.response(request.url)
         return None
 
-    def add(operation: str, status: int, code: str, times: int = 1, message: str = "x") -> \
-            dict[str, int]:
-        plans[operation] = [FakeResponse(status, code, message), times]
+    def add(operation: str, status: int, code: str, times: int = 1, message: str = "x",
+            condition: str = "") -> dict[str, int]:
+        plans[operation] = [FakeResponse(status, code, message, condition), times]
         return seen
 
     client.meta.events.register("before-send.s3", before_send)

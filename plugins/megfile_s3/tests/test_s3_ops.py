@@ -11,7 +11,7 @@ import pytest
 
 import megfile_s3.path
 from megfile_core import SmartPath, smart
-from megfile_core.errors import UnsupportedError
+from megfile_core.errors import FileChangedError, UnsupportedError
 from megfile_s3 import s3_generate_presigned_url
 from megfile_s3.errors import (
     S3BucketNotFoundError,
@@ -152,7 +152,8 @@ def test_rename_directory(bucket: str, s3: Any) -> None:
 def test_copy_is_server_side_and_multipart_above_threshold(bucket: str, s3: Any,
                                                            calls: Any) -> None:
     data = os.urandom(12 * MiB)
-    s3.put_object(Bucket=bucket, Key="big", Body=data)
+    s3.put_object(Bucket=bucket, Key="big", Body=data, ContentType="image/png",
+                  Metadata={"owner": "me"})
     calls.reset()
     smart.smart_copy(f"s3://{bucket}/big", f"s3://{bucket}/copy1")
     assert calls["CopyObject"] == 1
@@ -166,6 +167,30 @@ def test_copy_is_server_side_and_multipart_above_threshold(bucket: str, s3: Any,
     assert calls["UploadPart"] == 0
     assert sum(seen) == len(data)
     assert s3.get_object(Bucket=bucket, Key="copy2")["Body"].read() == data
+    copied = s3.head_object(Bucket=bucket, Key="copy2")  # headers kept, as CopyObject does
+    assert (copied["ContentType"], copied["Metadata"]) == ("image/png", {"owner": "me"})
+
+
+def test_multipart_copy_parts_come_from_one_version(bucket: str, s3: Any,
+                                                   calls: Any) -> None:
+    etag = s3.put_object(Bucket=bucket, Key="moving", Body=os.urandom(12 * MiB))["ETag"]
+    calls.reset()
+    copy_object(S3Path(f"s3://{bucket}/moving"), S3Path(f"s3://{bucket}/whole"),
+                threshold=5 * MiB, part_size=5 * MiB)
+    conditions = [params.get("CopySourceIfMatch") for name, params in calls.params
+                  if name == "UploadPartCopy"]
+    assert conditions == [etag, etag]  # moto does not check it; S3 does
+
+
+def test_multipart_copy_of_a_replaced_source_fails_cleanly(bucket: str, s3: Any,
+                                                           inject: Any) -> None:
+    s3.put_object(Bucket=bucket, Key="moving", Body=os.urandom(12 * MiB))
+    # S3's answer to the condition
+    inject("UploadPartCopy", 412, "PreconditionFailed", condition="x-amz-copy-source-If-Match")
+    with pytest.raises(FileChangedError):
+        copy_object(S3Path(f"s3://{bucket}/moving"), S3Path(f"s3://{bucket}/mixed"),
+                    threshold=5 * MiB, part_size=5 * MiB)
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix="mixed")
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
