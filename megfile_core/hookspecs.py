@@ -63,7 +63,7 @@ def megfile_register_protocols(register: RegisterProtocol) -> None:
 
 @hookspec
 def megfile_register_copy_funcs(register: RegisterCopyFunc) -> None:
-    """Declare fast copy paths between two different protocols.
+    """Declare fast copy paths between two protocols, or within one.
 
     :param register: call ``register(src_protocol, dst_protocol, func)`` where
         ``func(src_path: str, dst_path: str, *, callback=None, followlinks=False,
@@ -73,8 +73,9 @@ def megfile_register_copy_funcs(register: RegisterCopyFunc) -> None:
 
     Called once with the protocol hook. ``smart_copy`` and ``smart_sync`` use the
     function for that (source, destination) pair, after mapping ``base+variant`` to
-    ``base``; other pairs stream through ``smart_open``. Copies within one protocol
-    (S3 server-side copy) belong to the path class (``BasePath.copy``), not here.
+    ``base``; other pairs stream through ``smart_open``. A pair of one protocol
+    (``register("s3", "s3", ...)``: a server-side copy) is used instead of the path
+    class's ``BasePath.copy``, which serves that pair when nothing is registered.
 
     Example::
 

@@ -354,14 +354,14 @@ def smart_copy(
         from megfile_core.errors import SameFileError
 
         raise SameFileError(f"{src._display()} and {dst._display()} are the same file")
-    if type(src.pathlike) is type(dst.pathlike):
-        src.pathlike.copy(dst.pathlike, callback=callback, followlinks=followlinks,
-                          overwrite=overwrite)
-        return
     func = get_registry().get_copy_func(src.pathlike.root_scheme, dst.pathlike.root_scheme)
     if func is not None:
         func(str(src.pathlike), str(dst.pathlike), callback=callback,
              followlinks=followlinks, overwrite=overwrite)
+        return
+    if type(src.pathlike) is type(dst.pathlike):
+        src.pathlike.copy(dst.pathlike, callback=callback, followlinks=followlinks,
+                          overwrite=overwrite)
         return
     stream_copy(src.pathlike, dst.pathlike, callback=callback, overwrite=overwrite,
                 followlinks=followlinks)

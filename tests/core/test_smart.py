@@ -128,6 +128,26 @@ def test_registered_copy_func_is_used(tmp_path, memory_root):
         registry.copy_funcs.pop(("file", "memory"), None)
 
 
+def test_registered_copy_func_within_one_protocol_replaces_path_copy(memory_root):
+    calls = []
+
+    def server_side(src, dst, callback=None, followlinks=False, overwrite=True):
+        calls.append((src, dst))
+        smart.stream_copy(smart.SmartPath(src).pathlike, smart.SmartPath(dst).pathlike)
+
+    smart.smart_save_content("memory://root/a", b"abc")
+    smart.smart_copy("memory://root/a", "memory://root/b")  # nothing registered: copy()
+    assert calls == []
+    registry = get_registry()
+    smart.register_copy_func("memory", "memory", server_side)
+    try:
+        smart.smart_copy("memory://root/a", "memory://root/c")
+        assert calls == [("memory://root/a", "memory://root/c")]
+        assert smart.smart_load_content("memory://root/c") == b"abc"
+    finally:
+        registry.copy_funcs.pop(("memory", "memory"), None)
+
+
 def test_move_and_rename_across_protocols(tmp_path, memory_root):
     (tmp_path / "t" / "sub").mkdir(parents=True)
     (tmp_path / "t" / "sub" / "a").write_bytes(b"A")

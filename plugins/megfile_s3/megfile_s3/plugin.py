@@ -21,6 +21,7 @@ def megfile_register_protocols(register: RegisterProtocol) -> None:
 def megfile_register_copy_funcs(register: RegisterCopyFunc) -> None:
     register("file", "s3", "megfile_s3.transfer:upload")
     register("s3", "file", "megfile_s3.transfer:download")
+    register("s3", "s3", "megfile_s3.transfer:copy")
 
 
 @hookimpl

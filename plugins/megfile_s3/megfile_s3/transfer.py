@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from megfile_s3.path import S3Path
     from megfile_s3.readers import ObjectInfo
 
-__all__ = ["concat", "copy_object", "download", "multipart_copy", "run_parallel", "upload"]
+__all__ = ["concat", "copy", "copy_object", "download", "multipart_copy", "run_parallel", "upload"]
 
 T = TypeVar("T")
 _CHUNK = 8 << 20
@@ -190,6 +190,16 @@ def multipart_copy(
     except BaseException:
         upload.abort()
         raise
+
+
+def copy(
+    src_path: str, dst_path: str, *, callback: Callable[[int], None] | None = None,
+    followlinks: bool = False, overwrite: bool = True,
+) -> None:
+    """s3 -> s3 (any profiles): server-side within one profile (multipart above
+    5 GiB), streamed through this process across profiles."""
+    copy_object(_s3(src_path), _s3(dst_path), callback=callback, followlinks=followlinks,
+                overwrite=overwrite)
 
 
 def upload(

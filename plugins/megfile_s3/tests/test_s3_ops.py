@@ -194,6 +194,31 @@ def test_multipart_copy_of_a_replaced_source_fails_cleanly(bucket: str, s3: Any,
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
+def test_copy_fast_paths_come_from_the_hook(bucket: str, calls: Any, tmp_path: Any) -> None:
+    from megfile_core.registry import get_registry
+    from megfile_s3 import transfer
+
+    registry = get_registry()
+    assert registry.get_copy_func("file", "s3") is transfer.upload
+    assert registry.get_copy_func("s3", "file") is transfer.download
+    assert registry.get_copy_func("s3", "s3") is transfer.copy
+    data = os.urandom(20 * MiB)
+    local = tmp_path / "up.bin"
+    local.write_bytes(data)
+    calls.reset()
+    smart.smart_copy(str(local), f"s3://{bucket}/up.bin")
+    assert calls["UploadPart"] >= 2  # a parallel multipart upload
+    assert calls["PutObject"] == 0
+    calls.reset()
+    smart.smart_copy(f"s3://{bucket}/up.bin", str(tmp_path / "down.bin"))
+    assert (tmp_path / "down.bin").read_bytes() == data
+    assert calls["HeadObject"] == 0  # the first ranged GET tells size and ETag
+    assert calls["GetObject"] >= 2  # parts in parallel
+    calls.reset()
+    smart.smart_copy(f"s3://{bucket}/up.bin", f"s3://{bucket}/same.bin")
+    assert (calls["CopyObject"], calls["GetObject"]) == (1, 0)
+
+
 def test_concat_uses_part_copies(bucket: str, s3: Any, calls: Any) -> None:
     pieces = [os.urandom(6 * MiB), b"small-1", b"small-2" * 100, os.urandom(12 * MiB), b"end"]
     for index, piece in enumerate(pieces):
