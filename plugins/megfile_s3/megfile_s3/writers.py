@@ -53,10 +53,15 @@ MAX_PARTS = 10_000
 _TIER = 1000
 
 
+#: the smallest first part size whose doublings reach 5 TiB in 10,000 parts
+#: (5 MiB parts would stop at 4.88 TiB)
+_MIN_BASE = -(-(5 << 40) // (_TIER * (2 ** (MAX_PARTS // _TIER) - 1)))
+
+
 def part_size_function(block_size: int) -> Any:
     """``part_size(n)``: ``block_size`` for parts 1-1000, doubling every 1000 parts,
-    capped at 5 GiB."""
-    block_size = max(block_size, MIN_PART_SIZE)
+    capped at 5 GiB; never so small that 10,000 parts stay under S3's 5 TiB."""
+    block_size = max(block_size, MIN_PART_SIZE, _MIN_BASE)
 
     def part_size(number: int) -> int:
         if number > MAX_PARTS:

@@ -190,7 +190,10 @@ def test_part_size_reaches_five_tib_within_10000_parts() -> None:
     assert sizes[1000] == 16 * MiB
     assert max(sizes) <= MAX_PART_SIZE
     assert sum(sizes) >= 5 << 40
-    assert part_size_function(1)(1) == MIN_PART_SIZE  # S3's minimum part
+    assert MIN_PART_SIZE <= part_size_function(1)(1) < MIN_PART_SIZE + MiB  # S3's minimum
+    for block in (1, 5 * MiB, 5 * MiB + 1, 6 * MiB):  # small blocks reach 5 TiB too
+        small = part_size_function(block)
+        assert sum(small(n) for n in range(1, MAX_PARTS + 1)) >= 5 << 40
     with pytest.raises(ValueError, match="10000 parts"):
         part_size(MAX_PARTS + 1)
 

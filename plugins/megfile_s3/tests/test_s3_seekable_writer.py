@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from megfile_core import smart
-from megfile_s3.writers import MIN_PART_SIZE
+from megfile_s3.writers import MIN_PART_SIZE, part_size_function
 
 MiB = 1 << 20
 
@@ -139,7 +139,8 @@ def test_refused_head_part_leaves_no_upload(bucket: str, s3: Any, inject: Any) -
     seen = inject("UploadPart", 403, "AccessDenied", times=0)
     out = smart.smart_open(url, "wb", limited_seekable=True, block_size=5 * MiB,
                            tail_block_size=0)
-    out.write(os.urandom(10 * MiB))  # the head, and one body part that goes up now
+    body_part = part_size_function(5 * MiB)(2)
+    out.write(os.urandom(5 * MiB + body_part))  # the head, and one part that goes up now
     assert _wait_for(lambda: seen.get("UploadPart") == 1)
     inject("UploadPart", 403, "AccessDenied", times=1)  # the head, sent by close()
     with pytest.raises(PermissionError):
