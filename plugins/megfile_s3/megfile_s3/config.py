@@ -88,6 +88,15 @@ _lock = threading.Lock()
 _parsed: dict[str, tuple[int, int, dict[str, dict[str, str]]]] = {}
 
 
+def _new_lock_after_fork() -> None:
+    global _lock
+    _lock = threading.Lock()  # another thread may have held it at the fork
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_after_fork)
+
+
 def _read_ini(path: str) -> dict[str, dict[str, str]]:
     """Sections of an AWS-style INI file (cached by mtime and size); {} when missing."""
     try:
