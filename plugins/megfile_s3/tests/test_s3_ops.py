@@ -340,3 +340,20 @@ def test_trailing_slash_and_bucket_root(bucket: str, s3: Any) -> None:
         smart.smart_listdir("s3://no-such-bucket-zzz/")
     with pytest.raises(S3BucketNotFoundError):
         smart.smart_save_content("s3://no-such-bucket-zzz/k", b"x")
+
+
+def test_odd_keys_through_multipart_copy_and_rename(bucket: str) -> None:
+    odd = "odd dir/a b#?%+ü"
+    blob = os.urandom(12 * MiB)
+    src = f"s3://{bucket}/{odd}/big.bin"
+    with smart.smart_open(src, "wb", block_size=5 * MiB) as handle:  # multipart
+        handle.write(blob)
+    copy_object(S3Path(src), S3Path(f"s3://{bucket}/{odd}/copy #2.bin"),
+                threshold=5 * MiB, part_size=5 * MiB)  # UploadPartCopy
+    smart.smart_copy(src, f"s3://{bucket}/{odd}/copy %3.bin")  # CopyObject
+    smart.smart_move(f"s3://{bucket}/{odd}", f"s3://{bucket}/moved ?+")
+    names = sorted(smart.smart_listdir(f"s3://{bucket}/moved ?+"))
+    assert names == ["big.bin", "copy #2.bin", "copy %3.bin"]
+    for name in names:
+        assert smart.smart_load_content(f"s3://{bucket}/moved ?+/{name}") == blob
+    assert not smart.smart_exists(f"s3://{bucket}/{odd}")
