@@ -164,6 +164,39 @@ def test_settings_are_read_lazily(monkeypatch: pytest.MonkeyPatch, bucket: str) 
     assert smart.smart_load_text(f"s3://{bucket}/lazy") == "x"
 
 
+@pytest.mark.parametrize(("endpoint", "signed"), [
+    ("https://s3.example.invalid", False), ("http://s3.example.invalid", True)])
+def test_upload_body_is_hashed_only_without_tls(monkeypatch: pytest.MonkeyPatch,
+                                                endpoint: str, signed: bool) -> None:
+    import hashlib
+
+    from botocore.awsrequest import AWSResponse
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    monkeypatch.setenv("MEGFILE_S3_CLIENT_CACHE_MODE", "process_local")
+    megfile_s3.client.clear_cache()
+    seen: list[str] = []
+
+    class Raw:
+        def stream(self, *args: Any, **kwargs: Any) -> Any:
+            yield b""
+
+    def answer(request: Any, **_: Any) -> Any:  # no network: look at what would go
+        value = request.headers["X-Amz-Content-SHA256"]
+        seen.append(value.decode() if isinstance(value, bytes) else value)
+        return AWSResponse(request.url, 200, {"ETag": '"e"'}, Raw())
+
+    client = megfile_s3.client.get_client(None)
+    client.meta.events.register("before-send.s3", answer)
+    try:
+        client.put_object(Bucket="b", Key="k", Body=b"body")
+    finally:
+        client.meta.events.unregister("before-send.s3", answer)
+        megfile_s3.client.clear_cache()
+    expected = hashlib.sha256(b"body").hexdigest() if signed else "UNSIGNED-PAYLOAD"
+    assert seen == [expected]
+
+
 def test_client_cache_modes(monkeypatch: pytest.MonkeyPatch) -> None:
     megfile_s3.client.clear_cache()
     here = megfile_s3.client.get_client()
