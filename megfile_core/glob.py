@@ -568,7 +568,7 @@ def _scan_group(roots: _Roots, alts: list[_Alt], recursive: bool) -> Iterator[Fi
                 elif _is_dir(stat, roots.listing):
                     yield roots.entry("", stat, True)
     try:
-        for relative, found in roots.listing._scan_tree():
+        for relative, found in roots.listing._scan_tree_from(_literal_start(alts)):
             if plain is not None and plain.fullmatch(relative):
                 yield roots.entry(relative, found.stat, False)
             elif (
@@ -579,6 +579,28 @@ def _scan_group(roots: _Roots, alts: list[_Alt], recursive: bool) -> Iterator[Fi
                 yield roots.entry(relative, found.stat, True)
     except _MISSING:
         return
+
+
+def _literal_start(alts: list[_Alt]) -> str:
+    """The text every relative path matching one of ``alts`` begins with: the
+    literal segments and the literal head of the first wildcard segment, common to
+    all alternatives (``x*/**`` -> ``x``, ``b/v[12]/**`` -> ``b/v``, ``**`` -> "")."""
+    starts = []
+    for alt in alts:
+        pieces = []
+        last = len(alt.segments) - 1
+        for index, segment in enumerate(alt.segments):
+            cuts = [i for i in (segment.find(c) for c in "*?[") if i >= 0]
+            if cuts:
+                pieces.append(segment[: min(cuts)])
+                break
+            pieces.append(segment + ("/" if index < last else ""))
+        starts.append("".join(pieces))
+    if not starts:
+        return ""
+    low, high = min(starts), max(starts)  # the text all share is what these two share
+    size = next((i for i, (a, b) in enumerate(zip(low, high)) if a != b), len(low))
+    return low[:size]
 
 
 _State = tuple[int, int]  # (alternative index, index of the segment to match next)

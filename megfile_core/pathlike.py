@@ -643,6 +643,15 @@ class BasePath:
             except (FileNotFoundError, NotADirectoryError):
                 continue
 
+    def _scan_tree_from(
+        self, start: str, followlinks: bool = False
+    ) -> Iterator[tuple[str, FileEntry]]:
+        """``_scan_tree`` for a caller that needs only the relative paths beginning
+        with the literal text ``start`` (which may hold ``/``). A hint: a backend
+        that lists by key prefix (an object store) lists only those; others may
+        yield everything, and callers filter. Default: the whole ``_scan_tree``."""
+        return self._scan_tree(followlinks)
+
     def scan_stat(
         self, missing_ok: bool = True, followlinks: bool = False
     ) -> Iterator[FileEntry]:

@@ -58,6 +58,7 @@ class FakeFS:
         self.scandir_calls: Counter[str] = Counter()
         self.stat_calls: Counter[str] = Counter()
         self.scan_tree_calls: list[str] = []
+        self.scan_starts: list[str] = []
         self.scan_yielded = 0
 
     def _add(self, key: str, node: Node) -> None:
@@ -134,10 +135,18 @@ class FakeObjectStorePath(FakeGlobPath):
         self.fs.scan_tree_calls.append(self.key)
         return self._listing()
 
-    def _listing(self) -> Iterator[tuple[str, FileEntry]]:
+    def _scan_tree_from(self, start: str,
+                        followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
+        """Like a key-prefix listing: nothing whose relative path does not begin
+        with ``start`` (the property tests check that no match is lost)."""
+        self.fs.scan_tree_calls.append(self.key)
+        self.fs.scan_starts.append(start)
+        return self._listing(start)
+
+    def _listing(self, start: str = "") -> Iterator[tuple[str, FileEntry]]:
         prefix = self.key + "/" if self.key else ""
         for key in sorted(self.fs.nodes):
-            if key and key.startswith(prefix):
+            if key and key.startswith(prefix + start):
                 relative = key[len(prefix) :]
                 self.fs.scan_yielded += 1
                 entry = FileEntry(
@@ -538,6 +547,21 @@ def test_recursive_pattern_on_an_object_store_lists_nothing_else() -> None:
     ]
     assert fs.scan_tree_calls == ["root/a", "root/b"]
     assert not fs.scandir_calls
+    fs = tree()
+    path = fake(fs, "fakeglob://root/{b/x*/**/*.txt,b/xa.t?t}", FakeObjectStorePath)
+    assert globbed(path) == ["fakeglob://root/b/x/c/5.txt", "fakeglob://root/b/xa.txt"]
+    assert fs.scan_starts == ["x"]  # the literal text after root/b/ both begin with
+
+
+@pytest.mark.parametrize(("segments", "start"), [
+    (["**"], ""), (["x*", "**"], "x"), (["a", "b", "c?d"], "a/b/c"), (["a", "b"], "a/b"),
+    (["v[12]", "**"], "v"), (["**", "x*"], ""), (["ab*", "a*"], "ab"),
+])
+def test_literal_start(segments: list[str], start: str) -> None:
+    from megfile_core.glob import _Alt, _literal_start
+
+    assert _literal_start([_Alt(tuple(segments), False)]) == start
+    assert _literal_start([_Alt(tuple(segments), False), _Alt(("q",), True)]) == ""
 
 
 def test_brace_prefixes_are_listed_once_each() -> None:

@@ -270,6 +270,12 @@ class S3Path(BasePath):
     def _scan_tree(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
         """One paginated listing without delimiter; directories are derived from the
         keys (and from ``dir/`` marker objects), each reported once."""
+        return self._scan_tree_from("", followlinks)
+
+    def _scan_tree_from(self, start: str,
+                        followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
+        """:meth:`_scan_tree` of the keys beginning with ``start`` below this
+        directory: the listing's ``Prefix`` is the glob's whole literal prefix."""
         client = self._client
         if not self.bucket:
             for bucket in self._list_buckets(client):
@@ -281,7 +287,7 @@ class S3Path(BasePath):
         prefix = self._dir_prefix()
         seen: set[str] = set()
         try:
-            for page in self._pages(client, prefix, None):
+            for page in self._pages(client, prefix + start, None):
                 for item in page.get("Contents", []):
                     relative = item["Key"][len(prefix):]
                     parts = relative.split("/")

@@ -95,6 +95,15 @@ def test_recursive_glob_is_one_listing_per_brace_prefix(bucket: str, s3: Any,
                       and "Delimiter" not in p)
     assert prefixes == ["g/a/", "g/c/"]
     assert calls["HeadObject"] == 0
+    # the whole literal prefix is listed, not just its directories
+    _put(s3, bucket, "g/xa/1.txt", "g/xb/y/2.txt", "g/xc.txt", "g/v1/z/3.txt", "g/v2/4.txt")
+    calls.reset()
+    assert smart.smart_glob(f"s3://{bucket}/g/x*/**/*.txt") == [
+        f"s3://{bucket}/g/xa/1.txt", f"s3://{bucket}/g/xb/y/2.txt"]
+    assert sorted(smart.smart_glob(f"s3://{bucket}/g/v[12]/**")) == [
+        f"s3://{bucket}/g/{rest}" for rest in ("v1", "v1/z", "v1/z/3.txt", "v2", "v2/4.txt")]
+    prefixes = [p["Prefix"] for n, p in calls.params if n == "ListObjectsV2"]
+    assert prefixes == ["g/x", "g/v"]
 
 
 def test_remove_batches_and_refuses_roots(bucket: str, s3: Any, calls: Any,
