@@ -599,7 +599,7 @@ def _literal_start(alts: list[_Alt]) -> str:
     if not starts:
         return ""
     low, high = min(starts), max(starts)  # the text all share is what these two share
-    size = next((i for i, (a, b) in enumerate(zip(low, high)) if a != b), len(low))
+    size = next((i for i, (a, b) in enumerate(zip(low, high, strict=False)) if a != b), len(low))
     return low[:size]
 
 
