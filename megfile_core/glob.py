@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -590,15 +590,26 @@ def _literal_start(alts: list[_Alt]) -> str:
         pieces = []
         last = len(alt.segments) - 1
         for index, segment in enumerate(alt.segments):
-            cuts = [i for i in (segment.find(c) for c in "*?[") if i >= 0]
-            if cuts:
-                pieces.append(segment[: min(cuts)])
+            head = _segment_head(segment)
+            if head != segment:
+                pieces.append(head)
                 break
             pieces.append(segment + ("/" if index < last else ""))
         starts.append("".join(pieces))
-    if not starts:
+    return _common_prefix(starts)
+
+
+def _segment_head(segment: str) -> str:
+    """The literal text a segment's matches begin with (all of a literal one)."""
+    cuts = [i for i in (segment.find(c) for c in "*?[") if i >= 0]
+    return segment[: min(cuts)] if cuts else segment
+
+
+def _common_prefix(texts: Iterable[str]) -> str:
+    texts = list(texts)
+    if not texts:
         return ""
-    low, high = min(starts), max(starts)  # the text all share is what these two share
+    low, high = min(texts), max(texts)  # the text all share is what these two share
     size = next((i for i, (a, b) in enumerate(zip(low, high, strict=False)) if a != b), len(low))
     return low[:size]
 
@@ -606,9 +617,9 @@ def _literal_start(alts: list[_Alt]) -> str:
 _State = tuple[int, int]  # (alternative index, index of the segment to match next)
 
 
-def _list(path: BasePath) -> list[FileEntry]:
+def _list(path: BasePath, start: str = "") -> list[FileEntry]:
     try:
-        with path.scandir() as entries:
+        with (path._scandir_from(start) if start else path.scandir()) as entries:
             found = list(entries)
     except _MISSING:
         return []
@@ -667,7 +678,10 @@ def _walk_group(roots: _Roots, alts: list[_Alt]) -> Iterator[FileEntry]:
         head = relative + "/" if relative else ""
         children: list[tuple[str, StatResult | None, frozenset[_State]]] = []
         if wildcard:
-            for found in _list(roots.node(relative)):
+            names_start = _common_prefix(
+                [_segment_head(alts[index].segments[position]) for index, position, _ in wildcard]
+                + list(literal))
+            for found in _list(roots.node(relative), names_start):
                 next_states = {
                     (index, position + 1)
                     for index, position, matcher in wildcard

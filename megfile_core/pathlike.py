@@ -643,6 +643,14 @@ class BasePath:
             except (FileNotFoundError, NotADirectoryError):
                 continue
 
+    def _scandir_from(self, start: str) -> ContextIterator:
+        """``scandir`` for a caller that needs only the names beginning with the
+        literal text ``start`` (no ``/``). A hint, like :meth:`_scan_tree_from`: a
+        backend that lists by key prefix lists only those, and unlike ``scandir`` may
+        then yield nothing for a missing directory; callers filter. Default: the
+        whole ``scandir``."""
+        return self.scandir()
+
     def _scan_tree_from(
         self, start: str, followlinks: bool = False
     ) -> Iterator[tuple[str, FileEntry]]:

@@ -59,6 +59,7 @@ class FakeFS:
         self.stat_calls: Counter[str] = Counter()
         self.scan_tree_calls: list[str] = []
         self.scan_starts: list[str] = []
+        self.scandir_starts: list[str] = []
         self.scan_yielded = 0
 
     def _add(self, key: str, node: Node) -> None:
@@ -126,6 +127,14 @@ class FakeGlobPath(BasePath):
     def _scan_tree(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
         self.fs.scan_tree_calls.append(self.key)
         return super()._scan_tree(followlinks)
+
+    def _scandir_from(self, start: str) -> ContextIterator:
+        """Like a key-prefix listing: no name that does not begin with ``start``
+        (the property tests check that no match is lost)."""
+        self.fs.scandir_starts.append(start)
+        with self.scandir() as entries:
+            kept = [entry for entry in entries if entry.name.startswith(start)]
+        return ContextIterator(iter(kept))
 
 
 class FakeObjectStorePath(FakeGlobPath):
@@ -572,6 +581,7 @@ def test_brace_prefixes_are_listed_once_each() -> None:
         "fakeglob://root/b/xa.txt",
     ]
     assert dict(fs.scandir_calls) == {"root/a": 1, "root/b": 1}
+    assert fs.scandir_starts == ["x", "x"]  # only names beginning with x were needed
 
     fs = tree()
     assert globbed(fake(fs, "fakeglob://root/a/{x*,y*,x}")) == [

@@ -15,6 +15,7 @@ target URL.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from typing import IO, Any
@@ -252,20 +253,28 @@ class S3Path(BasePath):
                 raise S3NotADirectoryError(f"not a directory: {self._url}")
             raise S3FileNotFoundError(f"no such directory: {self._url}")
 
-        def entries() -> Iterator[FileEntry]:
-            page: dict[str, Any] | None = first
-            while page is not None:
-                for common in page.get("CommonPrefixes", []):
-                    name = common["Prefix"][len(prefix):].rstrip("/")
-                    if name:
-                        yield FileEntry(name, str(self.joinpath(name)), _DIR_STAT)
-                for item in page.get("Contents", []):
-                    name = item["Key"][len(prefix):]
-                    if name:  # the directory's own marker is not an entry
-                        yield FileEntry(name, str(self.joinpath(name)), _object_stat(item))
-                page = next(pages, None)
+        return ContextIterator(self._entries(prefix, itertools.chain([first], pages)))
 
-        return ContextIterator(entries())
+    def _scandir_from(self, start: str) -> ContextIterator:
+        """The entries whose names begin with ``start``: one delimiter listing of
+        ``Prefix=dir/start`` (a glob's ``dir/x*`` lists ``dir/x``, not ``dir/``)."""
+        if not start or not self.bucket:
+            return self.scandir()
+        prefix = self._dir_prefix()
+        pages = self._pages(self._client, prefix + start, "/")
+        return ContextIterator(self._entries(prefix, pages))
+
+    def _entries(self, prefix: str, pages: Iterator[dict[str, Any]]) -> Iterator[FileEntry]:
+        """The directory entries in delimiter listing ``pages`` under ``prefix``."""
+        for page in pages:
+            for common in page.get("CommonPrefixes", []):
+                name = common["Prefix"][len(prefix):].rstrip("/")
+                if name:
+                    yield FileEntry(name, str(self.joinpath(name)), _DIR_STAT)
+            for item in page.get("Contents", []):
+                name = item["Key"][len(prefix):]
+                if name:  # the directory's own marker is not an entry
+                    yield FileEntry(name, str(self.joinpath(name)), _object_stat(item))
 
     def _scan_tree(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
         """One paginated listing without delimiter; directories are derived from the

@@ -104,6 +104,15 @@ def test_recursive_glob_is_one_listing_per_brace_prefix(bucket: str, s3: Any,
         f"s3://{bucket}/g/{rest}" for rest in ("v1", "v1/z", "v1/z/3.txt", "v2", "v2/4.txt")]
     prefixes = [p["Prefix"] for n, p in calls.params if n == "ListObjectsV2"]
     assert prefixes == ["g/x", "g/v"]
+    calls.reset()  # a walk (no **) lists one level, from the same literal prefix
+    assert smart.smart_glob(f"s3://{bucket}/g/x*/*.txt") == [f"s3://{bucket}/g/xa/1.txt"]
+    assert smart.smart_glob(f"s3://{bucket}/g/{{xc,xb}}*") == [
+        f"s3://{bucket}/g/xb", f"s3://{bucket}/g/xc.txt"]
+    assert sorted(smart.smart_glob(f"s3://{bucket}/g/nothing*/*")) == []
+    listed = [(p["Prefix"], p.get("Delimiter")) for n, p in calls.params
+              if n == "ListObjectsV2"]
+    assert listed == [("g/x", "/"), ("g/xa/", "/"), ("g/xb/", "/"), ("g/x", "/"),
+                      ("g/nothing", "/")]
 
 
 def test_remove_batches_and_refuses_roots(bucket: str, s3: Any, calls: Any,
