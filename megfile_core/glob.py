@@ -619,7 +619,7 @@ _State = tuple[int, int]  # (alternative index, index of the segment to match ne
 
 def _list(path: BasePath, start: str = "") -> list[FileEntry]:
     try:
-        with (path._scandir_from(start) if start else path.scandir()) as entries:
+        with path._scandir_from(start) as entries:
             found = list(entries)
     except _MISSING:
         return []

@@ -74,8 +74,9 @@ def megfile_register_copy_funcs(register: RegisterCopyFunc) -> None:
     Called once with the protocol hook. ``smart_copy`` and ``smart_sync`` use the
     function for that (source, destination) pair, after mapping ``base+variant`` to
     ``base``; other pairs stream through ``smart_open``. A pair of one protocol
-    (``register("s3", "s3", ...)``: a server-side copy) is used instead of the path
-    class's ``BasePath.copy``, which serves that pair when nothing is registered.
+    (``register("hdfs", "hdfs", ...)``: a copy inside the store) is used instead of
+    the path class's ``BasePath.copy``, which serves that pair when nothing is
+    registered.
 
     Example::
 

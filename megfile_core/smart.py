@@ -458,7 +458,9 @@ def smart_concat(src_paths: list[Any], dst_path: Any) -> None:
     dst = _path(dst_path)
     sources = [_path(p) for p in src_paths]
     concat = getattr(type(dst.pathlike), "concat", None)
-    if concat is not None and all(type(s.pathlike) is type(dst.pathlike) for s in sources):
+    # the backend's own concat only within one backend and variant (one store and
+    # its credentials); anything else streams
+    if concat is not None and all(_same_backend(s, dst) for s in sources):
         concat([s.pathlike for s in sources], dst.pathlike)
         return
     with dst.open("wb") as writer:

@@ -64,4 +64,6 @@ def s3_download(src: Any, dst: Any, callback: Callable[[int], None] | None = Non
 
 
 def s3_concat(src_paths: list[Any], dst_path: Any) -> None:
-    S3Path.concat([S3Path(str(p)) for p in src_paths], S3Path(str(dst_path)))
+    from megfile_core.smart import smart_concat
+
+    smart_concat([str(p) for p in src_paths], str(dst_path))  # other profiles stream

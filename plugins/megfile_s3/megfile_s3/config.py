@@ -147,9 +147,8 @@ def _section(profile: str) -> tuple[dict[str, str], list[str]]:
     creds = _read_ini(credentials_path)
     if profile in creds:
         section = dict(creds[profile])
-        for key in ("s3",):  # nested blocks merge by their own keys (credentials win)
-            if key in merged and key in section:
-                section[key] = merged[key] + "\n" + section[key]
+        if "s3" in merged and "s3" in section:  # the nested blocks merge key by key
+            section["s3"] = merged["s3"] + "\n" + section["s3"]  # (credentials win)
         merged.update(section)
         found.append(f"{credentials_path} [{profile}]")
     return merged, found

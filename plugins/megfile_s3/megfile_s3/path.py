@@ -16,7 +16,6 @@ target URL.
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -499,8 +498,7 @@ class S3Path(BasePath):
             raise S3FileNotFoundError(f"no such file or directory: {self._url}")
         from megfile_s3.transfer import run_parallel
 
-        moved: list[str] = []
-        lock = threading.Lock()
+        moved: list[str] = []  # list.append is atomic: no lock
         target_prefix = dst._dir_prefix()
 
         def move_one(key: str) -> None:
@@ -515,8 +513,7 @@ class S3Path(BasePath):
                 if not overwrite and target._head(target._client) is not None:
                     return  # kept, and so is the source
                 self.joinpath(relative).copy(target, overwrite=True)
-            with lock:
-                moved.append(key)
+            moved.append(key)
 
         run_parallel(move_one, keys)
         self._delete_keys(client, moved)

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -317,14 +316,9 @@ def concat(src_paths: list[S3Path], dst_path: S3Path, *, part_size: int = COPY_P
         source, head = _resolved(src, True)
         sources.append((source, int(head.get("ContentLength", 0))))
     if not all(dst_path._same_store(source) for source, _ in sources):
-        # UploadPartCopy reads through the destination's credentials and endpoint:
-        # a source of another profile is streamed through this process instead
-        with dst_path.open("wb") as writer:
-            for source, size in sources:
-                if size:
-                    with source.open("rb") as reader:
-                        shutil.copyfileobj(reader, writer, part_size)
-        return
+        # UploadPartCopy reads through the destination's credentials and endpoint
+        raise ValueError(f"concat into {dst_path._url}: every source must be of the same "
+                         "profile; smart_concat streams sources of other profiles")
     total = sum(size for _, size in sources)
     if total < min_part_size:  # one small object: download the pieces, one PUT
         data = b"".join(s._load_content(None, None) for s, size in sources if size)

@@ -267,6 +267,8 @@ def test_concat_across_profiles_streams(bucket: str, moto_server: Any,
     # a part copy would read the other profile's object with this profile's client
     assert calls["UploadPartCopy"] == 0
     assert smart.smart_load_content(f"s3://{bucket}/o/joined") == big + small
+    with pytest.raises(ValueError, match="same profile"):  # the classmethod refuses
+        S3Path.concat([S3Path(f"s3+other://{bucket}/o/big")], S3Path(f"s3://{bucket}/o/x"))
 
 
 def test_md5_from_etag_or_recalculated(bucket: str, s3: Any, calls: Any) -> None:
