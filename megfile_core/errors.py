@@ -7,6 +7,7 @@ that the CLI and callers who want to can tell our errors from foreign ones.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 __all__ = [
@@ -81,8 +82,13 @@ class PluginLoadError(PluginError, ImportError):
     """A plugin entry point or its lazily named class failed to import."""
 
 
-class UnsupportedError(MegfileError, OSError, NotImplementedError):
-    """The backend of ``path`` cannot do ``operation`` (HTTP cannot write ...)."""
+class UnsupportedError(MegfileError, io.UnsupportedOperation, NotImplementedError):
+    """The backend of ``path`` cannot do ``operation`` (HTTP cannot write ...).
+
+    The families a caller reaches for all catch it: ``io.UnsupportedOperation``
+    (what a read-only file raises on ``write``; an ``OSError`` and a
+    ``ValueError``, like megfile's error for writing over HTTP) and
+    ``NotImplementedError``."""
 
     def __init__(self, operation: str, path: object = None) -> None:
         self.operation = operation

@@ -456,7 +456,19 @@ def _prefix_segments(prefix: str) -> tuple[str, list[str]]:
     return ("/" if prefix.startswith("/") else ""), [s for s in prefix.split("/") if s]
 
 
-def _plan(pattern: str, recursive: bool) -> list[tuple[str, list[_Alt]]]:
+def _trailing_recursive(segments: list[str], dir_only: bool, base_dir: bool) -> list[_Alt]:
+    """``A/**`` (or ``A/**/``) as the stdlib reads it: ``A/`` itself when it is a
+    directory, then everything below ``A`` (``A/*/**``, whose ``**`` may match
+    nothing). Without ``base_dir`` (object stores: a directory is only a key
+    prefix) ``A/`` is left out."""
+    head = tuple(segments[:-1])
+    below = _Alt((*head, "*", "**"), dir_only)
+    return [_Alt(head, True), below] if base_dir else [below]
+
+
+def _plan(
+    pattern: str, recursive: bool, base_dir: bool = True
+) -> list[tuple[str, list[_Alt]]]:
     """Listing roots and the alternatives to match below each.
 
     No root lies below another: a prefix below another one is folded into it as
@@ -475,7 +487,11 @@ def _plan(pattern: str, recursive: bool) -> list[tuple[str, list[_Alt]]]:
             segments = _collapse_recursive(segments)
         stripped = prefix.rstrip("/")
         prefix = stripped if stripped or not prefix else "/"
-        groups.setdefault(prefix, {})[_Alt(tuple(segments), dir_only)] = None
+        group = groups.setdefault(prefix, {})
+        if recursive and segments and segments[-1] == "**":
+            group.update(dict.fromkeys(_trailing_recursive(segments, dir_only, base_dir)))
+        else:
+            group[_Alt(tuple(segments), dir_only)] = None
 
     kept: dict[str, dict[_Alt, None]] = {}
     for prefix in sorted(groups, key=lambda p: len(_prefix_segments(p)[1])):
@@ -715,7 +731,7 @@ def iglob_entries(
     too many alternatives.
     """
     matched = False
-    for prefix, alts in _plan(path.path, recursive):
+    for prefix, alts in _plan(path.path, recursive, type(path).glob_base_dir):
         result = path._derive(prefix)
         if prefix or path.is_absolute():
             roots = _Roots(result, result, not prefix, str(result))

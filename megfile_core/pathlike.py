@@ -144,6 +144,10 @@ class BasePath:
     #: ``open()`` options this backend understands beyond ``COMMON_OPEN_OPTIONS``
     #: (an unknown option is a ``TypeError`` naming it, so a typo never passes)
     open_options: ClassVar[frozenset[str]] = frozenset()
+    #: whether ``glob("dir/**")`` yields ``dir/`` itself, as the stdlib does on a
+    #: file system; an object store, whose directories are only key prefixes,
+    #: sets it False (megfile's S3 yields only what lies below the prefix)
+    glob_base_dir: ClassVar[bool] = True
 
     #: the path after ``protocol://`` (a POSIX path for URI backends)
     path: str
@@ -173,6 +177,13 @@ class BasePath:
         self.path = rest
         if other_paths:
             self.path = self._join(rest, *(_fspath_str(p) for p in other_paths))
+
+    def _same_backend(self, other: BasePath) -> bool:
+        """Whether ``other`` lives in the same store with the same credentials, so
+        that ``rename`` and ``concat`` between the two can stay on the server. The
+        class and the variant decide by default; a backend whose URLs name a server
+        (``sftp://user@host:port``) compares that too."""
+        return type(self) is type(other) and self.variant == other.variant
 
     def _accepts(self, base: str) -> bool:
         """Whether ``base://`` URLs belong to this class (HTTP takes two)."""
@@ -256,6 +267,11 @@ class BasePath:
     def joinpath(self: Self, *other_paths: Any) -> Self:
         return self._derive(self._join(self.path, *(_fspath_str(p) for p in other_paths)))
 
+    def _path_join(self, *others: str) -> str:
+        """``smart_path_join``'s string: ``str(joinpath)`` for URLs, where ``..``
+        stays as written (a key may hold it); the local backend normalises."""
+        return str(self.joinpath(*others))
+
     @property
     def parts(self) -> tuple[str, ...]:
         head = f"{self.root_scheme}://"
@@ -299,9 +315,11 @@ class BasePath:
 
     @property
     def parent(self: Self) -> Self:
-        path = self.path.rstrip("/")
+        # URI semantics, as megfile: a trailing slash ends in an empty last part,
+        # so the parent of ``s3://b/dir/`` is ``s3://b/dir``
+        path = self.path
         index = path.rfind("/")
-        return self._derive(path[:index] if index > 0 else "")
+        return self._derive(path[:index].rstrip("/") if index > 0 else "")
 
     @property
     def parents(self: Self) -> Sequence[Self]:
@@ -313,7 +331,9 @@ class BasePath:
         return tuple(result)
 
     def with_name(self: Self, name: str) -> Self:
-        if not self.name:
+        # ``s3://b/dir/`` has an empty last part that a name replaces (as megfile);
+        # only the root has no name to replace
+        if not self.name and not self.path.strip("/"):
             raise ValueError(f"{self._display()} has an empty name")
         if not name or "/" in name:
             raise ValueError(f"invalid name {name!r}")

@@ -70,8 +70,25 @@ __all__ = [
 _CHUNK = 8 << 20
 
 
-def _path(path: Any) -> SmartPath:
-    return path if isinstance(path, SmartPath) else SmartPath(path)
+_MAX_FD = 2**31 - 1
+
+
+def _path(path: Any, name: str = "path") -> SmartPath:
+    """``path`` as a SmartPath; a value of the wrong type or range is a TypeError or
+    ValueError that names the argument (never an OverflowError from ``os``)."""
+    if isinstance(path, SmartPath):
+        return path
+    if isinstance(path, bool) or not isinstance(path, (str, int, os.PathLike, BasePath)):
+        raise TypeError(
+            f"{name} must be a path (str, os.PathLike or a path object), "
+            f"not {type(path).__name__}"
+        )
+    if isinstance(path, int) and not 0 <= path <= _MAX_FD:
+        raise ValueError(
+            f"{name}: {path} is no file descriptor (an int path is one, from 0 to "
+            f"{_MAX_FD}); pass a str or os.PathLike for a file name"
+        )
+    return SmartPath(path)
 
 
 # -- open and content -------------------------------------------------------------
@@ -92,13 +109,20 @@ def smart_open(
 
 
 def smart_load_content(path: Any, start: int | None = None, stop: int | None = None) -> bytes:
-    """Bytes ``[start, stop)`` of a file (one ranged read where the backend can)."""
+    """Bytes ``[start, stop)`` of a file (one ranged read where the backend can).
+
+    A negative ``start`` or ``stop`` counts from the end, as in a slice
+    (``start=-3``: the last 3 bytes); that costs one ``stat`` for the size."""
     for name, value in (("start", start), ("stop", stop)):
-        if value is not None and (not isinstance(value, int) or value < 0):
-            raise ValueError(f"{name} must be a non-negative int or None, got {value!r}")
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise TypeError(f"{name} must be an int or None, not {type(value).__name__}")
+    smart = _path(path)
+    if (start is not None and start < 0) or (stop is not None and stop < 0):
+        size = smart.stat(follow_symlinks=True).size
+        start, stop, _ = slice(start, stop).indices(size)
     if start is not None and stop is not None and stop < start:
         raise ValueError(f"stop ({stop}) must not be smaller than start ({start})")
-    return _path(path)._load_content(start, stop)
+    return smart._load_content(start, stop)
 
 
 def smart_save_content(path: Any, content: bytes) -> None:
@@ -205,9 +229,10 @@ def smart_readlink(path: Any) -> str:
 
 
 def smart_path_join(path: Any, *other_paths: Any) -> str:
-    """Join path parts; URLs ignore leading ``/`` of later parts, local paths follow
-    ``os.path.join``."""
-    return str(_path(path).joinpath(*other_paths))
+    """Join path parts. URLs ignore the leading ``/`` of later parts and keep ``..``;
+    local paths (``file://`` too) follow ``os.path.normpath(os.path.join(...))``."""
+    smart = _path(path)
+    return smart._str(smart.pathlike._path_join(*map(_fspath_str, other_paths)))
 
 
 # -- listing ---------------------------------------------------------------------------
@@ -250,6 +275,8 @@ def smart_glob_stat(
     pathname: Any, recursive: bool = True, missing_ok: bool = True
 ) -> Iterator[FileEntry]:
     """Entries matching a pattern: ``* ** ? [seq] [!seq] {a,b}``."""
+    if not isinstance(pathname, (str, os.PathLike, BasePath)):
+        raise TypeError(f"pathname must be a str or os.PathLike, not {type(pathname).__name__}")
     pattern = _fspath_str(pathname)
     alternatives = _split_protocols(pattern)
     if len(alternatives) == 1:
@@ -293,11 +320,11 @@ def smart_remove(path: Any, missing_ok: bool = False, followlinks: bool = False)
 
 def smart_symlink(src_path: Any, dst_path: Any) -> None:
     """Create a link at ``dst_path`` pointing to ``src_path``."""
-    _path(dst_path).symlink_to(src_path)
+    _path(dst_path, "dst_path").symlink_to(_path(src_path, "src_path"))
 
 
 def _same_backend(src: SmartPath, dst: SmartPath) -> bool:
-    return type(src.pathlike) is type(dst.pathlike) and src.variant == dst.variant
+    return src.pathlike._same_backend(dst.pathlike)
 
 
 def stream_copy(
@@ -349,14 +376,15 @@ def smart_copy(
     overwrite: bool = True,
 ) -> None:
     """Copy one file between any two protocols, by the fastest registered path."""
-    src, dst = _path(src_path), _path(dst_path)
+    src, dst = _path(src_path, "src_path"), _path(dst_path, "dst_path")
     if src.path_with_protocol == dst.path_with_protocol:
         from megfile_core.errors import SameFileError
 
         raise SameFileError(f"{src._display()} and {dst._display()} are the same file")
     func = get_registry().get_copy_func(src.pathlike.root_scheme, dst.pathlike.root_scheme)
     if func is not None:
-        func(str(src.pathlike), str(dst.pathlike), callback=callback,
+        # os.fspath: a file:// URL reaches a copy function as the plain local path
+        func(os.fspath(src.pathlike), os.fspath(dst.pathlike), callback=callback,
              followlinks=followlinks, overwrite=overwrite)
         return
     if type(src.pathlike) is type(dst.pathlike):
@@ -417,7 +445,7 @@ def smart_sync_with_progress(
 
 def smart_move(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:
     """Move a file or a tree: a rename on one backend, else sync then remove."""
-    src, dst = _path(src_path), _path(dst_path)
+    src, dst = _path(src_path, "src_path"), _path(dst_path, "dst_path")
     if src.path_with_protocol == dst.path_with_protocol:
         return
     if _same_backend(src, dst):
@@ -441,7 +469,7 @@ def smart_move(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:
 
 def smart_rename(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:
     """Rename one file (any two protocols); directories raise ``IsADirectoryError``."""
-    src, dst = _path(src_path), _path(dst_path)
+    src, dst = _path(src_path, "src_path"), _path(dst_path, "dst_path")
     if src.is_dir():
         raise IsADirectoryError(f"is a directory: {src._display()}; use smart_move for trees")
     if src.path_with_protocol == dst.path_with_protocol:
@@ -455,8 +483,8 @@ def smart_rename(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:
 
 def smart_concat(src_paths: list[Any], dst_path: Any) -> None:
     """Concatenate files into ``dst_path`` (server-side where the backend can)."""
-    dst = _path(dst_path)
-    sources = [_path(p) for p in src_paths]
+    dst = _path(dst_path, "dst_path")
+    sources = [_path(p, "src_paths") for p in src_paths]
     concat = getattr(type(dst.pathlike), "concat", None)
     # the backend's own concat only within one backend and variant (one store and
     # its credentials); anything else streams

@@ -126,11 +126,14 @@ class SmartPath(BasePath):
     # -- identity ------------------------------------------------------------------
     @property
     def protocol(self) -> str:  # type: ignore[override]
-        return self.pathlike.protocol
+        """The scheme with its variant (``s3+prof``), as megfile; ``file`` for local paths."""
+        return self.pathlike.root_scheme
 
     @property
     def path(self) -> str:  # type: ignore[override]
-        return self.pathlike.path
+        """The whole path as written, protocol included (megfile's ``path``); the
+        backend's own ``path`` is ``path_without_protocol``."""
+        return str(self)
 
     @property
     def scheme(self) -> str:  # type: ignore[override]

@@ -25,6 +25,7 @@ __all__ = ["FSPath", "megfile_register_protocols"]
 
 Self = TypeVar("Self", bound="FSPath")
 _COPY_CHUNK = 8 << 20
+_MAX_FD = 2**31 - 1  # the C int the os functions take
 
 
 @hookimpl
@@ -51,8 +52,11 @@ class FSPath(BasePath):
     def __init__(self, path: Any = ".", *other_paths: Any) -> None:
         self.fd: int | None = None
         if isinstance(path, int) and not isinstance(path, bool):
-            if path < 0:
-                raise ValueError(f"invalid file descriptor {path}")
+            if not 0 <= path <= _MAX_FD:
+                raise ValueError(
+                    f"path: {path} is no file descriptor (an int path is one, from 0 "
+                    f"to {_MAX_FD}); pass a str or os.PathLike for a file name"
+                )
             self.fd = path
             path = str(path)
         super().__init__(path, *other_paths)
@@ -62,6 +66,22 @@ class FSPath(BasePath):
     @staticmethod
     def _join(path: str, *others: str) -> str:
         return posixpath.join(path, *others) if others else path
+
+    def joinpath(self: Self, *other_paths: Any) -> Self:
+        if self.path == "." and other_paths:  # pathlib and megfile: "." / "x" is "x"
+            return self._derive(self._join(*map(_fspath_str, other_paths)))
+        return super().joinpath(*other_paths)
+
+    def _derive(self: Self, path: str) -> Self:
+        # as megfile: a path derived from ``file:///x`` (parent, joinpath, listing
+        # results) is a plain local path; only ``with_name`` keeps the scheme
+        new = super()._derive(path)
+        new.scheme = ""
+        new.fd = None
+        return new
+
+    def _path_join(self, *others: str) -> str:
+        return os.path.normpath(posixpath.join(self._local, *others))
 
     # -- pure operations: pathlib semantics --------------------------------------
     @property
@@ -89,25 +109,26 @@ class FSPath(BasePath):
         return "" if not parts or parts[-1] == "/" else parts[-1]
 
     @staticmethod
-    def _from_parts(parts: tuple[str, ...]) -> str:
+    def _from_parts(parts: tuple[str, ...], empty: str = ".") -> str:
         if not parts:
-            return "."
+            return empty
         if parts[0] == "/":
             return "/" + "/".join(parts[1:])
         return "/".join(parts)
 
+    # the parent of a one-part relative path is "" (as megfile), not pathlib's "."
     @property
     def parent(self: Self) -> Self:
         parts = self.parts
         if not parts or parts == ("/",):
-            return self._derive(self._from_parts(parts))
-        return self._derive(self._from_parts(parts[:-1]))
+            return self._derive(self._from_parts(parts, ""))
+        return self._derive(self._from_parts(parts[:-1], ""))
 
     @property
     def parents(self: Self) -> tuple[Self, ...]:
         parts = self.parts
         stop = 1 if parts[:1] == ("/",) else 0
-        return tuple(self._derive(self._from_parts(parts[:i]))
+        return tuple(self._derive(self._from_parts(parts[:i], ""))
                      for i in range(len(parts) - 1, stop - 1, -1))
 
     def with_name(self: Self, name: str) -> Self:
@@ -115,7 +136,9 @@ class FSPath(BasePath):
             raise ValueError(f"{self!s} has an empty name")
         if not name or "/" in name or name == ".":
             raise ValueError(f"invalid name {name!r}")
-        return self._derive(self._from_parts((*self.parts[:-1], name)))
+        new = self._derive(self._from_parts((*self.parts[:-1], name)))
+        new.scheme = self.scheme
+        return new
 
     def relative_to(self: Self, *other: Any) -> Self:
         if not other:
@@ -189,6 +212,10 @@ class FSPath(BasePath):
 
     def exists(self, followlinks: bool = False) -> bool:
         if self.fd is not None:
+            try:
+                os.fstat(self.fd)
+            except OSError:
+                return False
             return True
         check = os.path.exists if followlinks else os.path.lexists
         return check(self._local)
@@ -258,7 +285,7 @@ class FSPath(BasePath):
             raise NotADirectoryError(f"not a directory: {self!s}")
 
         def entries() -> Iterator[FileEntry]:
-            base = str(self)
+            base = self.path  # plain local paths, as megfile, also for file://
             with os.scandir(self._local) as handle:
                 for entry in handle:
                     try:
@@ -272,7 +299,7 @@ class FSPath(BasePath):
         return sorted(os.listdir(self._local))
 
     def _scan_tree(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
-        base = str(self)
+        base = self.path
         stack = [("", self._local)]
         while stack:
             prefix, directory = stack.pop()
@@ -305,8 +332,6 @@ class FSPath(BasePath):
                     files.extend(links)
             dirs.sort()
             files.sort()
-            if self.scheme and root.startswith(self._local):
-                root = "file://" + root
             yield root, dirs, files
 
     # -- content -------------------------------------------------------------------

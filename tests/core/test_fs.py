@@ -1053,7 +1053,8 @@ def test_joinpath_and_relative_to_equal_pathlib(text, other):
     ref, ours = PurePosixPath(text), SmartPath(text)
     _same(ours.joinpath(other), ref.joinpath(other))
     _same(ours / other, ref / other)
-    _same(mf.smart_path_join(text, other), ref.joinpath(other))
+    # megfile: a local join is normalised (os.path.normpath(os.path.join(...)))
+    assert mf.smart_path_join(text, other) == os.path.normpath(os.path.join(text, other))
     expected = _outcome(ref.relative_to, other)
     got = _outcome(ours.relative_to, other)
     if expected is ValueError:
@@ -1123,32 +1124,40 @@ def url_tree(tmp_path):
     return "file://" + str(tmp_path / "d")
 
 
-def test_file_url_keeps_prefix_through_pure_operations(url_tree):
+def test_file_url_derives_plain_local_paths_as_megfile(url_tree):
+    # megfile 5.0.18: joins, parents and listings of a file:// URL are plain local
+    # paths; with_name keeps the scheme; .path is the whole string as written
     path = SmartPath(url_tree)
-    assert str(path.parent) == url_tree.rsplit("/", 1)[0]
-    assert str(path.joinpath("x")) == url_tree + "/x"
-    assert str(path / "y" / "z") == url_tree + "/y/z"
-    assert mf.smart_path_join(url_tree, "z") == url_tree + "/z"
+    local = url_tree[len("file://"):]
+    assert path.path == url_tree
+    assert str(path) == url_tree
+    assert str(path.parent) == local.rsplit("/", 1)[0]
+    assert str(path.joinpath("x")) == local + "/x"
+    assert str(path / "y" / "z") == local + "/y/z"
+    assert mf.smart_path_join(url_tree, "z") == local + "/z"
+    assert mf.smart_path_join(url_tree, "..", "z") == local.rsplit("/", 1)[0] + "/z"
+    assert mf.smart_path_join(url_tree, "/abs") == "/abs"
     assert str(path.with_name("q")) == url_tree[: -len("d")] + "q"
-    assert all(str(p).startswith("file:///") for p in path.parents)
+    assert [str(p) for p in path.parents][-1] == "/"
+    assert not any(str(p).startswith("file:") for p in path.parents)
     assert path.protocol == "file"
-    assert path.path_without_protocol == url_tree[len("file://"):]
+    assert path.path_without_protocol == local
 
 
-def test_file_url_keeps_prefix_through_listing(url_tree):
+def test_file_url_listings_give_plain_local_paths(url_tree):
     path = SmartPath(url_tree)
-    assert [str(p) for p in path.iterdir()] == [url_tree + "/e", url_tree + "/f"]
-    assert sorted(str(p) for p in path.glob("*")) == [url_tree + "/e", url_tree + "/f"]
-    assert mf.smart_glob(url_tree + "/*") == [url_tree + "/e", url_tree + "/f"]
-    assert list(path.scan()) == [url_tree + "/e/g", url_tree + "/f"]
-    assert list(mf.smart_scan(url_tree)) == [url_tree + "/e/g", url_tree + "/f"]
-    assert [e.path for e in mf.smart_scan_stat(url_tree)] == [
-        url_tree + "/e/g", url_tree + "/f"]
-    assert sorted(e.path for e in mf.smart_scandir(url_tree)) == [
-        url_tree + "/e", url_tree + "/f"]
-    assert list(mf.smart_walk(url_tree)) == [
-        (url_tree, ["e"], ["f"]), (url_tree + "/e", [], ["g"])]
-    assert [str(p) for p in path.rglob("g")] == [url_tree + "/e/g"]
+    local = url_tree[len("file://"):]
+    assert [str(p) for p in path.iterdir()] == [local + "/e", local + "/f"]
+    assert sorted(str(p) for p in path.glob("*")) == [local + "/e", local + "/f"]
+    assert mf.smart_glob(url_tree + "/*") == [local + "/e", local + "/f"]
+    assert mf.smart_glob(url_tree + "/**") == [
+        local + "/", local + "/e", local + "/e/g", local + "/f"]
+    assert list(path.scan()) == [local + "/e/g", local + "/f"]
+    assert list(mf.smart_scan(url_tree)) == [local + "/e/g", local + "/f"]
+    assert [e.path for e in mf.smart_scan_stat(url_tree)] == [local + "/e/g", local + "/f"]
+    assert sorted(e.path for e in mf.smart_scandir(url_tree)) == [local + "/e", local + "/f"]
+    assert list(mf.smart_walk(url_tree)) == [(local, ["e"], ["f"]), (local + "/e", [], ["g"])]
+    assert [str(p) for p in path.rglob("g")] == [local + "/e/g"]
     assert mf.smart_listdir(url_tree) == ["e", "f"]
 
 
@@ -1167,8 +1176,10 @@ def test_relative_file_url(tmp_path, monkeypatch):
     write("d/f", "1")
     path = SmartPath("file://d")
     assert path.is_dir()
-    assert [str(p) for p in path.iterdir()] == ["file://d/f"]
-    assert str(path / "f") == "file://d/f"
+    assert [str(p) for p in path.iterdir()] == ["d/f"]
+    assert str(path / "f") == "d/f"
+    assert path.path == "file://d"
+    assert [str(p) for p in SmartPath("file://d/f").parents] == ["d", ""]
     assert mf.smart_load_text("file://d/f") == "1"
 
 

@@ -138,7 +138,10 @@ class FakeGlobPath(BasePath):
 
 
 class FakeObjectStorePath(FakeGlobPath):
-    """Lists a whole tree in one go, like S3: ``_scan_tree`` never calls scandir."""
+    """Lists a whole tree in one go, like S3: ``_scan_tree`` never calls scandir;
+    and like S3, ``dir/**`` does not yield ``dir/`` itself."""
+
+    glob_base_dir = False
 
     def _scan_tree(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
         self.fs.scan_tree_calls.append(self.key)
@@ -599,6 +602,15 @@ def test_brace_prefixes_are_listed_once_each() -> None:
     assert dict(fs.scandir_calls) == {"root/a": 1, "root/a/x/c": 1}
 
 
+# the bases that a trailing "**" yields in these tables ("dir/**" -> "dir/"), which
+# an object store leaves out
+_BASES = frozenset(("root/", "root/b/", "root/.h/"))
+
+
+def _for_class(expected: list[str], cls: type[BasePath]) -> list[str]:
+    return expected if cls.glob_base_dir else [p for p in expected if p not in _BASES]
+
+
 @pytest.mark.parametrize(
     ("pattern", "expected"),
     [
@@ -608,7 +620,7 @@ def test_brace_prefixes_are_listed_once_each() -> None:
         ("root/{**/c,a/x/c}", ["root/a/x/c", "root/a/y/c", "root/b/x/c"]),
         (
             "root/{b/**,b/x/**,b/*.txt}",
-            ["root/b", "root/b/x", "root/b/x/c", "root/b/x/c/5.txt", "root/b/xa.txt"],
+            ["root/b/", "root/b/x", "root/b/x/c", "root/b/x/c/5.txt", "root/b/xa.txt"],
         ),
         ("root/{a/*/,a/x}", ["root/a/w/", "root/a/x", "root/a/y/"]),
         ("root/b/{xa.txt,xa.txt/}", ["root/b/xa.txt"]),
@@ -619,7 +631,7 @@ def test_overlapping_alternatives_yield_each_path_once(pattern: str, expected: l
     for cls in (FakeGlobPath, FakeObjectStorePath):
         fs = tree()
         found = globbed(fake(fs, "fakeglob://" + pattern, cls))
-        assert found == ["fakeglob://" + path for path in expected]
+        assert found == ["fakeglob://" + path for path in _for_class(expected, cls)]
         assert len(fs.scan_tree_calls) <= 1
 
 
@@ -673,12 +685,16 @@ def test_trailing_slash_matches_directories_only() -> None:
         "fakeglob://root/a/x/",
         "fakeglob://root/a/y/",
     ]
-    for cls in (FakeGlobPath, FakeObjectStorePath):
-        assert globbed(fake(tree(), "fakeglob://root/b/**/", cls)) == [
-            "fakeglob://root/b/",
-            "fakeglob://root/b/x/",
-            "fakeglob://root/b/x/c/",
-        ]
+    assert globbed(fake(tree(), "fakeglob://root/b/**/")) == [
+        "fakeglob://root/b/",
+        "fakeglob://root/b/x/",
+        "fakeglob://root/b/x/c/",
+    ]
+    # an object store's "directory" is a key prefix: never yielded itself (megfile)
+    assert globbed(fake(tree(), "fakeglob://root/b/**/", FakeObjectStorePath)) == [
+        "fakeglob://root/b/x/",
+        "fakeglob://root/b/x/c/",
+    ]
 
 
 HIDDEN = FakeFS(
@@ -702,8 +718,8 @@ HIDDEN = FakeFS(
         ("root/[.]h", []),
         ("root/[!x]h", []),
         ("root/.h/*", ["root/.h/a.txt", "root/.h/d"]),
-        ("root/.h/**", ["root/.h", "root/.h/a.txt", "root/.h/d", "root/.h/d/b.txt"]),
-        ("root/**", ["root", "root/v", "root/v/e", "root/v/f.txt"]),
+        ("root/.h/**", ["root/.h/", "root/.h/a.txt", "root/.h/d", "root/.h/d/b.txt"]),
+        ("root/**", ["root/", "root/v", "root/v/e", "root/v/f.txt"]),
         ("root/**/*.txt", ["root/v/f.txt"]),
         ("root/**/.g.txt", ["root/v/.g.txt"]),
         ("root/**/.*", ["root/.h", "root/v/.d", "root/v/.g.txt", "root/v/e/.i"]),
@@ -717,7 +733,7 @@ def test_hidden_entries(pattern: str, expected: list[str]) -> None:
         fs = FakeFS()
         fs.nodes, fs.children = HIDDEN.nodes, HIDDEN.children
         found = globbed(fake(fs, "fakeglob://" + pattern, cls))
-        assert found == ["fakeglob://" + path for path in expected]
+        assert found == ["fakeglob://" + path for path in _for_class(expected, cls)]
 
 
 def linked() -> FakeFS:
@@ -727,8 +743,9 @@ def linked() -> FakeFS:
 def test_double_star_does_not_follow_symlinks() -> None:
     for cls in (FakeGlobPath, FakeObjectStorePath):
         found = globbed(fake(linked(), "fakeglob://root/**", cls))
+        base = ["fakeglob://root/"] if cls.glob_base_dir else []
         assert found == [
-            "fakeglob://root",
+            *base,
             "fakeglob://root/link",
             "fakeglob://root/real",
             "fakeglob://root/real/f.txt",
@@ -913,9 +930,17 @@ def ref_match(
 
 
 def ref_glob(
-    tree: dict[str, bool], alternatives: list[str], recursive: bool, include_root: bool
+    tree: dict[str, bool],
+    alternatives: list[str],
+    recursive: bool,
+    include_root: bool,
+    base_dir: bool = True,
 ) -> set[str]:
-    """Relative paths (``""`` = the root) matching any alternative; ``/`` if dir-only."""
+    """Relative paths (``""`` = the root) matching any alternative; ``/`` if dir-only.
+
+    As the stdlib: a trailing ``**`` that matches no name gives the directory
+    before it with a ``/`` (``a/**`` gives ``a/``, only when ``a`` is a directory);
+    without ``base_dir`` (an object store) it gives nothing."""
     candidates = [("", True)] if include_root else []
     candidates += list(tree.items())
     found = set()
@@ -924,6 +949,18 @@ def ref_glob(
         plain = dir_only = False
         for alternative in alternatives:
             segments = [s for s in alternative.split("/") if s]
+            while recursive and segments[-2:] == ["**", "**"]:
+                segments.pop()
+            if recursive and segments and segments[-1] == "**":
+                head = segments[:-1]
+                if base_dir and ref_match(head, names, recursive):
+                    dir_only = True
+                if ref_match([*head, "*", "**"], names, recursive):
+                    if alternative.endswith("/"):
+                        dir_only = True
+                    else:
+                        plain = True
+                continue
             if ref_match(segments, names, recursive):
                 if alternative.endswith("/"):
                     dir_only = True
@@ -1103,7 +1140,8 @@ def test_iglob_agrees_with_reference_on_fake_backend(
     cls = FakeObjectStorePath if object_store else FakeGlobPath
     path = fake(fs, "fakeglob://" + under(base, text), cls)
     entries = list(iglob_entries(path, recursive=recursive))
-    relative = ref_glob(flat, alternatives, recursive, include_root=below_top)
+    relative = ref_glob(flat, alternatives, recursive, include_root=below_top,
+                        base_dir=not object_store)
     expected = {"fakeglob://" + under(base, r) for r in relative}
     kinds = {"fakeglob://" + under(base, r): d for r, d in flat.items()}
     check_entries(entries, expected, kinds)
@@ -1176,7 +1214,7 @@ def test_local_relative_patterns_stay_relative(disk: str) -> None:
     assert globbed(fs_path("*.txt")) == ["a.txt"]
     assert globbed(fs_path("**/*.txt")) == ["a.txt", "data/a.txt", "data/sub/c.txt"]
     assert globbed(fs_path("*/")) == ["data/"]
-    assert globbed(fs_path("file://*.txt")) == ["file://a.txt"]
+    assert globbed(fs_path("file://*.txt")) == ["a.txt"]  # plain paths, as megfile
     assert globbed(fs_path("{*.txt,data/*.py}")) == ["a.txt", "data/b.py"]
     assert globbed(fs_path(".hid/*")) == [".hid/h.txt"]
     assert globbed(fs_path("data")) == ["data"]
@@ -1185,14 +1223,19 @@ def test_local_relative_patterns_stay_relative(disk: str) -> None:
 
 
 def test_local_absolute_patterns(disk: str) -> None:
+    # the stdlib and megfile: the base of "dir/**" is "dir/"
     assert globbed(fs_path(f"{disk}/data/**")) == [
-        f"{disk}/data",
+        f"{disk}/data/",
         f"{disk}/data/a.txt",
         f"{disk}/data/b.py",
         f"{disk}/data/sub",
         f"{disk}/data/sub/c.txt",
     ]
     assert globbed(fs_path(f"{disk}/*/*.py")) == [f"{disk}/data/b.py"]
+    # a file is no directory to descend into: "a.txt/**" and "*/**" skip it
+    assert globbed(fs_path(f"{disk}/a.txt/**")) == []
+    assert globbed(fs_path(f"{disk}/*/**"))[:2] == [f"{disk}/data/", f"{disk}/data/a.txt"]
+    assert f"{disk}/a.txt" not in globbed(fs_path(f"{disk}/*/**"))
     with pytest.raises(FileNotFoundError, match="No match any file"):
         list(iglob_entries(fs_path(f"{disk}/nope/*"), missing_ok=False))
 

@@ -64,6 +64,7 @@ class S3Path(BasePath):
 
     protocol = "s3"
     open_options = frozenset((*_SEEKABLE_OPTIONS, "stream"))
+    glob_base_dir = False  # "dir/" is a key prefix, not an entry of its own
 
     # -- parsing -----------------------------------------------------------------
     @property

@@ -100,8 +100,9 @@ def test_recursive_glob_is_one_listing_per_brace_prefix(bucket: str, s3: Any,
     calls.reset()
     assert smart.smart_glob(f"s3://{bucket}/g/x*/**/*.txt") == [
         f"s3://{bucket}/g/xa/1.txt", f"s3://{bucket}/g/xb/y/2.txt"]
+    # as megfile on S3: a trailing ** gives what lies below, not the prefix itself
     assert sorted(smart.smart_glob(f"s3://{bucket}/g/v[12]/**")) == [
-        f"s3://{bucket}/g/{rest}" for rest in ("v1", "v1/z", "v1/z/3.txt", "v2", "v2/4.txt")]
+        f"s3://{bucket}/g/{rest}" for rest in ("v1/z", "v1/z/3.txt", "v2/4.txt")]
     prefixes = [p["Prefix"] for n, p in calls.params if n == "ListObjectsV2"]
     assert prefixes == ["g/x", "g/v"]
     calls.reset()  # a walk (no **) lists one level, from the same literal prefix

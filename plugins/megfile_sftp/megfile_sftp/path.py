@@ -123,42 +123,45 @@ class SftpPath(BasePath):
         return split_url(rest)[1]
 
     # -- pure path operations ---------------------------------------------------------
+    # As megfile: ``parts`` starts with the connection (``sftp://u@h//``) and a
+    # trailing slash ends in an empty part, so ``sftp://h//a/`` has the name "" and
+    # the parent ``sftp://h//a``; ``root`` and ``anchor`` are the bare ``sftp://``.
     @property
-    def parts(self) -> tuple[str, ...]:
-        pieces = [p for p in self.path.split("/") if p]
-        return (self.root, *pieces)
-
-    @property
-    def root(self) -> str:
+    def _head(self) -> str:
         head = f"{self.root_scheme}://{self.netloc}/"
         return head + "/" if self.path.startswith("/") else head
 
     @property
-    def anchor(self) -> str:
-        return self.root
+    def parts(self) -> tuple[str, ...]:
+        body = self.path.lstrip("/")
+        return (self._head, *body.split("/")) if body else (self._head,)
 
     @property
     def name(self) -> str:
-        pieces = [p for p in self.path.split("/") if p]
-        return pieces[-1] if pieces else ""
+        parts = self.parts
+        return parts[-1] if len(parts) > 1 else ""
 
     @property
     def parent(self: Self) -> Self:
-        path = self.path.rstrip("/")
-        if not path:
-            return self._derive(self.path)  # "/" and the login directory are roots
+        path = self.path
+        if not path.strip("/"):
+            return self._derive(path)  # "/" and the login directory are roots
         head, slash, _ = path.rpartition("/")
         if not slash:
             return self._derive("")
-        return self._derive(head or "/")
+        return self._derive(head.rstrip("/") or "/")
 
     @property
-    def parents(self: Self) -> Sequence[Self]:
-        result = []
+    def parents(self) -> Sequence[BasePath]:  # type: ignore[override]
+        """Up to the root, then megfile's last entry: the empty local path ``''``."""
+        from megfile_core.builtin.fs import FSPath
+
+        result: list[BasePath] = []
         current = self
         while current.path.strip("/"):
             current = current.parent
             result.append(current)
+        result.append(FSPath(""))
         return tuple(result)
 
     def is_absolute(self) -> bool:
@@ -178,6 +181,9 @@ class SftpPath(BasePath):
 
     def _same_server(self, other: BasePath) -> bool:
         return isinstance(other, SftpPath) and other._target == self._target
+
+    def _same_backend(self, other: BasePath) -> bool:
+        return self._same_server(other)
 
     # -- metadata ----------------------------------------------------------------------
     def _attrs(self, follow_symlinks: bool = True) -> paramiko.SFTPAttributes:

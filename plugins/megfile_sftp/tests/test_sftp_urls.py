@@ -46,12 +46,20 @@ def test_derived_paths_keep_connection_and_form() -> None:
     assert str(path.parent / "d" / "e") == "sftp://u:pw@h:2//a/b/d/e"
     assert str(path.joinpath("x", "y")) == "sftp://u:pw@h:2//a/b/c.txt/x/y"
     assert path.parts == ("sftp://u:pw@h:2//", "a", "b", "c.txt")
-    assert path.root == "sftp://u:pw@h:2//"
+    assert path.root == path.anchor == "sftp://"  # megfile's root: the bare scheme
     assert path.name == "c.txt"
     assert path.suffix == ".txt"
     assert str(path.with_name("z")) == "sftp://u:pw@h:2//a/b/z"
+    # as megfile: up to the server's root, then the empty local path
     assert [str(p) for p in path.parents] == [
-        "sftp://u:pw@h:2//a/b", "sftp://u:pw@h:2//a", "sftp://u:pw@h:2//"]
+        "sftp://u:pw@h:2//a/b", "sftp://u:pw@h:2//a", "sftp://u:pw@h:2//", ""]
+    # a trailing slash is an empty last part (megfile's URI semantics)
+    folder = SftpPath("sftp://u@h//a/b/")
+    assert folder.parts == ("sftp://u@h//", "a", "b", "")
+    assert folder.name == ""
+    assert str(folder.parent) == "sftp://u@h//a/b"
+    assert str(folder.with_name("z")) == "sftp://u@h//a/b/z"
+    assert str(folder.with_suffix(".z")) == "sftp://u@h//a/b/.z"
     relative = SftpPath("sftp://h/a/b")
     assert relative.parts == ("sftp://h/", "a", "b")
     assert str(relative.parent) == "sftp://h/a"
