@@ -104,7 +104,7 @@ def plot(title: str, header: list[str], rows: list[list[str]], target: Path) -> 
     axes[0][0].invert_yaxis()
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
-    figure.savefig(target, dpi=110)
+    figure.savefig(target, dpi=110, bbox_inches="tight")
     plt.close(figure)
 
 
