@@ -11,7 +11,9 @@ process per connection) delays each direction by ``delay`` and caps every
 connection at ``rate`` with a token bucket: the kernel has no netem, so latency has
 to come from here. Before the libraries run, the script prints what the proxy alone
 carries with 1/8/16/32 raw-socket connections (``--no-proxy-check`` skips it;
-``--only plain|capped`` runs one setting).
+``--only plain|capped`` runs one setting). The table is printed and written to
+``--results-dir`` (default ``docs/results``) as ``bench_http.md`` with a PNG chart
+``bench_http-read.png`` (``benchmarks/results.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ sys.path.insert(0, str(HERE.parent / "plugins" / "megfile_http" / "tests"))
 
 from httpservers import Nginx  # noqa: E402
 from netproxy import DelayProxy, check_proxy  # noqa: E402
+from results import DEFAULT_RESULTS_DIR, Table, save_tables  # noqa: E402
 
 CHUNK = 8 << 20
 PEERS_PYTHON = HERE / ".peers" / "bin" / "python"
@@ -83,6 +86,9 @@ def main() -> None:
                         help="run one setting only")
     parser.add_argument("--no-proxy-check", action="store_true",
                         help="skip measuring what the proxy alone carries")
+    parser.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR),
+                        help="where bench_http.md and its PNG chart go")
+    parser.add_argument("--label", default="", help="a line written above the table")
     args = parser.parse_args()
     if not PEERS_PYTHON.exists():
         sys.exit("run benchmarks/setup_peers.sh first")
@@ -122,14 +128,17 @@ def main() -> None:
                         results.setdefault((setting, name), []).append(speed)
                         print(f"{setting:45s} {name:24s} {speed:8.1f} MiB/s", flush=True)
             proxy.close()
-    print()
-    print(f"| setting | library | median MiB/s ({args.runs} runs) | ours / this |")
-    print("|---|---|---|---|")
+    lines = [f"| setting | library | median MiB/s ({args.runs} runs) | ours / this |",
+             "|---|---|---|---|"]
     for setting, _ in settings:
         ours = statistics.median(results[(setting, libraries[0][0])])
         for name, _, _ in libraries:
             median = statistics.median(results[(setting, name)])
-            print(f"| {setting} | {name} | {median:,.0f} | {ours / median:.2f} |")
+            lines.append(f"| {setting} | {name} | {median:,.0f} | {ours / median:.2f} |")
+    print("", *lines, sep="\n")
+    save_tables("bench_http", [Table("read", f"HTTP reads of {args.size_mib} MiB from nginx, "
+                                             f"medians of {args.runs}", lines)],
+                args.results_dir, header=args.label)
 
 
 if __name__ == "__main__":

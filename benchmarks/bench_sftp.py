@@ -5,7 +5,9 @@
 
 Ours runs in this interpreter; megfile runs in ``benchmarks/.peers`` (see
 setup_peers.sh) in a subprocess. megfile is ~1 MB/s writing, so it gets a smaller
-file by default (its rate does not depend on the size).
+file by default (its rate does not depend on the size). The table is printed and
+written to ``--results-dir`` (default ``docs/results``) as ``bench_sftp.md`` with a
+PNG chart (``benchmarks/results.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "plugins" / "megfile_sftp" / "tests"))
 
 from sshserver import SshServer  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from results import DEFAULT_RESULTS_DIR, Table, save_tables  # noqa: E402
 
 PEER_PY = ROOT / "benchmarks" / ".peers" / "bin" / "python"
 CHUNK = 8 << 20
@@ -80,6 +85,9 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=256)
     parser.add_argument("--peer-size-mib", type=int, default=32)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR),
+                        help="where bench_sftp.md and its PNG chart go")
+    parser.add_argument("--label", default="", help="a line written above the table")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-sftp-"))
     server = SshServer.create(work / "sshd")
@@ -112,6 +120,12 @@ def main() -> None:
     finally:
         server.stop()
         subprocess.run(["rm", "-rf", str(work)], check=False)
+    lines = ["| library, operation (size) | median MB/s (runs) |", "|---|---|"]
+    lines += [f"| {label} | {statistics.median(rates):.1f} ("
+              + ", ".join(f"{r:.1f}" for r in rates) + ") |" for label, rates in results.items()]
+    print("", *lines, sep="\n")
+    save_tables("bench_sftp", [Table("io", f"SFTP through smart_open, medians of {args.runs}",
+                                     lines)], args.results_dir, header=args.label)
 
 
 if __name__ == "__main__":

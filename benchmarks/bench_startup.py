@@ -5,7 +5,9 @@
 
 Each figure is the median wall time of fresh processes; "import" figures are reported
 over a bare interpreter started the same way. Byte-code caches are warm (one untimed
-run first), as for any installed package.
+run first), as for any installed package. The table is printed and written to
+``--results-dir`` (default ``docs/results``) as ``bench_startup.md`` with a PNG chart
+(``benchmarks/results.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PEERS = HERE / ".peers" / "bin" / "python"
+sys.path.insert(0, str(HERE))
+
+from results import DEFAULT_RESULTS_DIR, Table, save_tables  # noqa: E402
 
 
 def timed(cmd: list[str], runs: int, env: dict[str, str]) -> float:
@@ -36,6 +41,9 @@ def timed(cmd: list[str], runs: int, env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR),
+                        help="where bench_startup.md and its PNG chart go")
+    parser.add_argument("--label", default="", help="a line written above the table")
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     ours = sys.executable
@@ -71,11 +79,19 @@ def main() -> None:
         else:
             print("(peers missing: run benchmarks/setup_peers.sh for side-by-side figures)")
     print(f"{'measure':42} {'median ms':>10} {'over bare':>10}")
+    lines = ["| measure | median ms | over bare interpreter, ms |", "|---|---|---|"]
+    notes = []
     for label, value, over in rows:
         if label.startswith("ratio"):
             print(f"{label:42} {value:10.2f}")
+            notes.append(f"{label}: {value:.2f}")
         else:
             print(f"{label:42} {value:10.1f} {over:10.1f}")
+            lines.append(f"| {label} | {value:.1f} | {over:.1f} |" if over else
+                         f"| {label} | {value:.1f} | - |")
+    save_tables("bench_startup", [Table("startup", f"Start-up, medians of {args.runs} "
+                                        "fresh processes", lines, notes)],
+                args.results_dir, header=args.label)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,11 @@ LIBRARY: ours | megfile | s3fs | smart_open | boto3. OPERATION:
   ``upload_fileobj`` from a reader handing out the same 8 MiB block);
 * ``random URL SIZE COUNT SEED`` -- COUNT times ``seek`` + ``read(4 KiB)`` at
   offsets drawn from SEED;
-* ``sync SRC DST`` -- ``smart_sync`` (ours; megfile with an 8-thread map).
+* ``sync SRC DST`` -- ``smart_sync`` (ours; megfile with an 8-thread map);
+* ``small PREFIX COUNT THREADS MODE`` -- COUNT objects ``PREFIXo00000.bin``... read
+  whole from a pool of THREADS threads: MODE ``open`` is ``open(url, "rb")`` +
+  ``read()``, ``load`` is ``smart_load_content(url)`` (ours, megfile); boto3 does
+  ``get_object(...)["Body"].read()`` for both, on one client shared by the pool.
 
 Connection details come from the environment (``AWS_ACCESS_KEY_ID``,
 ``AWS_SECRET_ACCESS_KEY``, ``AWS_ENDPOINT_URL``, ``AWS_S3_ADDRESSING_STYLE``). Every
@@ -156,6 +160,43 @@ def _opener(library: str) -> Any:
     raise SystemExit(f"unknown library {library!r}")
 
 
+def _small_reader(library: str, mode: str) -> Any:
+    """A factory (called inside the timer: clients are made there) of ``read(url) ->
+    byte count`` for the ``small`` operation; imports done now."""
+    if library == "boto3":
+        import boto3  # noqa: F401
+
+        def boto3_factory() -> Any:
+            client = _boto3_client()
+
+            def read(url: str) -> int:
+                bucket, key = _split(url)
+                return len(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+            return read
+
+        return boto3_factory
+    if library == "ours" and mode == "load":
+        from megfile_core import SmartPath, smart_load_content
+
+        SmartPath("s3://bucket/key")  # plugin discovery (no I/O), as in _opener
+        return lambda: lambda url: len(smart_load_content(url))
+    if library == "megfile" and mode == "load":
+        import megfile.s3_path  # noqa: F401
+        from megfile import smart_load_content as megfile_load
+
+        return lambda: lambda url: len(megfile_load(url))
+    if mode != "open" or library not in ("ours", "megfile"):
+        raise SystemExit(f"small: no {mode!r} for {library!r}")
+    opener = _opener(library)
+
+    def read_open(url: str) -> int:
+        with opener(url, "rb") as handle:
+            return len(handle.read())
+
+    return lambda: read_open
+
+
 def main() -> None:
     library, operation, *args = sys.argv[1:]
     _count_requests()
@@ -236,6 +277,18 @@ def main() -> None:
         else:
             raise SystemExit(f"sync: unknown library {library!r}")
         result["bytes"] = 0
+    elif operation == "small":
+        prefix, count, threads, mode = args[0], int(args[1]), int(args[2]), args[3]
+        urls = [f"{prefix}o{index:05d}.bin" for index in range(count)]
+        read_one = _small_reader(library, mode)
+        from concurrent.futures import ThreadPoolExecutor
+
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        start = time.perf_counter()
+        with ThreadPoolExecutor(threads) as pool:
+            sizes = list(pool.map(read_one(), urls))
+        result["bytes"] = sum(sizes)
+        result["smallest"] = min(sizes)
     else:
         raise SystemExit(f"unknown operation {operation!r}")
     result["seconds"] = time.perf_counter() - start

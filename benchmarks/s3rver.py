@@ -35,6 +35,10 @@ def _free_port() -> int:
 class S3rver:
     """An s3rver process storing under ``data_dir``, stopped with its process group."""
 
+    name = "s3rver"
+    access_key = ACCESS_KEY
+    secret_key = SECRET_KEY
+
     def __init__(self, data_dir: Path, port: int | None = None,
                  start_timeout: float = 180.0) -> None:
         self.data_dir = Path(data_dir)
