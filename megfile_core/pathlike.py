@@ -512,8 +512,7 @@ class BasePath:
         binary_mode, text = parse_mode(mode)
         if not text and (encoding or errors or newline is not None):
             raise ValueError(f"mode {mode!r} is binary: it takes no encoding, errors or newline")
-        if buffering not in (-1, 0, 1) and buffering < 0:
-            raise ValueError(f"invalid buffering {buffering}")
+        check_buffering(buffering)
         if buffering == 0 and text:
             raise ValueError("can't have unbuffered text I/O")
         check_open_options(options, self)
@@ -859,6 +858,14 @@ COMMON_OPEN_OPTIONS = frozenset({
     "limited_seekable", "share_cache_key", "cache_path", "lazy", "followlinks",
     "atomic", "closefd",
 })
+
+
+def check_buffering(buffering: Any) -> None:
+    """``open``'s ``buffering``: an int from -1 (the default) up to a C int."""
+    if not isinstance(buffering, int) or isinstance(buffering, bool):
+        raise TypeError(f"buffering must be an int, not {type(buffering).__name__}")
+    if not -1 <= buffering <= 2**31 - 1:
+        raise ValueError(f"buffering {buffering} is out of range: use -1, 0, 1 or a size")
 
 
 def check_open_options(options: dict[str, Any], path: BasePath) -> None:

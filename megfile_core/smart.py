@@ -9,7 +9,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 from megfile_core.errors import UnsupportedError, mask_url
 from megfile_core.pathlike import BasePath, ContextIterator, _fspath_str
 from megfile_core.registry import get_registry
-from megfile_core.smart_path import SmartPath
+from megfile_core.smart_path import SmartPath, as_smart_path
 from megfile_core.types import Access, FileEntry, StatResult
 
 if TYPE_CHECKING:
@@ -70,25 +70,11 @@ __all__ = [
 _CHUNK = 8 << 20
 
 
-_MAX_FD = 2**31 - 1
+_MAX_OFFSET = 2**63 - 1
 
 
 def _path(path: Any, name: str = "path") -> SmartPath:
-    """``path`` as a SmartPath; a value of the wrong type or range is a TypeError or
-    ValueError that names the argument (never an OverflowError from ``os``)."""
-    if isinstance(path, SmartPath):
-        return path
-    if isinstance(path, bool) or not isinstance(path, (str, int, os.PathLike, BasePath)):
-        raise TypeError(
-            f"{name} must be a path (str, os.PathLike or a path object), "
-            f"not {type(path).__name__}"
-        )
-    if isinstance(path, int) and not 0 <= path <= _MAX_FD:
-        raise ValueError(
-            f"{name}: {path} is no file descriptor (an int path is one, from 0 to "
-            f"{_MAX_FD}); pass a str or os.PathLike for a file name"
-        )
-    return SmartPath(path)
+    return as_smart_path(path, name)
 
 
 # -- open and content -------------------------------------------------------------
@@ -116,6 +102,8 @@ def smart_load_content(path: Any, start: int | None = None, stop: int | None = N
     for name, value in (("start", start), ("stop", stop)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise TypeError(f"{name} must be an int or None, not {type(value).__name__}")
+        if value is not None and not -_MAX_OFFSET <= value <= _MAX_OFFSET:
+            raise ValueError(f"{name} {value} is out of range (a file offset is a 64-bit int)")
     smart = _path(path)
     if (start is not None and start < 0) or (stop is not None and stop < 0):
         size = smart.stat(follow_symlinks=True).size

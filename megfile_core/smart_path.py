@@ -18,7 +18,28 @@ from megfile_core.types import Access, FileEntry, StatResult
 if TYPE_CHECKING:
     from megfile_core.sync import SyncResult
 
-__all__ = ["SmartPath", "resolve_alias"]
+__all__ = ["SmartPath", "as_smart_path", "resolve_alias"]
+
+_MAX_FD = 2**31 - 1  # an int path is a file descriptor: a C int
+
+
+def as_smart_path(path: Any, name: str = "path") -> SmartPath:
+    """``path`` as a SmartPath. A value of the wrong type or range is a TypeError
+    or ValueError that names the argument ``name`` (never an OverflowError from
+    ``os``, nor a ProtocolNotFoundError for bytes)."""
+    if isinstance(path, SmartPath):
+        return path
+    if isinstance(path, bool) or not isinstance(path, (str, int, os.PathLike, BasePath)):
+        raise TypeError(
+            f"{name} must be a path (str, os.PathLike or a path object), "
+            f"not {type(path).__name__}"
+        )
+    if isinstance(path, int) and not 0 <= path <= _MAX_FD:
+        raise ValueError(
+            f"{name}: {path} is no file descriptor (an int path is one, from 0 to "
+            f"{_MAX_FD}); pass a str or os.PathLike for a file name"
+        )
+    return SmartPath(path)
 
 
 def resolve_alias(scheme: str, rest: str) -> tuple[str, str, tuple[str, str] | None]:

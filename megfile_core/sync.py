@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from megfile_core.errors import UnsafePathError
-from megfile_core.smart_path import SmartPath
+from megfile_core.smart_path import SmartPath, as_smart_path
 from megfile_core.types import FileEntry, StatResult
 
 __all__ = ["SyncProgress", "SyncResult", "safe_relative", "sync"]
@@ -127,8 +127,8 @@ def sync(
     from megfile_core.smart import smart_copy
 
     started = time.monotonic()
-    src = src_path if isinstance(src_path, SmartPath) else SmartPath(src_path)
-    dst = dst_path if isinstance(dst_path, SmartPath) else SmartPath(dst_path)
+    src = as_smart_path(src_path, "src_path")
+    dst = as_smart_path(dst_path, "dst_path")
     result = SyncResult()
     lock = threading.Lock()
 

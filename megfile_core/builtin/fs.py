@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import posixpath
@@ -15,6 +16,7 @@ from megfile_core.pathlike import (
     BasePath,
     ContextIterator,
     _fspath_str,
+    check_buffering,
     check_open_options,
     parse_mode,
 )
@@ -348,6 +350,7 @@ class FSPath(BasePath):
         **options: Any,
     ) -> IO[Any]:
         binary_mode, _text = parse_mode(mode)
+        check_buffering(buffering)
         check_open_options(options, self)
         if self.fd is not None:
             return open(self.fd, mode, buffering, encoding, errors, newline, closefd)
@@ -370,6 +373,14 @@ class FSPath(BasePath):
     def read_bytes(self) -> bytes:
         with open(self._target(), "rb") as handle:
             return handle.read()
+
+    def _load_content(self, start: int | None, stop: int | None) -> bytes:
+        with open(self._target(), "rb", closefd=self.fd is None) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            begin = min(start or 0, size)  # past the end is b"", as on S3 and HTTP
+            end = size if stop is None else min(stop, size)
+            handle.seek(begin)
+            return handle.read(max(0, end - begin))
 
     def load(self) -> io.BytesIO:
         return io.BytesIO(self.read_bytes())
@@ -470,6 +481,8 @@ class FSPath(BasePath):
         src = os.path.realpath(self._local) if followlinks else self._local
         if os.path.isdir(src):
             raise IsADirectoryError(f"is a directory: {self!s} (use sync to copy trees)")
+        if not os.path.lexists(src):  # before the destination's directories are made
+            raise FileNotFoundError(errno.ENOENT, "no such file", str(self))
         parent = os.path.dirname(dst)
         if parent:
             os.makedirs(parent, exist_ok=True)

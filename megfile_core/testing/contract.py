@@ -63,6 +63,20 @@ class PathContract:
         assert smart.smart_load_content(path, 10, 20) == data[10:20]
         assert smart.smart_load_content(path, 995) == data[995:]
 
+    def test_load_content_negative_offsets_count_from_the_end(self, root: str) -> None:
+        path = self.join(root, "slice.bin")
+        data = bytes(range(200))
+        smart.smart_save_content(path, data)
+        assert smart.smart_load_content(path, -3) == data[-3:]
+        assert smart.smart_load_content(path, -3, -1) == data[-3:-1]
+        assert smart.smart_load_content(path, 2, -1) == data[2:-1]
+        assert smart.smart_load_content(path, None, -1) == data[:-1]
+        assert smart.smart_load_content(path, -1000) == data
+        with pytest.raises(ValueError, match="stop"):
+            smart.smart_load_content(path, -1, -3)
+        with pytest.raises(TypeError, match="start"):
+            smart.smart_load_content(path, "1")  # type: ignore[arg-type]
+
     def test_text_round_trip(self, root: str) -> None:
         path = self.join(root, "t.txt")
         text = "héllo\nwörld ✓\n"
@@ -334,6 +348,41 @@ class PathContract:
         assert sum(seen) == len(data)
         smart.smart_copy(local, self.join(root, "up.bin"))
         assert smart.smart_load_content(self.join(root, "up.bin")) == data
+
+    def test_copy_of_a_missing_source_creates_nothing(self, root: str, local_dir: str) -> None:
+        missing = self.join(root, "missing.bin")
+        targets = [self.join(root, "out", "deep", "x.bin"),
+                   os.path.join(local_dir, "out", "deep", "x.bin")]
+        for target in targets:
+            with pytest.raises(FileNotFoundError):
+                smart.smart_copy(missing, target)
+        with pytest.raises(FileNotFoundError):
+            smart.smart_copy(os.path.join(local_dir, "missing"), targets[0])
+        assert not smart.smart_exists(self.join(root, "out"))
+        assert not os.path.exists(os.path.join(local_dir, "out"))
+
+    def test_copy_from_and_to_file_urls(self, root: str, local_dir: str) -> None:
+        os.makedirs(local_dir, exist_ok=True)
+        local = os.path.join(local_dir, "src.txt")
+        with open(local, "w") as handle:
+            handle.write("from a file URL")
+        smart.smart_copy("file://" + local, self.join(root, "up.txt"))
+        assert smart.smart_load_text(self.join(root, "up.txt")) == "from a file URL"
+        back = os.path.join(local_dir, "back.txt")
+        smart.smart_copy(self.join(root, "up.txt"), "file://" + back)
+        with open(back) as handle:
+            assert handle.read() == "from a file URL"
+
+    def test_recursive_glob_base(self, root: str) -> None:
+        self._tree(root)
+        found = smart.smart_glob(self.join(root, "a", "**"))
+        below = [self.join(root, "a", *r.split("/"))
+                 for r in ("1.txt", "2.log", "b", "b/3.txt")]
+        if type(SmartPath(root).pathlike).glob_base_dir:
+            # the stdlib and megfile on a file system: the base itself, as "a/"
+            assert found == [self.join(root, "a") + "/", *below]
+        else:
+            assert found == below  # an object store's prefix is no entry
 
     def test_sync_round_trip_and_skip(self, root: str, local_dir: str) -> None:
         for rel in ("x/1.txt", "x/y/2.txt", "3.txt"):

@@ -79,9 +79,13 @@ def test_load_content_validation(tmp_path):
     assert smart.smart_load_content(path, None, 3) == b"012"
     assert smart.smart_load_content(path, 8) == b"89"
     assert smart.smart_load_content(path, 5, 5) == b""
-    for start, stop in ((5, 2), (-1, None), (None, -3), ("1", None)):
-        with pytest.raises(ValueError):
-            smart.smart_load_content(path, start, stop)
+    # as megfile: a negative offset counts from the end, as in a slice
+    assert smart.smart_load_content(path, -1) == b"9"
+    assert smart.smart_load_content(path, None, -3) == b"0123456"
+    with pytest.raises(ValueError):
+        smart.smart_load_content(path, 5, 2)
+    with pytest.raises(TypeError):
+        smart.smart_load_content(path, "1", None)  # type: ignore[arg-type]
 
 
 def test_copy_same_file_raises(tmp_path):
