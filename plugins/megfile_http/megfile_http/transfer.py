@@ -16,6 +16,8 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 
+import requests
+
 from megfile_core import config
 from megfile_core.builtin.atomic import temp_name
 from megfile_core.io.pool import get_executor
@@ -64,13 +66,19 @@ def download(
     client = HttpPath(src_path)._client()
     block_size = block_size or config.reader_block_size()
     workers = max_workers or config.max_workers()
+    # the first answer before anything local: a missing source creates nothing
+    response, info = probe(client, block_size)
     directory = os.path.dirname(local)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
-    temp = temp_name(local)
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
-        info = _fill(client, fd, block_size, workers, callback)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        temp = temp_name(local)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    except BaseException:
+        response.close()
+        raise
+    try:
+        info = _fill(client, fd, block_size, workers, callback, response, info)
         os.close(fd)
         fd = -1
         if info.mtime is not None:
@@ -87,8 +95,8 @@ def download(
 
 
 def _fill(client: HttpClient, fd: int, block_size: int, workers: int,
-          callback: Callable[[int], None] | None) -> ResponseInfo:
-    response, info = probe(client, block_size)
+          callback: Callable[[int], None] | None, response: requests.Response,
+          info: ResponseInfo) -> ResponseInfo:
     if info.status == 416:
         response.close()
         return info

@@ -14,6 +14,7 @@ from megfile_core import (
     smart_concat,
     smart_copy,
     smart_getmd5,
+    smart_glob,
     smart_isdir,
     smart_isfile,
     smart_islink,
@@ -321,3 +322,40 @@ def test_lchmod_of_a_link_is_unsupported_and_says_so(sftp_root: str, remote_dir:
     assert _lsetstat_mode(conn, str(target), 0o604) is True
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o604
     assert _lsetstat_mode(conn, f"{remote_dir}/link", 0o600) is False
+
+
+def test_move_between_two_servers_copies_then_removes(
+        sshd, sftp_env: Path, remote_dir: str) -> None:  # type: ignore[no-untyped-def]
+    """Same class, no variant, other host: not one backend. The move went core ->
+    plugin rename -> core move ... until RecursionError."""
+    (sftp_env / ".ssh" / "known_hosts").write_text(
+        sshd.host_key_line() + sshd.host_key_line("localhost"))
+    one = f"sftp://root@127.0.0.1:{sshd.port}/{remote_dir}"
+    two = f"sftp://root@localhost:{sshd.port}/{remote_dir}"
+    Path(remote_dir, "src/sub").mkdir(parents=True)
+    Path(remote_dir, "src/a.txt").write_text("a")
+    Path(remote_dir, "src/sub/b.txt").write_text("b")
+    Path(remote_dir, "f.txt").write_text("f")
+    smart_move(f"{one}/f.txt", f"{two}/g.txt")
+    assert Path(remote_dir, "g.txt").read_text() == "f"
+    assert not Path(remote_dir, "f.txt").exists()
+    smart_rename(f"{two}/g.txt", f"{one}/h.txt")
+    assert Path(remote_dir, "h.txt").read_text() == "f"
+    smart_move(f"{one}/src", f"{two}/moved")
+    assert Path(remote_dir, "moved/sub/b.txt").read_text() == "b"
+    assert not Path(remote_dir, "src").exists()
+    SmartPath(f"{two}/moved").rename(f"{one}/again")
+    assert Path(remote_dir, "again/a.txt").read_text() == "a"
+
+
+def test_recursive_glob_yields_its_base_as_a_directory(sftp_root: str, remote_dir: str) -> None:
+    Path(remote_dir, "X/sub").mkdir(parents=True)
+    Path(remote_dir, "X/a.txt").write_text("a")
+    Path(remote_dir, "X/sub/b.txt").write_text("b")
+    Path(remote_dir, "f.txt").write_text("f")
+    # as the stdlib and megfile on a file system: "X/**" starts with "X/"
+    assert smart_glob(f"{sftp_root}/X/**") == [
+        f"{sftp_root}/X/", f"{sftp_root}/X/a.txt", f"{sftp_root}/X/sub",
+        f"{sftp_root}/X/sub/b.txt"]
+    assert smart_glob(f"{sftp_root}/*/**")[:2] == [f"{sftp_root}/X/", f"{sftp_root}/X/a.txt"]
+    assert f"{sftp_root}/f.txt" not in smart_glob(f"{sftp_root}/*/**")
