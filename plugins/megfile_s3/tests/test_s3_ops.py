@@ -292,7 +292,7 @@ def test_symlinks(bucket: str, s3: Any) -> None:
     smart.smart_symlink(f"s3://{bucket}/l1", f"s3://{bucket}/l2")  # points at t.txt
     head = s3.head_object(Bucket=bucket, Key="l2")
     assert head["Metadata"]["symlink_to"] == f"s3://{bucket}/t.txt"
-    assert smart.smart_readlink(f"s3://{bucket}/l2") == f"s3://{bucket}/t.txt"
+    assert str(smart.smart_readlink(f"s3://{bucket}/l2")) == f"s3://{bucket}/t.txt"
     assert smart.smart_stat(f"s3://{bucket}/l1").size == len("target")
     assert smart.smart_lstat(f"s3://{bucket}/l1").is_symlink()
     assert smart.smart_load_content(f"s3://{bucket}/l1", 1, 3) == b"ar"
@@ -403,3 +403,13 @@ def test_access_read_and_write_as_megfile(bucket: str, s3: Any, inject: Any) -> 
     assert smart.smart_access(f"s3://{bucket}/k.txt", Access.WRITE) is False
     inject("HeadObject", 403, "AccessDenied", times=2)
     assert smart.smart_access(f"s3://{bucket}/k.txt", Access.READ) is False
+
+
+def test_smart_readlink_returns_a_smart_path_as_megfile(bucket: str) -> None:
+    smart.smart_save_text(f"s3://{bucket}/t.txt", "target")
+    smart.smart_symlink(f"s3://{bucket}/t.txt", f"s3://{bucket}/l1")
+    target = smart.smart_readlink(f"s3://{bucket}/l1")
+    assert isinstance(target, SmartPath)
+    assert str(target) == f"s3://{bucket}/t.txt"
+    assert target.read_text() == "target"
+    assert target == SmartPath(f"s3://{bucket}/l1").readlink()
