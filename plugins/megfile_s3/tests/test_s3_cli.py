@@ -34,7 +34,7 @@ def test_config_s3_writes_token_and_nested_block(tmp_path: Any,
                 "-e", "http://127.0.0.1:1234", "-st", "session-tok", "-as", "path",
                 "-sv", "s3v4")
     assert done.returncode == 0, done.stderr
-    assert b"[dev]" in done.stdout
+    assert done.stdout == f"Your oss config has been saved into {target}\n".encode()
     text = target.read_text()
     assert "# keep me" in text
     assert "[other]" in text
@@ -80,3 +80,16 @@ def test_cli_ls_cat_cp_on_s3(bucket: str, tmp_path: Any, moto_server: MotoS3) ->
     profile = _run("ls", f"s3+typo://{bucket}/")
     assert profile.returncode != 0
     assert b"TYPO__AWS_ACCESS_KEY_ID" in profile.stderr
+
+
+def test_config_s3_confirms_as_megfile(tmp_path: Any) -> None:
+    target = tmp_path / "aws" / "credentials"
+    new = _run("config", "s3", "K1", "S1", "-p", str(target))
+    assert (new.returncode, new.stdout) == (
+        0, f"Your oss config has been saved into {target}\n".encode())
+    other = _run("config", "s3", "K2", "S2", "-p", str(target), "-n", "dev")
+    assert other.stdout == f"Your oss config has been saved into {target}\n".encode()
+    updated = _run("config", "s3", "K3", "S3", "-p", str(target), "-n", "dev")
+    assert (updated.returncode, updated.stdout) == (
+        0, f"The dev config has been updated.\nYour oss config has been saved into "
+           f"{target}\n".encode())
