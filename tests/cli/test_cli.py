@@ -163,6 +163,16 @@ def test_ls_file_url(run_cli, tree):
                              "file://" + str(tree / "sub" / "deep")]
 
 
+def test_rm_of_a_directory_without_r_exits_1_as_megfile(run_cli, tree):
+    for flags in ([], ["-f"]):
+        result = run_cli("rm", *flags, str(tree / "sub"))
+        assert result.returncode == 1, flags
+        assert err(result) == \
+            f"[IsADirectoryError] [Errno 21] Is a directory: '{tree / 'sub'}'\n"
+        assert out(result) == ""
+    assert (tree / "sub" / "c.txt").exists()
+
+
 # -- cat -----------------------------------------------------------------------------
 def test_cat_several_files_binary_exact(run_cli, tree):
     result = run_cli("cat", str(tree / "a.txt"), str(tree / "b.bin"), str(tree / "a.txt"))
@@ -329,8 +339,9 @@ def test_sync_force_and_bad_worker(run_cli, tree, tmp_path):
 def test_rm(run_cli, tree):
     assert run_cli("rm", str(tree / "a.txt")).returncode == 0
     assert not (tree / "a.txt").exists()
-    result = run_cli("rm", str(tree / "sub"))
-    assert result.returncode == 2 and "rm -r" in err(result)
+    result = run_cli("rm", str(tree / "sub"))  # megfile: unlink fails, exit 1
+    assert result.returncode == 1
+    assert err(result) == f"[IsADirectoryError] [Errno 21] Is a directory: '{tree / 'sub'}'\n"
     assert (tree / "sub").exists()
     assert run_cli("rm", "-r", str(tree / "sub")).returncode == 0
     assert not (tree / "sub").exists()
@@ -614,7 +625,7 @@ def test_main_formats_errors(tmp_path, capsys):
     assert captured.err.startswith("[FileNotFoundError]")
     with pytest.raises(SystemExit) as exit_info:
         main(["rm", str(tmp_path)])
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 1
     capsys.readouterr()
     assert main(["--version"]) == 0  # the console script exits with it
     assert capsys.readouterr().out.strip() == megfile_core.__version__

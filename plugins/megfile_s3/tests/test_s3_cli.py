@@ -82,6 +82,17 @@ def test_cli_ls_cat_cp_on_s3(bucket: str, tmp_path: Any, moto_server: MotoS3) ->
     assert b"TYPO__AWS_ACCESS_KEY_ID" in profile.stderr
 
 
+def test_cli_rm_of_a_prefix_without_r_exits_1(bucket: str, s3: Any) -> None:
+    s3.put_object(Bucket=bucket, Key="dir/b.txt", Body=b"y")
+    for path in (f"s3://{bucket}/dir", f"s3://{bucket}/dir/", f"s3://{bucket}"):
+        done = _run("rm", path)
+        assert done.returncode == 1, path
+        assert done.stderr.startswith(b"[S3IsADirectoryError] "), done.stderr
+    assert smart.smart_exists(f"s3://{bucket}/dir/b.txt")
+    assert _run("rm", "-r", f"s3://{bucket}/dir").returncode == 0
+    assert not smart.smart_exists(f"s3://{bucket}/dir/b.txt")
+
+
 def test_config_s3_confirms_as_megfile(tmp_path: Any) -> None:
     target = tmp_path / "aws" / "credentials"
     new = _run("config", "s3", "K1", "S1", "-p", str(target))
