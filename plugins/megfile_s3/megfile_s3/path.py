@@ -82,6 +82,12 @@ class S3Path(BasePath):
     def _url(self) -> str:
         return self.path_with_protocol
 
+    @property
+    def prefix_listing(self) -> bool:
+        """Inside a bucket directories are key prefixes: ``megfile ls`` prints them
+        as ``name/``, in the listing's order (see :mod:`megfile_core.cli.listing`)."""
+        return bool(self.bucket)
+
     def _dir_prefix(self) -> str:
         key = self.key
         return key.rstrip("/") + "/" if key.rstrip("/") else ""
