@@ -212,8 +212,8 @@ def smart_relpath(path: Any, start: Any = None) -> str:
     return _path(path).relpath(start)
 
 
-def smart_readlink(path: Any) -> str:
-    return str(_path(path).readlink())
+def smart_readlink(path: Any) -> SmartPath:
+    return _path(path).readlink()
 
 
 def smart_path_join(path: Any, *other_paths: Any) -> str:

@@ -30,7 +30,7 @@ def _write(path: str, section: str, key: str, value: str, no_cover: bool) -> Non
     with open(temp, "w", encoding="utf-8") as handle:
         parser.write(handle)
     os.replace(temp, path)
-    click.echo(f"[{section}] {key} written to {path}")
+    click.echo(f"Your {section} config has been saved into {path}")  # megfile's words
 
 
 _PATH_HELP = "Config file (default ~/.config/megfile/megfile.conf)."

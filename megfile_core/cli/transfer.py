@@ -174,16 +174,15 @@ def sync_command(src: str, dst: str, force: bool, skip: bool, worker: int,
 @click.option("-r", "--recursive", is_flag=True, help="Remove directories and their content.")
 @click.option("-f", "--force", is_flag=True, help="Ignore missing paths.")
 def rm_command(paths: tuple[str, ...], recursive: bool, force: bool) -> None:
-    """Remove files (and with -r, directories)."""
+    """Remove files (and with -r, directories).
+
+    As megfile: without -r each PATH is unlinked, so a directory fails with the
+    backend's IsADirectoryError (exit 1) and -f does not hide that."""
     from megfile_core.smart import smart_remove, smart_unlink
 
+    remove = smart_remove if recursive else smart_unlink
     for path in paths:
-        if is_dir(path):
-            if not recursive:
-                raise click.UsageError(f"{path} is a directory: use rm -r")
-            smart_remove(path, missing_ok=force)
-        else:
-            smart_unlink(path, missing_ok=force)
+        remove(path, missing_ok=force)
 
 
 @click.command("mkdir")

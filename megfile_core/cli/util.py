@@ -2,21 +2,44 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
 from megfile_core.progress import human_size
 
-__all__ = ["has_magic", "human_size", "is_dir", "long_line", "target_path"]
+__all__ = ["has_magic", "human_size", "is_dir", "listing_size", "long_line", "target_path"]
+
+_SIZE_UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
 
 
 def has_magic(path: str) -> bool:
     return any(c in path for c in "*?[{")
 
 
+def listing_size(size: float) -> str:
+    """A size as megfile's ``ls -h`` and ``total(N):`` lines print it.
+
+    Whole bytes below 1 KiB (``0 B``, ``1023 B``); above, the value in the unit
+    ``floor(log(size, 1024))`` picks, rounded to two decimals and printed as Python
+    prints that float: ``4.23 KB``, ``3.0 MB``, ``1024.0 KB`` (1 MiB - 1 byte rounds
+    up but stays in KB). The unit is chosen with ``math.log`` as megfile does, so
+    float error near a power of 1024 picks the same unit (``1.0 PB`` for
+    1024**5 - 1). Units go up to ``YB``; a negative size is a ValueError.
+    """
+    if size < 0:
+        raise ValueError(f"negative size: {size!r}")
+    if size == 0:
+        return "0 B"
+    index = min(math.floor(math.log(size, 1024)), len(_SIZE_UNITS) - 1)
+    if index <= 0:
+        return f"{int(size)} B"
+    return f"{round(size / 1024 ** index, 2)} {_SIZE_UNITS[index]}"
+
+
 def long_line(path: str, stat: Any, human: bool) -> str:
     """megfile's ``ls -l`` line: size (12 wide, or human), local mtime, path."""
-    size = f"{human_size(stat.size):>10}" if human else f"{stat.size:12d}"
+    size = f"{listing_size(stat.size):>10}" if human else f"{stat.size:12d}"
     mtime = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stat.mtime))
     return f"{size} {mtime} {path}"
 

@@ -417,4 +417,6 @@ class PathContract:
         smart.smart_symlink(target, link)
         assert smart.smart_islink(link)
         assert smart.smart_load_text(link) == "t"
-        assert smart.smart_readlink(link).endswith("target.txt")
+        target_of_link = smart.smart_readlink(link)  # a path object, as in megfile
+        assert isinstance(target_of_link, SmartPath)
+        assert str(target_of_link).endswith("target.txt")

@@ -158,9 +158,91 @@ def test_ls_glob_without_match_fails(run_cli, tree):
 
 
 def test_ls_file_url(run_cli, tree):
-    # megfile prints the plain local paths of a file:// listing
+    # megfile prints local paths without file://, whatever PATH was
     result = run_cli("ls", "-f", "file://" + str(tree / "sub"))
     assert lines(result) == [str(tree / "sub" / "c.txt"), str(tree / "sub" / "deep")]
+
+
+# sizes as megfile 5.0.18's get_human_size prints them (ls -h and the total line)
+MEGFILE_SIZES = [
+    (0, "0 B"), (1, "1 B"), (1023, "1023 B"), (1024, "1.0 KB"), (1536, "1.5 KB"),
+    (4333, "4.23 KB"), (1024**2 - 1, "1024.0 KB"), (1024**2, "1.0 MB"),
+    (2000000, "1.91 MB"), (3150728, "3.0 MB"), (5 * 1024**3 + 1, "5.0 GB"),
+    (3 * 1024**4 // 2, "1.5 TB"), (1024**5 - 1, "1.0 PB"), (1024**5, "1.0 PB"),
+    (7 * 1024**6, "7.0 EB"), (2 * 1024**7, "2.0 ZB"), (1024**8, "1.0 YB"),
+    (1000 * 1024**8, "1000.0 YB"),
+]
+
+
+@pytest.mark.parametrize(("size", "text"), MEGFILE_SIZES)
+def test_listing_size_is_megfiles(size, text):
+    from megfile_core.cli.util import listing_size
+
+    assert listing_size(size) == text
+
+
+def _ls_line(path: Path, size: str, name: str) -> str:
+    mtime = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(os.lstat(path).st_mtime))
+    return f"{size} {mtime} {name}"
+
+
+@pytest.fixture
+def linked(tmp_path) -> Path:
+    """a.bin (4333 B), b.bin (2000000 B), link -> a.bin, broken -> nowhere."""
+    root = tmp_path / "linked"
+    root.mkdir()
+    (root / "a.bin").write_bytes(b"a" * 4333)
+    (root / "b.bin").write_bytes(b"b" * 2000000)
+    os.symlink("a.bin", root / "link")
+    os.symlink("nowhere", root / "broken")
+    return root
+
+
+def test_ls_long_lines_are_megfiles(run_cli, linked):
+    """megfile: `` -> TARGET`` after a link (its text as readlink gives it), sizes of
+    ``-h`` and the total in megfile's format."""
+    result = run_cli("ls", "-l", "-h", str(linked))
+    assert result.returncode == 0, err(result)
+    assert lines(result) == [
+        _ls_line(linked / "a.bin", "   4.23 KB", "a.bin"),
+        _ls_line(linked / "b.bin", "   1.91 MB", "b.bin"),
+        _ls_line(linked / "broken", "       7 B", "broken -> nowhere"),
+        _ls_line(linked / "link", "       5 B", "link -> a.bin"),
+        "total(4): 1.91 MB",
+    ]
+    result = run_cli("ls", "-l", "-r", "file://" + str(linked))
+    assert lines(result) == [
+        _ls_line(linked / "a.bin", "        4333", "a.bin"),
+        _ls_line(linked / "b.bin", "     2000000", "b.bin"),
+        _ls_line(linked / "broken", "           7", "broken -> nowhere"),
+        _ls_line(linked / "link", "           5", "link -> a.bin"),
+        "total(4): 1.91 MB",
+    ]
+    # PATH a link to a file: the target's stat, no arrow (as megfile)
+    assert lines(run_cli("ls", "-l", str(linked / "link"))) == [
+        _ls_line(linked / "a.bin", "        4333", "link"), "total(1): 4.23 KB"]
+
+
+def test_ls_of_a_file_prints_its_name(run_cli, tree):
+    """megfile prints a file's name, also with -f and with -r."""
+    for flags in ([], ["-f"], ["-r"], ["-r", "-f"]):
+        assert lines(run_cli("ls", *flags, str(tree / "a.txt"))) == ["a.txt"], flags
+
+
+def test_ls_recursive_full_of_file_url_prints_local_paths(run_cli, tree):
+    result = run_cli("ls", "-r", "-f", "file://" + str(tree / "sub"))
+    assert lines(result) == [str(tree / "sub" / "c.txt"), str(tree / "sub" / "deep" / "d.txt")]
+    assert lines(run_cli("ls", "file://" + str(tree / "*.txt"))) == [str(tree / "a.txt")]
+
+
+def test_rm_of_a_directory_without_r_exits_1_as_megfile(run_cli, tree):
+    for flags in ([], ["-f"]):
+        result = run_cli("rm", *flags, str(tree / "sub"))
+        assert result.returncode == 1, flags
+        assert err(result) == \
+            f"[IsADirectoryError] [Errno 21] Is a directory: '{tree / 'sub'}'\n"
+        assert out(result) == ""
+    assert (tree / "sub" / "c.txt").exists()
 
 
 # -- cat -----------------------------------------------------------------------------
@@ -329,8 +411,9 @@ def test_sync_force_and_bad_worker(run_cli, tree, tmp_path):
 def test_rm(run_cli, tree):
     assert run_cli("rm", str(tree / "a.txt")).returncode == 0
     assert not (tree / "a.txt").exists()
-    result = run_cli("rm", str(tree / "sub"))
-    assert result.returncode == 2 and "rm -r" in err(result)
+    result = run_cli("rm", str(tree / "sub"))  # megfile: unlink fails, exit 1
+    assert result.returncode == 1
+    assert err(result) == f"[IsADirectoryError] [Errno 21] Is a directory: '{tree / 'sub'}'\n"
     assert (tree / "sub").exists()
     assert run_cli("rm", "-r", str(tree / "sub")).returncode == 0
     assert not (tree / "sub").exists()
@@ -614,7 +697,7 @@ def test_main_formats_errors(tmp_path, capsys):
     assert captured.err.startswith("[FileNotFoundError]")
     with pytest.raises(SystemExit) as exit_info:
         main(["rm", str(tmp_path)])
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 1
     capsys.readouterr()
     assert main(["--version"]) == 0  # the console script exits with it
     assert capsys.readouterr().out.strip() == megfile_core.__version__

@@ -219,6 +219,17 @@ def test_config_alias_and_env(run_cli, tmp_path, tree):
     assert run_cli("config", "env", "-p", str(conf), "NOVALUE").returncode == 2
 
 
+def test_config_alias_and_env_confirm_as_megfile(run_cli, tmp_path):
+    conf = tmp_path / "conf" / "megfile.conf"
+    for args, kind in ((["alias", "src", "s3://b/"], "alias"),
+                       (["alias", "src", "s3://c/"], "alias"),
+                       (["env", "MEGFILE_MAX_WORKERS=3"], "env"),
+                       (["env", "MEGFILE_MAX_WORKERS=4"], "env")):
+        result = run_cli("config", args[0], "-p", str(conf), *args[1:])
+        assert result.returncode == 0, err(result)
+        assert out(result) == f"Your {kind} config has been saved into {conf}\n"
+
+
 def test_completion_scripts(run_cli, tmp_path):
     for shell in ("bash", "zsh", "fish"):
         result = run_cli("completion", shell)

@@ -516,12 +516,24 @@ def test_islink_and_readlink(links):
         assert SmartPath(name).is_symlink()
     for name in ("file", "d", "nothing"):
         assert not mf.smart_islink(name)
-    assert mf.smart_readlink("link_file") == "file"
-    assert mf.smart_readlink("dangling") == "missing"
-    assert mf.smart_readlink("link_dir") == str(links / "d")
+    assert str(mf.smart_readlink("link_file")) == "file"
+    assert str(mf.smart_readlink("dangling")) == "missing"
+    assert str(mf.smart_readlink("link_dir")) == str(links / "d")
     assert str(SmartPath("link_file").readlink()) == "file"
     with pytest.raises(OSError):
         mf.smart_readlink("file")
+
+
+def test_smart_readlink_returns_a_smart_path_as_megfile(links):
+    """megfile 5.0.18: smart_readlink gives a SmartPath of the link's text (relative
+    or absolute), not a str."""
+    for name, text in (("link_file", "file"), ("dangling", "missing"),
+                       ("link_dir", str(links / "d"))):
+        target = mf.smart_readlink(name)
+        assert isinstance(target, SmartPath)
+        assert str(target) == text
+    assert mf.smart_readlink("link_file").is_file()
+    assert mf.smart_readlink("link_dir").is_dir()
 
 
 @pytest.mark.parametrize("name", ["link_file", "link_dir", "dangling", "file", "d",

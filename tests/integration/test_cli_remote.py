@@ -85,7 +85,7 @@ def test_cli_on_s3(s3_root, tmp_path):
     (src / "one.txt").write_text("1")
     (src / "sub" / "two.txt").write_text("22")
     assert run("sync", str(src), s3_root + "/tree").returncode == 0
-    assert run("ls", s3_root + "/tree").stdout.decode().split() == ["one.txt", "sub"]
+    assert run("ls", s3_root + "/tree").stdout.decode().split() == ["sub/", "one.txt"]
     assert run("ls", "-r", s3_root + "/tree").stdout.decode().split() == [
         "one.txt", "sub/two.txt"]
     assert run("cat", s3_root.replace("s3://", "s3+backup://") + "/tree/sub/two.txt"

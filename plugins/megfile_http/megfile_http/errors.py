@@ -10,7 +10,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from megfile_core.errors import MegfileError
+from megfile_core.errors import MegfileError, UnsupportedError
 
 __all__ = [
     "HttpBodyIncompleteError",
@@ -19,6 +19,7 @@ __all__ = [
     "HttpPermissionError",
     "HttpRetryableStatusError",
     "HttpStatusError",
+    "HttpUnacceptableModeError",
     "mask_text",
     "mask_url",
     "status_error",
@@ -88,6 +89,20 @@ class HttpRetryableStatusError(HttpStatusError):
 
 class HttpBodyIncompleteError(HttpError, OSError):
     """The connection ended before the body the server announced was complete."""
+
+
+class HttpUnacceptableModeError(UnsupportedError, ValueError):
+    """A write to an HTTP URL (``open`` in any mode but ``rb``, ``write_bytes``,
+    ``touch`` ...). megfile raises ``ValueError("unacceptable mode: 'wb'")`` there,
+    so this is a ``ValueError`` too and its message begins with those words."""
+
+    def __init__(self, mode: str, operation: str, path: object = None) -> None:
+        super().__init__(operation, path)
+        self.mode = mode
+        self.args = (f"unacceptable mode: {mode!r} ({self.args[0]}: HTTP is read-only)",)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.mode, self.operation, self.path))
 
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})

@@ -12,6 +12,7 @@ from megfile_core.errors import UnsupportedError
 from megfile_core.pathlike import COMMON_OPEN_OPTIONS, BasePath, ContextIterator
 from megfile_core.types import FileEntry, StatResult
 from megfile_http.client import HttpClient, ResponseInfo, release
+from megfile_http.errors import HttpUnacceptableModeError
 from megfile_http.readers import READER_OPTIONS, HttpStreamReader, open_reader, read_body
 from megfile_http.session import REQUEST_OPTIONS, get_http_session, merge_request_kwargs
 
@@ -88,7 +89,7 @@ class HttpPath(BasePath):
     # -- reading ---------------------------------------------------------------
     def _open(self, mode: str, **options: Any) -> IO[bytes]:
         if mode != "rb":
-            raise self._unsupported(f"open({mode!r})")
+            raise self._unacceptable(mode, f"open({mode!r})")
         request = {k: options.pop(k) for k in list(options) if k in REQUEST_OPTIONS}
         unknown = set(options) - COMMON_OPEN_OPTIONS - {"stream"}
         if unknown:
@@ -176,6 +177,10 @@ class HttpPath(BasePath):
     def _unsupported(self, operation: str) -> UnsupportedError:
         return UnsupportedError(operation, self._client().name)
 
+    def _unacceptable(self, mode: str, operation: str) -> HttpUnacceptableModeError:
+        """What megfile raises for a write: a ValueError naming the binary mode."""
+        return HttpUnacceptableModeError(mode, operation, self._client().name)
+
     def scandir(self) -> ContextIterator:
         raise self._unsupported("scandir")
 
@@ -213,14 +218,14 @@ class HttpPath(BasePath):
         raise self._unsupported("move")
 
     def touch(self, exist_ok: bool = True) -> None:
-        raise self._unsupported("touch")
+        raise self._unacceptable("wb", "touch")
 
     def write_bytes(self, data: bytes) -> int:
-        raise self._unsupported("write")
+        raise self._unacceptable("wb", "write")
 
     def write_text(self, data: str, encoding: str | None = None, errors: str | None = None,
                    newline: str | None = None) -> int:
-        raise self._unsupported("write")
+        raise self._unacceptable("wb", "write")
 
     def save(self, file_object: BinaryIO) -> None:
         raise self._unsupported("write")

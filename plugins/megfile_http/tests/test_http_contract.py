@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import io
+import pickle
+import re
 from collections.abc import Iterator
 
 import pytest
 from http_testdata import TEXT
 from httpservers import FaultServer
 
-from megfile_core import SmartPath, smart_load_content
+from megfile_core import (
+    SmartPath,
+    smart_copy,
+    smart_load_content,
+    smart_open,
+    smart_save_content,
+    smart_touch,
+)
 from megfile_core.errors import MegfileError, UnsupportedError
 
 CONTENT = TEXT.encode("utf-8")
@@ -147,3 +156,38 @@ def test_unsupported_operations_name_themselves(nginx, operation, call):
     assert "text.txt" in str(error)
     # nothing was written
     assert SmartPath(f"{nginx.url}/text.txt").read_bytes() == CONTENT
+
+
+WRITES = [
+    ("wb", lambda: smart_open(WRITE_URL, "w")),
+    ("wb", lambda: smart_open(WRITE_URL, "wb")),
+    ("ab", lambda: smart_open(WRITE_URL, "ab")),
+    ("ab", lambda: smart_open(WRITE_URL, "a")),
+    ("xb", lambda: smart_open(WRITE_URL, "x")),
+    ("rb+", lambda: smart_open(WRITE_URL, "r+")),
+    ("wb+", lambda: smart_open(WRITE_URL, "w+")),
+    ("wb", lambda: SmartPath(WRITE_URL).open("w")),
+    ("wb", lambda: SmartPath(WRITE_URL).open("wb")),
+    ("ab", lambda: SmartPath(WRITE_URL).open("ab")),
+    ("wb", lambda: smart_open(WRITE_URL.replace("http:", "https:"), "wb")),
+    ("wb", lambda: SmartPath(WRITE_URL).write_bytes(b"x")),
+    ("wb", lambda: SmartPath(WRITE_URL).write_text("x")),
+    ("wb", lambda: smart_save_content(WRITE_URL, b"x")),
+    ("wb", lambda: smart_touch(WRITE_URL)),
+    ("wb", lambda: smart_copy(__file__, WRITE_URL)),
+]
+WRITE_URL = "http://user:pw@127.0.0.1:9/never/sent.txt"  # no request is made
+
+
+@pytest.mark.parametrize(("mode", "call"), WRITES,
+                         ids=[f"{i}-{mode}" for i, (mode, _) in enumerate(WRITES)])
+def test_writes_raise_value_error_as_megfile(mode, call):
+    """megfile 5.0.18 raises ``ValueError("unacceptable mode: 'wb'")`` (the binary
+    form of the mode) for every write to an http(s) URL; ours is that ValueError and
+    an UnsupportedError at once."""
+    with pytest.raises(ValueError, match=f"^unacceptable mode: '{re.escape(mode)}'") as caught:
+        call()
+    assert isinstance(caught.value, UnsupportedError)
+    assert isinstance(caught.value, NotImplementedError)
+    assert "pw@" not in str(caught.value)
+    assert pickle.loads(pickle.dumps(caught.value)).args == caught.value.args

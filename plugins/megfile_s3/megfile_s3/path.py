@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from megfile_core.errors import UnsupportedError
 from megfile_core.pathlike import BasePath, ContextIterator, check_open_options
-from megfile_core.types import FileEntry, StatResult
+from megfile_core.types import Access, FileEntry, StatResult
 from megfile_s3.client import S3Client, get_client, settings_of
 from megfile_s3.errors import (
     S3BucketNotFoundError,
@@ -82,6 +82,12 @@ class S3Path(BasePath):
     @property
     def _url(self) -> str:
         return self.path_with_protocol
+
+    @property
+    def prefix_listing(self) -> bool:
+        """Inside a bucket directories are key prefixes: ``megfile ls`` prints them
+        as ``name/``, in the listing's order (see :mod:`megfile_core.cli.listing`)."""
+        return bool(self.bucket)
 
     def _dir_prefix(self) -> str:
         key = self.key
@@ -196,6 +202,34 @@ class S3Path(BasePath):
         target = (head.get("Metadata") or {}).get(_SYMLINK_KEY)
         if target is not None and followlinks:
             return self._link_target(target).is_file(followlinks=True)
+        return True
+
+    def access(self, mode: Access = Access.READ, followlinks: bool = False) -> bool:
+        """megfile's check: False when the path does not exist (a missing key or
+        bucket) or S3 refuses (403); READ is then True. WRITE starts a multipart
+        upload at the key (``test`` for a bucket, ``dir`` for ``dir/``) and aborts
+        it at once: True if S3 allowed it, False on a 403. The S3 root
+        (``s3://``) names no bucket to check and raises."""
+        if not isinstance(mode, Access):
+            raise TypeError(f"access mode must be megfile_core.Access, not {mode!r}")
+        if not self.bucket:
+            raise UnsupportedError("access of the S3 root (no available bucket)", self)
+        try:
+            if not self.exists(followlinks=followlinks):
+                return False
+        except PermissionError:
+            return False
+        if mode is Access.READ:
+            return True
+        key = self.key[:-1] if self.key.endswith("/") else self.key
+        client = self._client
+        try:
+            with self._errors(client):
+                upload = client.create_multipart_upload(Bucket=self.bucket, Key=key or "test")
+                client.abort_multipart_upload(Bucket=self.bucket, Key=key or "test",
+                                              UploadId=upload["UploadId"])
+        except PermissionError:
+            return False
         return True
 
     def md5(self, recalculate: bool = False, followlinks: bool = False) -> str:

@@ -57,8 +57,10 @@ def megfile_register_commands(cli: click.Group, config: click.Group) -> None:
                 cover=not no_cover)
         except FileExistsError as error:
             raise click.ClickException(str(error)) from None
-        verb = "updated" if replaced else "saved"
-        click.echo(f"S3 profile [{profile_name}] {verb} in {target}")
+        # megfile's words (it calls every S3 profile an "oss config")
+        if replaced:
+            click.echo(f"The {profile_name} config has been updated.")
+        click.echo(f"Your oss config has been saved into {target}")
 
     @cli.group("s3", short_help="S3-only maintenance commands")
     def s3_group() -> None:

@@ -293,7 +293,7 @@ def test_symlinks(bucket: str, s3: Any) -> None:
     smart.smart_symlink(f"s3://{bucket}/l1", f"s3://{bucket}/l2")  # points at t.txt
     head = s3.head_object(Bucket=bucket, Key="l2")
     assert head["Metadata"]["symlink_to"] == f"s3://{bucket}/t.txt"
-    assert smart.smart_readlink(f"s3://{bucket}/l2") == f"s3://{bucket}/t.txt"
+    assert str(smart.smart_readlink(f"s3://{bucket}/l2")) == f"s3://{bucket}/t.txt"
     assert smart.smart_stat(f"s3://{bucket}/l1").size == len("target")
     assert smart.smart_lstat(f"s3://{bucket}/l1").is_symlink()
     assert smart.smart_load_content(f"s3://{bucket}/l1", 1, 3) == b"ar"
@@ -378,3 +378,39 @@ def test_odd_keys_through_multipart_copy_and_rename(bucket: str) -> None:
     for name in names:
         assert smart.smart_load_content(f"s3://{bucket}/moved ?+/{name}") == blob
     assert not smart.smart_exists(f"s3://{bucket}/{odd}")
+
+
+def test_access_read_and_write_as_megfile(bucket: str, s3: Any, inject: Any) -> None:
+    """megfile 5.0.18: True/True for an existing key, prefix or bucket; False/False
+    for a missing key or bucket; a WRITE check leaves no multipart upload behind."""
+    from megfile_core import Access
+
+    _put(s3, bucket, "k.txt", "dir/f")
+    for path in (f"s3://{bucket}/k.txt", f"s3://{bucket}/dir", f"s3://{bucket}/dir/",
+                 f"s3://{bucket}", f"s3://{bucket}/"):
+        for mode in (Access.READ, Access.WRITE):
+            assert smart.smart_access(path, mode) is True, (path, mode)
+            assert SmartPath(path).access(mode) is True, (path, mode)
+    for path in (f"s3://{bucket}/missing", "s3://no-such-bucket-zzz/k.txt"):
+        for mode in (Access.READ, Access.WRITE):
+            assert smart.smart_access(path, mode) is False, (path, mode)
+    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
+    with pytest.raises(UnsupportedError, match="no available bucket"):
+        smart.smart_access("s3://", Access.READ)
+    with pytest.raises(TypeError):
+        smart.smart_access(f"s3://{bucket}/k.txt", "w")
+    # S3 refusing (403) is False, as in megfile
+    inject("CreateMultipartUpload", 403, "AccessDenied")
+    assert smart.smart_access(f"s3://{bucket}/k.txt", Access.WRITE) is False
+    inject("HeadObject", 403, "AccessDenied", times=2)
+    assert smart.smart_access(f"s3://{bucket}/k.txt", Access.READ) is False
+
+
+def test_smart_readlink_returns_a_smart_path_as_megfile(bucket: str) -> None:
+    smart.smart_save_text(f"s3://{bucket}/t.txt", "target")
+    smart.smart_symlink(f"s3://{bucket}/t.txt", f"s3://{bucket}/l1")
+    target = smart.smart_readlink(f"s3://{bucket}/l1")
+    assert isinstance(target, SmartPath)
+    assert str(target) == f"s3://{bucket}/t.txt"
+    assert target.read_text() == "target"
+    assert target == SmartPath(f"s3://{bucket}/l1").readlink()

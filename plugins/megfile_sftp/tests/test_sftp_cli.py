@@ -10,6 +10,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,35 @@ def test_cli_sync_between_two_spellings_of_a_server_streams(
     assert again.returncode == 0, again.stderr
     assert {name: Path(remote_dir, "dst", name).stat().st_ctime_ns
             for name in payload} == before  # nothing written, not even an mtime
+
+
+def test_ls_long_and_rm_as_megfile(megfile_cmd: str, sftp_root: str, remote_dir: str) -> None:
+    """megfile 5.0.18 prints `` -> URL`` after a link (relative targets resolved) and
+    megfile's sizes; ``rm DIR`` without -r fails with exit 1."""
+    from megfile_core.cli.util import listing_size
+
+    (Path(remote_dir) / "d").mkdir()
+    (Path(remote_dir) / "a.txt").write_bytes(b"a" * 4333)
+    os.symlink("a.txt", f"{remote_dir}/link")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([megfile_cmd, *args], capture_output=True, text=True,
+                              timeout=60, stdin=subprocess.DEVNULL)
+
+    def line(size: str, name: str, path: str) -> str:
+        mtime = time.localtime(os.lstat(path).st_mtime)
+        return f"{size} {time.strftime('%Y-%m-%d %H:%M:%S', mtime)} {name}"
+
+    done = run("ls", "-l", "-h", sftp_root)
+    assert done.returncode == 0, done.stderr
+    dir_size = os.lstat(f"{remote_dir}/d").st_size
+    assert done.stdout.splitlines() == [
+        line("   4.23 KB", "a.txt", f"{remote_dir}/a.txt"),
+        line(f"{listing_size(dir_size):>10}", "d", f"{remote_dir}/d"),
+        line("       5 B", f"link -> {sftp_root}/a.txt", f"{remote_dir}/link"),
+        f"total(3): {listing_size(4333 + dir_size + 5)}",
+    ]
+    refused = run("rm", f"{sftp_root}/d")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("[SftpIsADirectoryError] "), refused.stderr
+    assert os.path.isdir(f"{remote_dir}/d")

@@ -43,12 +43,15 @@ def test_symlinks(sftp_root: str, remote_dir: str) -> None:
     assert smart_islink(f"{sftp_root}/link")
     assert smart_lstat(f"{sftp_root}/link").is_symlink()
     assert smart_isfile(f"{sftp_root}/link")
-    assert smart_readlink(f"{sftp_root}/link") == f"{sftp_root}/d/t.txt"
+    assert str(smart_readlink(f"{sftp_root}/link")) == f"{sftp_root}/d/t.txt"
     os.symlink("d", f"{remote_dir}/dirlink")
-    assert smart_readlink(f"{sftp_root}/dirlink") == f"{sftp_root}/d"
+    assert str(smart_readlink(f"{sftp_root}/dirlink")) == f"{sftp_root}/d"
     assert smart_isdir(f"{sftp_root}/dirlink", followlinks=True)
     assert not smart_isdir(f"{sftp_root}/dirlink")
     assert smart_realpath(f"{sftp_root}/dirlink") == f"{sftp_root}/d"
+    target = smart_readlink(f"{sftp_root}/dirlink")  # a path object, as in megfile
+    assert isinstance(target, SmartPath) and str(target) == f"{sftp_root}/d"
+    assert target.is_dir()
     walked = list(smart_walk(sftp_root, followlinks=True))
     assert (f"{sftp_root}/dirlink", [], ["t.txt"]) in walked
     smart_remove(f"{sftp_root}/dirlink")  # removes the link, not the target
