@@ -227,13 +227,15 @@ class BasePath:
     def __bytes__(self) -> bytes:
         return str(self).encode()
 
+    # As megfile: a path equals any path or string with the same ``os.fspath``
+    # (``SmartPath("s3://b/k") == "s3://b/k"``; ``file:///a`` and ``/a`` are equal)
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, BasePath):
+        if not isinstance(other, (str, os.PathLike)):
             return NotImplemented
-        return self.path_with_protocol == other.path_with_protocol
+        return os.fspath(self) == os.fspath(other)
 
     def __hash__(self) -> int:
-        return hash(self.path_with_protocol)
+        return hash(os.fspath(self))
 
     def __lt__(self, other: BasePath) -> bool:
         if not isinstance(other, BasePath):

@@ -188,16 +188,6 @@ class SmartPath(BasePath):
     def __fspath__(self) -> str:
         return self.pathlike.__fspath__()
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, SmartPath):
-            return self.pathlike == other.pathlike
-        if isinstance(other, BasePath):
-            return self.pathlike == other
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.pathlike)
-
     def __lt__(self, other: BasePath) -> bool:
         other_like = other.pathlike if isinstance(other, SmartPath) else other
         return self.pathlike < other_like

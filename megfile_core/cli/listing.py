@@ -79,10 +79,11 @@ def _rows(path: str, recursive: bool, full: bool) -> list[_Row]:
                          key=lambda e: e.path)
         return [_Row(_shown(e.path), e) for e in matches]
     if recursive:
-        root = str(base).rstrip("/") + "/"
+        shown = _shown(str(base))  # file:// listings give plain local paths
+        root = shown.rstrip("/") + "/"
         rows = []
         for entry in base.scan_stat(missing_ok=False):
-            if entry.path == str(base):  # PATH is a file
+            if entry.path in (str(base), shown):  # PATH is a file
                 text = entry.name
             elif full or not entry.path.startswith(root):
                 text = _shown(entry.path)

@@ -65,7 +65,12 @@ def test_equality_hash_and_sorting(memory_root):
     assert a == MemoryPath("memory://x/1")
     assert len({a, SmartPath("memory://x/1"), SmartPath("memory://x/2")}) == 2
     assert sorted([SmartPath("memory://x/2"), a]) == [a, SmartPath("memory://x/2")]
-    assert a != "memory://x/1"
+    # as megfile: equal to the string of the same os.fspath, and hashed alike
+    assert a == "memory://x/1"
+    assert a != "memory://x/2"
+    assert hash(a) == hash("memory://x/1")
+    assert SmartPath("/tmp/a") == "/tmp/a" == SmartPath("file:///tmp/a")
+    assert SmartPath("/tmp/a") != 3
     assert SmartPath(a) is not a and SmartPath(a) == a
 
 

@@ -128,6 +128,8 @@ def test_http_negative_offsets_and_missing_sources(http_files, tmp_path, s3_root
     assert smart.smart_load_content(url, -3) == data[-3:]
     assert smart.smart_load_content(url, 5, -5) == data[5:-5]
     assert smart.smart_load_content(url, None, -1) == data[:-1]
+    smart.smart_copy(url, "file://" + str(tmp_path / "got" / "obj.bin"))
+    assert (tmp_path / "got" / "obj.bin").read_bytes() == data
     sources = [f"{base}/missing.bin", f"{s3_root}/missing.bin", f"{sftp_root}/missing.bin",
                str(tmp_path / "missing.bin")]
     targets = [str(tmp_path / "out" / "x.bin"), f"{s3_root}/out/x.bin",
