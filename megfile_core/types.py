@@ -33,6 +33,9 @@ class Access(enum.IntEnum):
     READ = 1
     WRITE = 2
 
+    def __str__(self) -> str:  # megfile's Access is a plain Enum: "Access.READ"
+        return f"{type(self).__name__}.{self.name}"
+
 
 class StatResult(NamedTuple):
     """Metadata of one path; ``extra`` holds the backend's raw answer."""

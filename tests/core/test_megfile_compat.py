@@ -225,6 +225,12 @@ def test_out_of_range_arguments_are_value_or_type_errors(tmp_path, memory_root):
         smart.smart_open(path, "rb", buffering="8")
 
 
+def test_access_prints_as_megfiles():
+    assert str(Access.READ) == "Access.READ"
+    assert f"{Access.WRITE}" == "Access.WRITE"
+    assert Access.READ == 1  # and still compares as the int it was
+
+
 def test_one_line_move_over():
     assert megfile.SmartPath is SmartPath
     assert megfile.smart_path_join("a", "..", "b") == "b"
