@@ -643,6 +643,9 @@ def _list(path: BasePath, start: str = "") -> list[FileEntry]:
     return found
 
 
+_Node = tuple[str, StatResult | None, frozenset[_State]]  # (relative, stat, states)
+
+
 def _walk_group(roots: _Roots, alts: list[_Alt]) -> Iterator[FileEntry]:
     """Segment by segment: list a directory only where a wildcard must be matched.
 
@@ -655,63 +658,63 @@ def _walk_group(roots: _Roots, alts: list[_Alt]) -> Iterator[FileEntry]:
         for alt in alts
     ]
     start: frozenset[_State] = frozenset((index, 0) for index in range(len(alts)))
-    stack: list[tuple[str, StatResult | None, frozenset[_State]]] = [("", None, start)]
+    stack: list[_Node] = [("", None, start)]
     while stack:
         relative, stat, states = stack.pop()
-        accept_plain = accept_dir = False
-        active: list[_State] = []
-        for index, position in states:
-            alt = alts[index]
-            if position < len(alt.segments):
-                active.append((index, position))
-            elif alt.dir_only:
-                accept_dir = True
-            else:
-                accept_plain = True
-        if (accept_plain or accept_dir) and (relative or not roots.anonymous):
+        active = [(i, p) for i, p in states if p < len(alts[i].segments)]
+        done = [alts[i].dir_only for i, p in states if p == len(alts[i].segments)]
+        if done and (relative or not roots.anonymous):
             if stat is None:
                 stat = _lstat(roots.node(relative))
                 if stat is None:
                     continue
-            if accept_plain:
+            if not all(done):  # a plain alternative ends here
                 yield roots.entry(relative, stat, False)
             elif _is_dir(stat, roots.node(relative)):
                 yield roots.entry(relative, stat, True)
-        if not active:
+        if not active or (stat is not None and not (stat.is_dir() or stat.is_symlink())):
             continue
-        if stat is not None and not (stat.is_dir() or stat.is_symlink()):
-            continue
+        stack.extend(reversed(_children(roots, alts, matchers, relative, active)))
 
-        literal: dict[str, set[_State]] = {}
-        wildcard: list[tuple[int, int, re.Pattern[str]]] = []
-        for index, position in active:
-            matcher = matchers[index][position]
-            if matcher is None:
-                segment = alts[index].segments[position]
-                literal.setdefault(segment, set()).add((index, position + 1))
-            else:
-                wildcard.append((index, position, matcher))
-        head = relative + "/" if relative else ""
-        children: list[tuple[str, StatResult | None, frozenset[_State]]] = []
-        if wildcard:
-            names_start = _common_prefix(
-                [_segment_head(alts[index].segments[position]) for index, position, _ in wildcard]
-                + list(literal))
-            for found in _list(roots.node(relative), names_start):
-                next_states = {
-                    (index, position + 1)
-                    for index, position, matcher in wildcard
-                    if matcher.fullmatch(found.name)
-                }
-                next_states |= literal.pop(found.name, set())
-                if next_states:
-                    child = (head + found.name, found.stat, frozenset(next_states))
-                    children.append(child)
-            # a listing shows every existing child but "." and ".."
-            literal = {k: v for k, v in literal.items() if k in (".", "..")}
-        for name, next_states in literal.items():
-            children.append((head + name, None, frozenset(next_states)))
-        stack.extend(reversed(children))
+
+def _children(
+    roots: _Roots,
+    alts: list[_Alt],
+    matchers: list[list[re.Pattern[str] | None]],
+    relative: str,
+    active: list[_State],
+) -> list[_Node]:
+    """The nodes below ``relative`` that the ``active`` states advance to: one
+    listing when a wildcard must be matched, literal names derived without one."""
+    literal: dict[str, set[_State]] = {}
+    wildcard: list[tuple[int, int, re.Pattern[str]]] = []
+    for index, position in active:
+        matcher = matchers[index][position]
+        if matcher is None:
+            segment = alts[index].segments[position]
+            literal.setdefault(segment, set()).add((index, position + 1))
+        else:
+            wildcard.append((index, position, matcher))
+    head = relative + "/" if relative else ""
+    children: list[_Node] = []
+    if wildcard:
+        names_start = _common_prefix(
+            [_segment_head(alts[index].segments[position]) for index, position, _ in wildcard]
+            + list(literal))
+        for found in _list(roots.node(relative), names_start):
+            next_states = {
+                (index, position + 1)
+                for index, position, matcher in wildcard
+                if matcher.fullmatch(found.name)
+            }
+            next_states |= literal.pop(found.name, set())
+            if next_states:
+                children.append((head + found.name, found.stat, frozenset(next_states)))
+        # a listing shows every existing child but "." and ".."
+        literal = {k: v for k, v in literal.items() if k in (".", "..")}
+    for name, next_states in literal.items():
+        children.append((head + name, None, frozenset(next_states)))
+    return children
 
 
 def iglob_entries(

@@ -179,6 +179,17 @@ def translate(
             return S3RetriesExhaustedError(inner, retries, _exhausted_detail(inner, url, settings))
     if isinstance(error, (S3Error, MegfileError)):
         return error
+    if isinstance(error, bex.ClientError):
+        return _from_response(error, url, settings, retries)
+    return _from_client_side(error, url, settings, retries)
+
+
+def _from_client_side(
+    error: BaseException, url: str, settings: S3Settings | None, retries: int
+) -> BaseException:
+    """An error botocore raised before or without an S3 answer."""
+    import botocore.exceptions as bex
+
     where = settings.describe() if settings is not None else ""
     hint = settings.hint() if settings is not None else ""
     if isinstance(error, bex.NoCredentialsError):
@@ -192,10 +203,22 @@ def translate(
         return ValueError(f"{url}: {text}")
     if isinstance(error, (bex.EndpointConnectionError, bex.ConnectTimeoutError)):
         return S3ConfigError(f"cannot connect to S3 for {url}: {error}; {where}; {hint}")
-    if not isinstance(error, bex.ClientError):
-        if isinstance(error, OSError):
-            return error
-        return S3UnknownError(error, url, f"after {retries} attempt(s)")
+    if isinstance(error, OSError):
+        return error
+    return S3UnknownError(error, url, f"after {retries} attempt(s)")
+
+
+_CREDENTIAL_CODES = frozenset(("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken",
+                               "ExpiredToken", "InvalidSecurity",
+                               "AuthorizationHeaderMalformed"))
+
+
+def _from_response(
+    error: Any, url: str, settings: S3Settings | None, retries: int
+) -> BaseException:
+    """An S3 answer (a ``ClientError``), by its code."""
+    where = settings.describe() if settings is not None else ""
+    hint = settings.hint() if settings is not None else ""
     code = error_code(error)
     message = str(error.response.get("Error", {}).get("Message", "") or code)
     if 300 <= _status(error) < 400 and code not in ("304", "NotModified"):
@@ -205,8 +228,7 @@ def translate(
             f"no such bucket: {url} ({where}); check the bucket name and the endpoint")
     if code in ("NoSuchKey", "404", "NotFound", "NoSuchUpload"):
         return S3FileNotFoundError(f"no such file or directory: {url}")
-    if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken",
-                "ExpiredToken", "InvalidSecurity", "AuthorizationHeaderMalformed"):
+    if code in _CREDENTIAL_CODES:
         return S3ConfigError(f"S3 rejected the credentials for {url}: {code}: {message}; "
                              f"{where}; {hint}")
     if code in ("401", "403", "AccessDenied", "AllAccessDisabled", "Forbidden"):
