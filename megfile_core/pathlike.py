@@ -276,9 +276,14 @@ class BasePath:
 
     @property
     def parts(self) -> tuple[str, ...]:
-        head = f"{self.root_scheme}://"
-        pieces = self.path.lstrip("/").split("/") if self.path else []
-        return (head, *pieces)
+        body = self.path.lstrip("/")
+        return (self._parts_head, *body.split("/")) if body else (self._parts_head,)
+
+    @property
+    def _parts_head(self) -> str:
+        """The first of ``parts``: ``s3://``; a backend whose URLs name a server
+        puts it there too (``sftp://user@host//``)."""
+        return f"{self.root_scheme}://"
 
     @property
     def root(self) -> str:
@@ -318,10 +323,13 @@ class BasePath:
     @property
     def parent(self: Self) -> Self:
         # URI semantics, as megfile: a trailing slash ends in an empty last part,
-        # so the parent of ``s3://b/dir/`` is ``s3://b/dir``
+        # so the parent of ``s3://b/dir/`` is ``s3://b/dir``; a root is its own
+        # parent, and an absolute path (``sftp://h//a``) keeps its "/"
         path = self.path
-        index = path.rfind("/")
-        return self._derive(path[:index].rstrip("/") if index > 0 else "")
+        if not path.strip("/"):
+            return self._derive(path)
+        head = path.rpartition("/")[0].rstrip("/")
+        return self._derive(head or ("/" if path.startswith("/") else ""))
 
     @property
     def parents(self: Self) -> Sequence[Self]:
@@ -753,6 +761,12 @@ class BasePath:
         with self.open("w", encoding=encoding, errors=errors, newline=newline) as handle:
             handle.write(data)
         return len(data)
+
+    def _content_size(self) -> int | None:
+        """The number of bytes ``open("rb")`` reads, for offsets that count from
+        the end; None when the backend cannot tell without reading (a server that
+        sends no length, or a coded representation)."""
+        return self.stat(follow_symlinks=True).size
 
     def _load_content(self, start: int | None, stop: int | None) -> bytes:
         """Bytes ``[start, stop)``; backends with ranged reads override this."""

@@ -106,7 +106,9 @@ def smart_load_content(path: Any, start: int | None = None, stop: int | None = N
             raise ValueError(f"{name} {value} is out of range (a file offset is a 64-bit int)")
     smart = _path(path)
     if (start is not None and start < 0) or (stop is not None and stop < 0):
-        size = smart.stat(follow_symlinks=True).size
+        size = smart.pathlike._content_size()
+        if not size:  # empty, or a size nobody told: slice the whole content here
+            return smart._load_content(None, None)[start:stop]
         start, stop, _ = slice(start, stop).indices(size)
     if start is not None and stop is not None and stop < start:
         raise ValueError(f"stop ({stop}) must not be smaller than start ({start})")

@@ -1,4 +1,10 @@
-"""A contract test suite every backend's tests subclass.
+"""Contract test suites a backend's tests subclass.
+
+* :class:`ReadableContract`: reading one existing file (every backend).
+* :class:`ReadOnlyContract`: that, plus every write, listing and move refused with
+  an ``UnsupportedError`` (a backend built on ``megfile_core.readonly.ReadOnlyPath``).
+* :class:`PathContract`: a writable backend: the readable part on a file it writes
+  itself, and everything else (listings, changes, copies, sync ...).
 
 Usage in a plugin's tests::
 
@@ -11,8 +17,10 @@ Usage in a plugin's tests::
         def root(self, my_server):
             return "myproto://bucket/some-fresh-dir"   # empty, unique per test
 
-Capability flags turn off what a store cannot do (``supports_empty_dirs`` for
-object stores whose directories are key prefixes, and so on).
+A read-only backend provides ``readable`` instead: the URL of an existing file and
+its content (text lines, at least 2 KiB). Capability flags turn off what a store
+cannot do (``supports_empty_dirs`` for object stores whose directories are key
+prefixes, and so on).
 """
 
 from __future__ import annotations
@@ -30,10 +38,151 @@ from megfile_core import smart
 from megfile_core.errors import UnsupportedError
 from megfile_core.smart_path import SmartPath
 
-__all__ = ["PathContract"]
+__all__ = ["PathContract", "ReadOnlyContract", "ReadableContract"]
+
+#: what PathContract writes for the readable part: text lines, 2 KiB and more
+READABLE_TEXT = "".join(f"line {i}: h\u00e9llo w\u00f6rld\n" for i in range(200))
 
 
-class PathContract:
+class ReadableContract:
+    """Reading one existing file; subclass and provide ``readable``."""
+
+    @pytest.fixture
+    def readable(self) -> tuple[str, bytes]:  # pragma: no cover - subclasses provide it
+        raise NotImplementedError("define a readable fixture: (url of a file, its content)")
+
+    def size_known(self, url: str) -> bool:
+        """Whether ``stat`` can tell the size of ``url`` (a server may not say)."""
+        return True
+
+    def test_read_bytes_and_text(self, readable: tuple[str, bytes]) -> None:
+        url, content = readable
+        assert SmartPath(url).read_bytes() == content
+        assert SmartPath(url).read_text(encoding="utf-8") == content.decode()
+        assert smart.smart_load_text(url) == content.decode()
+
+    def test_lines(self, readable: tuple[str, bytes]) -> None:
+        url, content = readable
+        with SmartPath(url).open("r", encoding="utf-8") as handle:
+            assert list(handle) == content.decode().splitlines(keepends=True)
+
+    def test_partial_reads_and_forward_seek(self, readable: tuple[str, bytes]) -> None:
+        url, content = readable
+        assert len(content) >= 2048, "the readable file must hold 2 KiB or more"
+        with SmartPath(url).open("rb") as handle:
+            assert handle.read(7) == content[:7]
+            assert handle.seek(1000) == 1000
+            assert handle.tell() == 1000
+            assert handle.read(10) == content[1000:1010]
+            chunk = bytearray(20)
+            assert handle.readinto(chunk) == 20  # type: ignore[attr-defined]
+            assert bytes(chunk) == content[1010:1030]
+            assert handle.read() == content[1030:]
+            assert handle.read(5) == b""
+
+    def test_backward_seek_works_or_says_why(self, readable: tuple[str, bytes]) -> None:
+        url, content = readable
+        with SmartPath(url).open("rb") as handle:
+            handle.read(100)
+            if handle.seekable():
+                handle.seek(3)
+                assert handle.read(4) == content[3:7]
+            else:
+                with pytest.raises(io.UnsupportedOperation):
+                    handle.seek(3)
+
+    def test_load_content_ranges(self, readable: tuple[str, bytes]) -> None:
+        url, content = readable
+        assert smart.smart_load_content(url, 10, 30) == content[10:30]
+        assert smart.smart_load_content(url, len(content) - 3) == content[-3:]
+        assert smart.smart_load_content(url, len(content) + 5) == b""
+        # megfile: a negative offset counts from the end, as in a slice
+        assert smart.smart_load_content(url, -3) == content[-3:]
+        assert smart.smart_load_content(url, 5, -5) == content[5:-5]
+
+    def test_metadata(self, readable: tuple[str, bytes]) -> None:
+        url, content = readable
+        path = SmartPath(url)
+        assert path.exists()
+        assert path.is_file()
+        assert not path.is_dir()
+        stat = path.stat()
+        assert not stat.is_dir()
+        if self.size_known(url):
+            assert stat.size == len(content)
+            assert path.getsize() == len(content)
+        assert path.getmtime() > 0
+
+    def test_md5_of_a_file(self, readable: tuple[str, bytes]) -> None:
+        url, content = readable
+        assert SmartPath(url).md5() == hashlib.md5(content).hexdigest()
+
+    def test_missing_sibling(self, readable: tuple[str, bytes]) -> None:
+        url, _content = readable
+        missing = SmartPath(url).with_name("missing-sibling.txt")
+        assert not missing.exists()
+        with pytest.raises(FileNotFoundError):
+            missing.read_bytes()
+        with pytest.raises(FileNotFoundError):
+            missing.stat()
+
+    def test_closed_reader_refuses(self, readable: tuple[str, bytes]) -> None:
+        url, _content = readable
+        handle = SmartPath(url).open("rb")
+        handle.close()
+        handle.close()
+        with pytest.raises(ValueError, match="closed"):
+            handle.read(1)
+
+    def test_copy_to_a_local_file(self, readable: tuple[str, bytes], tmp_path: Any) -> None:
+        url, content = readable
+        target = tmp_path / "copied" / "file.txt"
+        seen: list[int] = []
+        smart.smart_copy(url, str(target), callback=seen.append)
+        assert target.read_bytes() == content
+        assert sum(seen) == len(content)
+
+
+class ReadOnlyContract(ReadableContract):
+    """A read-only backend: reading works, and everything else is refused at once
+    with an ``UnsupportedError`` naming the operation (no request sent)."""
+
+    REFUSED = (
+        ("open('wb')", lambda p: p.open("wb")),
+        ("open('ab')", lambda p: p.open("a")),
+        ("open('rb+')", lambda p: p.open("r+")),
+        ("open('xb')", lambda p: p.open("xb")),
+        ("write", lambda p: p.write_bytes(b"x")),
+        ("write", lambda p: p.write_text("x")),
+        ("write", lambda p: p.save(io.BytesIO(b"x"))),
+        ("touch", lambda p: p.touch()),
+        ("listdir", lambda p: p.listdir()),
+        ("scandir", lambda p: p.scandir()),
+        ("iterdir", lambda p: list(p.iterdir())),
+        ("remove", lambda p: p.remove()),
+        ("unlink", lambda p: p.unlink()),
+        ("mkdir", lambda p: p.mkdir()),
+        ("makedirs", lambda p: p.makedirs()),
+        ("rename", lambda p: p.pathlike.rename(p.pathlike)),
+        ("move", lambda p: p.pathlike.move(p.pathlike)),
+        ("rmdir", lambda p: p.rmdir()),
+        ("utime", lambda p: p.utime(0, 0)),
+        ("chmod", lambda p: p.chmod(0o644)),
+        ("symlink", lambda p: p.symlink(p)),
+    )
+
+    def test_everything_but_reading_is_refused(self, readable: tuple[str, bytes]) -> None:
+        url, content = readable
+        path = SmartPath(url)
+        for operation, call in self.REFUSED:
+            with pytest.raises(UnsupportedError) as caught:
+                call(path)
+            assert operation in str(caught.value), (operation, str(caught.value))
+            assert isinstance(caught.value, (io.UnsupportedOperation, NotImplementedError))
+        assert path.read_bytes() == content  # nothing was written
+
+
+class PathContract(ReadableContract):
     """Behaviour every writable backend shares; subclass and provide ``root``."""
 
     supports_empty_dirs = True
@@ -53,6 +202,12 @@ class PathContract:
     @staticmethod
     def join(root: str, *parts: str) -> str:
         return smart.smart_path_join(root, *parts)
+
+    @pytest.fixture
+    def readable(self, root: str) -> tuple[str, bytes]:
+        url = self.join(root, "readable.txt")
+        smart.smart_save_text(url, READABLE_TEXT)
+        return url, READABLE_TEXT.encode()
 
     # -- content -------------------------------------------------------------------
     def test_bytes_round_trip(self, root: str) -> None:

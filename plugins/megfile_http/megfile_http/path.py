@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import copy as _copy
-from collections.abc import Iterator
-from typing import IO, Any, BinaryIO, TypeVar
+from typing import IO, Any, TypeVar
 
 import requests
 
 from megfile_core.errors import UnsupportedError
-from megfile_core.pathlike import COMMON_OPEN_OPTIONS, BasePath, ContextIterator
-from megfile_core.types import FileEntry, StatResult
+from megfile_core.pathlike import COMMON_OPEN_OPTIONS
+from megfile_core.readonly import ReadOnlyPath
+from megfile_core.types import StatResult
 from megfile_http.client import HttpClient, ResponseInfo, release
 from megfile_http.errors import HttpUnacceptableModeError
 from megfile_http.readers import READER_OPTIONS, HttpStreamReader, open_reader, read_body
@@ -45,7 +45,7 @@ class HttpStat(dict[str, Any]):
         return f"HttpStat({fields})"
 
 
-class HttpPath(BasePath):
+class HttpPath(ReadOnlyPath):
     """A file behind an ``http://`` (or ``https://``) URL; read-only.
 
     Request options (``headers``, ``cookies``, ``auth``, ``timeout``, ``proxies``,
@@ -87,9 +87,7 @@ class HttpPath(BasePath):
         return HttpClient(self.url, kwargs)
 
     # -- reading ---------------------------------------------------------------
-    def _open(self, mode: str, **options: Any) -> IO[bytes]:
-        if mode != "rb":
-            raise self._unacceptable(mode, f"open({mode!r})")
+    def _open_reader(self, **options: Any) -> IO[bytes]:
         request = {k: options.pop(k) for k in list(options) if k in REQUEST_OPTIONS}
         unknown = set(options) - COMMON_OPEN_OPTIONS - {"stream"}
         if unknown:
@@ -131,6 +129,13 @@ class HttpPath(BasePath):
             stream.seek(begin)
             return stream.read() if stop is None else stream.read(stop - begin)
 
+    def _content_size(self) -> int | None:
+        stat = self.stat()
+        extra: HttpStat = stat.extra
+        if not extra.size_known or extra.headers.get("Content-Encoding"):
+            return None  # the decoded length is known only once it is read
+        return stat.size
+
     # -- metadata --------------------------------------------------------------
     def stat(self, follow_symlinks: bool = True) -> StatResult:
         """Size and mtime from a HEAD request.
@@ -166,78 +171,13 @@ class HttpPath(BasePath):
         return StatResult(size=info.size or 0, ctime=mtime, mtime=mtime, isdir=False,
                           islnk=False, extra=extra)
 
-    def is_dir(self, followlinks: bool = False) -> bool:
-        """Always False: HTTP has no directories (no request is sent)."""
-        return False
-
-    def is_symlink(self) -> bool:
-        return False
-
-    # -- what HTTP cannot do ---------------------------------------------------
-    def _unsupported(self, operation: str) -> UnsupportedError:
+    # -- what HTTP cannot do: ReadOnlyPath refuses it ----------------------------
+    def _refuse(self, operation: str) -> Exception:
         return UnsupportedError(operation, self._client().name)
 
-    def _unacceptable(self, mode: str, operation: str) -> HttpUnacceptableModeError:
+    def _refuse_write(self, mode: str, operation: str) -> Exception:
         """What megfile raises for a write: a ValueError naming the binary mode."""
         return HttpUnacceptableModeError(mode, operation, self._client().name)
-
-    def scandir(self) -> ContextIterator:
-        raise self._unsupported("scandir")
-
-    def listdir(self) -> list[str]:
-        raise self._unsupported("listdir")
-
-    def iterdir(self: Self) -> Iterator[Self]:
-        raise self._unsupported("iterdir")
-
-    def _scan_tree(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
-        raise self._unsupported("scan")
-
-    def mkdir(self, mode: int = 0o777, parents: bool = False, exist_ok: bool = False) -> None:
-        raise self._unsupported("mkdir")
-
-    def makedirs(self, exist_ok: bool = False) -> None:
-        raise self._unsupported("makedirs")
-
-    def unlink(self, missing_ok: bool = False) -> None:
-        raise self._unsupported("unlink")
-
-    def remove(self, missing_ok: bool = False, followlinks: bool = False) -> None:
-        raise self._unsupported("remove")
-
-    def rmdir(self) -> None:
-        raise self._unsupported("rmdir")
-
-    def rename(self: Self, dst_path: Any, overwrite: bool = True) -> Self:
-        raise self._unsupported("rename")
-
-    def replace(self: Self, dst_path: Any, overwrite: bool = True) -> Self:
-        raise self._unsupported("replace")
-
-    def move(self: Self, dst_path: Any, overwrite: bool = True) -> Self:
-        raise self._unsupported("move")
-
-    def touch(self, exist_ok: bool = True) -> None:
-        raise self._unacceptable("wb", "touch")
-
-    def write_bytes(self, data: bytes) -> int:
-        raise self._unacceptable("wb", "write")
-
-    def write_text(self, data: str, encoding: str | None = None, errors: str | None = None,
-                   newline: str | None = None) -> int:
-        raise self._unacceptable("wb", "write")
-
-    def save(self, file_object: BinaryIO) -> None:
-        raise self._unsupported("write")
-
-    def utime(self, atime: float, mtime: float) -> None:
-        raise self._unsupported("utime")
-
-    def chmod(self, mode: int, *, follow_symlinks: bool = True) -> None:
-        raise self._unsupported("chmod")
-
-    def symlink(self, dst_path: Any) -> None:
-        raise self._unsupported("symlink")
 
 
 class HttpsPath(HttpPath):

@@ -1,13 +1,8 @@
-"""A read-only contract every http(s) file must meet, whatever the server offers.
-
-core's PathContract exercises writes and listings; HTTP has neither, so this suite
-checks the read-only half and that every other operation says it is unsupported.
-"""
+"""core's read-only contract for every http(s) file, whatever the server offers,
+and megfile's answer to a write (a ValueError naming the mode)."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import pickle
 import re
 from collections.abc import Iterator
@@ -19,12 +14,12 @@ from httpservers import FaultServer
 from megfile_core import (
     SmartPath,
     smart_copy,
-    smart_load_content,
     smart_open,
     smart_save_content,
     smart_touch,
 )
 from megfile_core.errors import MegfileError, UnsupportedError
+from megfile_core.testing.contract import ReadOnlyContract
 
 CONTENT = TEXT.encode("utf-8")
 KINDS = {
@@ -46,115 +41,32 @@ def servers(nginx) -> Iterator[FaultServer]:
         yield server
 
 
-@pytest.fixture(params=list(KINDS))
-def url(request, nginx, servers) -> str:
-    if request.param == "nginx":
-        return f"{nginx.url}/text.txt"
-    return servers.url(f"/{request.param}/text.txt")
+class TestHttpReadOnlyContract(ReadOnlyContract):
+    """core's read-only contract, on nginx and on servers without ranges, HEAD,
+    a length, or with gzip."""
+
+    @pytest.fixture(params=list(KINDS))
+    def readable(self, request, nginx, servers) -> tuple[str, bytes]:
+        if request.param == "nginx":
+            return f"{nginx.url}/text.txt", CONTENT
+        return servers.url(f"/{request.param}/text.txt"), CONTENT
+
+    def size_known(self, url: str) -> bool:
+        return "gzip" not in url and "no-length" not in url
 
 
-class TestHttpReadOnlyContract:
-    def test_read_bytes_and_text(self, url):
-        assert SmartPath(url).read_bytes() == CONTENT
-        assert SmartPath(url).read_text(encoding="utf-8") == TEXT
-
-    def test_lines(self, url):
-        with SmartPath(url).open("r", encoding="utf-8") as handle:
-            assert list(handle) == TEXT.splitlines(keepends=True)
-
-    def test_partial_reads_and_forward_seek(self, url):
-        with SmartPath(url).open("rb") as handle:
-            assert handle.read(7) == CONTENT[:7]
-            handle.seek(1000)
-            assert handle.tell() == 1000
-            assert handle.read(10) == CONTENT[1000:1010]
-            chunk = bytearray(20)
-            assert handle.readinto(chunk) == 20
-            assert bytes(chunk) == CONTENT[1010:1030]
-            assert handle.read() == CONTENT[1030:]
-            assert handle.read(5) == b""
-
-    def test_backward_seek_works_or_says_why(self, url):
-        with SmartPath(url).open("rb") as handle:
-            handle.read(100)
-            if handle.seekable():
-                handle.seek(3)
-                assert handle.read(4) == CONTENT[3:7]
-            else:
-                with pytest.raises(io.UnsupportedOperation):
-                    handle.seek(3)
-
-    def test_load_content(self, url):
-        assert smart_load_content(url, 10, 30) == CONTENT[10:30]
-        assert smart_load_content(url, len(CONTENT) - 3) == CONTENT[-3:]
-
-    def test_metadata(self, url):
-        path = SmartPath(url)
-        assert path.exists()
-        assert path.is_file()
-        assert not path.is_dir()
-        stat = path.stat()
-        assert not stat.is_dir()
-        if "gzip" not in url and "no-length" not in url:
-            assert stat.size == len(CONTENT)
-            assert path.getsize() == len(CONTENT)
-        assert path.getmtime() > 0
-
-    def test_md5(self, url):
-        assert SmartPath(url).md5() == hashlib.md5(CONTENT).hexdigest()
-
-    def test_missing_sibling(self, url):
-        missing = SmartPath(url).with_name("missing.txt")
-        assert not missing.exists()
-        with pytest.raises(FileNotFoundError):
-            missing.read_bytes()
-        with pytest.raises(FileNotFoundError):
-            missing.stat()
-
-    def test_closed_reader_refuses(self, url):
-        handle = SmartPath(url).open("rb")
-        handle.close()
-        handle.close()
-        with pytest.raises(ValueError, match="closed"):
-            handle.read(1)
-
-
-UNSUPPORTED = [
-    ("open('wb')", lambda p: p.open("wb")),
-    ("open('ab')", lambda p: p.open("a")),
-    ("open('rb+')", lambda p: p.open("r+")),
-    ("open('xb')", lambda p: p.open("xb")),
-    ("write", lambda p: p.write_bytes(b"x")),
-    ("write", lambda p: p.write_text("x")),
-    ("listdir", lambda p: p.listdir()),
-    ("scandir", lambda p: p.scandir()),
-    ("iterdir", lambda p: list(p.iterdir())),
-    ("remove", lambda p: p.remove()),
-    ("unlink", lambda p: p.unlink()),
-    ("mkdir", lambda p: p.mkdir()),
-    ("makedirs", lambda p: p.makedirs()),
-    ("rename", lambda p: p.rename("http://h/other")),
-    ("rmdir", lambda p: p.rmdir()),
-    ("touch", lambda p: p.touch()),
-    ("utime", lambda p: p.utime(0, 0)),
-    ("symlink", lambda p: p.symlink("http://h/l")),
-]
-
-
-@pytest.mark.parametrize(("operation", "call"), UNSUPPORTED,
-                         ids=[f"{i}-{op}" for i, (op, _) in enumerate(UNSUPPORTED)])
-def test_unsupported_operations_name_themselves(nginx, operation, call):
+def test_unsupported_operations_hide_the_password(nginx):
     path = SmartPath(f"http://user:pw@127.0.0.1:{nginx.port}/text.txt")
-    with pytest.raises(UnsupportedError) as caught:
-        call(path)
-    error = caught.value
-    assert isinstance(error, OSError)
-    assert isinstance(error, NotImplementedError)
-    assert isinstance(error, MegfileError)
-    assert operation in str(error)
-    assert "pw@" not in str(error)
-    assert "text.txt" in str(error)
-    # nothing was written
+    for operation, call in ReadOnlyContract.REFUSED:
+        with pytest.raises(UnsupportedError) as caught:
+            call(path)
+        error = caught.value
+        assert isinstance(error, OSError)
+        assert isinstance(error, NotImplementedError)
+        assert isinstance(error, MegfileError)
+        assert operation in str(error)
+        assert "pw@" not in str(error)
+        assert "text.txt" in str(error)
     assert SmartPath(f"{nginx.url}/text.txt").read_bytes() == CONTENT
 
 

@@ -127,42 +127,16 @@ class SftpPath(BasePath):
     # trailing slash ends in an empty part, so ``sftp://h//a/`` has the name "" and
     # the parent ``sftp://h//a``; ``root`` and ``anchor`` are the bare ``sftp://``.
     @property
-    def _head(self) -> str:
+    def _parts_head(self) -> str:
         head = f"{self.root_scheme}://{self.netloc}/"
         return head + "/" if self.path.startswith("/") else head
-
-    @property
-    def parts(self) -> tuple[str, ...]:
-        body = self.path.lstrip("/")
-        return (self._head, *body.split("/")) if body else (self._head,)
-
-    @property
-    def name(self) -> str:
-        parts = self.parts
-        return parts[-1] if len(parts) > 1 else ""
-
-    @property
-    def parent(self: Self) -> Self:
-        path = self.path
-        if not path.strip("/"):
-            return self._derive(path)  # "/" and the login directory are roots
-        head, slash, _ = path.rpartition("/")
-        if not slash:
-            return self._derive("")
-        return self._derive(head.rstrip("/") or "/")
 
     @property
     def parents(self) -> Sequence[BasePath]:  # type: ignore[override]
         """Up to the root, then megfile's last entry: the empty local path ``''``."""
         from megfile_core.builtin.fs import FSPath
 
-        result: list[BasePath] = []
-        current = self
-        while current.path.strip("/"):
-            current = current.parent
-            result.append(current)
-        result.append(FSPath(""))
-        return tuple(result)
+        return (*super().parents, FSPath(""))
 
     def is_absolute(self) -> bool:
         return True  # a relative form is relative to the login dir, a fixed place
