@@ -1,15 +1,17 @@
-"""megfile's small top-level helpers (``is_fs``, ``fs_copy`` ...) and plugin exports."""
+"""megfile's top-level shortcuts for the built-in backends: ``is_fs``, ``is_stdio``,
+``fs_copy`` and ``stdio_open``."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import IO, Any
 
+from megfile_core.builtin.fs import FSPath
+from megfile_core.builtin.stdio import StdioPath
 from megfile_core.pathlike import _fspath_str
-from megfile_core.registry import get_registry, split_scheme
+from megfile_core.url import split_scheme
 
-__all__ = ["fs_copy", "is_fs", "is_stdio", "plugin_export", "stdio_open"]
+__all__ = ["fs_copy", "is_fs", "is_stdio", "stdio_open"]
 
 
 def is_fs(path: Any) -> bool:
@@ -38,36 +40,8 @@ def fs_copy(
     followlinks: bool = False,
     overwrite: bool = True,
 ) -> None:
-    from megfile_core.builtin.fs import FSPath
-
     FSPath(_fspath_str(src_path)).copy(dst_path, callback, followlinks, overwrite)
 
 
 def stdio_open(path: Any, mode: str = "rb") -> IO[Any]:
-    from megfile_core.builtin.stdio import StdioPath
-
     return StdioPath(_fspath_str(path)).open(mode)
-
-
-def plugin_export(name: str) -> Any:
-    """``name`` from the ``__all__`` of an installed plugin's top-level package."""
-    from megfile_core import plugins
-
-    registry = get_registry()
-    try:
-        registry.ensure_plugins()
-        pm = plugins.get_plugin_manager()
-    except Exception:
-        return None
-    for _plugin_name, plugin in pm.list_name_plugin():
-        module_name = getattr(plugin, "__name__", "")
-        package = module_name.split(".")[0]
-        if not package or package == "megfile_core":
-            continue
-        try:
-            module = importlib.import_module(package)
-        except Exception:
-            continue
-        if name in getattr(module, "__all__", ()):
-            return getattr(module, name)
-    return None
