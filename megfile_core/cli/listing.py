@@ -29,7 +29,8 @@ from typing import NamedTuple
 import click
 
 from megfile_core.cli.completion import complete_path
-from megfile_core.cli.util import has_magic, listing_size, long_line
+from megfile_core.cli.util import listing_size, long_line
+from megfile_core.glob import has_magic
 from megfile_core.types import FileEntry
 
 __all__ = ["ll_command", "ls_command"]

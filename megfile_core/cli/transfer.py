@@ -10,7 +10,8 @@ from typing import Any
 import click
 
 from megfile_core.cli.completion import complete_path
-from megfile_core.cli.util import has_magic, is_dir, target_path
+from megfile_core.cli.util import is_dir, target_path
+from megfile_core.glob import has_magic
 from megfile_core.progress import CliProgress
 
 __all__ = ["cp_command", "mkdir_command", "mv_command", "rm_command", "sync_command",

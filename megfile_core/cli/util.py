@@ -8,13 +8,9 @@ from typing import Any
 
 from megfile_core.progress import human_size
 
-__all__ = ["has_magic", "human_size", "is_dir", "listing_size", "long_line", "target_path"]
+__all__ = ["human_size", "is_dir", "listing_size", "long_line", "target_path"]
 
 _SIZE_UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
-
-
-def has_magic(path: str) -> bool:
-    return any(c in path for c in "*?[{")
 
 
 def listing_size(size: float) -> str:
