@@ -8,7 +8,6 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from megfile_core.errors import UnsupportedError
 from megfile_core.glob import expand_braces
-from megfile_core.io.combine import CombineReader
 from megfile_core.pathlike import BasePath, ContextIterator, _fspath_str
 from megfile_core.registry import get_registry
 from megfile_core.smart_path import SmartPath, as_smart_path
@@ -16,6 +15,7 @@ from megfile_core.types import Access, FileEntry, StatResult
 from megfile_core.url import mask_url
 
 if TYPE_CHECKING:
+    from megfile_core.io.combine import CombineReader
     from megfile_core.sync import SyncResult
 
 __all__ = [
@@ -139,6 +139,8 @@ def smart_combine_open(
     path_glob: str, mode: str = "rb", open_func: Callable[..., IO[Any]] | None = None
 ) -> CombineReader:
     """One seekable reader over the sorted matches of ``path_glob``."""
+    from megfile_core.io.combine import CombineReader  # a rarely used reader
+
     if mode not in ("rb", "r"):
         raise ValueError(f"smart_combine_open reads only (mode 'rb' or 'r'), not {mode!r}")
     entries = sorted(smart_glob_stat(path_glob, missing_ok=False), key=lambda e: e.path)

@@ -46,7 +46,7 @@ def as_smart_path(path: Any, name: str = "path") -> SmartPath:
 
 def resolve_alias(scheme: str, rest: str) -> tuple[str, str, tuple[str, str] | None]:
     """Rewrite ``alias://rest``; returns (url, scheme, (alias name, target prefix))."""
-    from megfile_core.config import get_aliases
+    from megfile_core.config import get_aliases  # configparser: not for local paths
 
     target = get_aliases().get(scheme)
     if target is None:
@@ -75,7 +75,7 @@ def _make_pathlike(
         cls = get_registry().get_path_class("file")
     else:
         if scheme not in ("file", "stdio"):
-            from megfile_core.config import apply_config_env
+            from megfile_core.config import apply_config_env  # not for local paths
 
             apply_config_env()
             text, scheme, alias = resolve_alias(scheme, rest)

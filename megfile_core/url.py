@@ -31,21 +31,23 @@ def split_scheme(url: str) -> tuple[str, str]:
     return lowered, url[index + 3 :]
 
 
+# Patterns as text: ``re`` compiles (and caches) them on the first masked URL, so
+# importing this module compiles nothing.
 #: a scheme anywhere in a text (a message may name several URLs)
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_SCHEME = r"[A-Za-z][A-Za-z0-9+.-]*://"
 #: where a URL written inside a message ends
-_URL_END = re.compile(r"[\s'\"<>]")
+_URL_END = r"[\s'\"<>]"
 #: where the authority (``user:password@host:port``) of a well-formed URL ends
-_AUTHORITY_END = re.compile(r"[/?#\s'\"<>]")
+_AUTHORITY_END = r"[/?#\s'\"<>]"
 #: query parameters whose values are credentials (presigned URLs, API tokens)
-_SECRET_PARAM = re.compile(
+_SECRET_PARAM = (
     r"(?i)(?:x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|"
     r"token|access_token|api_key|apikey|key|secret|password|passwd|auth)"
 )
 
 
-def _end(pattern: re.Pattern[str], text: str, start: int) -> int:
-    found = pattern.search(text, start)
+def _end(pattern: str, text: str, start: int) -> int:
+    found = re.compile(pattern).search(text, start)
     return found.start() if found else len(text)
 
 
@@ -87,7 +89,8 @@ def _secret_values(text: str, start: int, url_end: int) -> list[tuple[int, int]]
         amp = text.find("&", pos, stop)
         amp = stop if amp == -1 else amp
         equals = text.find("=", pos, amp)
-        if equals != -1 and _SECRET_PARAM.fullmatch(text, pos, equals) and equals + 1 < amp:
+        has_value = equals != -1 and equals + 1 < amp
+        if has_value and re.compile(_SECRET_PARAM).fullmatch(text, pos, equals):
             spans.append((equals + 1, amp))
         pos = amp + 1
     return spans
@@ -103,7 +106,7 @@ def mask_url(text: str) -> str:
     if "://" not in text:
         return text
     spans: list[tuple[int, int]] = []
-    for match in _SCHEME.finditer(text):
+    for match in re.finditer(_SCHEME, text):
         start = match.end()
         url_end = _end(_URL_END, text, start)
         password = _password_span(text, start, url_end)

@@ -93,12 +93,6 @@ class LazyPluginGroup(click.Group):
         return super().list_commands(ctx)
 
 
-def _version() -> str:
-    from megfile_core import __version__
-
-    return __version__
-
-
 @click.group(cls=LazyPluginGroup)
 @click.option("--debug", is_flag=True, help="Show full tracebacks and DEBUG logging.")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from megfile_core import __version__
 from megfile_core.cli.completion import complete_path
 
 __all__ = ["md5sum_command", "mtime_command", "plugins_command", "size_command",
@@ -51,8 +52,6 @@ def stat_command(path: str) -> None:
 @click.command("version")
 def version_command() -> None:
     """Print the megfile-core version."""
-    from megfile_core import __version__
-
     click.echo(__version__)
 
 

@@ -6,6 +6,7 @@ import math
 import time
 from typing import Any
 
+from megfile_core.errors import UnsupportedError
 from megfile_core.progress import human_size
 
 __all__ = ["human_size", "is_dir", "listing_size", "long_line", "target_path"]
@@ -43,7 +44,6 @@ def long_line(path: str, stat: Any, human: bool) -> str:
 def is_dir(path: str) -> bool:
     """``smart_isdir``, but a path whose backend cannot stat (``stdio://-``) is no
     directory, so ``cp`` treats it as a file (``megfile cp file stdio://1``)."""
-    from megfile_core.errors import UnsupportedError
     from megfile_core.smart import smart_isdir
 
     try:
