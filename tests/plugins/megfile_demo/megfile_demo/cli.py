@@ -9,6 +9,6 @@ if os.environ.get("MEGFILE_DEMO_BREAK_COMMANDS") == "1":
 
 
 @click.command("demo-hello")
-def demo_hello():
+def demo_hello() -> None:
     """Say hello from the demo plugin."""
     click.echo("hello from megfile-demo")
