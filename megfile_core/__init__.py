@@ -8,9 +8,10 @@ first use, so ``import megfile_core`` costs almost nothing; names a plugin expor
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
 
-from megfile_core.markers import hookimpl
+from megfile_core.impl_marker import hookimpl
 
 __version__ = "0.1.0"
 
@@ -87,10 +88,10 @@ _LAZY: dict[str, str] = {
     "Access": "megfile_core.types",
     "FSPath": "megfile_core.builtin.fs",
     "StdioPath": "megfile_core.builtin.stdio",
-    "is_fs": "megfile_core.helpers",
-    "is_stdio": "megfile_core.helpers",
-    "fs_copy": "megfile_core.helpers",
-    "stdio_open": "megfile_core.helpers",
+    "is_fs": "megfile_core.builtin.shortcuts",
+    "is_stdio": "megfile_core.builtin.shortcuts",
+    "fs_copy": "megfile_core.builtin.shortcuts",
+    "stdio_open": "megfile_core.builtin.shortcuts",
 }
 
 __all__ = [
@@ -175,19 +176,38 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     if not name.startswith("_") and not _is_submodule(name):
-        from megfile_core.helpers import plugin_export
-
-        value = plugin_export(name)
+        value = _plugin_export(name)
         if value is not None:
             return value
     raise AttributeError(f"module 'megfile_core' has no attribute {name!r}")
 
 
 def _is_submodule(name: str) -> bool:
-    import os
-
     base = os.path.join(__path__[0], name)
     return os.path.exists(base + ".py") or os.path.isdir(base)
+
+
+def _plugin_export(name: str) -> Any:
+    """``name`` from the ``__all__`` of an installed plugin's top-level package."""
+    # imported here on purpose: discovery imports pluggy and scans entry points,
+    # which only a name that megfile_core itself lacks should cost
+    from megfile_core import plugins
+
+    try:
+        pm = plugins.get_plugin_manager()
+    except Exception:
+        return None
+    for _plugin_name, plugin in pm.list_name_plugin():
+        package = getattr(plugin, "__name__", "").split(".")[0]
+        if not package or package == "megfile_core":
+            continue
+        try:
+            module = importlib.import_module(package)
+        except Exception:
+            continue
+        if name in getattr(module, "__all__", ()):
+            return getattr(module, name)
+    return None
 
 
 def __dir__() -> list[str]:
@@ -196,6 +216,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from megfile_core.builtin.fs import FSPath
+    from megfile_core.builtin.shortcuts import fs_copy, is_fs, is_stdio, stdio_open
     from megfile_core.builtin.stdio import StdioPath
     from megfile_core.errors import (
         FileChangedError,
@@ -211,7 +232,6 @@ if TYPE_CHECKING:
         UnsafePathError,
         UnsupportedError,
     )
-    from megfile_core.helpers import fs_copy, is_fs, is_stdio, stdio_open
     from megfile_core.pathlike import BasePath
     from megfile_core.smart import (
         SmartCacher,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from megfile_core.url import mask_url
+
 __all__ = [
     "FileChangedError",
     "MaxRetriesExceededError",
@@ -33,24 +35,6 @@ def __getattr__(name: str) -> Any:
 
         return shutil.SameFileError
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def mask_url(text: str) -> str:
-    """Hide the password of ``scheme://user:password@host/...`` (``user:***@``)."""
-    scheme_end = text.find("://")
-    if scheme_end <= 0:
-        return text
-    start = scheme_end + 3
-    end = len(text)
-    for stop in "/?#":
-        index = text.find(stop, start)
-        if index != -1:
-            end = min(end, index)
-    at = text.rfind("@", start, end)
-    colon = text.find(":", start, at) if at != -1 else -1
-    if colon == -1:
-        return text
-    return text[: colon + 1] + "***" + text[at:]
 
 
 def _display(path: object) -> str:

@@ -1,4 +1,4 @@
-"""The hooks a megfile plugin implements.
+"""The hook a megfile plugin implements.
 
 Quickstart for plugin authors::
 
@@ -10,13 +10,12 @@ Quickstart for plugin authors::
     from megfile_core import hookimpl
 
     @hookimpl
-    def megfile_register_protocols(register):
-        register("myproto", "megfile_myproto.path:MyPath")  # imported on first use
+    def megfile_register(registrar):
+        registrar.register_protocol("myproto", "megfile_myproto.path:MyPath")
 
 After ``pip install``, ``smart_open("myproto://...")`` and ``megfile ls myproto://...``
-work, and ``megfile plugins`` lists the plugin. Every hook is called with keyword
-arguments and returns ``None``; an implementation may accept fewer arguments than the
-specification names (pluggy's opt-in arguments).
+work, and ``megfile plugins`` lists the plugin. The hook is called with keyword
+arguments and returns ``None``.
 """
 
 from __future__ import annotations
@@ -25,88 +24,61 @@ from typing import TYPE_CHECKING
 
 import pluggy
 
-from megfile_core.markers import PROJECT
+from megfile_core.impl_marker import PROJECT
 
 if TYPE_CHECKING:
-    import click
+    from megfile_core.registry import Registrar
 
-    from megfile_core.types import RegisterCopyFunc, RegisterProtocol
+__all__ = ["megfile_register"]
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 
 
 @hookspec
-def megfile_register_protocols(register: RegisterProtocol) -> None:
-    """Declare the URL schemes this plugin serves.
+def megfile_register(registrar: Registrar) -> None:
+    """Declare what this plugin adds: URL schemes, fast copies, CLI commands.
 
-    :param register: call ``register(protocol, path_class)`` once per scheme.
-        ``path_class`` is a :class:`megfile_core.BasePath` subclass or, better, a
-        ``"package.module:ClassName"`` string that is imported only when a URL of that
-        scheme is first used, so installing the plugin costs nothing at start-up.
+    :param registrar: the :class:`megfile_core.registry.Registrar` of this plugin.
+        Its three methods take a class, function or click command, or better a
+        ``"package.module:name"`` string, imported only when first needed, so that
+        installing the plugin costs nothing at start-up:
 
-    Called once, the first time megfile meets a scheme that is not built in (or when
-    ``megfile plugins`` lists what is installed). A registered ``base`` also serves
-    ``base+variant://`` URLs; the class receives ``variant`` (S3 uses it as the
-    profile name). Two plugins registering one scheme make that scheme fail with
-    ``ProtocolExistsError`` naming both, until one is disabled with
-    ``MEGFILE_DISABLED_PLUGINS``. ``file`` and ``stdio`` are reserved for core.
+        - ``registrar.register_protocol(protocol, path_class)``: serve
+          ``protocol://`` URLs with a :class:`megfile_core.BasePath` subclass. It
+          also serves ``protocol+variant://``; the instance gets ``.variant`` (S3
+          uses it as the profile name). ``file`` and ``stdio`` belong to core.
+        - ``registrar.register_copy_func(src_protocol, dst_protocol, func)``: a fast
+          path for one file, ``func(src_path: str, dst_path: str, *, callback=None,
+          followlinks=False, overwrite=True) -> None`` calling ``callback(n_bytes)``
+          as data moves. ``smart_copy`` and ``smart_sync`` use it for that pair
+          (``base+variant`` maps to ``base``); a same-protocol pair replaces the
+          path class's ``BasePath.copy``. Other pairs stream through ``smart_open``.
+        - ``registrar.register_command(command, group=None)``: a click command for
+          ``megfile NAME``, or for ``megfile config NAME`` with ``group="config"``.
+          The CLI imports it when it needs a command that is not built in, so put
+          commands in their own module and register them as strings.
 
-    Example::
-
-        @hookimpl
-        def megfile_register_protocols(register):
-            register("hdfs", "megfile_hdfs.path:HdfsPath")
-
-    .. versionadded:: 0.1
-    """
-
-
-@hookspec
-def megfile_register_copy_funcs(register: RegisterCopyFunc) -> None:
-    """Declare fast copy paths between two protocols, or within one.
-
-    :param register: call ``register(src_protocol, dst_protocol, func)`` where
-        ``func(src_path: str, dst_path: str, *, callback=None, followlinks=False,
-        overwrite=True) -> None`` copies one file, calling ``callback(n_bytes)`` as
-        data moves; ``func`` may be a ``"package.module:function"`` string, imported on
-        first use.
-
-    Called once with the protocol hook. ``smart_copy`` and ``smart_sync`` use the
-    function for that (source, destination) pair, after mapping ``base+variant`` to
-    ``base``; other pairs stream through ``smart_open``. A pair of one protocol
-    (``register("hdfs", "hdfs", ...)``: a copy inside the store) is used instead of
-    the path class's ``BasePath.copy``, which serves that pair when nothing is
-    registered.
+    Called once per plugin, the first time megfile meets a scheme that is not built
+    in, or when the CLI looks for plugin commands. Plugins are called in pluggy's
+    order: ``@hookimpl(tryfirst=True)`` before the others, ``trylast=True`` after.
+    For a (source, destination) pair of copy functions, and for two commands of one
+    name, the first registration wins. Two plugins registering one protocol make
+    that protocol raise ``ProtocolExistsError`` naming both, until one is disabled
+    with ``MEGFILE_DISABLED_PLUGINS``. A hook that raises is recorded (``megfile
+    plugins`` shows it) and everything it registered is dropped; other plugins
+    keep working.
 
     Example::
 
         @hookimpl
-        def megfile_register_copy_funcs(register):
-            register("file", "hdfs", "megfile_hdfs.transfer:upload")
-            register("hdfs", "file", "megfile_hdfs.transfer:download")
+        def megfile_register(registrar):
+            registrar.register_protocol("hdfs", "megfile_hdfs.path:HdfsPath")
+            registrar.register_copy_func("hdfs", "file", "megfile_hdfs.transfer:download")
+            registrar.register_command("megfile_hdfs.cli:config_hdfs", group="config")
 
-    .. versionadded:: 0.1
-    """
-
-
-@hookspec
-def megfile_register_commands(cli: click.Group, config: click.Group) -> None:
-    """Add commands to the ``megfile`` command line.
-
-    :param cli: the top-level ``megfile`` click group; ``cli.add_command(cmd)``.
-    :param config: the ``megfile config`` group, for ``megfile config <plugin>``.
-
-    Called once when the CLI starts. Import what the commands need inside the
-    command functions, not at module level, so ``megfile ls /tmp`` stays fast. A
-    plugin whose hook raises costs one warning line, not the CLI.
-
-    Example::
-
-        @hookimpl
-        def megfile_register_commands(config):
-            @config.command("s3")
-            @click.argument("access_key")
-            def config_s3(access_key): ...
-
-    .. versionadded:: 0.1
+    .. versionadded:: 0.2
+       Replaces ``megfile_register_protocols``, ``megfile_register_copy_funcs`` and
+       ``megfile_register_commands`` of 0.1 (``register(...)`` becomes
+       ``registrar.register_protocol(...)`` / ``registrar.register_copy_func(...)``,
+       and commands are registered instead of added to a group).
     """

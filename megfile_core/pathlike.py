@@ -23,9 +23,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, ClassVar, TypeVar
 
-from megfile_core.errors import UnsupportedError
-from megfile_core.registry import split_scheme
+from megfile_core.errors import UnsupportedError, _display
+from megfile_core.glob import iglob_entries, match_path
 from megfile_core.types import Access, FileEntry, StatResult
+from megfile_core.url import mask_url, split_scheme
 
 if TYPE_CHECKING:
     from megfile_core.sync import SyncResult
@@ -118,8 +119,6 @@ class ContextIterator(Iterator[FileEntry]):
 
 def display(value: Any) -> str:
     """A path for a message, its password masked (by its backend for path objects)."""
-    from megfile_core.errors import _display
-
     return _display(value)
 
 
@@ -217,8 +216,6 @@ class BasePath:
     def _display(self) -> str:
         """This path as messages, logs and ``repr`` show it: ``str(self)`` with the
         URL's password masked. Backends with other secrets override it."""
-        from megfile_core.errors import mask_url
-
         return mask_url(str(self))
 
     def __fspath__(self) -> str:
@@ -390,8 +387,6 @@ class BasePath:
 
     def match(self, pattern: str) -> bool:
         """Whether this path matches a glob pattern (relative: from the right)."""
-        from megfile_core.glob import match_path
-
         scheme, rest = split_scheme(pattern)
         if scheme:
             return match_path(self.path.strip("/"), rest.strip("/"), anchored=True)
@@ -727,8 +722,6 @@ class BasePath:
         self, pattern: str = "", recursive: bool = True, missing_ok: bool = True
     ) -> Iterator[FileEntry]:
         """Entries matching ``self / pattern`` (``self`` itself when pattern is empty)."""
-        from megfile_core.glob import iglob_entries
-
         target = self.joinpath(pattern) if pattern else self
         return iglob_entries(target, recursive=recursive, missing_ok=missing_ok)
 

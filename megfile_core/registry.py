@@ -1,9 +1,10 @@
-"""Protocol -> path class, and (src, dst) protocol -> copy function.
+"""Protocol -> path class, (src, dst) protocol -> copy function, and plugin commands.
 
-Plugins fill the registry through the ``megfile_register_*`` hooks; a plugin names its
-class as a ``"module:Class"`` string that is imported the first time the scheme is used.
-Built-in schemes (``file``, ``stdio``) are served by core's own plugin modules, called
-directly so that a local path never loads pluggy or scans entry points.
+Each plugin fills the registry through a :class:`Registrar` handed to its
+``megfile_register`` hook; a plugin names its classes as ``"module:Class"`` strings
+that are imported the first time they are used. Built-in schemes (``file``,
+``stdio``) are served by core's own plugin modules, whose hook is called directly so
+that a local path never loads pluggy or scans entry points.
 """
 
 from __future__ import annotations
@@ -11,18 +12,23 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from megfile_core.errors import PluginLoadError, ProtocolExistsError, ProtocolNotFoundError
+from megfile_core.pathlike import BasePath
+from megfile_core.url import split_scheme, valid_protocol
 
 if TYPE_CHECKING:
-    from megfile_core.pathlike import BasePath
+    import click
+    import pluggy
+
     from megfile_core.types import CopyFunc
 
 __all__ = [
     "BUILTIN_PLUGINS",
+    "COMMAND_GROUPS",
     "KNOWN_PROTOCOLS",
+    "Registrar",
     "Registry",
     "get_registry",
     "split_scheme",
@@ -40,28 +46,19 @@ KNOWN_PROTOCOLS = {
     "http": "megfile-http",
     "https": "megfile-http",
 }
-
-_SCHEME_FIRST = frozenset("abcdefghijklmnopqrstuvwxyz")
-_SCHEME_REST = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_")
-
-
-def _valid_protocol(name: str) -> bool:
-    return bool(name) and name[0] in _SCHEME_FIRST and set(name) <= _SCHEME_REST
+#: where a plugin command may go: ``megfile NAME`` (None) or ``megfile config NAME``
+COMMAND_GROUPS = (None, "config")
 
 
-def split_scheme(url: str) -> tuple[str, str]:
-    """``"s3+p://b/k"`` -> ``("s3+p", "b/k")``; no scheme -> ``("", url)``."""
-    index = url.find("://")
-    if index <= 0:
-        return "", url
-    scheme = url[:index]
-    lowered = scheme.lower()
-    if lowered[0] not in _SCHEME_FIRST or not set(lowered) <= (_SCHEME_REST | {"+"}):
-        return "", url
-    return lowered, url[index + 3 :]
+def _plugins() -> Any:
+    """The discovery module; imported late on purpose (it imports pluggy)."""
+    from megfile_core import plugins
+
+    return plugins
 
 
-def _import_target(target: str, plugin: str) -> Any:
+def import_target(target: str, plugin: str) -> Any:
+    """The object a ``"module:attr"`` string names, or a PluginLoadError."""
     module_name, _, attr = target.partition(":")
     try:
         module = importlib.import_module(module_name)
@@ -78,109 +75,216 @@ class _Claim:
 
     def __init__(self, plugin: str, target: Any) -> None:
         self.plugin = plugin
-        self.target = target  # a class / function, or a "module:attr" string
+        self.target = target  # an object, or a "module:attr" string
+
+    def resolve(self) -> Any:
+        if isinstance(self.target, str):
+            self.target = import_target(self.target, self.plugin)
+        return self.target
+
+
+class Registrar:
+    """What a plugin's ``megfile_register`` hook receives: one object, three methods.
+
+    Every method checks its arguments at once and raises ``ValueError`` or
+    ``TypeError`` naming the plugin; nothing named by a string is imported here.
+    """
+
+    def __init__(self, registry: Registry, plugin: str) -> None:
+        self._registry = registry
+        self.plugin = plugin
+
+    def __repr__(self) -> str:
+        return f"<Registrar for plugin {self.plugin!r}>"
+
+    def register_protocol(self, protocol: str, path_class: type[BasePath] | str) -> None:
+        """Serve ``protocol://`` (and ``protocol+variant://``) URLs with ``path_class``."""
+        if not isinstance(protocol, str) or not valid_protocol(protocol):
+            raise ValueError(
+                f"plugin {self.plugin!r} registered protocol {protocol!r}: a protocol "
+                "is lower-case letters, digits, '.', '-' or '_', starting with a "
+                "letter ('+' is reserved for base+variant URLs)"
+            )
+        if not isinstance(path_class, (str, type)):
+            raise TypeError(
+                f"plugin {self.plugin!r} registered {path_class!r} for {protocol!r}: "
+                "expected a BasePath subclass or a 'module:Class' string"
+            )
+        self._registry._add_protocol(self.plugin, protocol, path_class)
+
+    def register_copy_func(
+        self, src_protocol: str, dst_protocol: str, func: CopyFunc | str
+    ) -> None:
+        """Copy one file from ``src_protocol`` to ``dst_protocol`` with ``func``."""
+        for proto in (src_protocol, dst_protocol):
+            if not isinstance(proto, str) or not valid_protocol(proto):
+                raise ValueError(
+                    f"plugin {self.plugin!r} registered a copy function for invalid "
+                    f"protocol {proto!r}"
+                )
+        if not (isinstance(func, str) or callable(func)):
+            raise TypeError(
+                f"plugin {self.plugin!r}: copy function {func!r} is neither callable "
+                "nor a 'module:function' string"
+            )
+        self._registry._add_copy_func(self.plugin, (src_protocol, dst_protocol), func)
+
+    def register_command(
+        self, command: click.Command | str, *, group: str | None = None
+    ) -> None:
+        """Add a click command to ``megfile`` (or to ``megfile config``: ``group="config"``)."""
+        if group not in COMMAND_GROUPS:
+            raise ValueError(
+                f"plugin {self.plugin!r} registered a command for group {group!r}; "
+                f"expected one of {COMMAND_GROUPS}"
+            )
+        if not isinstance(command, str) and not (
+            callable(command) and isinstance(getattr(command, "name", None), str)
+        ):
+            raise TypeError(
+                f"plugin {self.plugin!r}: command {command!r} is neither a click "
+                "command nor a 'module:attr' string"
+            )
+        self._registry._add_command(self.plugin, group, command)
 
 
 class Registry:
     """What the plugins registered; one per process (``get_registry()``)."""
 
     def __init__(self) -> None:
-        self.protocols: dict[str, list[_Claim]] = {}
-        self.copy_funcs: dict[tuple[str, str], list[_Claim]] = {}
-        self.conflicts: list[str] = []
-        self.contributed: set[str] = set()
+        self._protocols: dict[str, list[_Claim]] = {}
+        self._copy_funcs: dict[tuple[str, str], list[_Claim]] = {}
+        self._commands: list[tuple[str | None, _Claim]] = []
+        self._conflicts: list[str] = []
+        self._contributed: set[str] = set()
+        self._classes: dict[str, type[BasePath]] = {}
         self.plugins_loaded = False
         self.lock = threading.RLock()
-        self._classes: dict[str, type[BasePath]] = {}
 
-    # -- what the hooks call --------------------------------------------------
-    def protocol_registrar(self, plugin: str) -> Callable[..., None]:
-        def register(protocol: str, path_class: type[BasePath] | str) -> None:
-            if not isinstance(protocol, str) or not _valid_protocol(protocol):
-                raise ValueError(
-                    f"plugin {plugin!r} registered protocol {protocol!r}: a protocol "
-                    "is lower-case letters, digits, '.', '-' or '_', starting with a "
-                    "letter ('+' is reserved for base+variant URLs)"
-                )
-            if not isinstance(path_class, (str, type)):
-                raise TypeError(
-                    f"plugin {plugin!r} registered {path_class!r} for {protocol!r}: "
-                    "expected a BasePath subclass or a 'module:Class' string"
-                )
-            claims = self.protocols.setdefault(protocol, [])
-            builtin = protocol in BUILTIN_PLUGINS and plugin not in BUILTIN_PLUGINS
-            if builtin:
-                self.conflicts.append(
-                    f"plugin {plugin!r} tried to register {protocol!r}, which is "
-                    "built into megfile_core; the registration was ignored"
-                )
-                return
-            if not any(c.plugin == plugin and c.target == path_class for c in claims):
-                claims.append(_Claim(plugin, path_class))
-                self._classes.pop(protocol, None)
+    # -- writing (through a Registrar) ------------------------------------------------
+    def registrar(self, plugin: str) -> Registrar:
+        """The object a plugin named ``plugin`` registers through."""
+        return Registrar(self, plugin)
 
-        return register
+    def _add_protocol(self, plugin: str, protocol: str, target: Any) -> None:
+        if protocol in BUILTIN_PLUGINS and plugin not in BUILTIN_PLUGINS:
+            self._conflicts.append(
+                f"plugin {plugin!r} tried to register {protocol!r}, which is "
+                "built into megfile_core; the registration was ignored"
+            )
+            return
+        claims = self._protocols.setdefault(protocol, [])
+        if not any(c.plugin == plugin and c.target == target for c in claims):
+            claims.append(_Claim(plugin, target))
+            self._classes.pop(protocol, None)
 
-    def copy_registrar(self, plugin: str) -> Callable[..., None]:
-        def register(src_protocol: str, dst_protocol: str, func: CopyFunc | str) -> None:
-            for proto in (src_protocol, dst_protocol):
-                if not isinstance(proto, str) or not _valid_protocol(proto):
-                    raise ValueError(
-                        f"plugin {plugin!r} registered a copy function for invalid "
-                        f"protocol {proto!r}"
-                    )
-            if not (isinstance(func, str) or callable(func)):
-                raise TypeError(
-                    f"plugin {plugin!r}: copy function {func!r} is neither callable "
-                    "nor a 'module:function' string"
-                )
-            claims = self.copy_funcs.setdefault((src_protocol, dst_protocol), [])
-            if not any(c.plugin == plugin for c in claims):
-                claims.append(_Claim(plugin, func))
+    def _add_copy_func(self, plugin: str, key: tuple[str, str], target: Any) -> None:
+        claims = self._copy_funcs.setdefault(key, [])
+        if not any(c.plugin == plugin for c in claims):
+            claims.append(_Claim(plugin, target))
 
-        return register
+    def _add_command(self, plugin: str, group: str | None, target: Any) -> None:
+        self._commands.append((group, _Claim(plugin, target)))
 
-    # -- loading ----------------------------------------------------------------
-    def load_builtin(self, name: str) -> None:
-        """Run a built-in plugin module's hooks directly (no pluggy, no metadata)."""
+    def forget_plugin(self, plugin: str) -> None:
+        """Drop everything ``plugin`` registered (its hook raised half-way)."""
         with self.lock:
-            if name in self.contributed:
+            for claims in (*self._protocols.values(), *self._copy_funcs.values()):
+                claims[:] = [c for c in claims if c.plugin != plugin]
+            self._commands[:] = [(g, c) for g, c in self._commands if c.plugin != plugin]
+            self._classes.clear()
+
+    def remove_protocol(self, protocol: str) -> None:
+        """Forget every class registered for ``protocol`` (run-time re-registration)."""
+        with self.lock:
+            self._protocols.pop(protocol, None)
+            self._classes.pop(protocol, None)
+
+    def remove_copy_func(self, src_protocol: str, dst_protocol: str) -> None:
+        with self.lock:
+            self._copy_funcs.pop((src_protocol, dst_protocol), None)
+
+    # -- loading ----------------------------------------------------------------------
+    def load_builtin(self, name: str) -> None:
+        """Run a built-in plugin module's hook directly (no pluggy, no metadata)."""
+        with self.lock:
+            if name in self._contributed:
                 return
             module = importlib.import_module(BUILTIN_PLUGINS[name])
-            module.megfile_register_protocols(register=self.protocol_registrar(name))
-            hook = getattr(module, "megfile_register_copy_funcs", None)
-            if hook is not None:
-                hook(register=self.copy_registrar(name))
-            self.contributed.add(name)
+            module.megfile_register(registrar=self.registrar(name))
+            self._contributed.add(name)
 
     def ensure_plugins(self) -> None:
         """Load every installed plugin once (entry-point group ``megfile``)."""
         if self.plugins_loaded:
             return
         with self.lock:
-            if self.plugins_loaded:
-                return
-            from megfile_core import plugins
+            if not self.plugins_loaded:
+                self.collect(_plugins().get_plugin_manager())
+                self.plugins_loaded = True
 
-            plugins.collect(self)
-            self.plugins_loaded = True
+    def collect(self, pm: pluggy.PluginManager) -> None:
+        """Call ``megfile_register`` of each plugin not yet called, in pluggy's order.
 
-    # -- lookups --------------------------------------------------------------
+        Each call goes through a subset of ``pm.hook.megfile_register`` holding that
+        one plugin: pluggy orders the calls (``tryfirst``, ``trylast``) and passes the
+        arguments, and a plugin whose hook raises loses what it registered, alone.
+        """
+        with self.lock:
+            everyone = pm.get_plugins()
+            for impl in reversed(pm.hook.megfile_register.get_hookimpls()):
+                name = impl.plugin_name
+                if name in self._contributed:
+                    continue
+                caller = pm.subset_hook_caller("megfile_register", everyone - {impl.plugin})
+                try:
+                    caller(registrar=self.registrar(name))
+                except Exception as error:
+                    _plugins().record_broken(name, error)
+                    self.forget_plugin(name)
+                self._contributed.add(name)
+
+    # -- reading ----------------------------------------------------------------------
+    def has_contributed(self, plugin: str) -> bool:
+        return plugin in self._contributed
+
+    def conflicts(self) -> list[str]:
+        """One line per registration that was refused (a built-in scheme taken)."""
+        return list(self._conflicts)
+
+    def protocols(self, plugin: str | None = None) -> list[str]:
+        """The registered protocols (of ``plugin``), without loading anything."""
+        return sorted(p for p, claims in self._protocols.items()
+                      if claims and (plugin is None or any(c.plugin == plugin for c in claims)))
+
+    def has_copy_func(self, src_protocol: str, dst_protocol: str) -> bool:
+        """Whether a copy function is registered for exactly this pair (no loading)."""
+        return bool(self._copy_funcs.get((src_protocol, dst_protocol)))
+
+    def commands(self, plugin: str | None = None) -> list[tuple[str | None, str, Any]]:
+        """``(group, plugin, command or "module:attr")`` in registration order.
+
+        A string is imported by the CLI (:func:`import_target`) when it needs the
+        plugin commands; two commands of one name in one group: the first wins.
+        """
+        return [(g, c.plugin, c.target) for g, c in self._commands
+                if plugin is None or c.plugin == plugin]
+
     def _claims_for(self, scheme: str) -> tuple[str, list[_Claim]]:
         if scheme in BUILTIN_PLUGINS:
             self.load_builtin(scheme)
-            return scheme, self.protocols[scheme]
+            return scheme, self._protocols[scheme]
         base = scheme.partition("+")[0]
         if base in BUILTIN_PLUGINS and base != scheme:
             self.load_builtin(base)
-            return base, self.protocols[base]
-        claims = self.protocols.get(scheme) or self.protocols.get(base)
+            return base, self._protocols[base]
+        claims = self._protocols.get(scheme) or self._protocols.get(base)
         if not claims:
             self.ensure_plugins()
-            claims = self.protocols.get(scheme) or self.protocols.get(base)
+            claims = self._protocols.get(scheme) or self._protocols.get(base)
         if not claims:
             raise ProtocolNotFoundError(_not_found_message(scheme, base))
-        return (scheme if scheme in self.protocols else base), claims
+        return (scheme if self._protocols.get(scheme) else base), claims
 
     def get_path_class(self, scheme: str) -> type[BasePath]:
         """The class serving ``scheme`` (``base+variant`` falls back to ``base``)."""
@@ -196,43 +300,35 @@ class Registry:
                     f"by disabling the other, e.g. "
                     f"MEGFILE_DISABLED_PLUGINS={claims[-1].plugin}"
                 )
-            claim = claims[0]
-            target = claim.target
-            if isinstance(target, str):
-                target = _import_target(target, claim.plugin)
-                claim.target = target
-            from megfile_core.pathlike import BasePath
-
+            target = claims[0].resolve()
             if not (isinstance(target, type) and issubclass(target, BasePath)):
                 raise PluginLoadError(
-                    f"plugin {claim.plugin!r} registered {target!r} for {protocol!r}, "
-                    "which is not a megfile_core.BasePath subclass"
+                    f"plugin {claims[0].plugin!r} registered {target!r} for "
+                    f"{protocol!r}, which is not a megfile_core.BasePath subclass"
                 )
             self._classes[scheme] = target
             return target
 
     def get_copy_func(self, src: str, dst: str) -> CopyFunc | None:
-        """The fast path registered for two base protocols, if any."""
+        """The fast path registered for two base protocols, if any (first wins)."""
         key = (src.partition("+")[0], dst.partition("+")[0])
         for proto in key:
             if proto in BUILTIN_PLUGINS:
                 self.load_builtin(proto)
             else:
                 self.ensure_plugins()
-        claims = self.copy_funcs.get(key)
+        claims = self._copy_funcs.get(key)
         if not claims:
             return None
-        claim = claims[0]
-        if isinstance(claim.target, str):
-            claim.target = _import_target(claim.target, claim.plugin)
-        func: CopyFunc = claim.target
+        func: CopyFunc = claims[0].resolve()
         return func
 
     def known_protocols(self) -> list[str]:
+        """Every protocol of every plugin (loads them all)."""
         for name in BUILTIN_PLUGINS:
             self.load_builtin(name)
         self.ensure_plugins()
-        return sorted(self.protocols)
+        return self.protocols()
 
 
 def _not_found_message(scheme: str, base: str) -> str:
@@ -248,9 +344,7 @@ def _not_found_message(scheme: str, base: str) -> str:
             ". Check the spelling, or install the plugin that provides it; "
             "`megfile plugins` lists what is installed"
         )
-    from megfile_core import plugins
-
-    broken = plugins.broken_plugins()
+    broken = _plugins().broken_plugins()
     if broken:
         text += "; broken plugins: " + ", ".join(b.name for b in broken)
     return text
@@ -266,8 +360,6 @@ def get_registry() -> Registry:
 def reset_registry() -> Registry:
     """Start over with an empty registry (tests, or after installing a plugin)."""
     global _registry
-    from megfile_core import plugins
-
-    plugins.reset()
+    _plugins().reset()
     _registry = Registry()
     return _registry

@@ -6,11 +6,13 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
-from megfile_core.errors import UnsupportedError, mask_url
+from megfile_core.errors import UnsupportedError
+from megfile_core.glob import expand_braces
 from megfile_core.pathlike import BasePath, ContextIterator, _fspath_str
 from megfile_core.registry import get_registry
 from megfile_core.smart_path import SmartPath, as_smart_path
 from megfile_core.types import Access, FileEntry, StatResult
+from megfile_core.url import mask_url
 
 if TYPE_CHECKING:
     from megfile_core.io.combine import CombineReader
@@ -139,7 +141,7 @@ def smart_combine_open(
     path_glob: str, mode: str = "rb", open_func: Callable[..., IO[Any]] | None = None
 ) -> CombineReader:
     """One seekable reader over the sorted matches of ``path_glob``."""
-    from megfile_core.io.combine import CombineReader
+    from megfile_core.io.combine import CombineReader  # a rarely used reader
 
     if mode not in ("rb", "r"):
         raise ValueError(f"smart_combine_open reads only (mode 'rb' or 'r'), not {mode!r}")
@@ -256,8 +258,6 @@ def _split_protocols(pattern: str) -> list[str]:
     brace = pattern.find("{")
     if brace == -1 or (index != -1 and brace > index):
         return [pattern]
-    from megfile_core.glob import expand_braces
-
     return expand_braces(pattern)
 
 
@@ -492,14 +492,16 @@ def register_copy_func(
     src_protocol: str, dst_protocol: str, copy_func: Callable[..., None] | None = None
 ) -> None:
     """Register a copy function for a protocol pair at run time (once per pair)."""
+    if copy_func is None:
+        raise TypeError(f"register_copy_func({src_protocol!r}, {dst_protocol!r}) needs a function")
     registry = get_registry()
     with registry.lock:
         registry.get_copy_func(src_protocol, dst_protocol)  # load plugins first
-        if registry.copy_funcs.get((src_protocol, dst_protocol)):
+        if registry.has_copy_func(src_protocol, dst_protocol):
             raise ValueError(
                 f"a copy function for {src_protocol} -> {dst_protocol} is already registered"
             )
-        registry.copy_registrar("runtime")(src_protocol, dst_protocol, copy_func)
+        registry.registrar("runtime").register_copy_func(src_protocol, dst_protocol, copy_func)
 
 
 # -- cache ----------------------------------------------------------------------------

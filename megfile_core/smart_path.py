@@ -11,9 +11,11 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
+from megfile_core.errors import ProtocolExistsError
 from megfile_core.pathlike import BasePath, ContextIterator, _fspath_str
-from megfile_core.registry import get_registry, split_scheme
+from megfile_core.registry import get_registry
 from megfile_core.types import Access, FileEntry, StatResult
+from megfile_core.url import split_scheme
 
 if TYPE_CHECKING:
     from megfile_core.sync import SyncResult
@@ -44,7 +46,7 @@ def as_smart_path(path: Any, name: str = "path") -> SmartPath:
 
 def resolve_alias(scheme: str, rest: str) -> tuple[str, str, tuple[str, str] | None]:
     """Rewrite ``alias://rest``; returns (url, scheme, (alias name, target prefix))."""
-    from megfile_core.config import get_aliases
+    from megfile_core.config import get_aliases  # configparser: not for local paths
 
     target = get_aliases().get(scheme)
     if target is None:
@@ -73,7 +75,7 @@ def _make_pathlike(
         cls = get_registry().get_path_class("file")
     else:
         if scheme not in ("file", "stdio"):
-            from megfile_core.config import apply_config_env
+            from megfile_core.config import apply_config_env  # not for local paths
 
             apply_config_env()
             text, scheme, alias = resolve_alias(scheme, rest)
@@ -103,13 +105,10 @@ class SmartPath(BasePath):
         registry = get_registry()
         protocol = path_class.protocol
         with registry.lock:
-            claims = registry.protocols.get(protocol, [])
-            if claims and not override_ok:
-                from megfile_core.errors import ProtocolExistsError
-
+            if protocol in registry.protocols() and not override_ok:
                 raise ProtocolExistsError(f"protocol {protocol!r} is already registered")
-            registry.protocols[protocol] = []
-            registry.protocol_registrar("runtime")(protocol, path_class)
+            registry.remove_protocol(protocol)
+            registry.registrar("runtime").register_protocol(protocol, path_class)
         return path_class
 
     # -- wrapping of results -------------------------------------------------------

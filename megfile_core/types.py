@@ -6,7 +6,7 @@ import enum
 import os
 import stat as _stat
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 if TYPE_CHECKING:
     from megfile_core.pathlike import BasePath
@@ -16,9 +16,6 @@ __all__ = [
     "CopyFunc",
     "FileEntry",
     "PathLike",
-    "RegisterCommand",
-    "RegisterCopyFunc",
-    "RegisterProtocol",
     "StatResult",
 ]
 
@@ -138,23 +135,3 @@ class FileEntry(NamedTuple):
 
     def is_symlink(self) -> bool:
         return self.stat.is_symlink()
-
-
-class RegisterProtocol(Protocol):
-    """The ``register`` callable handed to ``megfile_register_protocols``."""
-
-    def __call__(self, protocol: str, path_class: type[BasePath] | str) -> None: ...
-
-
-class RegisterCopyFunc(Protocol):
-    """The ``register`` callable handed to ``megfile_register_copy_funcs``."""
-
-    def __call__(
-        self, src_protocol: str, dst_protocol: str, func: CopyFunc | str
-    ) -> None: ...
-
-
-class RegisterCommand(Protocol):
-    """Adds a click command to a group (``cli.add_command``)."""
-
-    def __call__(self, cmd: Any, name: str | None = None) -> None: ...

@@ -8,10 +8,10 @@ import os
 import posixpath
 import stat as _stat
 from collections.abc import Callable, Iterator
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from megfile_core.builtin.atomic import AtomicFile
-from megfile_core.markers import hookimpl
+from megfile_core.impl_marker import hookimpl
 from megfile_core.pathlike import (
     BasePath,
     ContextIterator,
@@ -20,10 +20,13 @@ from megfile_core.pathlike import (
     check_open_options,
     parse_mode,
 )
-from megfile_core.registry import split_scheme
-from megfile_core.types import Access, FileEntry, RegisterProtocol, StatResult
+from megfile_core.types import Access, FileEntry, StatResult
+from megfile_core.url import split_scheme
 
-__all__ = ["FSPath", "megfile_register_protocols"]
+if TYPE_CHECKING:
+    from megfile_core.registry import Registrar
+
+__all__ = ["FSPath", "megfile_register"]
 
 Self = TypeVar("Self", bound="FSPath")
 _COPY_CHUNK = 8 << 20
@@ -31,8 +34,8 @@ _MAX_FD = 2**31 - 1  # the C int the os functions take
 
 
 @hookimpl
-def megfile_register_protocols(register: RegisterProtocol) -> None:
-    register("file", FSPath)
+def megfile_register(registrar: Registrar) -> None:
+    registrar.register_protocol("file", FSPath)
 
 
 def _to_stat(result: os.stat_result, islnk: bool | None = None) -> StatResult:

@@ -5,21 +5,23 @@ from __future__ import annotations
 
 import io
 import sys
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from megfile_core.markers import hookimpl
+from megfile_core.impl_marker import hookimpl
 from megfile_core.pathlike import BasePath
-from megfile_core.types import RegisterProtocol
 
-__all__ = ["StdioPath", "megfile_register_protocols"]
+if TYPE_CHECKING:
+    from megfile_core.registry import Registrar
+
+__all__ = ["StdioPath", "megfile_register"]
 
 _READABLE = {"-", "0"}
 _WRITABLE = {"-", "1", "2"}
 
 
 @hookimpl
-def megfile_register_protocols(register: RegisterProtocol) -> None:
-    register("stdio", StdioPath)
+def megfile_register(registrar: Registrar) -> None:
+    registrar.register_protocol("stdio", StdioPath)
 
 
 class _Unclosable(io.RawIOBase):

@@ -1,9 +1,11 @@
 """The ``megfile`` command line.
 
-Built-in commands live in :mod:`megfile_core.cli.commands`. Plugin commands arrive
-through the ``megfile_register_commands`` hook, loaded only when a command name is not
+Built-in commands live in :mod:`megfile_core.cli.commands`. Plugins register theirs
+with ``registrar.register_command``; they are loaded only when a command name is not
 built in (or when help lists every command), so ``megfile ls /tmp`` never scans entry
-points.
+points. The command modules call the library through ``megfile_core``'s lazy names
+(``megfile_core.smart_open``), so ``megfile --help`` never imports the ``smart_*``
+layer (a third of the start-up otherwise).
 """
 
 from __future__ import annotations
@@ -25,14 +27,34 @@ def _load_plugin_commands() -> None:
     if _plugins_loaded:
         return
     _plugins_loaded = True
-    try:
-        from megfile_core import plugins
+    # here, not at the top: a built-in command never loads the plugin machinery
+    from megfile_core import plugins
+    from megfile_core.registry import get_registry, import_target
 
-        warnings = plugins.register_commands(cli, config_group)
+    try:
+        registry = get_registry()
+        registry.ensure_plugins()
+        registered = registry.commands()
     except Exception as error:  # the CLI must survive a broken plugin system
-        warnings = [f"warning: plugin commands unavailable: {type(error).__name__}: {error}"]
-    for line in warnings:
-        click.echo(line, err=True)
+        registered = []
+        click.echo(f"warning: plugin commands unavailable: {type(error).__name__}: {error}",
+                   err=True)
+    failed: set[str] = set()
+    for group_name, plugin, target in registered:
+        group = config_group if group_name == "config" else cli
+        try:
+            command = import_target(target, plugin) if isinstance(target, str) else target
+            if not isinstance(command, click.Command):
+                raise TypeError(f"plugin {plugin!r} registered {command!r}, not a click command")
+        except Exception as error:
+            if plugin not in failed:
+                failed.add(plugin)
+                plugins.record_broken(plugin, error)
+                click.echo(f"warning: plugin {plugin!r} failed to add its commands: "
+                           f"{type(error).__name__}: {error}", err=True)
+            continue
+        if command.name not in group.commands:  # the first of one name wins
+            group.add_command(command)
 
 
 class _OutputClosed(Exception):
@@ -70,12 +92,6 @@ class LazyPluginGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         _load_plugin_commands()
         return super().list_commands(ctx)
-
-
-def _version() -> str:
-    from megfile_core import __version__
-
-    return __version__
 
 
 @click.group(cls=LazyPluginGroup)

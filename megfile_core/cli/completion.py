@@ -7,6 +7,8 @@ import os
 import click
 from click.shell_completion import CompletionItem, get_completion_class
 
+import megfile_core
+
 __all__ = ["complete_path", "completion_group"]
 
 _RC_FILES = {"bash": "~/.bashrc", "zsh": "~/.zshrc"}
@@ -23,8 +25,6 @@ def complete_path(
 
 
 def _complete(incomplete: str) -> list[CompletionItem]:
-    from megfile_core.smart import smart_scandir
-
     items: list[CompletionItem] = []
     if "://" not in incomplete:
         if incomplete and not incomplete.startswith((".", "/", "~")) and "/" not in incomplete:
@@ -43,7 +43,7 @@ def _complete(incomplete: str) -> list[CompletionItem]:
         head, sep, prefix = rest.rpartition("/")
         base = f"{scheme}://{head}{sep}" if sep else f"{scheme}://"
         shown = base
-    with smart_scandir(base) as entries:
+    with megfile_core.smart_scandir(base) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
             if entry.name.startswith(prefix) and (prefix or not entry.name.startswith(".")):
                 suffix = "/" if entry.is_dir() else ""

@@ -10,6 +10,7 @@ from typing import IO
 
 import click
 
+import megfile_core
 from megfile_core.cli.completion import complete_path
 
 __all__ = ["cat_command", "edit_command", "head_command", "tail_command", "to_command"]
@@ -21,11 +22,9 @@ _CHUNK = 1 << 20
 @click.argument("paths", nargs=-1, required=True, shell_complete=complete_path)
 def cat_command(paths: tuple[str, ...]) -> None:
     """Write the files to standard output."""
-    from megfile_core.smart import smart_open
-
     out = sys.stdout.buffer
     for path in paths:
-        with smart_open(path, "rb") as handle:
+        with megfile_core.smart_open(path, "rb") as handle:
             while True:
                 chunk = handle.read(_CHUNK)
                 if not chunk:
@@ -40,10 +39,8 @@ def cat_command(paths: tuple[str, ...]) -> None:
               help="How many lines.")
 def head_command(path: str, lines: int) -> None:
     """Print the first lines of a file."""
-    from megfile_core.smart import smart_open
-
     out = sys.stdout.buffer
-    with smart_open(path, "rb") as handle:
+    with megfile_core.smart_open(path, "rb") as handle:
         for _ in range(lines):
             line = handle.readline()
             if not line:
@@ -83,20 +80,19 @@ def last_lines(handle: IO[bytes], size: int, count: int, block: int) -> bytes:
 def tail_command(path: str, lines: int, follow: bool) -> None:
     """Print the last lines of a file (with -f, then what is appended to it)."""
     from megfile_core.config import reader_block_size
-    from megfile_core.smart import smart_open, smart_stat
 
     out = sys.stdout.buffer
-    size = smart_stat(path).size
-    with smart_open(path, "rb") as handle:
+    size = megfile_core.smart_stat(path).size
+    with megfile_core.smart_open(path, "rb") as handle:
         out.write(last_lines(handle, size, lines, min(reader_block_size(), 1 << 20)))
     out.flush()
     while follow:
         time.sleep(float(os.environ.get("MEGFILE_TAIL_INTERVAL", "1")))
-        new_size = smart_stat(path).size
+        new_size = megfile_core.smart_stat(path).size
         if new_size < size:  # truncated: start over from the beginning
             size = 0
         if new_size > size:
-            with smart_open(path, "rb") as handle:
+            with megfile_core.smart_open(path, "rb") as handle:
                 handle.seek(size)
                 out.write(handle.read(new_size - size))
             out.flush()
@@ -109,11 +105,9 @@ def tail_command(path: str, lines: int, follow: bool) -> None:
 @click.option("-o", "--stdout", "tee", is_flag=True, help="Also copy the input to stdout.")
 def to_command(path: str, append: bool, tee: bool) -> None:
     """Write standard input to PATH."""
-    from megfile_core.smart import smart_open
-
     source = sys.stdin.buffer
     out = sys.stdout.buffer
-    with smart_open(path, "ab" if append else "wb") as handle:
+    with megfile_core.smart_open(path, "ab" if append else "wb") as handle:
         while True:
             chunk = source.read1(_CHUNK) if hasattr(source, "read1") else source.read(_CHUNK)
             if not chunk:
@@ -132,10 +126,9 @@ def edit_command(path: str, editor: str | None) -> None:
     """Edit PATH (of any protocol) in a local editor, then write it back."""
     import shlex
 
-    from megfile_core.smart import smart_cache
 
     command = editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vim"
-    with smart_cache(path, mode="a") as local:
+    with megfile_core.smart_cache(path, mode="a") as local:
         if not os.path.exists(local):
             with open(local, "ab"):
                 pass

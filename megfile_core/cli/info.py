@@ -6,6 +6,8 @@ import json
 
 import click
 
+import megfile_core
+from megfile_core import __version__
 from megfile_core.cli.completion import complete_path
 
 __all__ = ["md5sum_command", "mtime_command", "plugins_command", "size_command",
@@ -16,43 +18,33 @@ __all__ = ["md5sum_command", "mtime_command", "plugins_command", "size_command",
 @click.argument("path", shell_complete=complete_path)
 def md5sum_command(path: str) -> None:
     """Print the md5 of a file (recomputed from the data) or of a directory tree."""
-    from megfile_core.smart import smart_getmd5
-
-    click.echo(smart_getmd5(path, recalculate=True))
+    click.echo(megfile_core.smart_getmd5(path, recalculate=True))
 
 
 @click.command("size")
 @click.argument("path", shell_complete=complete_path)
 def size_command(path: str) -> None:
     """Print the size in bytes (of a directory: of every file under it)."""
-    from megfile_core.smart import smart_getsize
-
-    click.echo(smart_getsize(path))
+    click.echo(megfile_core.smart_getsize(path))
 
 
 @click.command("mtime")
 @click.argument("path", shell_complete=complete_path)
 def mtime_command(path: str) -> None:
     """Print the mtime (of a directory: the newest of its files)."""
-    from megfile_core.smart import smart_getmtime
-
-    click.echo(smart_getmtime(path))
+    click.echo(megfile_core.smart_getmtime(path))
 
 
 @click.command("stat")
 @click.argument("path", shell_complete=complete_path)
 def stat_command(path: str) -> None:
     """Print the stat of PATH."""
-    from megfile_core.smart import smart_stat
-
-    click.echo(smart_stat(path))
+    click.echo(megfile_core.smart_stat(path))
 
 
 @click.command("version")
 def version_command() -> None:
     """Print the megfile-core version."""
-    from megfile_core import __version__
-
     click.echo(__version__)
 
 

@@ -28,8 +28,10 @@ from typing import NamedTuple
 
 import click
 
+import megfile_core
 from megfile_core.cli.completion import complete_path
-from megfile_core.cli.util import has_magic, listing_size, long_line
+from megfile_core.cli.util import listing_size, long_line
+from megfile_core.glob import has_magic
 from megfile_core.types import FileEntry
 
 __all__ = ["ll_command", "ls_command"]
@@ -68,14 +70,11 @@ class _Row(NamedTuple):
 
 
 def _rows(path: str, recursive: bool, full: bool) -> list[_Row]:
-    from megfile_core.smart import smart_glob_stat
-    from megfile_core.smart_path import SmartPath
-
-    base = SmartPath(path)
+    base = megfile_core.SmartPath(path)
     prefixes = bool(getattr(base.pathlike, "prefix_listing", False))
     if has_magic(path):
         # like megfile, a pattern is always recursive (`**`); -r does not change it
-        matches = sorted(smart_glob_stat(path, recursive=True, missing_ok=False),
+        matches = sorted(megfile_core.smart_glob_stat(path, recursive=True, missing_ok=False),
                          key=lambda e: e.path)
         return [_Row(_shown(e.path), e) for e in matches]
     if recursive:
@@ -111,13 +110,11 @@ def _rows(path: str, recursive: bool, full: bool) -> list[_Row]:
 
 def _link_target(row: _Row) -> str | None:
     """What a symlink row points at (as megfile prints it), None for others."""
-    from megfile_core.smart import smart_readlink
-    from megfile_core.smart_path import SmartPath
-
     entry = row.entry
-    if not entry.is_symlink() and not (row.ask_link and SmartPath(entry.path).is_symlink()):
+    asked = row.ask_link and megfile_core.SmartPath(entry.path).is_symlink()
+    if not entry.is_symlink() and not asked:
         return None
-    return _shown(str(smart_readlink(entry.path)))
+    return _shown(str(megfile_core.smart_readlink(entry.path)))
 
 
 def list_path(path: str, long_format: bool, recursive: bool, human: bool, full: bool) -> None:

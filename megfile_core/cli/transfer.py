@@ -9,8 +9,10 @@ from typing import Any
 
 import click
 
+import megfile_core
 from megfile_core.cli.completion import complete_path
-from megfile_core.cli.util import has_magic, is_dir, target_path
+from megfile_core.cli.util import is_dir, target_path
+from megfile_core.glob import has_magic
 from megfile_core.progress import CliProgress
 
 __all__ = ["cp_command", "mkdir_command", "mv_command", "rm_command", "sync_command",
@@ -36,11 +38,9 @@ def _glob_root(pattern: str) -> str:
 
 
 def _glob_entries(pattern: str) -> Iterator[Any]:
-    from megfile_core.smart import smart_glob_stat, smart_scan_stat
-
-    for entry in smart_glob_stat(pattern, missing_ok=False):
+    for entry in megfile_core.smart_glob_stat(pattern, missing_ok=False):
         if entry.stat.is_dir():
-            yield from smart_scan_stat(entry.path)
+            yield from megfile_core.smart_scan_stat(entry.path)
         else:
             yield entry
 
@@ -59,8 +59,6 @@ def _copy_tree(src: str, dst: str, progress: CliProgress | None, *, force: bool,
 
 def _copy(src: str, dst: str, recursive: bool, no_target_directory: bool, progress_bar: bool,
           skip: bool, move: bool) -> None:
-    from megfile_core.smart import smart_copy, smart_exists, smart_move
-
     target = target_path(src, dst, no_target_directory)
     verb = "mv" if move else "cp"
     source_is_dir = is_dir(src)
@@ -71,31 +69,29 @@ def _copy(src: str, dst: str, recursive: bool, no_target_directory: bool, progre
     try:
         if source_is_dir:
             if move and not skip:
-                smart_move(src, target)
+                megfile_core.smart_move(src, target)
             elif move:  # delete only what was copied: a skipped source file stays
-                from megfile_core.smart import smart_unlink
                 from megfile_core.sync import sync
 
+                unlink = megfile_core.smart_unlink
                 sync(src, target, overwrite=False, progress=progress,
-                     callback_after_copy_file=lambda copied, _dst: smart_unlink(copied))
+                     callback_after_copy_file=lambda copied, _dst: unlink(copied))
             else:
                 _copy_tree(src, target, progress, force=not skip, skip=skip)
         else:
-            kept = skip and smart_exists(target)
+            kept = skip and megfile_core.smart_exists(target)
             if progress is not None:
-                from megfile_core.smart import smart_stat
-
                 try:
-                    size = smart_stat(src).size
+                    size = megfile_core.smart_stat(src).size
                 except Exception:
                     size = 0
                 progress.on_file("queued", src, target, size)
             if not kept:
                 if move:
-                    smart_move(src, target)
+                    megfile_core.smart_move(src, target)
                 else:
-                    smart_copy(src, target,
-                               callback=progress.on_bytes if progress else None)
+                    megfile_core.smart_copy(src, target,
+                                            callback=progress.on_bytes if progress else None)
             if progress is not None:
                 progress.on_file("skipped" if kept else "copied", src, target, 0)
     finally:
@@ -178,9 +174,7 @@ def rm_command(paths: tuple[str, ...], recursive: bool, force: bool) -> None:
 
     As megfile: without -r each PATH is unlinked, so a directory fails with the
     backend's IsADirectoryError (exit 1) and -f does not hide that."""
-    from megfile_core.smart import smart_remove, smart_unlink
-
-    remove = smart_remove if recursive else smart_unlink
+    remove = megfile_core.smart_remove if recursive else megfile_core.smart_unlink
     for path in paths:
         remove(path, missing_ok=force)
 
@@ -189,15 +183,11 @@ def rm_command(paths: tuple[str, ...], recursive: bool, force: bool) -> None:
 @click.argument("path", shell_complete=complete_path)
 def mkdir_command(path: str) -> None:
     """Create a directory and its parents (no error when it exists)."""
-    from megfile_core.smart import smart_makedirs
-
-    smart_makedirs(path, exist_ok=True)
+    megfile_core.smart_makedirs(path, exist_ok=True)
 
 
 @click.command("touch")
 @click.argument("path", shell_complete=complete_path)
 def touch_command(path: str) -> None:
     """Create an empty file, or update the mtime of an existing one."""
-    from megfile_core.smart import smart_touch
-
-    smart_touch(path)
+    megfile_core.smart_touch(path)

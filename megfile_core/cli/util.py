@@ -6,15 +6,13 @@ import math
 import time
 from typing import Any
 
+import megfile_core
+from megfile_core.errors import UnsupportedError
 from megfile_core.progress import human_size
 
-__all__ = ["has_magic", "human_size", "is_dir", "listing_size", "long_line", "target_path"]
+__all__ = ["human_size", "is_dir", "listing_size", "long_line", "target_path"]
 
 _SIZE_UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
-
-
-def has_magic(path: str) -> bool:
-    return any(c in path for c in "*?[{")
 
 
 def listing_size(size: float) -> str:
@@ -47,22 +45,16 @@ def long_line(path: str, stat: Any, human: bool) -> str:
 def is_dir(path: str) -> bool:
     """``smart_isdir``, but a path whose backend cannot stat (``stdio://-``) is no
     directory, so ``cp`` treats it as a file (``megfile cp file stdio://1``)."""
-    from megfile_core.errors import UnsupportedError
-    from megfile_core.smart import smart_isdir
-
     try:
-        return smart_isdir(path)
+        return megfile_core.smart_isdir(path)
     except UnsupportedError:
         return False
 
 
 def target_path(src: str, dst: str, no_target_directory: bool) -> str:
     """``cp a dir/`` copies to ``dir/a``; ``-T`` takes DST literally."""
-    from megfile_core.smart import smart_path_join
-    from megfile_core.smart_path import SmartPath
-
     if no_target_directory:
         return dst
     if dst.endswith("/") or is_dir(dst):
-        return smart_path_join(dst, SmartPath(src).name)
+        return megfile_core.smart_path_join(dst, megfile_core.SmartPath(src).name)
     return dst

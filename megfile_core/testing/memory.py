@@ -11,36 +11,34 @@ Register it with :func:`register_memory` (tests) or as a plugin module.
 from __future__ import annotations
 
 import io
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from megfile_core.markers import hookimpl
+from megfile_core import plugins
+from megfile_core.impl_marker import hookimpl
+from megfile_core.io.prefetch import PrefetchReader, RangeResult
+from megfile_core.io.writer import PartWriter
 from megfile_core.pathlike import BasePath, ContextIterator
-from megfile_core.types import FileEntry, RegisterProtocol, StatResult
+from megfile_core.registry import Registrar, get_registry
+from megfile_core.types import FileEntry, StatResult
 
-__all__ = ["MemoryPath", "MemoryStore", "get_store", "megfile_register_protocols",
-           "register_memory"]
+__all__ = ["MemoryPath", "MemoryStore", "get_store", "megfile_register", "register_memory"]
 
 
 @hookimpl
-def megfile_register_protocols(register: RegisterProtocol) -> None:
-    register("memory", MemoryPath)
+def megfile_register(registrar: Registrar) -> None:
+    registrar.register_protocol("memory", MemoryPath)
 
 
 def register_memory() -> None:
     """Make ``memory://`` available in this process (idempotent)."""
-    from megfile_core import plugins
-    from megfile_core.pathlike import BasePath as _Base  # noqa: F401
-    from megfile_core.registry import get_registry
-
     registry = get_registry()
     registry.ensure_plugins()
-    if "memory" not in registry.contributed:
-        import sys
-
+    if not registry.has_contributed("memory"):
         plugins.register_plugin(sys.modules[__name__], "memory")
 
 
@@ -197,8 +195,6 @@ class MemoryPath(BasePath):
         return ContextIterator(iter(entries))
 
     def _read_range(self, key: str) -> Callable[[int, int], Any]:
-        from megfile_core.io.prefetch import RangeResult
-
         def read_range(start: int, end: int) -> RangeResult:
             if _store.delay:
                 time.sleep(_store.delay)
@@ -227,7 +223,6 @@ class MemoryPath(BasePath):
         if mode == "rb":
             if node is None:
                 raise FileNotFoundError(f"no such file: {self!s}")
-            from megfile_core.io.prefetch import PrefetchReader
 
             reader_options = {k: options[k] for k in (
                 "block_size", "max_buffer_size", "max_workers", "block_forward", "lazy")
@@ -246,8 +241,6 @@ class MemoryPath(BasePath):
         return _BufferWriter(key, initial, mode[0] == "x", mode)
 
     def _part_writer(self, key: str, atomic: bool, options: dict[str, Any]) -> IO[bytes]:
-        from megfile_core.io.writer import PartWriter
-
         parts: dict[int, bytes] = {}
         lock = threading.Lock()
 

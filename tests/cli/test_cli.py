@@ -538,8 +538,8 @@ def test_plugins_lists_builtin_and_third_party(run_cli):
     assert "protocols: file" in blocks["file"]
     assert "protocols: stdio" in blocks["stdio"]
     assert "protocols: demo" in blocks["demo"]
-    assert "hooks: megfile_register_commands, megfile_register_protocols" in blocks["demo"]
-    assert "hooks: megfile_register_protocols" in blocks["file"]
+    assert "hooks: megfile_register" in blocks["demo"]
+    assert "hooks: megfile_register" in blocks["file"]
     assert "(broken" not in out(result)
 
 
@@ -555,7 +555,7 @@ def test_plugins_json(run_cli):
     assert plugins["demo"]["distribution"] == "megfile-demo"
     assert plugins["demo"]["version"] == "0.0.1"
     assert plugins["demo"]["protocols"] == ["demo"]
-    assert "megfile_register_commands" in plugins["demo"]["hooks"]
+    assert plugins["demo"]["hooks"] == ["megfile_register"]
     assert plugins["demo_broken"]["hooks"] == []
     assert data["broken"] == []
 

@@ -318,3 +318,21 @@ def test_errors_with_an_interactive_fix_are_retried_at_a_terminal(tmp_path):
     assert plain.returncode == 1
     assert plain.stderr.decode().startswith("[Fixable] host key unknown")
     assert b"accept?" not in plain.stdout + plain.stderr
+
+
+def test_a_lone_bracket_is_a_name_not_a_pattern(run_cli, tmp_path):
+    """The CLI asks the glob engine whether a path is a pattern: ``[`` without its
+    ``]`` is a plain character (it was a pattern to the CLI alone before)."""
+    from megfile_core import glob
+    from megfile_core.cli import listing, transfer
+
+    assert listing.has_magic is glob.has_magic and transfer.has_magic is glob.has_magic
+    folder = tmp_path / "d[1"
+    folder.mkdir()
+    (folder / "f.txt").write_bytes(b"x")
+    listed = run_cli("ls", str(folder))
+    assert listed.returncode == 0, err(listed)
+    assert out(listed).split() == ["f.txt"]  # its content, not the folder as a match
+    copied = run_cli("cp", "-r", str(folder), str(tmp_path / "copy"))
+    assert copied.returncode == 0, err(copied)
+    assert (tmp_path / "copy" / "f.txt").read_bytes() == b"x"

@@ -78,11 +78,21 @@ def fake_eps(monkeypatch):
 
 def _protocols_hook(*pairs: tuple[str, object]):
     @hookimpl
-    def megfile_register_protocols(register):
+    def megfile_register(registrar):
         for protocol, target in pairs:
-            register(protocol, target)
+            registrar.register_protocol(protocol, target)
 
-    return megfile_register_protocols
+    return megfile_register
+
+
+def _hello_command():
+    import click
+
+    @click.command("hello-from-test")
+    def hello():
+        click.echo("hello")
+
+    return hello
 
 
 def test_working_plugin_lazy_class(fake_eps, tmp_path, monkeypatch):
@@ -94,7 +104,7 @@ def test_working_plugin_lazy_class(fake_eps, tmp_path, monkeypatch):
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     add("fake", "fake_plugin_ok",
-        megfile_register_protocols=_protocols_hook(("fakeproto", "fake_lazy_target:LazyPath")))
+        megfile_register=_protocols_hook(("fakeproto", "fake_lazy_target:LazyPath")))
     registry.get_registry().ensure_plugins()
     assert loads == ["fake"]
     assert "fake_lazy_target" not in sys.modules  # registered, not imported
@@ -111,10 +121,10 @@ def test_working_plugin_lazy_class(fake_eps, tmp_path, monkeypatch):
 def test_lazy_string_not_imported_before_use(fake_eps):
     add, _ = fake_eps
     add("fake", "fake_plugin_lazy",
-        megfile_register_protocols=_protocols_hook(("fakeproto", "fake_lazy_never:FakePath")))
+        megfile_register=_protocols_hook(("fakeproto", "fake_lazy_never:FakePath")))
     reg = registry.get_registry()
     reg.ensure_plugins()
-    assert "fakeproto" in reg.protocols
+    assert "fakeproto" in reg.protocols()
     assert "fake_lazy_never" not in sys.modules
     with pytest.raises(PluginLoadError) as info:
         SmartPath("fakeproto://x")
@@ -130,7 +140,7 @@ def test_broken_plugin_is_recorded_not_fatal(fake_eps):
         __name__ = "exploding"
 
     add("good", "fake_plugin_good",
-        megfile_register_protocols=_protocols_hook(("fakeproto", FakePath)))
+        megfile_register=_protocols_hook(("fakeproto", FakePath)))
     eps_broken = _FakeEntryPoint("bad", "fake_plugin_missing_module", "dist-bad", [])
     original = plugins.entry_points
     plugins_list = original()
@@ -153,41 +163,60 @@ def test_hook_that_raises_is_recorded(fake_eps):
     add, _ = fake_eps
 
     @hookimpl
-    def megfile_register_protocols(register):
-        register("fakeproto", FakePath)
+    def megfile_register(registrar):
+        registrar.register_protocol("fakeproto", FakePath)
+        registrar.register_command(_hello_command())
         raise RuntimeError("plugin bug")
 
-    add("raiser", "fake_plugin_raiser", megfile_register_protocols=megfile_register_protocols)
+    add("raiser", "fake_plugin_raiser", megfile_register=megfile_register)
     add("fine", "fake_plugin_fine",
-        megfile_register_protocols=_protocols_hook(("dup", OtherPath)))
+        megfile_register=_protocols_hook(("dup", OtherPath)))
     assert isinstance(SmartPath("dup://x").pathlike, OtherPath)
     with pytest.raises(ProtocolNotFoundError):
         SmartPath("fakeproto://x")  # the half-done registration was rolled back
     assert any("plugin bug" in b.reason for b in plugins.broken_plugins())
+    assert registry.get_registry().commands() == []  # rolled back too
 
 
 def test_misspelt_hook_is_a_load_error(fake_eps):
     add, _ = fake_eps
 
     @hookimpl
-    def megfile_register_protocol(register):  # missing "s"
-        register("fakeproto", FakePath)
+    def megfile_registr(registrar):  # missing "e"
+        registrar.register_protocol("fakeproto", FakePath)
 
-    add("typo", "fake_plugin_typo", megfile_register_protocol=megfile_register_protocol)
+    add("typo", "fake_plugin_typo", megfile_registr=megfile_registr)
     add("fine", "fake_plugin_fine2",
-        megfile_register_protocols=_protocols_hook(("dup", OtherPath)))
+        megfile_register=_protocols_hook(("dup", OtherPath)))
     assert isinstance(SmartPath("dup://x").pathlike, OtherPath)
     broken = plugins.broken_plugins()
     assert [b.name for b in broken] == ["typo"]
-    assert "megfile_register_protocol" in broken[0].reason
+    assert "megfile_registr" in broken[0].reason
+    assert "0.2" not in broken[0].reason  # the migration hint is for the 0.1 hooks
+
+
+def test_a_plugin_of_the_0_1_hooks_is_told_how_to_migrate(fake_eps):
+    add, _ = fake_eps
+
+    @hookimpl
+    def megfile_register_protocols(register):
+        register("fakeproto", FakePath)
+
+    add("old", "fake_plugin_old", megfile_register_protocols=megfile_register_protocols)
+    with pytest.raises(ProtocolNotFoundError, match="broken plugins: old"):
+        SmartPath("fakeproto://x")
+    [broken] = plugins.broken_plugins()
+    assert "megfile_register_protocols" in broken.reason
+    assert "megfile_register(registrar)" in broken.reason
+    assert "docs/plugins.md" in broken.reason
 
 
 def test_two_plugins_claiming_one_scheme(fake_eps, monkeypatch):
     add, _ = fake_eps
     add("first", "fake_plugin_first",
-        megfile_register_protocols=_protocols_hook(("dup", OtherPath)))
+        megfile_register=_protocols_hook(("dup", OtherPath)))
     add("second", "fake_plugin_second",
-        megfile_register_protocols=_protocols_hook(("dup", FakePath)))
+        megfile_register=_protocols_hook(("dup", FakePath)))
     with pytest.raises(ProtocolExistsError) as info:
         SmartPath("dup://x")
     message = str(info.value)
@@ -205,9 +234,9 @@ def test_two_plugins_claiming_one_scheme(fake_eps, monkeypatch):
 def test_disabled_plugin_is_never_loaded(fake_eps, monkeypatch):
     add, loads = fake_eps
     add("off", "fake_plugin_off",
-        megfile_register_protocols=_protocols_hook(("fakeproto", FakePath)))
+        megfile_register=_protocols_hook(("fakeproto", FakePath)))
     add("on", "fake_plugin_on",
-        megfile_register_protocols=_protocols_hook(("dup", OtherPath)))
+        megfile_register=_protocols_hook(("dup", OtherPath)))
     monkeypatch.setenv("MEGFILE_DISABLED_PLUGINS", " off , other ")
     assert isinstance(SmartPath("dup://x").pathlike, OtherPath)
     assert loads == ["on"]
@@ -218,12 +247,12 @@ def test_disabled_plugin_is_never_loaded(fake_eps, monkeypatch):
 def test_builtin_scheme_cannot_be_taken(fake_eps):
     add, _ = fake_eps
     add("thief", "fake_plugin_thief",
-        megfile_register_protocols=_protocols_hook(("file", FakePath)))
+        megfile_register=_protocols_hook(("file", FakePath)))
     registry.get_registry().ensure_plugins()
     from megfile_core.builtin.fs import FSPath
 
     assert isinstance(SmartPath("file:///tmp/x").pathlike, FSPath)
-    assert any("thief" in c for c in registry.get_registry().conflicts)
+    assert any("thief" in c for c in registry.get_registry().conflicts())
 
 
 def test_local_paths_never_scan_entry_points(monkeypatch, tmp_path):
@@ -263,18 +292,27 @@ def test_install_hints(monkeypatch):
 def test_invalid_protocol_names_are_refused(bad):
     reg = registry.Registry()
     with pytest.raises(ValueError, match="protocol"):
-        reg.protocol_registrar("p")(bad, FakePath)
+        reg.registrar("p").register_protocol(bad, FakePath)
+    with pytest.raises(ValueError, match="protocol"):
+        reg.registrar("p").register_copy_func("file", bad, "m:f")
 
 
 def test_invalid_target_type_is_refused():
     reg = registry.Registry()
     with pytest.raises(TypeError):
-        reg.protocol_registrar("p")("ok", 42)
+        reg.registrar("p").register_protocol("ok", 42)
+    with pytest.raises(TypeError):
+        reg.registrar("p").register_copy_func("a", "b", 42)
+    with pytest.raises(TypeError, match="click command"):
+        reg.registrar("p").register_command(42)
+    with pytest.raises(ValueError, match="group"):
+        reg.registrar("p").register_command("m:cmd", group="nosuchgroup")
+    assert reg.protocols() == [] and reg.commands() == []
 
 
 def test_register_plugin_in_process(fake_eps):
     module = types.ModuleType("inproc_plugin")
-    module.megfile_register_protocols = _protocols_hook(("fakeproto", FakePath))  # type: ignore[attr-defined]
+    module.megfile_register = _protocols_hook(("fakeproto", FakePath))  # type: ignore[attr-defined]
     registry.get_registry().ensure_plugins()
     plugins.register_plugin(module, "inproc")
     assert isinstance(SmartPath("fakeproto://x").pathlike, FakePath)
@@ -285,12 +323,12 @@ def test_register_plugin_in_process(fake_eps):
 def test_list_plugins_reports_versions_and_hooks(fake_eps):
     add, _ = fake_eps
     add("fake", "fake_plugin_listed",
-        megfile_register_protocols=_protocols_hook(("fakeproto", FakePath)))
+        megfile_register=_protocols_hook(("fakeproto", FakePath)))
     listed = {p["name"]: p for p in plugins.list_plugins()}
     assert listed["fake"]["distribution"] == "dist-fake"
     assert listed["fake"]["version"] == "1.0"
     assert listed["fake"]["protocols"] == ["fakeproto"]
-    assert listed["fake"]["hooks"] == ["megfile_register_protocols"]
+    assert listed["fake"]["hooks"] == ["megfile_register"]
     assert listed["file"]["builtin"] is True
 
 
@@ -298,3 +336,94 @@ def test_real_entry_points_of_core_are_declared():
     names = {ep.name: ep.value for ep in metadata.entry_points(group="megfile")}
     assert names.get("file") == "megfile_core.builtin.fs"
     assert names.get("stdio") == "megfile_core.builtin.stdio"
+
+
+def _ordered_plugin(calls: list[str], name: str, **marker: bool):
+    """A plugin that records its call and registers a copy function and a command."""
+    import click
+
+    def copy(src, dst, callback=None, followlinks=False, overwrite=True):
+        """A copy function that does nothing."""
+
+    copy.__name__ = f"copy_by_{name}"
+
+    @click.command("ordered")
+    def command():
+        """One command name, registered by every plugin of the test."""
+
+    command.help = f"from {name}"
+
+    @hookimpl(**marker)
+    def megfile_register(registrar):
+        calls.append(name)
+        registrar.register_copy_func("fakeproto", "file", copy)
+        registrar.register_command(command)
+
+    return megfile_register
+
+
+def test_tryfirst_and_trylast_order_the_calls_and_pick_the_winner(fake_eps):
+    """pluggy orders the hook calls: tryfirst first, trylast last, the others
+    between (the one registered last first); for a copy-function pair and a command
+    name the first registration wins."""
+    add, _ = fake_eps
+    calls: list[str] = []
+    add("late", "fake_plugin_late", megfile_register=_ordered_plugin(calls, "late", trylast=True))
+    add("plain1", "fake_plugin_plain1", megfile_register=_ordered_plugin(calls, "plain1"))
+    add("early", "fake_plugin_early",
+        megfile_register=_ordered_plugin(calls, "early", tryfirst=True))
+    add("plain2", "fake_plugin_plain2", megfile_register=_ordered_plugin(calls, "plain2"))
+    reg = registry.get_registry()
+    reg.ensure_plugins()
+    assert calls == ["early", "plain2", "plain1", "late"]
+    assert reg.get_copy_func("fakeproto", "file").__name__ == "copy_by_early"
+    ordered = [plugin for group, plugin, _cmd in reg.commands() if group is None]
+    assert ordered == ["early", "plain2", "plain1", "late"]
+
+
+def test_plugin_commands_reach_the_cli(fake_eps, capsys):
+    """A command registered as a string is imported when the CLI needs it; the
+    first of one name wins; one that fails to import costs its plugin a warning."""
+    from megfile_core import cli as cli_module
+
+    add, _ = fake_eps
+    calls: list[str] = []
+    add("early", "fake_plugin_early2",
+        megfile_register=_ordered_plugin(calls, "early", tryfirst=True))
+    add("plain", "fake_plugin_plain3", megfile_register=_ordered_plugin(calls, "plain"))
+
+    @hookimpl
+    def megfile_register(registrar):
+        registrar.register_command("fake_missing_cli_module:command")
+
+    add("badcli", "fake_plugin_badcli", megfile_register=megfile_register)
+    saved = dict(cli_module.cli.commands)
+    cli_module._plugins_loaded = False
+    try:  # not through the group's callback: that configures logging for a program
+        cli_module._load_plugin_commands()
+        assert cli_module.cli.commands["ordered"].help == "from early"
+        assert any(b.name == "badcli" and "fake_missing_cli_module" in b.reason
+                   for b in plugins.broken_plugins())
+        warnings = capsys.readouterr().err.splitlines()
+        assert len(warnings) == 1 and "'badcli'" in warnings[0]
+    finally:
+        cli_module.cli.commands.clear()
+        cli_module.cli.commands.update(saved)
+        cli_module._plugins_loaded = False
+
+
+def test_registry_state_is_read_through_methods():
+    reg = registry.Registry()
+    for name in ("protocols", "copy_funcs", "conflicts", "contributed"):
+        assert not isinstance(getattr(reg, name, None), (dict, list, set)), name
+    registrar = reg.registrar("p")
+    assert "'p'" in repr(registrar)
+    registrar.register_protocol("fakeproto", FakePath)
+    registrar.register_copy_func("fakeproto", "file", "m:f")
+    registrar.register_command("m:cmd", group="config")
+    assert reg.protocols() == ["fakeproto"] and reg.protocols("other") == []
+    assert reg.has_copy_func("fakeproto", "file")
+    assert reg.commands() == [("config", "p", "m:cmd")]
+    reg.forget_plugin("p")
+    assert reg.protocols() == [] and reg.commands() == []
+    assert not reg.has_copy_func("fakeproto", "file")

@@ -129,7 +129,7 @@ def test_registered_copy_func_is_used(tmp_path, memory_root):
         assert calls == [(str(tmp_path / "f"), "memory+v://root/f")]
         assert smart.smart_load_content("memory+v://root/f") == b"abc"
     finally:
-        registry.copy_funcs.pop(("file", "memory"), None)
+        registry.remove_copy_func("file", "memory")
 
 
 def test_registered_copy_func_within_one_protocol_replaces_path_copy(memory_root):
@@ -149,7 +149,7 @@ def test_registered_copy_func_within_one_protocol_replaces_path_copy(memory_root
         assert calls == [("memory://root/a", "memory://root/c")]
         assert smart.smart_load_content("memory://root/c") == b"abc"
     finally:
-        registry.copy_funcs.pop(("memory", "memory"), None)
+        registry.remove_copy_func("memory", "memory")
 
 
 def test_move_and_rename_across_protocols(tmp_path, memory_root):

@@ -208,7 +208,7 @@ class EvilPath(BasePath):
 def test_escaping_entries_are_refused(tmp_path):
     registry = get_registry()
     registry.ensure_plugins()
-    registry.protocol_registrar("test-evil")("evil", EvilPath)
+    registry.registrar("test-evil").register_protocol("evil", EvilPath)
     try:
         dst = tmp_path / "inside" / "dst"
         with pytest.raises(UnsafePathError, match="escape.txt"):
@@ -216,8 +216,7 @@ def test_escaping_entries_are_refused(tmp_path):
         assert not (tmp_path / "inside" / "escape.txt").exists()
         assert not (tmp_path / "escape.txt").exists()
     finally:
-        registry.protocols.pop("evil", None)
-        registry._classes.pop("evil", None)
+        registry.remove_protocol("evil")
 
 
 def test_src_file_stats_outside_root_are_refused(tmp_path):

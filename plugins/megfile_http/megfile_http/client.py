@@ -19,12 +19,11 @@ import requests
 import urllib3.exceptions
 
 from megfile_core.errors import FileChangedError
+from megfile_core.url import mask_url
 from megfile_http.errors import (
     HttpBodyIncompleteError,
     HttpError,
     HttpStatusError,
-    mask_text,
-    mask_url,
     status_error,
 )
 from megfile_http.session import get_http_session, retry_policy, split_request_kwargs
@@ -49,7 +48,7 @@ def translate_error(error: BaseException, method: str, url: str) -> BaseExceptio
     """A requests/urllib3 exception as an ``HttpError`` with a masked message."""
     if isinstance(error, (HttpError, FileChangedError)):
         return error
-    text = f"{method} {mask_url(url)}: {type(error).__name__}: {mask_text(str(error))}"
+    text = f"{method} {mask_url(url)}: {type(error).__name__}: {mask_url(str(error))}"
     if isinstance(error, requests.exceptions.SSLError):
         return HttpConnectionError(f"{text}; check the certificate or pass verify=")
     if isinstance(error, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError,

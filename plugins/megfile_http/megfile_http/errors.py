@@ -1,16 +1,16 @@
 """HTTP errors: builtin OSError families mixed with :class:`HttpError`.
 
-Every message names the URL with its secrets masked (``https://user:***@host/...``,
-and the values of query parameters that look like signatures or tokens).
+Every message names the URL with its secrets masked by core's
+:func:`megfile_core.url.mask_url` (``https://user:***@host/...``, and the values of
+query parameters that look like signatures or tokens).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from megfile_core.errors import MegfileError, UnsupportedError
+from megfile_core.url import mask_url
 
 __all__ = [
     "HttpBodyIncompleteError",
@@ -20,45 +20,8 @@ __all__ = [
     "HttpRetryableStatusError",
     "HttpStatusError",
     "HttpUnacceptableModeError",
-    "mask_text",
-    "mask_url",
     "status_error",
 ]
-
-#: query parameters whose values are credentials (presigned URLs, API tokens)
-_SECRET_PARAMS = re.compile(
-    r"(?i)^(x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|"
-    r"token|access_token|api_key|apikey|key|secret|password|passwd|auth)$"
-)
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@/\s]*@")
-
-
-def mask_url(url: str) -> str:
-    """``url`` with the password and secret query values replaced by ``***``."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return mask_text(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        user, sep, _password = userinfo.partition(":")
-        netloc = f"{user}:***@{hostport}" if sep else f"{user}@{hostport}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(_SECRET_PARAMS.match(name) for name, _ in pairs):
-            query = urlencode(
-                [(name, "***" if _SECRET_PARAMS.match(name) else value) for name, value in pairs],
-                safe="*",
-            )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def mask_text(text: str) -> str:
-    """Mask ``scheme://user:password@`` anywhere in a message from a library."""
-    return _USERINFO.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:***@", text)
-
 
 class HttpError(MegfileError):
     """Base class of the errors raised by megfile_http."""

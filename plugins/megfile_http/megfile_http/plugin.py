@@ -1,18 +1,18 @@
-"""megfile hooks of megfile-http: class and function names only, nothing imported."""
+"""megfile hook of megfile-http: names only, nothing imported (no requests)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from megfile_core import hookimpl
-from megfile_core.types import RegisterCopyFunc, RegisterProtocol
+
+if TYPE_CHECKING:
+    from megfile_core.registry import Registrar
 
 
 @hookimpl
-def megfile_register_protocols(register: RegisterProtocol) -> None:
-    register("http", "megfile_http.path:HttpPath")
-    register("https", "megfile_http.path:HttpsPath")
-
-
-@hookimpl
-def megfile_register_copy_funcs(register: RegisterCopyFunc) -> None:
-    register("http", "file", "megfile_http.transfer:download")
-    register("https", "file", "megfile_http.transfer:download")
+def megfile_register(registrar: Registrar) -> None:
+    registrar.register_protocol("http", "megfile_http.path:HttpPath")
+    registrar.register_protocol("https", "megfile_http.path:HttpsPath")
+    registrar.register_copy_func("http", "file", "megfile_http.transfer:download")
+    registrar.register_copy_func("https", "file", "megfile_http.transfer:download")

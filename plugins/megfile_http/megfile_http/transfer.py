@@ -21,7 +21,7 @@ import requests
 from megfile_core import config
 from megfile_core.builtin.atomic import temp_name
 from megfile_core.io.pool import get_executor
-from megfile_core.registry import split_scheme
+from megfile_core.url import split_scheme
 from megfile_http.client import HttpClient, ResponseInfo
 from megfile_http.path import HttpPath
 from megfile_http.readers import PROBE_SIZE, HttpStreamReader, probe, read_body

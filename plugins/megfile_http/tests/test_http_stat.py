@@ -16,7 +16,8 @@ from megfile_core import (
     smart_stat,
 )
 from megfile_core.errors import MaxRetriesExceededError, MegfileError
-from megfile_http.errors import HttpStatusError, mask_text, mask_url
+from megfile_core.url import mask_url
+from megfile_http.errors import HttpStatusError
 from megfile_http.path import HttpPath, HttpsPath
 
 
@@ -150,7 +151,7 @@ def test_mask_url_cases():
     assert mask_url("https://h/a?X-Amz-Signature=zz&y=2") == \
         "https://h/a?X-Amz-Signature=***&y=2"
     assert mask_url("http://h/plain") == "http://h/plain"
-    assert mask_text("failed: http://u:pw@h/x and https://v:pw2@g/") == \
+    assert mask_url("failed: http://u:pw@h/x and https://v:pw2@g/") == \
         "failed: http://u:***@h/x and https://v:***@g/"
 
 

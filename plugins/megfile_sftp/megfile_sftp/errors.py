@@ -1,6 +1,6 @@
 """Errors of the SFTP plugin: builtin ``OSError`` families mixed with :class:`SftpError`.
 
-Messages name paths through :func:`megfile_sftp.url.mask`, so a password written in a
+Messages name paths through :func:`megfile_core.url.mask_url`, so a password written in a
 URL never appears in them.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from megfile_core.errors import MegfileError
-from megfile_sftp.url import mask
+from megfile_core.url import mask_url
 
 __all__ = [
     "SftpAuthenticationError",
@@ -104,9 +104,9 @@ _TRANSIENT_TEXT = ("socket is closed", "cannot assign requested address",
 
 def make_error(kind: int, path: Any, text: str = "") -> SftpError:
     cls, what = _BY_ERRNO.get(kind, (SftpError, "failed"))
-    message = f"{what}: {mask(str(path))}"
+    message = f"{what}: {mask_url(str(path))}"
     if text and text.lower() not in (what, "no such file", "permission denied"):
-        message += f" ({mask(text)})"
+        message += f" ({mask_url(text)})"
     return cls(kind, message)
 
 
@@ -118,13 +118,13 @@ def translate(error: BaseException, path: Any) -> BaseException:
         return make_error(error.errno, path, str(error.strerror or ""))
     if is_transient(error):
         wrapped = SftpConnectionError(
-            f"connection to {mask(str(path))} failed: {type(error).__name__}: "
-            f"{mask(str(error))}")
+            f"connection to {mask_url(str(path))} failed: {type(error).__name__}: "
+            f"{mask_url(str(error))}")
         wrapped.__cause__ = error
         return wrapped
     if isinstance(error, OSError) and not isinstance(error, socket.timeout):
         text = str(error.strerror or error) if error.errno is None else str(error)
-        wrapped2 = SftpError(f"SFTP operation failed on {mask(str(path))}: {mask(text)}")
+        wrapped2 = SftpError(f"SFTP operation failed on {mask_url(str(path))}: {mask_url(text)}")
         wrapped2.__cause__ = error
         return wrapped2
     return error

@@ -21,12 +21,12 @@ import paramiko
 
 from megfile_core.errors import UnsupportedError
 from megfile_core.pathlike import BasePath, ContextIterator, _fspath_str
-from megfile_core.registry import split_scheme
 from megfile_core.types import FileEntry, StatResult
+from megfile_core.url import mask_url, split_scheme
 from megfile_sftp.client import Connection, Target, call
 from megfile_sftp.errors import make_error
 from megfile_sftp.files import SftpFile
-from megfile_sftp.url import SftpUrl, mask, parse_netloc, split_url
+from megfile_sftp.url import SftpUrl, parse_netloc, split_url
 
 __all__ = ["SftpPath"]
 
@@ -64,9 +64,9 @@ class SftpPath(BasePath):
             scheme, rest = "sftp", text
         base, _, variant = scheme.partition("+")
         if base != self.protocol:
-            raise ValueError(f"SftpPath serves sftp:// URLs, not {mask(text)!r}")
+            raise ValueError(f"SftpPath serves sftp:// URLs, not {mask_url(text)!r}")
         if variant:
-            raise ValueError(f"sftp URLs take no +variant: {mask(text)!r}")
+            raise ValueError(f"sftp URLs take no +variant: {mask_url(text)!r}")
         netloc, remote = split_url(rest)
         self._url = parse_netloc(netloc)
         self.scheme = base
@@ -107,7 +107,7 @@ class SftpPath(BasePath):
     def _display(self) -> str:
         """The URL for messages, logs and ``repr`` (SmartPath's and core's too): the
         password as ``***``, whatever characters it holds."""
-        return mask(str(self))
+        return mask_url(str(self))
 
     @property
     def _safe(self) -> str:
@@ -119,7 +119,7 @@ class SftpPath(BasePath):
         if not scheme:
             return text
         if scheme.partition("+")[0] != self.protocol:
-            raise ValueError(f"{mask(text)!r} is not an sftp:// path")
+            raise ValueError(f"{mask_url(text)!r} is not an sftp:// path")
         return split_url(rest)[1]
 
     # -- pure path operations ---------------------------------------------------------

@@ -1,17 +1,17 @@
-"""Hook implementations only: nothing here imports paramiko."""
+"""megfile hook of the SFTP plugin: names only, nothing imported (no paramiko)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from megfile_core import hookimpl
-from megfile_core.types import RegisterCopyFunc, RegisterProtocol
+
+if TYPE_CHECKING:
+    from megfile_core.registry import Registrar
 
 
 @hookimpl
-def megfile_register_protocols(register: RegisterProtocol) -> None:
-    register("sftp", "megfile_sftp.path:SftpPath")
-
-
-@hookimpl
-def megfile_register_copy_funcs(register: RegisterCopyFunc) -> None:
-    register("file", "sftp", "megfile_sftp.transfer:upload")
-    register("sftp", "file", "megfile_sftp.transfer:download")
+def megfile_register(registrar: Registrar) -> None:
+    registrar.register_protocol("sftp", "megfile_sftp.path:SftpPath")
+    registrar.register_copy_func("file", "sftp", "megfile_sftp.transfer:upload")
+    registrar.register_copy_func("sftp", "file", "megfile_sftp.transfer:download")

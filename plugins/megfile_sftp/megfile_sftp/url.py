@@ -1,33 +1,19 @@
 """Parsing ``sftp://[user[:password]@]host[:port]//abs/path`` and ``sftp://host/rel``.
 
 The netloc is kept as written (``str()`` of a path gives back the URL the user wrote,
-as megfile does); :func:`mask` and :attr:`SftpUrl.safe_netloc` give the form with the
-password replaced by ``***`` for messages, logs and ``repr``.
+as megfile does); core's :func:`megfile_core.url.mask_url` and
+:attr:`SftpUrl.safe_netloc` give the form with the password replaced by ``***`` for
+messages, logs and ``repr``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-__all__ = ["SftpUrl", "mask", "mask_netloc", "parse_netloc", "split_url"]
+from megfile_core.url import mask_url
 
-_PASSWORD = re.compile(r"(sftp(?:\+[^:/]*)?://[^:/@]*:)([^/]*)(@)")
-
-
-def mask(text: str) -> str:
-    """``text`` with every ``sftp://user:password@`` password replaced by ``***``."""
-    return _PASSWORD.sub(r"\1***\3", text)
-
-
-def mask_netloc(netloc: str) -> str:
-    """``user:password@host`` -> ``user:***@host``."""
-    userinfo, at, hostport = netloc.rpartition("@")
-    if not at or ":" not in userinfo:
-        return netloc
-    return f"{userinfo.partition(':')[0]}:***@{hostport}"
-
+__all__ = ["SftpUrl", "parse_netloc", "split_url"]
 
 @dataclass(frozen=True)
 class SftpUrl:
@@ -41,7 +27,12 @@ class SftpUrl:
 
     @property
     def safe_netloc(self) -> str:
-        return mask_netloc(self.netloc)
+        return _masked_netloc(self.netloc)
+
+
+def _masked_netloc(netloc: str) -> str:
+    """``user:password@host`` -> ``user:***@host``."""
+    return mask_url(f"sftp://{netloc}")[len("sftp://"):]
 
 
 #: what is wrong may be a password cut at a raw '/': messages never echo the text
@@ -56,7 +47,7 @@ def parse_netloc(netloc: str) -> SftpUrl:
         if char in userinfo:
             # a URL's query / fragment starts there: other tools (and any masking
             # that follows RFC 3986) would cut the password in two and show half
-            raise ValueError(f"the user or password of sftp://{mask_netloc(netloc)} "
+            raise ValueError(f"the user or password of sftp://{_masked_netloc(netloc)} "
                              f"holds a raw {char!r}: percent-encode it as {code}")
     if at:
         user, colon, secret = userinfo.partition(":")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from megfile_core import SmartPath, smart_glob, smart_save_text, smart_scan
+from megfile_core.url import mask_url
 from megfile_sftp.client import Target
 from megfile_sftp.path import SftpPath
-from megfile_sftp.url import mask, parse_netloc
+from megfile_sftp.url import parse_netloc
 
 
 def test_absolute_and_relative_forms() -> None:
@@ -76,8 +77,8 @@ def test_password_never_in_repr_or_masked_text() -> None:
     path = SftpPath("sftp://user:s3cret@host//x")
     assert "s3cret" not in repr(path)
     assert repr(path) == "SftpPath('sftp://user:***@host//x')"
-    assert mask("open sftp://a:p@ss@h:1//x failed") == "open sftp://a:***@h:1//x failed"
-    assert mask("sftp://a@h:22//x:y@z") == "sftp://a@h:22//x:y@z"
+    assert mask_url("open sftp://a:p@ss@h:1//x failed") == "open sftp://a:***@h:1//x failed"
+    assert mask_url("sftp://a@h:22//x:y@z") == "sftp://a@h:22//x:y@z"
     target = Target.from_url(path._url)
     assert "s3cret" not in repr(target)
 
