@@ -82,70 +82,89 @@ def _pump(conn: Connection, box: _Replies) -> None:
         conn.sftp._read_response()
 
 
+class _RangeRead:
+    """The reads of ``[start, start + length)`` in flight: what is left to ask, what
+    is asked, what came back, and where the file ended."""
+
+    def __init__(self, start: int, length: int, step: int) -> None:
+        self.start = start
+        self.todo: deque[tuple[int, int]] = deque(
+            (offset, min(step, start + length - offset))
+            for offset in range(start, start + length, step))
+        self.pending: dict[int, tuple[int, int]] = {}
+        self.pieces: dict[int, bytes] = {}
+        self.eof_at = start + length
+
+    def send(self, conn: Connection, box: _Replies, handle: bytes) -> None:
+        """Ask for more pieces, up to ``DEPTH`` in flight."""
+        while self.todo and len(self.pending) < DEPTH:
+            offset, size = self.todo.popleft()
+            if offset < self.eof_at:
+                num = conn.sftp._async_request(box, CMD_READ, handle, int64(offset), size)
+                self.pending[num] = (offset, size)
+
+    def take(self, num: int, kind: int, msg: Any) -> None:
+        """One answer to a read: data (a short piece asks again for the rest), or
+        EOF, or an error."""
+        offset, size = self.pending.pop(num)
+        if kind == CMD_DATA:
+            data = msg.get_string()
+            if data:
+                self.pieces[offset] = data
+            if 0 < len(data) < size:
+                self.todo.appendleft((offset + len(data), size - len(data)))
+            elif not data:
+                self.eof_at = min(self.eof_at, offset)
+        elif kind == CMD_STATUS:
+            code = msg.get_int()
+            if code != SFTP_EOF:
+                raise status_error(msg, code)
+            self.eof_at = min(self.eof_at, offset)
+        else:
+            raise OSError(f"unexpected SFTP answer {kind} to a read")
+
+    def result(self) -> bytes:
+        """The bytes from ``start`` up to the first gap or the end of the file."""
+        out = bytearray()
+        position = self.start
+        for offset in sorted(self.pieces):
+            if offset != position or offset >= self.eof_at:
+                break
+            out += self.pieces[offset]
+            position += len(self.pieces[offset])
+        return bytes(out)
+
+
 def read_at(conn: Connection, path: str, start: int, length: int) -> tuple[bytes, Any]:
     """Bytes ``[start, start + length)`` of ``path`` (fewer at EOF) and its attributes
     (an ``FSTAT`` sent along with the reads, telling size and mtime)."""
-    sftp = conn.sftp
     handle = _open_handle(conn, path, SFTP_FLAG_READ)
     try:
         box = _Replies()
-        stat_num = sftp._async_request(box, CMD_FSTAT, handle)
-        todo: deque[tuple[int, int]] = deque()
-        step = conn.read_size
-        for offset in range(start, start + length, step):
-            todo.append((offset, min(step, start + length - offset)))
-        pending: dict[int, tuple[int, int]] = {}
-        pieces: dict[int, bytes] = {}
-        eof_at = start + length
+        stat_num = conn.sftp._async_request(box, CMD_FSTAT, handle)
+        reads = _RangeRead(start, length, conn.read_size)
         attrs: Any = None
         waiting_stat = True
-        while todo or pending or waiting_stat:
-            while todo and len(pending) < DEPTH:
-                offset, size = todo.popleft()
-                if offset >= eof_at:
-                    continue
-                num = sftp._async_request(box, CMD_READ, handle, int64(offset), size)
-                pending[num] = (offset, size)
-            if not pending and not waiting_stat:
+        while reads.todo or reads.pending or waiting_stat:
+            reads.send(conn, box, handle)
+            if not reads.pending and not waiting_stat:
                 break
             _pump(conn, box)
             for num in list(box.replies):
                 kind, msg = box.replies.pop(num)
-                if num == stat_num:
-                    waiting_stat = False
-                    if kind != CMD_ATTRS:
-                        raise status_error(msg)
-                    attrs = paramiko.SFTPAttributes._from_msg(msg)
+                if num != stat_num:
+                    reads.take(num, kind, msg)
                     continue
-                offset, size = pending.pop(num)
-                if kind == CMD_DATA:
-                    data = msg.get_string()
-                    if data:
-                        pieces[offset] = data
-                    if 0 < len(data) < size:  # a short read: ask for the rest
-                        todo.appendleft((offset + len(data), size - len(data)))
-                    elif not data:
-                        eof_at = min(eof_at, offset)
-                elif kind == CMD_STATUS:
-                    code = msg.get_int()
-                    if code != SFTP_EOF:
-                        raise status_error(msg, code)
-                    eof_at = min(eof_at, offset)
-                else:
-                    raise OSError(f"unexpected SFTP answer {kind} to a read")
+                waiting_stat = False
+                if kind != CMD_ATTRS:
+                    raise status_error(msg)
+                attrs = paramiko.SFTPAttributes._from_msg(msg)
     finally:
         try:
             _close_handle(conn, handle)
         except OSError:
             pass
-    out = bytearray()
-    position = start
-    for offset in sorted(pieces):
-        if offset != position or offset >= eof_at:
-            break
-        out += pieces[offset]
-        position += len(pieces[offset])
-    return bytes(out), attrs
+    return reads.result(), attrs
 
 
 def write_at(conn: Connection, path: str, offset: int, data: memoryview | bytes,
