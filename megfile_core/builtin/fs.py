@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any, TypeVar
 
 from megfile_core.builtin.atomic import AtomicFile
+from megfile_core.io.copy import copy_stream
 from megfile_core.markers import hookimpl
 from megfile_core.pathlike import (
     BasePath,
@@ -26,7 +27,6 @@ from megfile_core.types import Access, FileEntry, RegisterProtocol, StatResult
 __all__ = ["FSPath", "megfile_register_protocols"]
 
 Self = TypeVar("Self", bound="FSPath")
-_COPY_CHUNK = 8 << 20
 _MAX_FD = 2**31 - 1  # the C int the os functions take
 
 
@@ -497,14 +497,7 @@ class FSPath(BasePath):
             shutil.copyfile(src, dst)
         else:
             with open(src, "rb") as fsrc, open(dst, "wb") as fdst:
-                buffer = bytearray(_COPY_CHUNK)
-                view = memoryview(buffer)
-                while True:
-                    count = fsrc.readinto(buffer)
-                    if not count:
-                        break
-                    fdst.write(view[:count])
-                    callback(count)
+                copy_stream(fsrc, fdst, callback, size=os.fstat(fsrc.fileno()).st_size)
         shutil.copystat(src, dst)
 
 
