@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from megfile_core.builtin.atomic import AtomicFile
 from megfile_core.errors import UnsupportedError
@@ -159,17 +159,11 @@ def download_to(
         return copy_stream(reader, out, callback, size=size)
 
 
-class PathCopy(Protocol):
-    """Copies one file of a resolved protocol pair (see :func:`copier`)."""
-
-    def __call__(
-        self,
-        src: BasePath,
-        dst: BasePath,
-        callback: Callback | None = None,
-        followlinks: bool = False,
-        overwrite: bool = True,
-    ) -> None: ...
+#: copies one file of a resolved protocol pair: ``copy(src, dst, callback=None,
+#: followlinks=False, overwrite=True)`` (see :func:`copier`)
+PathCopy = Callable[..., None]
+#: what every copy function is called with (a registered one may require them)
+_COPY_OPTIONS: dict[str, Any] = {"callback": None, "followlinks": False, "overwrite": True}
 
 
 def copier(src: BasePath, dst: BasePath) -> PathCopy:
@@ -180,37 +174,24 @@ def copier(src: BasePath, dst: BasePath) -> PathCopy:
     func = get_registry().get_copy_func(src.root_scheme, dst.root_scheme)
     same_class = type(src) is type(dst)
 
-    def copy(
-        src: BasePath,
-        dst: BasePath,
-        callback: Callback | None = None,
-        followlinks: bool = False,
-        overwrite: bool = True,
-    ) -> None:
+    def copy(src: BasePath, dst: BasePath, **options: Any) -> None:
         if src.path_with_protocol == dst.path_with_protocol:
             from megfile_core.errors import SameFileError
 
             raise SameFileError(f"{src._display()} and {dst._display()} are the same file")
+        options = {**_COPY_OPTIONS, **options}
         if func is not None:
             # os.fspath: a file:// URL reaches a copy function as the plain local path
-            func(os.fspath(src), os.fspath(dst), callback=callback,
-                 followlinks=followlinks, overwrite=overwrite)
+            func(os.fspath(src), os.fspath(dst), **options)
         elif same_class:
-            src.copy(dst, callback=callback, followlinks=followlinks, overwrite=overwrite)
+            src.copy(dst, **options)
         else:
-            stream_copy(src, dst, callback=callback, overwrite=overwrite,
-                        followlinks=followlinks)
+            stream_copy(src, dst, **options)
 
     return copy
 
 
-def copy_file(
-    src: BasePath,
-    dst: BasePath,
-    callback: Callback | None = None,
-    followlinks: bool = False,
-    overwrite: bool = True,
-) -> None:
-    """Copy one file between any two paths (see :func:`copier`)."""
-    copier(src, dst)(src, dst, callback=callback, followlinks=followlinks,
-                     overwrite=overwrite)
+def copy_file(src: BasePath, dst: BasePath, **options: Any) -> None:
+    """Copy one file between any two paths; ``options``: ``callback``,
+    ``followlinks``, ``overwrite`` (see :func:`copier`)."""
+    copier(src, dst)(src, dst, **options)

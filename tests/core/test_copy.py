@@ -191,3 +191,24 @@ def test_engines_never_call_the_facade(where: str) -> None:
         for needle in ("from megfile_core.smart import", "from megfile_core import smart\n",
                        "megfile_core.smart."):
             assert needle not in text, f"{file} uses the smart_* facade ({needle!r})"
+
+
+def test_a_copy_function_always_gets_every_option(tmp_path: Path, memory_root: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def strict(src: str, dst: str, *, callback: Any, followlinks: bool,
+               overwrite: bool) -> None:  # no defaults, as a third party may write it
+        calls.append({"callback": callback, "followlinks": followlinks,
+                      "overwrite": overwrite})
+        smart.smart_save_content(dst, smart.smart_load_content(src))
+
+    registry = get_registry()
+    real = registry.get_copy_func
+    monkeypatch.setattr(registry, "get_copy_func", lambda s, d: strict if (s, d) == (
+        "file", "memory") else real(s, d))
+    (tmp_path / "f").write_bytes(b"abc")
+    smart.smart_move(str(tmp_path / "f"), "memory://root/f")  # copy_file with no options
+    assert calls == [{"callback": None, "followlinks": False, "overwrite": True}]
+    assert smart.smart_load_content("memory://root/f") == b"abc"
+    assert not (tmp_path / "f").exists()
