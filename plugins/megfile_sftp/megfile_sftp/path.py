@@ -23,6 +23,7 @@ from megfile_core.errors import UnsupportedError
 from megfile_core.io.copy import concat_streams, copy_stream, stream_copy
 from megfile_core.pathlike import BasePath, ContextIterator, _fspath_str
 from megfile_core.registry import split_scheme
+from megfile_core.sync import move
 from megfile_core.types import FileEntry, StatResult
 from megfile_sftp.client import Connection, Target, call
 from megfile_sftp.errors import make_error
@@ -343,8 +344,6 @@ class SftpPath(BasePath):
         return dst
 
     def _move_across(self: Self, dst: Self, overwrite: bool) -> Self:
-        from megfile_core.sync import move
-
         move(self, dst, overwrite=overwrite)
         return dst
 
