@@ -174,19 +174,20 @@ def copier(src: BasePath, dst: BasePath) -> PathCopy:
     func = get_registry().get_copy_func(src.root_scheme, dst.root_scheme)
     same_class = type(src) is type(dst)
 
-    def copy(src: BasePath, dst: BasePath, **options: Any) -> None:
-        if src.path_with_protocol == dst.path_with_protocol:
+    def copy(source: BasePath, target: BasePath, **options: Any) -> None:
+        if source.path_with_protocol == target.path_with_protocol:
             from megfile_core.errors import SameFileError
 
-            raise SameFileError(f"{src._display()} and {dst._display()} are the same file")
+            raise SameFileError(
+                f"{source._display()} and {target._display()} are the same file")
         options = {**_COPY_OPTIONS, **options}
         if func is not None:
             # os.fspath: a file:// URL reaches a copy function as the plain local path
-            func(os.fspath(src), os.fspath(dst), **options)
+            func(os.fspath(source), os.fspath(target), **options)
         elif same_class:
-            src.copy(dst, **options)
+            source.copy(target, **options)
         else:
-            stream_copy(src, dst, **options)
+            stream_copy(source, target, **options)
 
     return copy
 
