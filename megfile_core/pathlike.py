@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO, ClassVar, TypeVar
 
 from megfile_core.errors import UnsupportedError, _display
 from megfile_core.glob import iglob_entries, match_path
+from megfile_core.io.copy import copy_stream, stream_copy
 from megfile_core.types import Access, FileEntry, StatResult
 from megfile_core.url import mask_url, split_scheme
 
@@ -778,8 +779,7 @@ class BasePath:
 
     def save(self, file_object: BinaryIO) -> None:
         with self.open("wb") as handle:
-            for chunk in iter(lambda: file_object.read(_COPY_CHUNK), b""):
-                handle.write(chunk)
+            copy_stream(file_object, handle)
 
     # -- derived: changes --------------------------------------------------------
     def touch(self, exist_ok: bool = True) -> None:
@@ -842,8 +842,6 @@ class BasePath:
     ) -> None:
         """Copy this file to ``dst_path`` of the same protocol (streams by default)."""
         dst = self.from_path(dst_path) if not isinstance(dst_path, BasePath) else dst_path
-        from megfile_core.smart import stream_copy
-
         stream_copy(self, dst, callback=callback, overwrite=overwrite,
                     followlinks=followlinks)
 

@@ -6,8 +6,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
-from megfile_core.errors import UnsupportedError
 from megfile_core.glob import expand_braces
+from megfile_core.io.copy import concat, copy_file, stream_copy
 from megfile_core.pathlike import BasePath, ContextIterator, _fspath_str
 from megfile_core.registry import get_registry
 from megfile_core.smart_path import SmartPath, as_smart_path
@@ -68,9 +68,6 @@ __all__ = [
     "smart_walk",
     "stream_copy",
 ]
-
-_CHUNK = 8 << 20
-
 
 _MAX_OFFSET = 2**63 - 1
 
@@ -317,47 +314,6 @@ def _same_backend(src: SmartPath, dst: SmartPath) -> bool:
     return src.pathlike._same_backend(dst.pathlike)
 
 
-def stream_copy(
-    src: BasePath,
-    dst: BasePath,
-    callback: Callable[[int], None] | None = None,
-    overwrite: bool = True,
-    followlinks: bool = False,
-) -> None:
-    """Copy one file by streaming (any two protocols), then carry over the mtime."""
-    try:
-        stat: StatResult | None = src.stat(follow_symlinks=True)
-    except UnsupportedError:  # a stream (stdio://-) has no metadata: just copy it
-        stat = None
-    if stat is not None and stat.is_dir():
-        raise IsADirectoryError(f"is a directory: {src._display()} (use sync to copy trees)")
-    if not overwrite and dst.exists():
-        return
-    with src.open("rb") as reader, dst.open("wb") as writer:
-        readinto = getattr(reader, "readinto", None)
-        if readinto is not None:
-            buffer = bytearray(_CHUNK)
-            view = memoryview(buffer)
-            while True:
-                count = readinto(view)
-                if not count:
-                    break
-                writer.write(view[:count])
-                if callback is not None:
-                    callback(count)
-        else:
-            for chunk in iter(lambda: reader.read(_CHUNK), b""):
-                writer.write(chunk)
-                if callback is not None:
-                    callback(len(chunk))
-    if stat is None:
-        return
-    try:
-        dst.utime(stat.mtime, stat.mtime)
-    except (UnsupportedError, NotImplementedError):
-        pass
-
-
 def smart_copy(
     src_path: Any,
     dst_path: Any,
@@ -367,22 +323,8 @@ def smart_copy(
 ) -> None:
     """Copy one file between any two protocols, by the fastest registered path."""
     src, dst = _path(src_path, "src_path"), _path(dst_path, "dst_path")
-    if src.path_with_protocol == dst.path_with_protocol:
-        from megfile_core.errors import SameFileError
-
-        raise SameFileError(f"{src._display()} and {dst._display()} are the same file")
-    func = get_registry().get_copy_func(src.pathlike.root_scheme, dst.pathlike.root_scheme)
-    if func is not None:
-        # os.fspath: a file:// URL reaches a copy function as the plain local path
-        func(os.fspath(src.pathlike), os.fspath(dst.pathlike), callback=callback,
-             followlinks=followlinks, overwrite=overwrite)
-        return
-    if type(src.pathlike) is type(dst.pathlike):
-        src.pathlike.copy(dst.pathlike, callback=callback, followlinks=followlinks,
-                          overwrite=overwrite)
-        return
-    stream_copy(src.pathlike, dst.pathlike, callback=callback, overwrite=overwrite,
-                followlinks=followlinks)
+    copy_file(src.pathlike, dst.pathlike, callback=callback, followlinks=followlinks,
+              overwrite=overwrite)
 
 
 def smart_sync(
@@ -435,26 +377,10 @@ def smart_sync_with_progress(
 
 def smart_move(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:
     """Move a file or a tree: a rename on one backend, else sync then remove."""
-    src, dst = _path(src_path, "src_path"), _path(dst_path, "dst_path")
-    if src.path_with_protocol == dst.path_with_protocol:
-        return
-    if _same_backend(src, dst):
-        src.pathlike.rename(dst.pathlike, overwrite=overwrite)
-        return
-    if src.is_dir():
-        if overwrite:
-            smart_sync(src, dst, force=True)
-            src.remove()
-            return
-        # files the destination already has stay where they are, on both sides
-        moved: list[str] = []
-        smart_sync(src, dst, overwrite=False,
-                   callback_after_copy_file=lambda source, _target: moved.append(source))
-        for source in moved:
-            _path(source).unlink()
-    elif overwrite or not dst.exists():
-        smart_copy(src, dst)
-        src.unlink()
+    from megfile_core.sync import move
+
+    move(_path(src_path, "src_path").pathlike, _path(dst_path, "dst_path").pathlike,
+         overwrite=overwrite)
 
 
 def smart_rename(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:
@@ -474,18 +400,7 @@ def smart_rename(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:
 def smart_concat(src_paths: list[Any], dst_path: Any) -> None:
     """Concatenate files into ``dst_path`` (server-side where the backend can)."""
     dst = _path(dst_path, "dst_path")
-    sources = [_path(p, "src_paths") for p in src_paths]
-    concat = getattr(type(dst.pathlike), "concat", None)
-    # the backend's own concat only within one backend and variant (one store and
-    # its credentials); anything else streams
-    if concat is not None and all(_same_backend(s, dst) for s in sources):
-        concat([s.pathlike for s in sources], dst.pathlike)
-        return
-    with dst.open("wb") as writer:
-        for source in sources:
-            with source.open("rb") as reader:
-                for chunk in iter(lambda r=reader: r.read(_CHUNK), b""):  # type: ignore[misc]
-                    writer.write(chunk)
+    concat([_path(p, "src_paths").pathlike for p in src_paths], dst.pathlike)
 
 
 def register_copy_func(

@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from megfile_core.errors import UnsafePathError
+from megfile_core.io.copy import copier, copy_file
+from megfile_core.pathlike import BasePath
 from megfile_core.smart_path import SmartPath, as_smart_path
 from megfile_core.types import FileEntry, StatResult
 
-__all__ = ["SyncProgress", "SyncResult", "safe_relative", "sync"]
+__all__ = ["SyncProgress", "SyncResult", "move", "safe_relative", "sync"]
 
 
 class SyncProgress(Protocol):
@@ -124,15 +126,16 @@ def sync(
     :param dry_run: copy nothing; ``SyncResult.planned`` lists what would be copied.
     :param progress: receives bytes and per-file events.
     """
-    from megfile_core.smart import smart_copy
-
     started = time.monotonic()
     src = as_smart_path(src_path, "src_path")
     dst = as_smart_path(dst_path, "dst_path")
     result = SyncResult()
     lock = threading.Lock()
+    src_root = src.pathlike
 
     src_stat = src.stat(follow_symlinks=True)
+    # one protocol pair per sync: how to copy is resolved once, not for every file
+    copy = copier(src_root, dst.pathlike)
     if not src_stat.is_dir():
         jobs: Iterator[tuple[str, FileEntry]] = iter(
             [("", FileEntry(src.name, str(src), src_stat))])
@@ -150,8 +153,11 @@ def sync(
             return None
 
     def copy_one(item: tuple[str, FileEntry, SmartPath]) -> None:
-        _relative, entry, target = item
+        relative, entry, target = item
         source_path = entry.path
+        # derived from the root parsed once (``relative`` as listed, not cleaned: a
+        # key may hold ``//``), not parsed again from its URL
+        source = src_root.joinpath(relative) if relative else src_root
 
         def on_bytes(count: int) -> None:
             if callback is not None:
@@ -161,7 +167,7 @@ def sync(
             with lock:
                 result.bytes += count
 
-        smart_copy(source_path, target, callback=on_bytes, followlinks=followlinks)
+        copy(source, target.pathlike, callback=on_bytes, followlinks=followlinks)
         with lock:
             result.copied += 1
         if progress is not None:
@@ -172,11 +178,11 @@ def sync(
     def plan() -> Iterator[tuple[str, FileEntry, SmartPath]]:
         for relative, entry in jobs:
             if relative:
-                relative = safe_relative(relative, entry.path)
-                target = dst.joinpath(relative)
+                cleaned = safe_relative(relative, entry.path)
+                target = dst.joinpath(cleaned)
             else:
-                target = dst
-            existing = None if (force and overwrite) else dst_stat(relative, target)
+                cleaned, target = "", dst
+            existing = None if (force and overwrite) else dst_stat(cleaned, target)
             if existing is not None and (not overwrite or
                                          (not force and _is_current(entry.stat, existing))):
                 with lock:
@@ -203,6 +209,30 @@ def sync(
         _run_bounded(copy_one, plan(), executor, max_workers)
     result.seconds = time.monotonic() - started
     return result
+
+
+def move(src: BasePath, dst: BasePath, overwrite: bool = True) -> None:
+    """Move a file or a tree: a rename within one backend, else copy, then remove
+    the source. With ``overwrite=False`` files the destination already has stay
+    where they are, on both sides."""
+    if src.path_with_protocol == dst.path_with_protocol:
+        return
+    if src._same_backend(dst):
+        src.rename(dst, overwrite=overwrite)
+        return
+    if src.is_dir():
+        if overwrite:
+            sync(src, dst, force=True)
+            src.remove()
+            return
+        moved: list[str] = []
+        sync(src, dst, overwrite=False,
+             callback_after_copy_file=lambda source, _target: moved.append(source))
+        for source in moved:
+            as_smart_path(source).unlink()
+    elif overwrite or not dst.exists():
+        copy_file(src, dst)
+        src.unlink()
 
 
 def _run_bounded(

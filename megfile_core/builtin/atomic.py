@@ -20,7 +20,8 @@ class AtomicFile:
     Leaving a ``with`` block by an exception, calling :meth:`abort`, or dropping the
     object unclosed removes the temp file and leaves ``path`` as it was. Modes
     ``a`` and ``+`` start from a copy of the existing file; ``x`` fails at commit
-    if ``path`` appeared meanwhile.
+    if ``path`` appeared meanwhile. ``durable`` syncs the content to disk before it
+    is published; ``mtime``, when set before closing, becomes the file's mtime.
     """
 
     def __init__(
@@ -31,8 +32,12 @@ class AtomicFile:
         encoding: str | None = None,
         errors: str | None = None,
         newline: str | None = None,
+        *,
+        durable: bool = True,
     ) -> None:
         self.path = path
+        self.durable = durable
+        self.mtime: float | None = None
         self.mode = mode
         self._exclusive = "x" in mode
         if self._exclusive and os.path.lexists(path):
@@ -90,8 +95,11 @@ class AtomicFile:
             return
         try:
             self._file.flush()
-            os.fsync(self._file.fileno())
+            if self.durable:
+                os.fsync(self._file.fileno())
             self._file.close()
+            if self.mtime is not None:
+                os.utime(self._temp, (self.mtime, self.mtime))
             if self._exclusive:
                 os.link(self._temp, self.path)  # fails if the target appeared
                 os.unlink(self._temp)

@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from megfile_core.builtin.atomic import AtomicFile
 from megfile_core.impl_marker import hookimpl
+from megfile_core.io.copy import copy_stream
 from megfile_core.pathlike import (
     BasePath,
     ContextIterator,
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["FSPath", "megfile_register"]
 
 Self = TypeVar("Self", bound="FSPath")
-_COPY_CHUNK = 8 << 20
 _MAX_FD = 2**31 - 1  # the C int the os functions take
 
 
@@ -500,14 +500,7 @@ class FSPath(BasePath):
             shutil.copyfile(src, dst)
         else:
             with open(src, "rb") as fsrc, open(dst, "wb") as fdst:
-                buffer = bytearray(_COPY_CHUNK)
-                view = memoryview(buffer)
-                while True:
-                    count = fsrc.readinto(buffer)
-                    if not count:
-                        break
-                    fdst.write(view[:count])
-                    callback(count)
+                copy_stream(fsrc, fdst, callback, size=os.fstat(fsrc.fileno()).st_size)
         shutil.copystat(src, dst)
 
 

@@ -12,6 +12,7 @@ import click
 
 import megfile_core
 from megfile_core.cli.completion import complete_path
+from megfile_core.io.copy import copy_stream
 
 __all__ = ["cat_command", "edit_command", "head_command", "tail_command", "to_command"]
 
@@ -25,11 +26,7 @@ def cat_command(paths: tuple[str, ...]) -> None:
     out = sys.stdout.buffer
     for path in paths:
         with megfile_core.smart_open(path, "rb") as handle:
-            while True:
-                chunk = handle.read(_CHUNK)
-                if not chunk:
-                    break
-                out.write(chunk)
+            copy_stream(handle, out, chunk_size=_CHUNK)
     out.flush()
 
 

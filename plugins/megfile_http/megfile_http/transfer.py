@@ -15,16 +15,21 @@ import os
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 import requests
 
 from megfile_core import config
-from megfile_core.builtin.atomic import temp_name
+from megfile_core.io.copy import copy_stream, open_download, stream_copy
 from megfile_core.io.pool import get_executor
+from megfile_core.smart_path import SmartPath
 from megfile_core.url import split_scheme
 from megfile_http.client import HttpClient, ResponseInfo
 from megfile_http.path import HttpPath
 from megfile_http.readers import PROBE_SIZE, HttpStreamReader, probe, read_body
+
+if TYPE_CHECKING:
+    from megfile_core.builtin.atomic import AtomicFile
 
 __all__ = ["download"]
 
@@ -53,9 +58,6 @@ def download(
     """Copy ``src_path`` (http/https) to the local file ``dst_path``."""
     local = _local_target(dst_path)
     if local is None:  # registered for file only; stay correct if called otherwise
-        from megfile_core.smart import stream_copy
-        from megfile_core.smart_path import SmartPath
-
         stream_copy(SmartPath(src_path).pathlike, SmartPath(dst_path).pathlike,
                     callback=callback, overwrite=overwrite)
         return
@@ -68,33 +70,17 @@ def download(
     workers = max_workers or config.max_workers()
     # the first answer before anything local: a missing source creates nothing
     response, info = probe(client, block_size)
-    directory = os.path.dirname(local)
     try:
-        if directory:
-            os.makedirs(directory, exist_ok=True)
-        temp = temp_name(local)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        out = open_download(local)
     except BaseException:
         response.close()
         raise
-    try:
-        info = _fill(client, fd, block_size, workers, callback, response, info)
-        os.close(fd)
-        fd = -1
-        if info.mtime is not None:
-            os.utime(temp, (info.mtime, info.mtime))
-        os.replace(temp, local)
-    except BaseException:
-        if fd >= 0:
-            os.close(fd)
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
+    with out:
+        info = _fill(client, out, block_size, workers, callback, response, info)
+        out.mtime = info.mtime
 
 
-def _fill(client: HttpClient, fd: int, block_size: int, workers: int,
+def _fill(client: HttpClient, out: AtomicFile, block_size: int, workers: int,
           callback: Callable[[int], None] | None, response: requests.Response,
           info: ResponseInfo) -> ResponseInfo:
     if info.status == 416:
@@ -104,6 +90,7 @@ def _fill(client: HttpClient, fd: int, block_size: int, workers: int,
             and info.range_start == 0:
         size = info.size
         first = read_body(client, response, info, 0, min(PROBE_SIZE, block_size, size))
+        fd = out.fileno()
         os.pwrite(fd, first, 0)
         if callback is not None:
             callback(len(first))
@@ -114,17 +101,7 @@ def _fill(client: HttpClient, fd: int, block_size: int, workers: int,
         response = client.request("GET", ok=(200,))
         info = ResponseInfo.of(response)
     with HttpStreamReader(client, response, info) as stream:
-        buffer = bytearray(_CHUNK * 8)
-        view = memoryview(buffer)
-        offset = 0
-        while True:
-            count = stream.readinto(view)
-            if not count:
-                break
-            os.pwrite(fd, view[:count], offset)
-            offset += count
-            if callback is not None:
-                callback(count)
+        copy_stream(stream, out, callback, size=info.size)
     return info
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from megfile_core.io.copy import concat
+from megfile_core.smart_path import SmartPath
 from megfile_s3.path import S3Path
 
 __all__ = [
@@ -64,6 +66,6 @@ def s3_download(src: Any, dst: Any, callback: Callable[[int], None] | None = Non
 
 
 def s3_concat(src_paths: list[Any], dst_path: Any) -> None:
-    from megfile_core.smart import smart_concat
-
-    smart_concat([str(p) for p in src_paths], str(dst_path))  # other profiles stream
+    """Server-side within one profile; sources of other profiles (or aliases of
+    other stores) stream."""
+    concat([SmartPath(str(p)).pathlike for p in src_paths], SmartPath(str(dst_path)).pathlike)

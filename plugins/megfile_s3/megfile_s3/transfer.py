@@ -15,12 +15,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from megfile_core import config as core_config
+from megfile_core.io.copy import copy_stream, open_download, stream_copy
 from megfile_core.pathlike import BasePath
 from megfile_s3.client import S3Client, settings_of
 from megfile_s3.errors import S3FileNotFoundError, S3IsADirectoryError, raise_s3_error
@@ -96,8 +96,6 @@ def copy_object(
     """``S3Path.copy``: server-side within one profile, streamed otherwise."""
     source, head = _resolved(src, followlinks)
     if not src._same_store(dst):
-        from megfile_core.smart import stream_copy
-
         stream_copy(source, dst, callback=callback, overwrite=overwrite)
         return
     target: S3Path = dst  # type: ignore[assignment]
@@ -213,13 +211,7 @@ def upload(
     if not overwrite and dst.exists():
         return
     with open(local, "rb") as reader, dst.open("wb") as writer:
-        while True:
-            chunk = reader.read(_CHUNK)
-            if not chunk:
-                break
-            writer.write(chunk)
-            if callback is not None:
-                callback(len(chunk))
+        copy_stream(reader, writer, callback, size=os.fstat(reader.fileno()).st_size)
 
 
 def _first_block(src: S3Path, followlinks: bool, depth: int = 0
@@ -253,52 +245,30 @@ def download(
     followlinks: bool = False, overwrite: bool = True,
 ) -> None:
     """s3 -> file: the first block by one ranged GET (no HEAD: a small object costs
-    one request), the rest through the parallel prefetch reader, into a temporary file
-    renamed into place; the file's mtime is the object's ``LastModified``."""
+    one request), the rest through the parallel prefetch reader, into core's local
+    download (a temporary file renamed into place, with the object's
+    ``LastModified`` as its mtime)."""
     from megfile_core.io.prefetch import PrefetchReader
     from megfile_s3.readers import read_executor
 
-    target = os.path.abspath(dst_path)
     source, read_range, first, info = _first_block(_s3(src_path), followlinks)
-    if os.path.isdir(target) or dst_path.endswith(os.sep):
+    if os.path.isdir(dst_path) or dst_path.endswith(os.sep):
         raise IsADirectoryError(f"is a directory: {dst_path}")
-    if not overwrite and os.path.exists(target):
+    if not overwrite and os.path.exists(dst_path):
         return
     size = first.size if first.size is not None else len(first.data)
-    directory = os.path.dirname(target)
-    os.makedirs(directory, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
-                                dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(first.data)
-            done = len(first.data)
-            if callback is not None and done:
-                callback(done)
-            if done < size:
-                with PrefetchReader(read_range, name=source._url, size=size,
-                                    version=first.version or info.etag,
-                                    executor=read_executor()) as reader:
-                    reader.seek(done)
-                    buffer = bytearray(_CHUNK)
-                    view = memoryview(buffer)
-                    while True:
-                        count = reader.readinto(view)
-                        if not count:
-                            break
-                        out.write(view[:count])
-                        if callback is not None:
-                            callback(count)
-        if info.last_modified is not None:
-            mtime = info.last_modified.timestamp()
-            os.utime(temp, (mtime, mtime))
-        os.replace(temp, target)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
+    mtime = None if info.last_modified is None else info.last_modified.timestamp()
+    with open_download(dst_path, mtime) as out:
+        out.write(first.data)
+        done = len(first.data)
+        if callback is not None and done:
+            callback(done)
+        if done < size:
+            with PrefetchReader(read_range, name=source._url, size=size,
+                                version=first.version or info.etag,
+                                executor=read_executor()) as reader:
+                reader.seek(done)
+                copy_stream(reader, out, callback, size=size - done)
 
 
 def concat(src_paths: list[S3Path], dst_path: S3Path, *, part_size: int = COPY_PART_SIZE,

@@ -20,7 +20,9 @@ from typing import IO, Any, TypeVar
 import paramiko
 
 from megfile_core.errors import UnsupportedError
+from megfile_core.io.copy import concat_streams, copy_stream, stream_copy
 from megfile_core.pathlike import BasePath, ContextIterator, _fspath_str
+from megfile_core.sync import move
 from megfile_core.types import FileEntry, StatResult
 from megfile_core.url import mask_url, split_scheme
 from megfile_sftp.client import Connection, Target, call
@@ -31,7 +33,6 @@ from megfile_sftp.url import SftpUrl, parse_netloc, split_url
 __all__ = ["SftpPath"]
 
 Self = TypeVar("Self", bound="SftpPath")
-_CHUNK = 8 << 20
 
 
 def _stat_result(attrs: paramiko.SFTPAttributes) -> StatResult:
@@ -317,9 +318,7 @@ class SftpPath(BasePath):
         return dst
 
     def _move_across(self: Self, dst: Self, overwrite: bool) -> Self:
-        from megfile_core.smart import smart_move
-
-        smart_move(str(self), str(dst), overwrite=overwrite)
+        move(self, dst, overwrite=overwrite)
         return dst
 
     def _coerce(self: Self, value: Any) -> Self:
@@ -567,32 +566,16 @@ class SftpPath(BasePath):
         """Overwrite the existing file ``dst`` (same server) with this file's bytes:
         ``cp`` on the server when it allows commands, else streamed through us."""
         from megfile_sftp import remote
-        from megfile_sftp.pipeline import read_at, write_at
 
         src_abs, dst_abs = self._absolute_remote(), dst._absolute_remote()
         command = f"cp -- {shlex.quote(src_abs)} {shlex.quote(dst_abs)}"
         result = remote.run(self._target, command, self._safe)
         if result is not None and result[0] == 0:
             return
-        src_remote, dst_remote = self._remote, dst._remote
-        if result is not None:  # cp failed, maybe halfway: start from empty
-            dst._call(lambda c: c.sftp.truncate(dst_remote, 0))
-
-        def read(offset: int) -> bytes:
-            data, _attrs = self._call(lambda c: read_at(c, src_remote, offset, _CHUNK))
-            return data  # type: ignore[no-any-return]
-
-        def write(offset: int, data: bytes) -> None:
-            dst._call(lambda c: write_at(c, dst_remote, offset, data))
-
-        offset = 0
-        while True:
-            data = read(offset)
-            if data:
-                write(offset, data)
-                offset += len(data)
-            if len(data) < _CHUNK:  # read_at completes short reads: this is EOF
-                return
+        # streamed: dst opened for writing starts empty again (cp may have failed
+        # halfway)
+        with self.open("rb") as reader, dst.open("wb") as writer:
+            copy_stream(reader, writer)
 
     # -- copies --------------------------------------------------------------------------
     def copy(
@@ -607,8 +590,6 @@ class SftpPath(BasePath):
             return
         if self._same_server(dst) and self._remote_copy(dst, callback):
             return
-        from megfile_core.smart import stream_copy
-
         stream_copy(self, dst, callback=callback, overwrite=True, followlinks=followlinks)
 
     def _remote_copy(self, dst: SftpPath, callback: Callable[[int], None] | None) -> bool:
@@ -651,11 +632,7 @@ class SftpPath(BasePath):
                 if result[0] not in (126, 127):  # a real failure, not "no cat here"
                     raise make_error(errno.EIO, dst._safe,
                                      result[2].decode("utf-8", "replace").strip())
-        with dst.open("wb") as writer:
-            for source in src_paths:
-                with source.open("rb") as reader:
-                    for chunk in iter(lambda r=reader: r.read(_CHUNK), b""):  # type: ignore[misc]
-                        writer.write(chunk)
+        concat_streams(src_paths, dst)
 
     def walk(self, followlinks: bool = False) -> Iterator[tuple[str, list[str], list[str]]]:
         return super().walk(followlinks=followlinks)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -222,6 +224,36 @@ def test_copy_funcs_are_registered(sftp_root: str, tmp_path: Path,
     assert SftpPath(f"{sftp_root}/u/l.bin").stat().mtime == int(local.stat().st_mtime)
     smart_copy(f"{sftp_root}/u/l.bin", str(tmp_path / "d" / "back.bin"))
     assert (tmp_path / "d" / "back.bin").read_bytes() == b"abc" * 1000
+
+
+def test_a_failed_download_leaves_the_local_file_as_it_was(
+        sftp_root: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    smart_save_content(f"{sftp_root}/f.bin", b"new" * 1000)
+    local = tmp_path / "local" / "f.bin"
+    local.parent.mkdir()
+    local.write_bytes(b"old content")
+
+    class Dropped(io.RawIOBase):
+        """The first bytes of the file, then a dropped connection."""
+
+        def __init__(self) -> None:
+            self.sent = False
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            if self.sent:
+                raise ConnectionResetError("connection dropped")
+            self.sent = True
+            buffer[:3] = b"new"
+            return 3
+
+    monkeypatch.setattr(SftpPath, "_reader", lambda self, options: Dropped())
+    with pytest.raises(ConnectionResetError):
+        smart_copy(f"{sftp_root}/f.bin", str(local))
+    assert local.read_bytes() == b"old content"  # written in place before: truncated
+    assert os.listdir(local.parent) == ["f.bin"]  # and no temp file left
 
 
 @pytest.fixture
