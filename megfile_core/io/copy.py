@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from megfile_core.builtin.atomic import AtomicFile
 from megfile_core.errors import UnsupportedError
-from megfile_core.registry import get_registry
 
 if TYPE_CHECKING:
     from megfile_core.pathlike import BasePath
@@ -171,6 +170,9 @@ def copier(src: BasePath, dst: BasePath) -> PathCopy:
     known: the copy function registered for the pair, else the class's own
     ``copy`` (same protocol), else :func:`stream_copy`. Resolve it once and call it
     for every file of the pair."""
+    # here, not at the top: the registry imports pathlike, which imports this module
+    from megfile_core.registry import get_registry
+
     func = get_registry().get_copy_func(src.root_scheme, dst.root_scheme)
     same_class = type(src) is type(dst)
 
