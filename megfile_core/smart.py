@@ -8,7 +8,8 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from megfile_core.glob import expand_braces
 from megfile_core.io.copy import concat, copy_file, stream_copy
-from megfile_core.pathlike import BasePath, ContextIterator, _fspath_str
+from megfile_core.path_algebra import _fspath_str
+from megfile_core.pathlike import BasePath, ContextIterator
 from megfile_core.registry import get_registry
 from megfile_core.smart_path import SmartPath, as_smart_path
 from megfile_core.types import Access, FileEntry, StatResult

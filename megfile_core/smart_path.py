@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from megfile_core.errors import ProtocolExistsError
-from megfile_core.pathlike import BasePath, ContextIterator, _fspath_str
+from megfile_core.path_algebra import _fspath_str
+from megfile_core.pathlike import BasePath, ContextIterator
 from megfile_core.registry import get_registry
 from megfile_core.types import Access, FileEntry, StatResult
 from megfile_core.url import split_scheme

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import os
 import stat as _stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 if TYPE_CHECKING:
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Access",
+    "ContextIterator",
     "CopyFunc",
     "FileEntry",
     "PathLike",
@@ -135,3 +136,27 @@ class FileEntry(NamedTuple):
 
     def is_symlink(self) -> bool:
         return self.stat.is_symlink()
+
+
+class ContextIterator(Iterator[FileEntry]):
+    """An iterator that is also a context manager (``with path.scandir() as it``)."""
+
+    def __init__(self, iterable: Iterator[FileEntry]) -> None:
+        self._it = iterable
+
+    def __iter__(self) -> ContextIterator:
+        return self
+
+    def __next__(self) -> FileEntry:
+        return next(self._it)
+
+    def close(self) -> None:
+        close = getattr(self._it, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> ContextIterator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

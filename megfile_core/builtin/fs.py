@@ -13,10 +13,10 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 from megfile_core.builtin.atomic import AtomicFile
 from megfile_core.impl_marker import hookimpl
 from megfile_core.io.copy import copy_stream
+from megfile_core.path_algebra import _fspath_str
 from megfile_core.pathlike import (
     BasePath,
     ContextIterator,
-    _fspath_str,
     check_buffering,
     check_open_options,
     parse_mode,

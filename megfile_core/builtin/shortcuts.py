@@ -8,7 +8,7 @@ from typing import IO, Any
 
 from megfile_core.builtin.fs import FSPath
 from megfile_core.builtin.stdio import StdioPath
-from megfile_core.pathlike import _fspath_str
+from megfile_core.path_algebra import _fspath_str
 from megfile_core.url import split_scheme
 
 __all__ = ["fs_copy", "is_fs", "is_stdio", "stdio_open"]

@@ -21,7 +21,8 @@ import paramiko
 
 from megfile_core.errors import UnsupportedError
 from megfile_core.io.copy import concat_streams, copy_stream, stream_copy
-from megfile_core.pathlike import BasePath, ContextIterator, _fspath_str
+from megfile_core.path_algebra import _fspath_str
+from megfile_core.pathlike import BasePath, ContextIterator
 from megfile_core.sync import move
 from megfile_core.types import FileEntry, StatResult
 from megfile_core.url import mask_url, split_scheme

@@ -1,0 +1,327 @@
+"""``PathAlgebra``: what a path is and its pure operations, with no I/O.
+
+Pure path operations treat the part after ``protocol://`` as a POSIX path, with
+megfile's URI semantics (a trailing slash ends in an empty last part). A path
+remembers whether the protocol was written and which variant it carried
+(``s3+profile://``), and every path derived from it keeps both. Backends reach this
+through :class:`~megfile_core.pathlike.BasePath`.
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from megfile_core.errors import _display
+from megfile_core.glob import match_path
+from megfile_core.url import mask_url, split_scheme
+
+if TYPE_CHECKING:
+    from megfile_core.pathlike import BasePath
+
+__all__ = ["PathAlgebra", "display"]
+
+Self = TypeVar("Self", bound="PathAlgebra")
+
+
+def display(value: Any) -> str:
+    """A path for a message, its password masked (by its backend for path objects)."""
+    return _display(value)
+
+
+def _fspath_str(value: Any) -> str:
+    if isinstance(value, PathAlgebra):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, os.PathLike):
+        result = os.fspath(value)
+        if isinstance(result, str):
+            return result
+    raise TypeError(
+        f"expected a path (str, os.PathLike or BasePath), not {type(value).__name__}"
+    )
+
+
+class PathAlgebra:
+    """A path's identity and its pure operations (no I/O); see the module docstring."""
+
+    protocol: ClassVar[str] = ""
+
+    #: the path after ``protocol://`` (a POSIX path for URI backends)
+    path: str
+    #: the scheme as written (``"s3+prof"``), or ``""`` when the protocol was omitted
+    scheme: str
+    #: the part after ``+`` in ``base+variant://`` (an S3 profile name), else None
+    variant: str | None
+
+    def __init__(self, path: Any = "", *other_paths: Any) -> None:
+        text = _fspath_str(path)
+        scheme, rest = split_scheme(text)
+        if scheme:
+            base, _, variant = scheme.partition("+")
+            if not self._accepts(base):
+                raise ValueError(
+                    f"{type(self).__name__} serves {self.protocol}:// URLs, "
+                    f"not {text!r}"
+                )
+            if "+" in scheme and not variant:
+                raise ValueError(f"empty variant in {text!r}: write {base}+NAME://")
+            self.scheme = scheme
+            self.variant = variant or None
+        else:
+            self.scheme = ""
+            self.variant = None
+            rest = text
+        self.path = rest
+        if other_paths:
+            self.path = self._join(rest, *(_fspath_str(p) for p in other_paths))
+
+    def _same_backend(self, other: BasePath) -> bool:
+        """Whether ``other`` lives in the same store with the same credentials, so
+        that ``rename`` and ``concat`` between the two can stay on the server. The
+        class and the variant decide by default; a backend whose URLs name a server
+        (``sftp://user@host:port``) compares that too."""
+        return type(self) is type(other) and self.variant == other.variant
+
+    def _accepts(self, base: str) -> bool:
+        """Whether ``base://`` URLs belong to this class (HTTP takes two)."""
+        return base == self.protocol
+
+    # -- identity ---------------------------------------------------------------
+    def _derive(self: Self, path: str) -> Self:
+        """A path of the same class, scheme and variant at ``path``."""
+        new = _copy.copy(self)
+        new.path = path
+        return new
+
+    @property
+    def root_scheme(self) -> str:
+        return self.scheme or self.protocol
+
+    @property
+    def path_without_protocol(self) -> str:
+        return self.path
+
+    @property
+    def path_with_protocol(self) -> str:
+        return f"{self.root_scheme}://{self.path}"
+
+    def __str__(self) -> str:
+        return self.path_with_protocol if self.scheme else self.path
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._display()!r})"
+
+    def _display(self) -> str:
+        """This path as messages, logs and ``repr`` show it: ``str(self)`` with the
+        URL's password masked. Backends with other secrets override it."""
+        return mask_url(str(self))
+
+    def __fspath__(self) -> str:
+        return self.path_with_protocol
+
+    def __bytes__(self) -> bytes:
+        return str(self).encode()
+
+    # As megfile: a path equals any path or string with the same ``os.fspath``
+    # (``SmartPath("s3://b/k") == "s3://b/k"``; ``file:///a`` and ``/a`` are equal)
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (str, os.PathLike)):
+            return NotImplemented
+        return os.fspath(self) == os.fspath(other)
+
+    def __hash__(self) -> int:
+        return hash(os.fspath(self))
+
+    def __lt__(self, other: BasePath) -> bool:
+        if not isinstance(other, PathAlgebra):
+            return NotImplemented
+        return self.path_with_protocol < other.path_with_protocol
+
+    def __truediv__(self: Self, other: Any) -> Self:
+        return self.joinpath(other)
+
+    @classmethod
+    def from_path(cls: type[Self], path: Any) -> Self:
+        return cls(path)
+
+    @classmethod
+    def from_uri(cls: type[Self], uri: str) -> Self:
+        scheme, _ = split_scheme(uri)
+        if not scheme:
+            raise ValueError(f"{uri!r} is not a URI: expected {cls.protocol}://...")
+        return cls(uri)
+
+    # -- pure path operations (POSIX semantics on ``path``) ----------------------
+    @staticmethod
+    def _join(path: str, *others: str) -> str:
+        for other in others:
+            if not other:
+                continue
+            other = other.lstrip("/")
+            path = path + other if not path or path.endswith("/") else path + "/" + other
+        return path
+
+    def joinpath(self: Self, *other_paths: Any) -> Self:
+        return self._derive(self._join(self.path, *(_fspath_str(p) for p in other_paths)))
+
+    def _path_join(self, *others: str) -> str:
+        """``smart_path_join``'s string: ``str(joinpath)`` for URLs, where ``..``
+        stays as written (a key may hold it); the local backend normalises."""
+        return str(self.joinpath(*others))
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        body = self.path.lstrip("/")
+        return (self._parts_head, *body.split("/")) if body else (self._parts_head,)
+
+    @property
+    def _parts_head(self) -> str:
+        """The first of ``parts``: ``s3://``; a backend whose URLs name a server
+        puts it there too (``sftp://user@host//``)."""
+        return f"{self.root_scheme}://"
+
+    @property
+    def root(self) -> str:
+        return f"{self.root_scheme}://"
+
+    @property
+    def anchor(self) -> str:
+        return self.root
+
+    @property
+    def drive(self) -> str:
+        return ""
+
+    @property
+    def name(self) -> str:
+        return self.parts[-1] if len(self.parts) > 1 else ""
+
+    @property
+    def suffix(self) -> str:
+        name = self.name
+        index = name.rfind(".")
+        return name[index:] if 0 < index < len(name) - 1 else ""
+
+    @property
+    def suffixes(self) -> list[str]:
+        name = self.name
+        if name.endswith("."):
+            return []
+        name = name.lstrip(".")
+        return ["." + s for s in name.split(".")[1:]]
+
+    @property
+    def stem(self) -> str:
+        name, suffix = self.name, self.suffix
+        return name[: len(name) - len(suffix)] if suffix else name
+
+    @property
+    def parent(self: Self) -> Self:
+        # URI semantics, as megfile: a trailing slash ends in an empty last part,
+        # so the parent of ``s3://b/dir/`` is ``s3://b/dir``; a root is its own
+        # parent, and an absolute path (``sftp://h//a``) keeps its "/"
+        path = self.path
+        if not path.strip("/"):
+            return self._derive(path)
+        head = path.rpartition("/")[0].rstrip("/")
+        return self._derive(head or ("/" if path.startswith("/") else ""))
+
+    @property
+    def parents(self: Self) -> Sequence[Self]:
+        result = []
+        current = self
+        while current.path.strip("/"):
+            current = current.parent
+            result.append(current)
+        return tuple(result)
+
+    def with_name(self: Self, name: str) -> Self:
+        # ``s3://b/dir/`` has an empty last part that a name replaces (as megfile);
+        # only the root has no name to replace
+        if not self.name and not self.path.strip("/"):
+            raise ValueError(f"{self._display()} has an empty name")
+        if not name or "/" in name:
+            raise ValueError(f"invalid name {name!r}")
+        return self._derive(self.path[: len(self.path) - len(self.name)] + name)
+
+    def with_stem(self: Self, stem: str) -> Self:
+        return self.with_name(stem + self.suffix)
+
+    def with_suffix(self: Self, suffix: str) -> Self:
+        if suffix and (not suffix.startswith(".") or suffix == "." or "/" in suffix):
+            raise ValueError(f"invalid suffix {suffix!r}")
+        return self.with_name(self.stem + suffix)
+
+    def _other_path(self, other: Any) -> str:
+        text = _fspath_str(other)
+        scheme, rest = split_scheme(text)
+        if scheme and scheme.partition("+")[0] != self.protocol:
+            raise ValueError(f"{text!r} is not a {self.protocol}:// path")
+        return rest
+
+    def relative_to(self: Self, *other: Any) -> Self:
+        """This path relative to ``other``; ``ValueError`` when it is not under it."""
+        if not other:
+            raise TypeError("relative_to() needs at least one argument")
+        base = self._join(self._other_path(other[0]), *map(_fspath_str, other[1:]))
+        base = base.rstrip("/")
+        path = self.path
+        if path == base:
+            relative = ""
+        elif not base or path.startswith(base + "/"):
+            relative = path[len(base) :].lstrip("/")
+        else:
+            raise ValueError(f"{self._display()!r} is not under {display(other[0])!r}")
+        new = self._derive(relative)
+        new.scheme = ""
+        return new
+
+    def is_relative_to(self, *other: Any) -> bool:
+        try:
+            self.relative_to(*other)
+        except ValueError:
+            return False
+        return True
+
+    def match(self, pattern: str) -> bool:
+        """Whether this path matches a glob pattern (relative: from the right)."""
+        scheme, rest = split_scheme(pattern)
+        if scheme:
+            return match_path(self.path.strip("/"), rest.strip("/"), anchored=True)
+        if pattern.startswith("/"):  # an absolute pattern is anchored at the root
+            return self.path.startswith("/") and match_path(
+                self.path.strip("/"), pattern.strip("/"), anchored=True)
+        return match_path(self.path.strip("/"), pattern.strip("/"), anchored=False)
+
+    def is_absolute(self) -> bool:
+        return True
+
+    def is_reserved(self) -> bool:
+        return False
+
+    def as_posix(self) -> str:
+        return str(self)
+
+    def as_uri(self) -> str:
+        return self.path_with_protocol
+
+    def absolute(self: Self) -> Self:
+        return self
+
+    def abspath(self) -> str:
+        return str(self.absolute())
+
+    def resolve(self: Self, strict: bool = False) -> Self:
+        return self
+
+    def realpath(self) -> str:
+        return str(self.resolve())
+
+    def relpath(self, start: Any = None) -> str:
+        if start is None:
+            raise TypeError(f"relpath of {self._display()} needs a start path")
+        return str(self.relative_to(start))
