@@ -5,14 +5,15 @@
 relative one, ``""`` for the login directory); the connection part rides along in
 every derived path (parent, joinpath, glob and scan results). ``str()`` gives the
 URL as written; ``repr()`` and every error message mask the password.
+
+Opening a file is in :mod:`megfile_sftp.opening`, single SFTP requests in
+:mod:`megfile_sftp.ops`, commands on the server (``cp``, ``cat``, ``md5sum``) in
+:mod:`megfile_sftp.remote`, the URL in :mod:`megfile_sftp.url`.
 """
 
 from __future__ import annotations
 
 import errno
-import os
-import secrets
-import shlex
 import stat as _stat
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, TypeVar
@@ -20,7 +21,7 @@ from typing import IO, Any, TypeVar
 import paramiko
 
 from megfile_core.errors import UnsupportedError
-from megfile_core.io.copy import concat_streams, copy_stream, stream_copy
+from megfile_core.io.copy import concat_streams, stream_copy
 from megfile_core.path_algebra import _fspath_str
 from megfile_core.pathlike import BasePath, ContextIterator
 from megfile_core.sync import move
@@ -28,29 +29,23 @@ from megfile_core.types import FileEntry, StatResult
 from megfile_core.url import mask_url, split_scheme
 from megfile_sftp.client import Connection, Target, call
 from megfile_sftp.errors import make_error
-from megfile_sftp.files import SftpFile
+from megfile_sftp.opening import (
+    open_atomic_file,
+    open_paramiko_file,
+    open_reader,
+    open_writer,
+)
+from megfile_sftp.ops import (
+    lsetstat_mode,
+    rename,
+    stat_result,
+)
+from megfile_sftp.remote import remote_concat, remote_copy, remote_md5
 from megfile_sftp.url import SftpUrl, parse_netloc, split_url
 
 __all__ = ["SftpPath"]
 
 Self = TypeVar("Self", bound="SftpPath")
-
-
-def _stat_result(attrs: paramiko.SFTPAttributes) -> StatResult:
-    mode = attrs.st_mode or 0
-    mtime = float(attrs.st_mtime or 0)
-    atime = float(attrs.st_atime if attrs.st_atime is not None else mtime)
-    size = attrs.st_size or 0
-    extra = os.stat_result((mode, 0, 0, 1, attrs.st_uid or 0, attrs.st_gid or 0, size,
-                            atime, mtime, mtime))
-    return StatResult(size, mtime, mtime, _stat.S_ISDIR(mode), _stat.S_ISLNK(mode),
-                      extra=extra)
-
-
-def _version(attrs: Any) -> str | None:
-    if attrs is None or attrs.st_mtime is None:
-        return None
-    return str(attrs.st_mtime)
 
 
 class SftpPath(BasePath):
@@ -171,7 +166,7 @@ class SftpPath(BasePath):
         return attrs
 
     def stat(self, follow_symlinks: bool = True) -> StatResult:
-        return _stat_result(self._attrs(follow_symlinks))
+        return stat_result(self._attrs(follow_symlinks))
 
     def _kind(self) -> str | None:
         """'dir', 'file', 'link' or None (missing), without following links."""
@@ -193,7 +188,7 @@ class SftpPath(BasePath):
             if self._kind() not in ("dir", "link", None):
                 raise make_error(errno.ENOTDIR, self._safe) from None
             raise
-        entries = [FileEntry(a.filename, str(self.joinpath(a.filename)), _stat_result(a))
+        entries = [FileEntry(a.filename, str(self.joinpath(a.filename)), stat_result(a))
                    for a in items if a.filename not in (".", "..")]
         entries.sort(key=lambda e: e.name)
         return ContextIterator(iter(entries))
@@ -224,20 +219,10 @@ class SftpPath(BasePath):
 
     def md5(self, recalculate: bool = False, followlinks: bool = False) -> str:
         if not self.is_dir(followlinks=followlinks):
-            found = self._remote_md5()
+            found = remote_md5(self)
             if found is not None:
                 return found
         return super().md5(recalculate, followlinks)
-
-    def _remote_md5(self) -> str | None:
-        from megfile_sftp import remote
-
-        target = self._absolute_remote()
-        result = remote.run(self._target, f"md5sum -- {shlex.quote(target)}", self._safe)
-        if result is None or result[0] != 0:
-            return None
-        digest = result[1].split(b" ", 1)[0].decode("ascii", "replace")
-        return digest if len(digest) == 32 else None
 
     def _absolute_remote(self) -> str:
         if self.path.startswith("/"):
@@ -315,7 +300,7 @@ class SftpPath(BasePath):
         if dst_kind is None:
             dst.parent.mkdir(parents=True, exist_ok=True)
         src_remote, dst_remote = self._remote, dst._remote
-        self._call(lambda c: _rename(c, src_remote, dst_remote, overwrite=True))
+        self._call(lambda c: rename(c, src_remote, dst_remote, overwrite=True))
         return dst
 
     def _move_across(self: Self, dst: Self, overwrite: bool) -> Self:
@@ -345,7 +330,7 @@ class SftpPath(BasePath):
         else than a link it is the same as ``chmod``."""
         remote = self._remote
         if not follow_symlinks and self._kind() == "link":
-            if not self._call(lambda c: _lsetstat_mode(c, remote, mode)):
+            if not self._call(lambda c: lsetstat_mode(c, remote, mode)):
                 raise UnsupportedError(
                     "changing the mode of a symbolic link itself (lchmod or "
                     "chmod(follow_symlinks=False); chmod its target instead)", self._safe)
@@ -387,196 +372,12 @@ class SftpPath(BasePath):
         if mode == "rb":
             if atomic:
                 raise ValueError("atomic=True is for writing, not for mode 'rb'")
-            return self._reader(options)
+            return open_reader(self, options)
         if mode in ("wb", "xb"):
-            return self._writer(mode, atomic, options)
+            return open_writer(self, mode, atomic, options)
         if atomic:
-            return self._atomic_file(mode)
-        return self._paramiko_file(mode)
-
-    def _reader(self, options: dict[str, Any]) -> IO[bytes]:
-        from megfile_core.io.prefetch import PrefetchReader, RangeResult
-        from megfile_sftp.pipeline import read_at
-
-        attrs = self._attrs(True)
-        if _stat.S_ISDIR(attrs.st_mode or 0):
-            raise make_error(errno.EISDIR, self._safe)
-        remote = self._remote
-
-        def read_range(start: int, end: int) -> RangeResult:
-            data, now = self._call(lambda c: read_at(c, remote, start, end - start + 1))
-            size = now.st_size if now is not None else None
-            return RangeResult(data, size, _version(now))
-
-        reader_options = {k: options[k] for k in (
-            "block_size", "max_buffer_size", "max_workers", "block_forward")
-            if k in options}
-        return PrefetchReader(read_range, name=self._safe,  # type: ignore[return-value]
-                              size=attrs.st_size or 0, version=_version(attrs),
-                              **reader_options)
-
-    def _create(self, remote: str, flags: int) -> None:
-        """Create (``flags``: truncate or exclusive) ``remote``; parents as needed."""
-        from megfile_sftp.pipeline import _close_handle, _open_handle
-
-        def create(c: Connection) -> None:
-            _close_handle(c, _open_handle(c, remote, flags))
-
-        try:
-            self._call(create)
-        except FileNotFoundError:
-            self.parent.mkdir(parents=True, exist_ok=True)
-            self._call(create)
-        except OSError:
-            kind = self._kind()
-            if kind == "dir":
-                raise make_error(errno.EISDIR, self._safe) from None
-            if flags & paramiko.sftp.SFTP_FLAG_EXCL and kind is not None:
-                raise make_error(errno.EEXIST, self._safe) from None
-            raise
-
-    def _writer(self, mode: str, atomic: bool, options: dict[str, Any]) -> IO[bytes]:
-        from paramiko.sftp import (
-            SFTP_FLAG_CREATE,
-            SFTP_FLAG_EXCL,
-            SFTP_FLAG_TRUNC,
-            SFTP_FLAG_WRITE,
-        )
-
-        from megfile_core.io.writer import PartWriter
-        from megfile_sftp.pipeline import write_at
-
-        if not self.path.strip("/"):
-            raise make_error(errno.EISDIR, self._safe)
-        exclusive = mode[0] == "x"
-        final = self._remote
-        if exclusive and self._kind() is not None:
-            raise make_error(errno.EEXIST, self._safe)
-        if atomic:
-            name = f".{self.name}.{secrets.token_hex(4)}.temp"
-            temp = self.with_name(name)
-            write_to = temp._remote
-            self._create(write_to, SFTP_FLAG_WRITE | SFTP_FLAG_CREATE | SFTP_FLAG_EXCL)
-        else:
-            write_to = final
-            flags = SFTP_FLAG_WRITE | SFTP_FLAG_CREATE
-            flags |= SFTP_FLAG_EXCL if exclusive else SFTP_FLAG_TRUNC
-            self._create(write_to, flags)
-
-        def upload_part(number: int, offset: int, data: memoryview) -> int:
-            self._call(lambda c: write_at(c, write_to, offset, data))
-            return number
-
-        def complete(_parts: list[int]) -> None:
-            if atomic:
-                self._call(lambda c: _rename(c, write_to, final, overwrite=not exclusive))
-
-        def put_single(data: bytes) -> None:
-            if data:
-                upload_part(1, 0, memoryview(data))
-            complete([])
-
-        def abort() -> None:
-            if atomic:
-                self._call(lambda c: _remove_quietly(c, write_to))
-
-        writer_options = {k: options[k] for k in ("block_size", "max_buffer_size",
-                                                   "max_workers") if k in options}
-        return PartWriter(upload_part, name=self._safe,  # type: ignore[return-value]
-                          complete=complete, abort=abort, put_single=put_single,
-                          atomic=atomic, **writer_options)
-
-    def _paramiko_file(self, mode: str) -> IO[bytes]:
-        remote = self._remote
-        flavour = mode.replace("b", "")  # 'ab', 'rb+', 'wb+', 'ab+', 'xb+'
-        if flavour[0] in "wax":
-            if not self.path.strip("/"):
-                raise make_error(errno.EISDIR, self._safe)
-            parent = self.parent
-            if parent.path != self.path and not parent.exists():
-                parent.mkdir(parents=True, exist_ok=True)
-        if self._kind() == "dir":
-            raise make_error(errno.EISDIR, self._safe)
-
-        def open_file(c: Connection) -> tuple[paramiko.SFTPFile, int]:
-            return c.sftp.open(remote, flavour), c.write_size
-
-        try:
-            handle, write_size = self._call(open_file)
-        except OSError:
-            if flavour[0] == "x" and self._kind() is not None:
-                raise make_error(errno.EEXIST, self._safe) from None
-            raise
-        return SftpFile(handle, mode, self._safe, write_size)  # type: ignore[return-value]
-
-    def _atomic_file(self, mode: str) -> IO[bytes]:
-        """``ab``, ``rb+``, ``wb+``, ``ab+``, ``xb+`` with ``atomic=True``: edit a temp
-        file beside the target (a copy of it for ``a``/``r+``), renamed into place on
-        close and deleted on error or ``abort()``; the target is untouched till then."""
-        from paramiko.sftp import SFTP_FLAG_CREATE, SFTP_FLAG_EXCL, SFTP_FLAG_WRITE
-
-        from megfile_sftp.files import AtomicSftpFile, add_note
-
-        flavour = mode.replace("b", "")
-        if not self.path.strip("/"):
-            raise make_error(errno.EISDIR, self._safe)
-        try:
-            attrs: paramiko.SFTPAttributes | None = self._attrs(True)
-        except FileNotFoundError:
-            attrs = None
-        if attrs is not None and _stat.S_ISDIR(attrs.st_mode or 0):
-            raise make_error(errno.EISDIR, self._safe)
-        if attrs is None and flavour[0] == "r":
-            raise make_error(errno.ENOENT, self._safe)
-        exclusive = flavour[0] == "x"
-        if exclusive and (attrs is not None or self._kind() is not None):
-            raise make_error(errno.EEXIST, self._safe)
-        temp = self.with_name(f".{self.name}.{secrets.token_hex(4)}.temp")
-        temp_remote, final = temp._remote, self._remote
-        temp._create(temp_remote, SFTP_FLAG_WRITE | SFTP_FLAG_CREATE | SFTP_FLAG_EXCL)
-
-        def discard() -> None:
-            temp._call(lambda c: _remove_quietly(c, temp_remote))
-
-        def publish() -> None:
-            self._call(lambda c: _rename(c, temp_remote, final, overwrite=not exclusive))
-
-        try:
-            if attrs is not None:
-                if flavour[0] in "ra":  # starts as the target's content
-                    self._copy_into(temp)
-                mode_bits = _stat.S_IMODE(attrs.st_mode or 0)
-                if mode_bits:  # the result keeps the target's permissions
-                    temp._call(lambda c: c.sftp.chmod(temp_remote, mode_bits))
-            how = "w+" if flavour[0] in "wx" else flavour  # temp is new and ours
-
-            def open_file(c: Connection) -> tuple[paramiko.SFTPFile, int]:
-                return c.sftp.open(temp_remote, how), c.write_size
-
-            handle, write_size = temp._call(open_file)
-        except BaseException as error:
-            try:
-                discard()
-            except Exception as cleanup:
-                add_note(error, f"removing {temp._safe} also failed: {cleanup!r}")
-            raise
-        return AtomicSftpFile(handle, mode, self._safe,  # type: ignore[return-value]
-                              write_size, publish=publish, discard=discard)
-
-    def _copy_into(self, dst: SftpPath) -> None:
-        """Overwrite the existing file ``dst`` (same server) with this file's bytes:
-        ``cp`` on the server when it allows commands, else streamed through us."""
-        from megfile_sftp import remote
-
-        src_abs, dst_abs = self._absolute_remote(), dst._absolute_remote()
-        command = f"cp -- {shlex.quote(src_abs)} {shlex.quote(dst_abs)}"
-        result = remote.run(self._target, command, self._safe)
-        if result is not None and result[0] == 0:
-            return
-        # streamed: dst opened for writing starts empty again (cp may have failed
-        # halfway)
-        with self.open("rb") as reader, dst.open("wb") as writer:
-            copy_stream(reader, writer)
+            return open_atomic_file(self, mode)
+        return open_paramiko_file(self, mode)
 
     # -- copies --------------------------------------------------------------------------
     def copy(
@@ -589,112 +390,15 @@ class SftpPath(BasePath):
         dst = self._coerce(dst_path)
         if not overwrite and dst.exists():
             return
-        if self._same_server(dst) and self._remote_copy(dst, callback):
+        if self._same_server(dst) and remote_copy(self, dst, callback):
             return
         stream_copy(self, dst, callback=callback, overwrite=True, followlinks=followlinks)
-
-    def _remote_copy(self, dst: SftpPath, callback: Callable[[int], None] | None) -> bool:
-        """``cp`` on the server (no bytes through us); False when exec is unavailable."""
-        from megfile_sftp import remote
-
-        attrs = self._attrs(True)
-        if _stat.S_ISDIR(attrs.st_mode or 0):
-            raise make_error(errno.EISDIR, self._safe, "use sync to copy trees")
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        src_abs, dst_abs = self._absolute_remote(), dst._absolute_remote()
-        command = f"cp -- {shlex.quote(src_abs)} {shlex.quote(dst_abs)}"
-        result = remote.run(self._target, command, self._safe)
-        if result is None or result[0] != 0:
-            return False
-        dst.utime(float(attrs.st_atime or attrs.st_mtime or 0), float(attrs.st_mtime or 0))
-        if callback is not None:
-            callback(attrs.st_size or 0)
-        return True
 
     @classmethod
     def concat(cls, src_paths: list[SftpPath], dst_path: SftpPath) -> None:
         """``cat a b > dst`` on the server when every path is on it; else streamed."""
-        from megfile_sftp import remote
-
-        dst = dst_path
-        if src_paths and all(dst._same_server(src) for src in src_paths):
-            sources = [shlex.quote(src._absolute_remote()) for src in src_paths]
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            final = dst._absolute_remote()
-            temp = posix_join(final.rpartition("/")[0] or "/",
-                              f".{dst.name}.{secrets.token_hex(4)}.temp")
-            command = (f"cat -- {' '.join(sources)} > {shlex.quote(temp)} && "
-                       f"mv -f -- {shlex.quote(temp)} {shlex.quote(final)}")
-            result = remote.run(dst._target, command, dst._safe)
-            if result is not None and result[0] == 0:
-                return
-            if result is not None:
-                remote.run(dst._target, f"rm -f -- {shlex.quote(temp)}", dst._safe)
-                if result[0] not in (126, 127):  # a real failure, not "no cat here"
-                    raise make_error(errno.EIO, dst._safe,
-                                     result[2].decode("utf-8", "replace").strip())
-        concat_streams(src_paths, dst)
+        if not remote_concat(src_paths, dst_path):
+            concat_streams(src_paths, dst_path)
 
     def walk(self, followlinks: bool = False) -> Iterator[tuple[str, list[str], list[str]]]:
         return super().walk(followlinks=followlinks)
-
-
-def posix_join(directory: str, name: str) -> str:
-    return directory.rstrip("/") + "/" + name
-
-
-def _rename(conn: Connection, src: str, dst: str, overwrite: bool) -> None:
-    """posix-rename@openssh.com when offered (atomic overwrite); else SFTP rename,
-    which refuses an existing target: remove it first when ``overwrite``."""
-    sftp = conn.sftp
-    if overwrite and conn.posix_rename is not False:
-        try:
-            sftp.posix_rename(src, dst)
-            conn.posix_rename = True
-            return
-        except OSError as error:
-            if conn.posix_rename or error.errno is not None:
-                raise
-            conn.posix_rename = False  # unsupported: emulate
-    try:
-        sftp.rename(src, dst)
-    except OSError:
-        if not overwrite:
-            try:
-                sftp.lstat(dst)
-            except OSError:
-                raise
-            raise OSError(errno.EEXIST, "file exists") from None
-        try:
-            attrs = sftp.lstat(dst)
-        except OSError:
-            raise
-        if _stat.S_ISDIR(attrs.st_mode or 0):
-            raise
-        sftp.remove(dst)
-        sftp.rename(src, dst)
-
-
-def _lsetstat_mode(conn: Connection, remote: str, mode: int) -> bool:
-    """Set the mode of ``remote`` without following a link (``lsetstat@openssh.com``).
-    False when the server lacks the extension or refuses it for this file."""
-    from paramiko.sftp import CMD_EXTENDED, CMD_STATUS, SFTP_OK
-
-    attrs = paramiko.SFTPAttributes()
-    attrs.st_mode = mode
-    try:
-        kind, msg = conn.sftp._request(CMD_EXTENDED, "lsetstat@openssh.com", remote, attrs)
-    except OSError as error:  # paramiko raises the error statuses
-        if isinstance(error, (FileNotFoundError, PermissionError)):
-            raise
-        return False
-    return bool(kind == CMD_STATUS and msg is not None and msg.get_int() == SFTP_OK)
-
-
-def _remove_quietly(conn: Connection, remote: str) -> None:
-    try:
-        conn.sftp.remove(remote)
-    except FileNotFoundError:
-        pass
-
-

@@ -290,7 +290,7 @@ def test_atomic_update_modes_leave_nothing_on_failure(sftp_root: str, remote_dir
 
 def test_atomic_update_publish_failure_discards(sftp_root: str, remote_dir: str,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from megfile_sftp import path as sftp_path
+    from megfile_sftp import opening as sftp_opening
 
     Path(remote_dir, "p.txt").write_text("old")
 
@@ -300,7 +300,7 @@ def test_atomic_update_publish_failure_discards(sftp_root: str, remote_dir: str,
     handle = smart_open(f"{sftp_root}/p.txt", "ab", atomic=True)
     handle.write(b"new")
     with monkeypatch.context() as patch:
-        patch.setattr(sftp_path, "_rename", fail)
+        patch.setattr(sftp_opening, "rename", fail)
         with pytest.raises(PermissionError, match=r"p\.txt"):
             handle.close()
     assert os.listdir(remote_dir) == ["p.txt"]

@@ -34,6 +34,7 @@ from megfile_core import (
     smart_sync,
     smart_walk,
 )
+from megfile_sftp import path as sftp_path
 from megfile_sftp import remote
 from megfile_sftp.path import SftpPath
 
@@ -249,7 +250,7 @@ def test_a_failed_download_leaves_the_local_file_as_it_was(
             buffer[:3] = b"new"
             return 3
 
-    monkeypatch.setattr(SftpPath, "_reader", lambda self, options: Dropped())
+    monkeypatch.setattr(sftp_path, "open_reader", lambda path, options: Dropped())
     with pytest.raises(ConnectionResetError):
         smart_copy(f"{sftp_root}/f.bin", str(local))
     assert local.read_bytes() == b"old content"  # written in place before: truncated
@@ -351,7 +352,7 @@ def test_lchmod_of_a_link_is_unsupported_and_says_so(sftp_root: str, remote_dir:
         SmartPath(f"{sftp_root}/missing").chmod(0o600, follow_symlinks=False)
     # the request itself is well-formed: the server applies it where the OS can
     from megfile_sftp.client import get_connection
-    from megfile_sftp.path import _lsetstat_mode
+    from megfile_sftp.ops import lsetstat_mode as _lsetstat_mode
 
     conn = get_connection(SftpPath(sftp_root)._target)
     assert _lsetstat_mode(conn, str(target), 0o604) is True
