@@ -129,86 +129,115 @@ def sync(
     started = time.monotonic()
     src = as_smart_path(src_path, "src_path")
     dst = as_smart_path(dst_path, "dst_path")
-    result = SyncResult()
-    lock = threading.Lock()
-    src_root = src.pathlike
-
-    src_stat = src.stat(follow_symlinks=True)
-    # one protocol pair per sync: how to copy is resolved once, not for every file
-    copy = copier(src_root, dst.pathlike)
-    if not src_stat.is_dir():
-        jobs: Iterator[tuple[str, FileEntry]] = iter(
-            [("", FileEntry(src.name, str(src), src_stat))])
-        dst_index: dict[str, StatResult] | None = None
+    run = _SyncRun(src, dst, followlinks, force, overwrite, dry_run, progress,
+                   callback, callback_after_copy_file)
+    jobs = run.jobs(src_file_stats)
+    if executor is None and max_workers is None and map_func is not map:
+        for _ in map_func(run.copy_one, run.plan(jobs)):
+            pass
     else:
-        jobs = _source_entries(src, followlinks, src_file_stats)
-        dst_index = None if force and overwrite else _destination_index(dst, followlinks)
+        _run_bounded(run.copy_one, run.plan(jobs), executor, max_workers)
+    run.result.seconds = time.monotonic() - started
+    return run.result
 
-    def dst_stat(relative: str, target: SmartPath) -> StatResult | None:
-        if dst_index is not None:
-            return dst_index.get(relative)
+
+class _SyncRun:
+    """One sync: what to copy (``plan``), copying one file (``copy_one``), and the
+    result counted under a lock (copies run in parallel)."""
+
+    def __init__(
+        self,
+        src: SmartPath,
+        dst: SmartPath,
+        followlinks: bool,
+        force: bool,
+        overwrite: bool,
+        dry_run: bool,
+        progress: SyncProgress | None,
+        callback: Callable[[str, int], None] | None,
+        after_copy: Callable[[str, str], None] | None,
+    ) -> None:
+        self.src, self.dst = src, dst
+        self.followlinks, self.force, self.overwrite = followlinks, force, overwrite
+        self.dry_run, self.progress = dry_run, progress
+        self.callback, self.after_copy = callback, after_copy
+        self.result = SyncResult()
+        self.lock = threading.Lock()
+        self.src_stat = src.stat(follow_symlinks=True)
+        # one protocol pair per sync: how to copy is resolved once, not for every file
+        self.copy = copier(src.pathlike, dst.pathlike)
+        self.dst_index: dict[str, StatResult] | None = None
+
+    def jobs(self, given: Iterable[FileEntry] | None) -> Iterator[tuple[str, FileEntry]]:
+        """(relative path, entry) of every source file; "" for a single file."""
+        if not self.src_stat.is_dir():
+            return iter([("", FileEntry(self.src.name, str(self.src), self.src_stat))])
+        if not (self.force and self.overwrite):
+            self.dst_index = _destination_index(self.dst, self.followlinks)
+        return _source_entries(self.src, self.followlinks, given)
+
+    def _existing(self, relative: str, target: SmartPath) -> StatResult | None:
+        if self.force and self.overwrite:
+            return None  # everything is copied: no need to look
+        if self.dst_index is not None:
+            return self.dst_index.get(relative)
         try:
             return target.stat()
         except (FileNotFoundError, NotADirectoryError):
             return None
 
-    def copy_one(item: tuple[str, FileEntry, SmartPath]) -> None:
+    def _report(self, action: str, entry: FileEntry, target: SmartPath) -> None:
+        if self.progress is not None:
+            self.progress.on_file(action, entry.path, str(target), entry.stat.size)
+
+    def plan(
+        self, jobs: Iterator[tuple[str, FileEntry]]
+    ) -> Iterator[tuple[str, FileEntry, SmartPath]]:
+        """The files to copy; skipped ones are counted, a dry run lists them."""
+        for relative, entry in jobs:
+            if relative:
+                cleaned = safe_relative(relative, entry.path)
+                target = self.dst.joinpath(cleaned)
+            else:
+                cleaned, target = "", self.dst
+            existing = self._existing(cleaned, target)
+            if existing is not None and (not self.overwrite or (
+                    not self.force and _is_current(entry.stat, existing))):
+                with self.lock:
+                    self.result.skipped += 1
+                self._report("skipped", entry, target)
+            elif self.dry_run:
+                self.result.planned.append((entry.path, str(target)))
+                self._report("planned", entry, target)
+            else:
+                self._report("queued", entry, target)
+                yield relative, entry, target
+        listed = getattr(self.progress, "on_listed", None)
+        if listed is not None:
+            listed()
+
+    def copy_one(self, item: tuple[str, FileEntry, SmartPath]) -> None:
         relative, entry, target = item
         source_path = entry.path
         # derived from the root parsed once (``relative`` as listed, not cleaned: a
         # key may hold ``//``), not parsed again from its URL
-        source = src_root.joinpath(relative) if relative else src_root
+        root = self.src.pathlike
+        source = root.joinpath(relative) if relative else root
 
         def on_bytes(count: int) -> None:
-            if callback is not None:
-                callback(source_path, count)
-            if progress is not None:
-                progress.on_bytes(count)
-            with lock:
-                result.bytes += count
+            if self.callback is not None:
+                self.callback(source_path, count)
+            if self.progress is not None:
+                self.progress.on_bytes(count)
+            with self.lock:
+                self.result.bytes += count
 
-        copy(source, target.pathlike, callback=on_bytes, followlinks=followlinks)
-        with lock:
-            result.copied += 1
-        if progress is not None:
-            progress.on_file("copied", source_path, str(target), entry.stat.size)
-        if callback_after_copy_file is not None:
-            callback_after_copy_file(source_path, str(target))
-
-    def plan() -> Iterator[tuple[str, FileEntry, SmartPath]]:
-        for relative, entry in jobs:
-            if relative:
-                cleaned = safe_relative(relative, entry.path)
-                target = dst.joinpath(cleaned)
-            else:
-                cleaned, target = "", dst
-            existing = None if (force and overwrite) else dst_stat(cleaned, target)
-            if existing is not None and (not overwrite or
-                                         (not force and _is_current(entry.stat, existing))):
-                with lock:
-                    result.skipped += 1
-                if progress is not None:
-                    progress.on_file("skipped", entry.path, str(target), entry.stat.size)
-                continue
-            if dry_run:
-                result.planned.append((entry.path, str(target)))
-                if progress is not None:
-                    progress.on_file("planned", entry.path, str(target), entry.stat.size)
-                continue
-            if progress is not None:
-                progress.on_file("queued", entry.path, str(target), entry.stat.size)
-            yield relative, entry, target
-        listed = getattr(progress, "on_listed", None)
-        if listed is not None:
-            listed()
-
-    if executor is None and max_workers is None and map_func is not map:
-        for _ in map_func(copy_one, plan()):
-            pass
-    else:
-        _run_bounded(copy_one, plan(), executor, max_workers)
-    result.seconds = time.monotonic() - started
-    return result
+        self.copy(source, target.pathlike, callback=on_bytes, followlinks=self.followlinks)
+        with self.lock:
+            self.result.copied += 1
+        self._report("copied", entry, target)
+        if self.after_copy is not None:
+            self.after_copy(source_path, str(target))
 
 
 def move(src: BasePath, dst: BasePath, overwrite: bool = True) -> None:
