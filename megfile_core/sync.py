@@ -14,12 +14,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from megfile_core import config
 from megfile_core.errors import UnsafePathError
 from megfile_core.io.copy import copier, copy_file
+from megfile_core.io.pool import bounded_map
 from megfile_core.pathlike import BasePath
 from megfile_core.smart_path import SmartPath, as_smart_path
 from megfile_core.types import FileEntry, StatResult
@@ -136,7 +138,8 @@ def sync(
         for _ in map_func(run.copy_one, run.plan(jobs)):
             pass
     else:
-        _run_bounded(run.copy_one, run.plan(jobs), executor, max_workers)
+        bounded_map(run.copy_one, run.plan(jobs), max_workers or config.sync_workers(),
+                    executor=executor, name="megfile-sync")
     run.result.seconds = time.monotonic() - started
     return run.result
 
@@ -262,38 +265,3 @@ def move(src: BasePath, dst: BasePath, overwrite: bool = True) -> None:
     elif overwrite or not dst.exists():
         copy_file(src, dst)
         src.unlink()
-
-
-def _run_bounded(
-    func: Callable[[Any], None],
-    items: Iterator[Any],
-    executor: Executor | None,
-    max_workers: int | None,
-) -> None:
-    """Run ``func`` over ``items`` with at most ~2 x workers queued; first error wins."""
-    from megfile_core.config import sync_workers as default_workers
-
-    workers = max_workers or default_workers()
-    if workers < 1:
-        raise ValueError(f"max_workers must be at least 1, got {workers}")
-    own = executor is None
-    if executor is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        executor = ThreadPoolExecutor(workers, thread_name_prefix="megfile-sync")
-    pending: set[Future[None]] = set()
-    try:
-        for item in items:
-            pending.add(executor.submit(func, item))
-            if len(pending) >= workers * 2:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    future.result()
-        for future in pending:
-            future.result()
-        pending = set()
-    finally:
-        for future in pending:
-            future.cancel()
-        if own:
-            executor.shutdown(wait=True)

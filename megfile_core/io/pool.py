@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
+from typing import TypeVar
 
 from megfile_core import config
 
-__all__ = ["get_executor", "get_named_executor", "shutdown_executor"]
+__all__ = ["bounded_map", "get_executor", "get_named_executor", "shutdown_executor"]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
@@ -67,6 +72,62 @@ def shutdown_executor(wait: bool = True) -> None:
         _named.clear()
     for pool in ([executor] if executor is not None else []) + named:
         pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def bounded_map(
+    func: Callable[[T], R],
+    items: Iterable[T],
+    workers: int,
+    *,
+    executor: Executor | None = None,
+    window: int | None = None,
+    on_result: Callable[[R], None] | None = None,
+    name: str = "megfile-map",
+) -> None:
+    """Run ``func`` over ``items`` in parallel with at most ``window`` calls queued
+    or running (default ``2 * workers``), so a long or lazy ``items`` is consumed as
+    the work goes and memory stays bounded; a slow call never holds the others up.
+    ``on_result`` gets each result as its call ends. The first error is raised once
+    the calls already started have ended; the ones not started are cancelled.
+
+    ``executor`` runs the calls (a shared pool); without one, a private pool of
+    ``workers`` threads is made for this call (one thread: no pool at all).
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    window = window or 2 * workers
+    if executor is None and workers == 1:
+        for item in items:
+            result = func(item)
+            if on_result is not None:
+                on_result(result)
+        return
+    own = ThreadPoolExecutor(workers, thread_name_prefix=name) if executor is None else None
+    pool = own or executor
+    assert pool is not None
+    pending: set[Future[R]] = set()
+    try:
+        for item in items:
+            pending.add(pool.submit(func, item))
+            if len(pending) >= window:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                _take(done, on_result)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            _take(done, on_result)
+    finally:
+        for future in pending:
+            future.cancel()
+        wait(pending)  # the started ones end before the error is raised
+        if own is not None:
+            own.shutdown(wait=True)
+
+
+def _take(done: set[Future[R]], on_result: Callable[[R], None] | None) -> None:
+    for future in done:
+        result = future.result()
+        if on_result is not None:
+            on_result(result)
 
 
 def _after_fork_in_child() -> None:

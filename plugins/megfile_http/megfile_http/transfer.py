@@ -12,16 +12,14 @@ from ``Last-Modified``. A server without ranges is streamed.
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 import requests
 
 from megfile_core import config
 from megfile_core.io.copy import copy_stream, open_download, stream_copy
-from megfile_core.io.pool import get_executor
+from megfile_core.io.pool import bounded_map, get_executor
 from megfile_core.smart_path import SmartPath
 from megfile_core.url import split_scheme
 from megfile_http.client import HttpClient, ResponseInfo
@@ -110,9 +108,7 @@ def _parallel_blocks(client: HttpClient, info: ResponseInfo, fd: int, start: int
                      callback: Callable[[int], None] | None) -> None:
     size = info.size
     assert size is not None
-    executor = get_executor()
-    pending: deque[Future[int]] = deque()
-    offsets = iter(range(start, size, block_size))
+    offsets = range(start, size, block_size)
 
     def write(position: int, piece: memoryview) -> None:
         written = 0
@@ -126,24 +122,5 @@ def _parallel_blocks(client: HttpClient, info: ResponseInfo, fd: int, start: int
                                sink=write, length=length)
         return length
 
-    try:
-        for offset in offsets:
-            pending.append(executor.submit(fetch, offset))
-            if len(pending) >= workers:
-                done = pending.popleft().result()
-                if callback is not None:
-                    callback(done)
-        while pending:
-            done = pending.popleft().result()
-            if callback is not None:
-                callback(done)
-    except BaseException:
-        for future in pending:
-            future.cancel()
-        for future in pending:
-            if not future.cancelled():
-                try:
-                    future.result()
-                except Exception:
-                    pass
-        raise
+    bounded_map(fetch, offsets, workers, executor=get_executor(), window=workers,
+                on_result=callback)

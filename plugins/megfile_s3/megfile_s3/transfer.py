@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from megfile_core import config as core_config
 from megfile_core.io.copy import copy_stream, open_download, stream_copy
+from megfile_core.io.pool import bounded_map
 from megfile_core.pathlike import BasePath
 from megfile_s3.client import S3Client, settings_of
 from megfile_s3.errors import S3FileNotFoundError, S3IsADirectoryError, raise_s3_error
@@ -45,21 +45,9 @@ def run_parallel(func: Callable[[T], None], items: Iterable[T],
                  max_workers: int | None = None) -> None:
     """``func`` over ``items`` on a private pool; the first error is raised."""
     items = list(items)
-    if not items:
-        return
-    workers = min(max_workers or core_config.max_workers(), len(items))
-    if workers == 1:
-        for item in items:
-            func(item)
-        return
-    with ThreadPoolExecutor(workers, thread_name_prefix="megfile-s3") as pool:
-        futures = [pool.submit(func, item) for item in items]
-        try:
-            for future in futures:
-                future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+    if items:
+        workers = min(max_workers or core_config.max_workers(), len(items))
+        bounded_map(func, items, workers, name="megfile-s3")
 
 
 def _s3(path: str) -> S3Path:
@@ -175,15 +163,10 @@ def multipart_copy(
     parts = list(enumerate(_ranges(size, part_size), start=1))
     try:
         upload.ensure_upload()
-        workers = min(core_config.max_workers(), len(parts))
-        with ThreadPoolExecutor(workers, thread_name_prefix="megfile-s3-copy") as pool:
-            futures: list[Future[dict[str, Any]]] = [pool.submit(copy_part, p) for p in parts]
-            try:
-                results = [future.result() for future in futures]
-            finally:
-                for future in futures:
-                    future.cancel()
-        upload.complete(results)
+        results: list[dict[str, Any]] = []
+        bounded_map(copy_part, parts, min(core_config.max_workers(), len(parts)),
+                    on_result=results.append, name="megfile-s3-copy")
+        upload.complete(sorted(results, key=lambda part: int(part["PartNumber"])))
     except BaseException:
         upload.abort()
         raise
