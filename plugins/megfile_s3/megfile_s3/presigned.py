@@ -10,13 +10,15 @@ endpoint, addressing style, credentials, session token) and sends each range wit
 the client's own HTTP session (same pool, proxies, TLS verification and timeouts);
 ``Range`` is not part of a presigned signature.
 
-Only an answer this module fully understands is used: a ``206`` whose
-``Content-Range`` and length match the range asked. Anything else -- an error
-status, a redirect, a ``200`` to a range, expired credentials, no credentials to
-presign with -- returns ``None`` and the caller repeats the request through
-``get_object``, which raises the mapped error, follows redirects and refreshes
-credentials exactly as before. Transport errors (resets, timeouts) propagate as the
-botocore exceptions the retry policy already classifies.
+Only an answer this module fully understands is used: a ``206`` or ``200`` whose
+``Content-Range`` and length match the range asked (rclone answers ranges with
+``200``), or a ``200`` without ``Content-Range`` that holds the whole object when
+the range covers all of it. Anything else -- an error status, a redirect, another
+``200``, expired credentials, no credentials to presign with -- returns ``None``
+and the caller repeats the request through ``get_object``, which raises the mapped
+error, follows redirects and refreshes credentials exactly as before. Transport
+errors (resets, timeouts) propagate as the botocore exceptions the retry policy
+already classifies.
 
 After a redirect (``AWS_S3_REDIRECT`` endpoints) a reader stops trying: its
 ranges go to ``get_object`` directly. The URL is re-signed after
@@ -97,20 +99,16 @@ class PresignedRanges:
             raise _without_query(error, url) from None
         raw = response.raw
         headers = response.headers
-        size = total_size(headers.get("content-range"))
-        length = headers.get("content-length")
-        want = end - start + 1
-        if response.status_code != 206 or size is None or length is None:
-            if response.status_code == 403:
+        status = response.status_code
+        size = _exact_size(status, headers, start, end)
+        if size is None:
+            if status == 403:
                 self._expire()
-            elif 300 <= response.status_code < 400:  # a redirecting endpoint: every
+            elif 300 <= status < 400:  # a redirecting endpoint: every
                 self._broken = True  # range would pay the detour twice
             raw.close()
             return None
-        count = int(length)
-        if count != min(want, size - start):
-            raw.close()
-            return None
+        count = min(end + 1, size) - start
         return read_exactly(raw, count), size, headers.get("etag")
 
 
@@ -130,6 +128,37 @@ def read_exactly(raw: Any, count: int) -> bytes:
         raise http.client.IncompleteRead(data, count - len(data))
     raw.release_conn()
     return data
+
+
+def _exact_size(status: int, headers: Any, start: int, end: int) -> int | None:
+    """The object's total size when an answer to ``Range: bytes=start-end`` carries
+    exactly those bytes (clamped at the end of the object), else None.
+
+    A ``206`` or a ``200`` (rclone answers ranges with ``200``) qualifies when its
+    ``Content-Range`` names the range asked and ``Content-Length`` its length; a
+    ``200`` without ``Content-Range`` (a server that ignored ``Range``) only when it
+    sent the whole object and the range covers all of it: ``start`` 0 and at most
+    ``end + 1`` bytes."""
+    if status not in (200, 206):
+        return None
+    length = headers.get("content-length")
+    if length is None or not length.strip().isdigit():
+        return None
+    count = int(length)
+    content_range = headers.get("content-range")
+    if not content_range:
+        if status == 200 and start == 0 and count <= end + 1:
+            return count
+        return None
+    unit, _, rest = content_range.strip().partition(" ")
+    first, _, last_total = rest.partition("-")
+    last, _, total = last_total.partition("/")
+    if unit.lower() != "bytes" or not (first.isdigit() and last.isdigit() and total.isdigit()):
+        return None
+    size = int(total)
+    if int(first) != start or int(last) != min(end, size - 1) or count != int(last) - start + 1:
+        return None
+    return size
 
 
 def total_size(content_range: str | None) -> int | None:

@@ -188,8 +188,8 @@ def make_read_range(
 ) -> Callable[[int, int], RangeResult]:
     """``read_range(start, end_inclusive)`` over ranged GETs of ``s3://bucket/key``:
     the first through ``get_object`` (its metadata is recorded in ``info``), the
-    rest over a presigned URL (:mod:`megfile_s3.presigned`) whenever that answers a
-    plain ``206``."""
+    rest over a presigned URL (:mod:`megfile_s3.presigned`) whenever that answers
+    exactly the range asked (a ``206``, or a ``200`` that proves it is the range)."""
     settings = settings_of(client)
     fast = PresignedRanges(client, bucket, key)
 
