@@ -40,6 +40,27 @@ previous one stopped also lifts 0 to 1), up to the full depth.
 Reads longer than a block always fetch their blocks in parallel, and a read longer
 than the whole cache keeps refilling it as it goes.
 
+Memory follows the network
+--------------------------
+
+With the default ``block_forward`` the depth above is only a ceiling: the blocks
+actually kept in flight ahead (the *window*) are what the measured
+bandwidth-delay product needs. The reader times every pool fetch of a whole block
+(the shortest such time is the per-request latency at this block size) and the
+rate at which it moves into new blocks over the last ``_PACE_SAMPLES`` blocks;
+``rate x shortest fetch time`` are the bytes that must be in flight to keep that
+rate, and the window is that many blocks times ``_WINDOW_GAIN`` plus one to
+spare (it shrinks at once). It starts at
+``_WINDOW_START`` blocks (a 2 MiB open probe cannot tell a rate cap from a round
+trip through TCP's slow start, so it does not decide). While
+the network keeps the reader waiting, the rate is what the window lets through
+and the gain opens it further, until the fetches themselves slow down (a limit the
+requests share) or the ceiling is reached; a consumer slower than the network
+lowers the rate and the window shrinks, so blocks no longer pile up ahead of it.
+Growth is at most ``2 x window + 1`` per block.
+The window restarts after a random phase (the source may answer differently
+there). An explicit ``block_forward`` is a fixed depth, as before.
+
 Memory
 ------
 
@@ -107,7 +128,9 @@ A reader must be used by one thread at a time; only its fetches run on the pool.
 from __future__ import annotations
 
 import io
-from collections import OrderedDict
+import math
+import time
+from collections import OrderedDict, deque
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from typing import TYPE_CHECKING
@@ -153,9 +176,58 @@ _MIN_RATE_SAMPLE = 1 << 20  # a ``first_sample`` of fewer bytes is ignored
 #: blocks queued ahead while one stream serves them in order: more would only hold
 #: memory (the stream cannot deliver them sooner); parallel mode uses full depth
 _STREAM_AHEAD = 3
+#: adaptive read-ahead (module doc, "Memory follows the network"): blocks ahead
+#: before any fetch was timed, the gain over the measured need, and over how many
+#: of the last blocks the reader's rate is taken
+_WINDOW_START = 2
+_WINDOW_GAIN = 2.0
+_PACE_SAMPLES = 16
 #: finished blocks kept behind the position while reading sequentially (a short
 #: seek back still hits); older ones are released at once instead of aging out
 _KEEP_BEHIND = 1
+
+
+class _Pace:
+    """What the adaptive read-ahead measures (module doc, "Memory follows the
+    network"): the shortest time a pool fetch of a whole block took (written by the
+    pool threads; kept apart from the reader, like :class:`RangeSource`) and when
+    the reader moved into each of its last :data:`_PACE_SAMPLES` blocks."""
+
+    __slots__ = ("block_size", "entered", "min_time")
+
+    def __init__(self, block_size: int) -> None:
+        self.block_size = block_size
+        self.min_time = math.inf
+        self.entered: deque[tuple[float, int]] = deque(maxlen=_PACE_SAMPLES)
+
+    def fetch(self, src: RangeSource, start: int, stop: int) -> RangeResult:
+        began = time.monotonic()
+        result = src.fetch(start, stop)
+        took = time.monotonic() - began
+        if stop - start == self.block_size and took < self.min_time:
+            self.min_time = took  # a lost race only keeps a larger time
+        return result
+
+    def window(self, block: int, limit: int, current: int) -> int:
+        """Blocks to keep in flight ahead once the reader entered ``block``: the
+        bytes one fetch's time holds at the rate the reader moves through the
+        object (rate x shortest fetch time, the bandwidth-delay product), times
+        :data:`_WINDOW_GAIN`, plus one block to spare; between 1 and ``limit``,
+        ``current`` until measured. The rate is the reader's own: a consumer slower
+        than the network lowers it, a network that keeps the reader waiting holds
+        it at what the window lets through, and the gain then opens the window
+        further until the fetches themselves slow down (a shared limit)."""
+        now = time.monotonic()
+        entered = self.entered
+        entered.append((now, block))
+        if len(entered) < 3 or self.min_time == math.inf:
+            return min(current, limit)
+        since, first = entered[0]
+        if now <= since:
+            return min(current, limit)
+        rate = (block - first) * self.block_size / (now - since)
+        need = rate * self.min_time / self.block_size
+        return max(1, min(limit, math.ceil(_WINDOW_GAIN * need) + 1))
 
 
 class _Entry:
@@ -275,6 +347,7 @@ class PrefetchReader(io.BufferedIOBase):
         if max_buffer_size < 0:
             raise ValueError(f"max_buffer_size must be >= 0, got {max_buffer_size}")
         capacity = max_buffer_size // block_size
+        self._adaptive = block_forward is None
         if block_forward is None:
             block_forward = max(capacity - 1, 0)
         elif block_forward < 0 or (block_forward > 0 and block_forward >= capacity):
@@ -290,6 +363,8 @@ class PrefetchReader(io.BufferedIOBase):
         self._budget = capacity * block_size
         self._max_forward = block_forward
         self._forward = block_forward
+        self._window = min(_WINDOW_START, block_forward)
+        self._pace = _Pace(block_size)
         self._workers = max_workers
 
         if version is not None:
@@ -555,7 +630,11 @@ class PrefetchReader(io.BufferedIOBase):
             cur = stop
             if refill and cur < end:
                 index = cur // bs
-                self._schedule(index + 1, last + self._ahead(), index)
+                self._adapt(index)
+                until = last + self._ahead()
+                if self._adaptive:  # the window bounds a long read's fetches too
+                    until = min(until, index + max(1, self._ahead()))
+                self._schedule(index + 1, until, index)
         self._pos = self._last_end = end
         if not self._random and self._src.size > self._budget:
             self._release_behind(end // bs - _KEEP_BEHIND)
@@ -581,6 +660,8 @@ class PrefetchReader(io.BufferedIOBase):
         if not self._random or end - pos >= bs:
             first = pos // bs
             ahead = (end - 1) // bs + self._ahead()
+            if self._adaptive and end - pos > self._budget:  # refilled as it goes
+                ahead = min(ahead, first + max(1, self._ahead()))
             if (first, ahead) != self._ahead_mark:
                 self._ahead_mark = (first, ahead)
                 # a stream reads the current block too: in order, one connection
@@ -599,12 +680,16 @@ class PrefetchReader(io.BufferedIOBase):
             return
         block = pos // bs
         if continues or abs(block - last // bs) <= 1:
+            if block > self._ramp_block:
+                self._adapt(block)
             if self._forward < self._max_forward:
                 if block > self._ramp_block:  # first read in a new block
                     self._ramp_block = block
                     self._forward = min(self._max_forward, max(1, self._forward * 2))
                 elif continues and self._forward == 0:
                     self._forward = 1
+            elif block > self._ramp_block:
+                self._ramp_block = block
             return
         # A jump: fetch little until the reads show their pattern again.
         self._random = True
@@ -612,6 +697,15 @@ class PrefetchReader(io.BufferedIOBase):
         self._behind = min(self._behind, block)
         self._fragment = _JUMP_FRAGMENT
         self._ahead_mark = (-1, -1)
+
+    def _adapt(self, block: int) -> None:
+        """The reader moved into ``block``: size the adaptive window (module doc)."""
+        if self._adaptive:
+            # grow at most to 2w + 1 per block (one noisy sample does not fill the
+            # cache), shrink at once
+            window = self._window
+            self._window = min(self._pace.window(block, self._max_forward, window),
+                               2 * window + 1)
 
     def _locate(self, pos: int, end: int) -> _Entry:
         """The resolved cache entry holding ``pos``, fetching it if needed; ``end``
@@ -648,8 +742,11 @@ class PrefetchReader(io.BufferedIOBase):
                 if len(self._fragments) > _MAX_FRAGMENTS:
                     self._remove(self._fragments[0])
                 return entry
-            # the fragment grew to a block: sequential reading is back
+            # the fragment grew to a block: sequential reading is back (timed anew:
+            # what the source answered before may not hold for this stretch)
             self._random = False
+            self._pace = _Pace(bs)
+            self._window = min(_WINDOW_START, self._max_forward)
             self._ramp_block = index
             self._forward = min(1, self._max_forward)
             self._ahead_mark = (index, index + self._forward)
@@ -723,7 +820,7 @@ class PrefetchReader(io.BufferedIOBase):
 
     def _submit(self, start: int, stop: int) -> Future[RangeResult]:
         self._requests += 1
-        return self._pool().submit(self._src.fetch, start, stop)
+        return self._pool().submit(self._pace.fetch, self._src, start, stop)
 
     def _ahead(self) -> int:
         """Blocks to keep requested past the current one."""
@@ -731,6 +828,8 @@ class PrefetchReader(io.BufferedIOBase):
             streams = self._streams
             if streams is None or streams.usable:
                 return min(self._forward, _STREAM_AHEAD)
+        if self._adaptive:
+            return min(self._forward, self._window)
         return self._forward
 
     def _streaming(self) -> Streams | None:
