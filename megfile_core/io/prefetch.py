@@ -50,7 +50,8 @@ bandwidth-delay product needs. The reader times every pool fetch of a whole bloc
 rate at which it moves into new blocks over the last ``_PACE_SAMPLES`` blocks;
 ``rate x shortest fetch time`` are the bytes that must be in flight to keep that
 rate, and the window is that many blocks times ``_WINDOW_GAIN`` plus one to
-spare (it shrinks at once). It starts at
+spare, never more than the pool runs at once (plus the caller); it shrinks by a
+quarter per block at most. It starts at
 ``_WINDOW_START`` blocks (a 2 MiB open probe cannot tell a rate cap from a round
 trip through TCP's slow start, so it does not decide). While
 the network keeps the reader waiting, the rate is what the window lets through
@@ -71,6 +72,20 @@ it before the end anyway, the budget is for read-ahead, and keeping consumed blo
 until they age out only holds memory (and makes every block a fresh allocation,
 ~2x slower on a fast stream). Blocks and fragments fetched in random mode stay
 until the LRU evicts them.
+
+Buffers (optional backend primitive)
+------------------------------------
+
+A backend that can read a response body in place passes ``read_into(start, end,
+buffer)``. Block fetches then go into block-sized ``bytearray`` buffers the reader
+lends and takes back: a block released behind the position (or evicted) gives its
+buffer to the next fetch instead of every block being a new allocation, and the
+buffers are allocated in the reader's thread, not spread over the pool threads'
+malloc arenas (which keep freed blocks resident). A released buffer is lent again
+only from the next call on (views of it may be in the pieces the current call is
+joining), never while a fetch may still write into it, and no more are kept than
+the current read-ahead needs. ``read`` copies out of such blocks (a whole cached
+``bytes`` block is returned without a copy, as before).
 
 Streaming (optional backend primitive)
 --------------------------------------
@@ -144,6 +159,7 @@ from megfile_core.io.ranges import (
     RangeResult,
     RangeSource,
     RangeStream,
+    ReadInto,
     ReadRange,
     StatFunc,
     as_view,
@@ -161,6 +177,7 @@ __all__ = [
     "RangeResponseError",
     "RangeResult",
     "RangeStream",
+    "ReadInto",
     "ReadRange",
     "StatFunc",
 ]
@@ -200,9 +217,10 @@ class _Pace:
         self.min_time = math.inf
         self.entered: deque[tuple[float, int]] = deque(maxlen=_PACE_SAMPLES)
 
-    def fetch(self, src: RangeSource, start: int, stop: int) -> RangeResult:
+    def fetch(self, src: RangeSource, start: int, stop: int,
+              buffer: memoryview | None = None) -> RangeResult:
         began = time.monotonic()
-        result = src.fetch(start, stop)
+        result = src.fetch(start, stop, buffer)
         took = time.monotonic() - began
         if stop - start == self.block_size and took < self.min_time:
             self.min_time = took  # a lost race only keeps a larger time
@@ -234,7 +252,7 @@ class _Entry:
     """A cached or in-flight byte range ``[start, stop)``; ``index`` is its block
     number, or -1 for a fragment."""
 
-    __slots__ = ("data", "future", "index", "start", "stop", "view")
+    __slots__ = ("buffer", "data", "future", "index", "start", "stop", "view")
 
     def __init__(
         self,
@@ -249,6 +267,9 @@ class _Entry:
         self.future = future
         self.view: memoryview | None = None
         self.data: bytes | bytearray | None = None  # set when it backs ``view``
+        #: a reusable block buffer of the reader's (module doc, "Buffers") lent to
+        #: this fetch; kept only while ``view`` is in it
+        self.buffer: bytearray | None = None
 
     def fill(self, result: RangeResult) -> memoryview:
         view = as_view(result.data)
@@ -256,6 +277,8 @@ class _Entry:
         data = result.data
         if isinstance(data, (bytes, bytearray)) and len(data) == view.nbytes:
             self.data = data
+        elif self.buffer is not None and view.obj is not self.buffer:
+            self.buffer = None  # answered elsewhere: the buffer was not used
         self.future = None
         return view
 
@@ -292,8 +315,10 @@ class PrefetchReader(io.BufferedIOBase):
 
     ``open_stream(start)``, optional, streams the object from ``start`` to its end
     over one request (see "Streaming" in the module doc); without it (the default)
-    every fetch is a ``read_range`` call. ``first_sample`` is ``(bytes, seconds)``
-    of an earlier response's body, timed by the backend; a slow one skips streaming.
+    every fetch is a ``read_range`` call. ``read_into``, optional, reads a block
+    into a buffer the reader lends (module doc, "Buffers"). ``first_sample`` is
+    ``(bytes, seconds)`` of an earlier response's body, timed by the backend; a slow
+    one skips streaming.
     """
 
     def __init__(
@@ -312,11 +337,14 @@ class PrefetchReader(io.BufferedIOBase):
         stat: StatFunc | None = None,
         open_stream: OpenStream | None = None,
         first_sample: tuple[int, float] | None = None,
+        read_into: ReadInto | None = None,
     ) -> None:
         super().__init__()
         # Every attribute exists before the first I/O so that close() (also run by
         # the finalizer when __init__ raises) always works.
-        self._src = RangeSource(read_range, name)
+        self._src = RangeSource(read_range, name, read_into)
+        self._free: list[bytearray] = []  # block buffers to lend (module doc, "Buffers")
+        self._released: list[bytearray] = []  # free again from the next call on
         self._blocks: dict[int, _Entry] = {}
         self._fragments: list[_Entry] = []
         self._lru: OrderedDict[_Entry, None] = OrderedDict()
@@ -553,6 +581,7 @@ class PrefetchReader(io.BufferedIOBase):
         if end <= pos:
             return b""
         if self._capacity:
+            self._reclaim()
             self._prepare(pos, pos + 1)
         pieces: list[memoryview] = []
         cur = pos
@@ -594,6 +623,8 @@ class PrefetchReader(io.BufferedIOBase):
             self._lru.clear()
             self._blocks.clear()
             self._fragments.clear()
+            self._free.clear()
+            self._released.clear()
             self._held = 0
             pool, self._own_pool = self._own_pool, None
             if pool is not None:
@@ -615,6 +646,7 @@ class PrefetchReader(io.BufferedIOBase):
             yield as_view(self._fetch_now(pos, end).data)
             self._pos = self._last_end = end
             return
+        self._reclaim()
         self._prepare(pos, end)
         bs = self._block_size
         # a read longer than the cache keeps the pipeline full as it moves on
@@ -701,11 +733,15 @@ class PrefetchReader(io.BufferedIOBase):
     def _adapt(self, block: int) -> None:
         """The reader moved into ``block``: size the adaptive window (module doc)."""
         if self._adaptive:
-            # grow at most to 2w + 1 per block (one noisy sample does not fill the
-            # cache), shrink at once
+            # no more ahead than the pool runs at once (queued fetches would only
+            # hold buffers); grow at most to 2w + 1 per block (one noisy sample does
+            # not fill the cache), shrink by a quarter at most (the buffers stay
+            # in use through a dip)
             window = self._window
-            self._window = min(self._pace.window(block, self._max_forward, window),
-                               2 * window + 1)
+            limit = min(self._max_forward, self._pool_size())
+            target = self._pace.window(block, limit, window)
+            self._window = max(min(target, 2 * window + 1),
+                               min(window - max(1, window // 4), limit), 1)
 
     def _locate(self, pos: int, end: int) -> _Entry:
         """The resolved cache entry holding ``pos``, fetching it if needed; ``end``
@@ -755,14 +791,19 @@ class PrefetchReader(io.BufferedIOBase):
         stop = min(start + bs, src.size)
         self._make_room(stop - start, index, (end - 1) // bs, wait=True)
         entry = _Entry(start, stop, index)
-        entry.fill(self._fetch_now(start, stop))
+        try:
+            entry.fill(self._fetch_now(start, stop, self._lend(entry)))
+        except BaseException:
+            self._give_back(entry)
+            raise
         self._add(entry)
         return entry
 
-    def _fetch_now(self, start: int, stop: int) -> RangeResult:
+    def _fetch_now(self, start: int, stop: int,
+                   buffer: memoryview | None = None) -> RangeResult:
         """Fetch in the calling thread and check the version."""
         self._requests += 1
-        result = self._src.fetch(start, stop)
+        result = self._src.fetch(start, stop, buffer)
         self._src.check(result)
         return result
 
@@ -777,7 +818,9 @@ class PrefetchReader(io.BufferedIOBase):
                     if not future.done() and future.cancel():
                         break
             if future.cancel():  # still queued: fetch it here instead of waiting
-                result = self._src.fetch(entry.start, entry.stop)
+                buffer = entry.buffer
+                result = self._src.fetch(entry.start, entry.stop,
+                                         None if buffer is None else memoryview(buffer))
             else:
                 result = future.result()
             self._src.check(result)
@@ -802,8 +845,12 @@ class PrefetchReader(io.BufferedIOBase):
             if not self._make_room(stop - start, protect, last, wait=False):
                 return
             streams = self._streaming()
-            future = self._submit(start, stop) if streams is None else streams.add(start, stop)
-            self._add(_Entry(start, stop, index, future))
+            entry = _Entry(start, stop, index)
+            if streams is None:
+                entry.future = self._submit(start, stop, self._lend(entry))
+            else:
+                entry.future = streams.add(start, stop)
+            self._add(entry)
 
     def _pool(self) -> Executor:
         executor = self._executor
@@ -818,9 +865,43 @@ class PrefetchReader(io.BufferedIOBase):
                 executor = get_executor()
         return executor
 
-    def _submit(self, start: int, stop: int) -> Future[RangeResult]:
+    def _pool_size(self) -> int:
+        """Fetches the pool runs at once (the ceiling when it does not say), plus
+        the caller, which fetches a block nobody started."""
+        workers = getattr(self._pool(), "_max_workers", None)
+        return workers + 1 if isinstance(workers, int) else self._max_forward
+
+    def _submit(self, start: int, stop: int,
+                buffer: memoryview | None = None) -> Future[RangeResult]:
         self._requests += 1
-        return self._pool().submit(self._pace.fetch, self._src, start, stop)
+        return self._pool().submit(self._pace.fetch, self._src, start, stop, buffer)
+
+    # -- block buffers (module doc, "Buffers") ---------------------------------
+
+    def _lend(self, entry: _Entry) -> memoryview | None:
+        """A block buffer for ``entry``'s fetch when the backend reads in place."""
+        if self._src.read_into is None or entry.index < 0:
+            return None
+        buffer = self._free.pop() if self._free else bytearray(self._block_size)
+        entry.buffer = buffer
+        return memoryview(buffer)
+
+    def _give_back(self, entry: _Entry) -> None:
+        """``entry`` left the cache: its buffer is free once no fetch writes into it
+        and the current call is over (views of it may still be in its pieces)."""
+        buffer, entry.buffer = entry.buffer, None
+        future = entry.future
+        if buffer is not None and (future is None or future.done()):
+            self._released.append(buffer)
+
+    def _reclaim(self) -> None:
+        """At the start of a read: buffers released by earlier calls can be lent
+        again; no more are kept than the window may need beside the cached blocks."""
+        released = self._released
+        if released:
+            keep = max(0, self._ahead() + 3 - len(self._blocks) - len(self._free))
+            self._free.extend(released[:keep])
+            released.clear()
 
     def _ahead(self) -> int:
         """Blocks to keep requested past the current one."""
@@ -862,6 +943,7 @@ class PrefetchReader(io.BufferedIOBase):
         self._held -= entry.stop - entry.start
         if entry.future is not None:
             entry.future.cancel()
+        self._give_back(entry)
 
     def _make_room(self, nbytes: int, protect_lo: int, protect_hi: int, wait: bool) -> bool:
         """Evict least recently used entries until ``nbytes`` more fit the budget.

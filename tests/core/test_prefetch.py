@@ -1038,3 +1038,74 @@ def test_adaptive_window_shrinks_when_the_consumer_is_slower() -> None:
         # than the window: ahead + current + one behind
         held = held_is_honest(r)
         assert held <= (slow[-1] + 2) * block
+
+
+# -- block buffers lent to read_into ---------------------------------------------
+
+
+class MemoryInto(Memory):
+    """:class:`Memory` that also reads in place (``read_into``), recording the
+    buffers it was lent."""
+
+    def __init__(self, data: bytes, delay: float = 0.0) -> None:
+        super().__init__(data, delay=delay)
+        self.buffers: set[int] = set()
+        self.into_calls = 0
+
+    def read_into(self, start: int, end: int, buffer: memoryview) -> RangeResult:
+        answer = self(start, end)
+        count = len(answer.data)
+        buffer[:count] = answer.data
+        with self.lock:
+            self.buffers.add(id(buffer.obj))
+            self.into_calls += 1
+        return RangeResult(buffer[:count], answer.size, answer.version)
+
+
+@pytest.mark.timeout(20)
+def test_block_buffers_are_reused_while_reading_on() -> None:
+    block = 64 * KiB
+    mem = MemoryInto(payload(16 * MiB, 31), delay=0.002)
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
+                        max_workers=8, read_into=mem.read_into) as r:
+        out = bytearray()
+        while chunk := r.read(block // 2):
+            out += chunk
+        assert out == mem.data
+        assert mem.into_calls >= 250  # every block after the probe, in place
+        # 255 blocks, far fewer buffers (the window moves, and a buffer is dropped
+        # when it shrinks)
+        assert len(mem.buffers) <= 64, len(mem.buffers)
+    mem = MemoryInto(payload(16 * MiB, 31), delay=0.002)
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
+                        block_forward=4, max_workers=8, read_into=mem.read_into) as r:
+        while r.read(block // 2):
+            pass
+        # a fixed depth: 4 ahead, the current block, one behind, one released
+        assert len(mem.buffers) <= 4 + 3, len(mem.buffers)
+
+
+@pytest.mark.timeout(20)
+def test_reused_buffers_never_change_bytes_already_returned() -> None:
+    block = 4 * KiB
+    data = payload(2 * MiB, 32)
+    mem = MemoryInto(data)
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=8 * block,
+                        max_workers=4, read_into=mem.read_into) as r:
+        first = r.read(100 * block + 7)  # longer than the cache: evicts as it goes
+        assert first == data[: len(first)]
+        line = r.readline()  # random bytes: a line across blocks, or the end
+        assert line == data[len(first) :][: len(line)]
+        view = bytearray(40 * block)
+        count = r.readinto(view)
+        start = len(first) + len(line)
+        assert view[:count] == data[start : start + count]
+        rest = r.read()
+        assert first + line + view[:count] + rest == data
+        assert mem.into_calls > 0 and len(mem.buffers) < len(data) // block
+        rng = random.Random(3)
+        for _ in range(200):  # seeks and reads of every size over reused buffers
+            pos = rng.randrange(len(data))
+            r.seek(pos)
+            size = rng.choice([1, 100, block, 3 * block + 5, 20 * block])
+            assert r.read(size) == data[pos : pos + size]

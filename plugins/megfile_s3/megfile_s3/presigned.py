@@ -40,7 +40,7 @@ import botocore.exceptions
 from botocore.awsrequest import AWSPreparedRequest
 
 __all__ = ["EXPIRES_SECONDS", "REFRESH_SECONDS", "PresignedRanges", "RangeAnswer",
-           "read_exactly", "total_size"]
+           "read_exactly", "read_exactly_into", "total_size"]
 
 #: validity asked for each presigned URL
 EXPIRES_SECONDS = 900
@@ -84,6 +84,16 @@ class PresignedRanges:
             self._url = None
 
     def get(self, start: int, end: int) -> RangeAnswer | None:
+        answer = self.get_into(start, end, None)
+        if answer is None:
+            return None
+        data, size, etag = answer
+        return bytes(data), size, etag  # bytes already without a buffer: no copy
+
+    def get_into(self, start: int, end: int,
+                 buffer: memoryview | None) -> tuple[bytes | memoryview, int, str | None] | None:
+        """:meth:`get`, with the body read into ``buffer`` (when given) and ``data``
+        the filled part of it."""
         url = self._presigned()
         if url is None:
             return None
@@ -109,6 +119,8 @@ class PresignedRanges:
             raw.close()
             return None
         count = min(end + 1, size) - start
+        if buffer is not None and buffer.nbytes >= count:
+            return read_exactly_into(raw, buffer[:count]), size, headers.get("etag")
         return read_exactly(raw, count), size, headers.get("etag")
 
 
@@ -159,6 +171,28 @@ def _exact_size(status: int, headers: Any, start: int, end: int) -> int | None:
     if int(first) != start or int(last) != min(end, size - 1) or count != int(last) - start + 1:
         return None
     return size
+
+
+def read_exactly_into(raw: Any, buffer: memoryview) -> memoryview:
+    """:func:`read_exactly` into ``buffer`` (all of it), which is returned."""
+    fp = getattr(raw, "_fp", None)
+    reader = fp if fp is not None and hasattr(fp, "readinto") else raw
+    got = 0
+    want = buffer.nbytes
+    try:
+        while got < want:
+            count = reader.readinto(buffer[got:])
+            if not count:
+                break
+            got += count
+    except BaseException:
+        raw.close()
+        raise
+    if got != want:
+        raw.close()
+        raise http.client.IncompleteRead(bytes(buffer[:got]), want - got)
+    raw.release_conn()
+    return buffer
 
 
 def total_size(content_range: str | None) -> int | None:
