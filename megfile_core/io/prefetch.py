@@ -60,7 +60,8 @@ requests share) or the ceiling is reached; a consumer slower than the network
 lowers the rate and the window shrinks, so blocks no longer pile up ahead of it.
 Growth is at most ``2 x window + 1`` per block.
 The window restarts after a random phase (the source may answer differently
-there). An explicit ``block_forward`` is a fixed depth, as before.
+there). An explicit ``block_forward`` is a fixed depth, as before, and so is the
+read-ahead of an object that fits the budget (it is cached whole anyway).
 
 Memory
 ------
@@ -909,7 +910,9 @@ class PrefetchReader(io.BufferedIOBase):
             streams = self._streams
             if streams is None or streams.usable:
                 return min(self._forward, _STREAM_AHEAD)
-        if self._adaptive:
+        if self._adaptive and self._src.size > self._budget:
+            # an object that fits the budget is cached whole anyway: the window
+            # would save no memory, only slow the start
             return min(self._forward, self._window)
         return self._forward
 
