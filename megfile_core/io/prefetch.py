@@ -78,11 +78,14 @@ Buffers (optional backend primitive)
 ------------------------------------
 
 A backend that can read a response body in place passes ``read_into(start, end,
-buffer)``. Block fetches then go into block-sized ``bytearray`` buffers the reader
-lends and takes back: a block released behind the position (or evicted) gives its
-buffer to the next fetch instead of every block being a new allocation, and the
-buffers are allocated in the reader's thread, not spread over the pool threads'
-malloc arenas (which keep freed blocks resident). A released buffer is lent again
+buffer)``. Block fetches then go into block-sized buffers the reader lends and
+takes back: a block released behind the position (or evicted) gives its buffer to
+the next fetch instead of every block being a new allocation. A buffer is an
+anonymous memory mapping, not a ``malloc`` block: its pages become resident only
+as the response is written into them (a block in flight costs what has arrived),
+a free buffer's pages go back to the system (``MADV_DONTNEED``; glibc would keep
+freed blocks in the pool threads' arenas), and huge pages are asked for (a handful
+of page faults per block instead of thousands). A released buffer is lent again
 only from the next call on (views of it may be in the pieces the current call is
 joining), never while a fetch may still write into it, and no more are kept than
 the current read-ahead needs. ``read`` copies out of such blocks (a whole cached
@@ -145,6 +148,7 @@ from __future__ import annotations
 
 import io
 import math
+import mmap
 import time
 from collections import OrderedDict, deque
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor
@@ -249,6 +253,35 @@ class _Pace:
         return max(1, min(limit, math.ceil(_WINDOW_GAIN * need) + 1))
 
 
+_Buffer = mmap.mmap | bytearray
+
+
+def _new_buffer(size: int) -> _Buffer:
+    """A block buffer: an anonymous mapping (pages are resident only once written,
+    huge pages asked for), else a ``bytearray``."""
+    try:
+        buffer = mmap.mmap(-1, size)
+    except (OSError, ValueError):  # pragma: no cover - no anonymous mappings
+        return bytearray(size)
+    hugepage = getattr(mmap, "MADV_HUGEPAGE", None)
+    if hugepage is not None:
+        try:
+            buffer.madvise(hugepage)
+        except (OSError, ValueError):  # pragma: no cover - THP off or unsupported
+            pass
+    return buffer
+
+
+def _drop_pages(buffer: _Buffer) -> None:
+    """Give a free buffer's pages back to the system (it reads as zeros after)."""
+    dontneed = getattr(mmap, "MADV_DONTNEED", None)
+    if isinstance(buffer, mmap.mmap) and dontneed is not None:
+        try:
+            buffer.madvise(dontneed)
+        except (OSError, ValueError):  # pragma: no cover - unsupported
+            pass
+
+
 class _Entry:
     """A cached or in-flight byte range ``[start, stop)``; ``index`` is its block
     number, or -1 for a fragment."""
@@ -270,7 +303,7 @@ class _Entry:
         self.data: bytes | bytearray | None = None  # set when it backs ``view``
         #: a reusable block buffer of the reader's (module doc, "Buffers") lent to
         #: this fetch; kept only while ``view`` is in it
-        self.buffer: bytearray | None = None
+        self.buffer: _Buffer | None = None
 
     def fill(self, result: RangeResult) -> memoryview:
         view = as_view(result.data)
@@ -344,8 +377,8 @@ class PrefetchReader(io.BufferedIOBase):
         # Every attribute exists before the first I/O so that close() (also run by
         # the finalizer when __init__ raises) always works.
         self._src = RangeSource(read_range, name, read_into)
-        self._free: list[bytearray] = []  # block buffers to lend (module doc, "Buffers")
-        self._released: list[bytearray] = []  # free again from the next call on
+        self._free: list[_Buffer] = []  # block buffers to lend (module doc, "Buffers")
+        self._released: list[_Buffer] = []  # free again from the next call on
         self._blocks: dict[int, _Entry] = {}
         self._fragments: list[_Entry] = []
         self._lru: OrderedDict[_Entry, None] = OrderedDict()
@@ -883,7 +916,7 @@ class PrefetchReader(io.BufferedIOBase):
         """A block buffer for ``entry``'s fetch when the backend reads in place."""
         if self._src.read_into is None or entry.index < 0:
             return None
-        buffer = self._free.pop() if self._free else bytearray(self._block_size)
+        buffer = self._free.pop() if self._free else _new_buffer(self._block_size)
         entry.buffer = buffer
         return memoryview(buffer)
 
@@ -901,7 +934,9 @@ class PrefetchReader(io.BufferedIOBase):
         released = self._released
         if released:
             keep = max(0, self._ahead() + 3 - len(self._blocks) - len(self._free))
-            self._free.extend(released[:keep])
+            for buffer in released[:keep]:
+                _drop_pages(buffer)  # resident again only as the next fetch writes
+                self._free.append(buffer)
             released.clear()
 
     def _ahead(self) -> int:
