@@ -202,7 +202,7 @@ _STREAM_AHEAD = 3
 #: before any fetch was timed, the gain over the measured need, and over how many
 #: of the last blocks the reader's rate is taken
 _WINDOW_START = 2
-_WINDOW_GAIN = 2.0
+_WINDOW_GAIN = 1.5
 _PACE_SAMPLES = 16
 #: finished blocks kept behind the position while reading sequentially (a short
 #: seek back still hits); older ones are released at once instead of aging out
