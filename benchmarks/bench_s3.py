@@ -9,7 +9,7 @@ transfer manager and ``aws s3 sync``.
         [--sync-settings rtt] [--small-count 2000] [--small-kib 64]
         [--small-threads 16] [--small-settings plain,rtt]
         [--libraries ours,megfile,s3fs,smart_open,boto3] [--results-dir DIR]
-        [--base-tree DIR]
+        [--base-tree DIR] [--fresh-writes]
 
 ``--base-tree DIR`` adds the row "megfile-s3 (before)": the same worker with
 ``PYTHONPATH`` pointing at another checkout of this repository (e.g. ``git archive
@@ -552,6 +552,9 @@ def main() -> None:
     parser.add_argument("--work-dir", help="where the servers store (default: a temp dir)")
     parser.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR),
                         help="where bench_s3.md and its PNG charts go")
+    parser.add_argument("--fresh-writes", action="store_true",
+                        help="write a new object per chunk (BENCH_FRESH_WRITES=1 in the "
+                        "workers): in-flight parts then hold their own memory")
     parser.add_argument("--base-tree", help="another checkout measured as 'megfile-s3 "
                         "(before)' beside ours (sequential measure)")
     parser.add_argument("--label", default="",
@@ -563,6 +566,8 @@ def main() -> None:
     args.sync_settings = args.sync_settings.split(",")
     args.small_settings = args.small_settings.split(",")
     libraries = args.libraries.split(",")
+    if args.fresh_writes:
+        os.environ["BENCH_FRESH_WRITES"] = "1"  # Server.env passes it on
     if args.base_tree:
         BASE_TREE.append(Path(args.base_tree).resolve())
         if "base" not in libraries:
