@@ -216,6 +216,12 @@ def _prefetch_reader(client: HttpClient, response: requests.Response, info: Resp
 
     reader_options = {k: options[k] for k in READER_OPTIONS if options.get(k) is not None}
     reader_options["block_size"] = block_size
+    if "block_forward" not in reader_options:
+        # A fixed depth, not core's adaptive window: behind the benchmark's capped
+        # proxy the window settled below the 16 ranges that read fastest (512 MiB:
+        # 249-276 MiB/s against 320-324, interleaved, docs/benchmarks.md)
+        budget = reader_options.get("max_buffer_size", config.reader_max_buffer_size())
+        reader_options["block_forward"] = max(budget // block_size - 1, 0)
     if options.get("max_workers") is None:
         reader_options["executor"] = read_executor()
 
