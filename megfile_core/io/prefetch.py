@@ -40,6 +40,29 @@ previous one stopped also lifts 0 to 1), up to the full depth.
 Reads longer than a block always fetch their blocks in parallel, and a read longer
 than the whole cache keeps refilling it as it goes.
 
+Memory follows the network
+--------------------------
+
+With the default ``block_forward`` the depth above is only a ceiling: the blocks
+actually kept in flight ahead (the *window*) are what the measured
+bandwidth-delay product needs. The reader times every pool fetch of a whole block
+(the shortest such time is the per-request latency at this block size) and the
+rate at which it moves into new blocks over the last ``_PACE_SAMPLES`` blocks;
+``rate x shortest fetch time`` are the bytes that must be in flight to keep that
+rate, and the window is that many blocks times ``_WINDOW_GAIN`` plus one to
+spare, never more than the pool runs at once (plus the caller); it shrinks by a
+quarter per block at most. It starts at
+``_WINDOW_START`` blocks (a 2 MiB open probe cannot tell a rate cap from a round
+trip through TCP's slow start, so it does not decide). While
+the network keeps the reader waiting, the rate is what the window lets through
+and the gain opens it further, until the fetches themselves slow down (a limit the
+requests share) or the ceiling is reached; a consumer slower than the network
+lowers the rate and the window shrinks, so blocks no longer pile up ahead of it.
+Growth is at most ``2 x window + 1`` per block.
+The window restarts after a random phase (the source may answer differently
+there). An explicit ``block_forward`` is a fixed depth, as before, and so is the
+read-ahead of an object that fits the budget (it is cached whole anyway).
+
 Memory
 ------
 
@@ -50,6 +73,23 @@ it before the end anyway, the budget is for read-ahead, and keeping consumed blo
 until they age out only holds memory (and makes every block a fresh allocation,
 ~2x slower on a fast stream). Blocks and fragments fetched in random mode stay
 until the LRU evicts them.
+
+Buffers (optional backend primitive)
+------------------------------------
+
+A backend that can read a response body in place passes ``read_into(start, end,
+buffer)``. Block fetches then go into block-sized buffers the reader lends and
+takes back: a block released behind the position (or evicted) gives its buffer to
+the next fetch instead of every block being a new allocation. A buffer is an
+anonymous memory mapping, not a ``malloc`` block: its pages become resident only
+as the response is written into them (a block in flight costs what has arrived),
+a free buffer's pages go back to the system (``MADV_DONTNEED``; glibc would keep
+freed blocks in the pool threads' arenas), and huge pages are asked for (a handful
+of page faults per block instead of thousands). A released buffer is lent again
+only from the next call on (views of it may be in the pieces the current call is
+joining), never while a fetch may still write into it, and no more are kept than
+the current read-ahead needs. ``read`` copies out of such blocks (a whole cached
+``bytes`` block is returned without a copy, as before).
 
 Streaming (optional backend primitive)
 --------------------------------------
@@ -107,7 +147,10 @@ A reader must be used by one thread at a time; only its fetches run on the pool.
 from __future__ import annotations
 
 import io
-from collections import OrderedDict
+import math
+import mmap
+import time
+from collections import OrderedDict, deque
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from typing import TYPE_CHECKING
@@ -121,6 +164,7 @@ from megfile_core.io.ranges import (
     RangeResult,
     RangeSource,
     RangeStream,
+    ReadInto,
     ReadRange,
     StatFunc,
     as_view,
@@ -138,6 +182,7 @@ __all__ = [
     "RangeResponseError",
     "RangeResult",
     "RangeStream",
+    "ReadInto",
     "ReadRange",
     "StatFunc",
 ]
@@ -153,16 +198,95 @@ _MIN_RATE_SAMPLE = 1 << 20  # a ``first_sample`` of fewer bytes is ignored
 #: blocks queued ahead while one stream serves them in order: more would only hold
 #: memory (the stream cannot deliver them sooner); parallel mode uses full depth
 _STREAM_AHEAD = 3
+#: adaptive read-ahead (module doc, "Memory follows the network"): blocks ahead
+#: before any fetch was timed, the gain over the measured need, and over how many
+#: of the last blocks the reader's rate is taken
+_WINDOW_START = 2
+_WINDOW_GAIN = 1.5
+_PACE_SAMPLES = 16
 #: finished blocks kept behind the position while reading sequentially (a short
 #: seek back still hits); older ones are released at once instead of aging out
 _KEEP_BEHIND = 1
+
+
+class _Pace:
+    """What the adaptive read-ahead measures (module doc, "Memory follows the
+    network"): the shortest time a pool fetch of a whole block took (written by the
+    pool threads; kept apart from the reader, like :class:`RangeSource`) and when
+    the reader moved into each of its last :data:`_PACE_SAMPLES` blocks."""
+
+    __slots__ = ("block_size", "entered", "min_time")
+
+    def __init__(self, block_size: int) -> None:
+        self.block_size = block_size
+        self.min_time = math.inf
+        self.entered: deque[tuple[float, int]] = deque(maxlen=_PACE_SAMPLES)
+
+    def fetch(self, src: RangeSource, start: int, stop: int,
+              buffer: memoryview | None = None) -> RangeResult:
+        began = time.monotonic()
+        result = src.fetch(start, stop, buffer)
+        took = time.monotonic() - began
+        if stop - start == self.block_size and took < self.min_time:
+            self.min_time = took  # a lost race only keeps a larger time
+        return result
+
+    def window(self, block: int, limit: int, current: int) -> int:
+        """Blocks to keep in flight ahead once the reader entered ``block``: the
+        bytes one fetch's time holds at the rate the reader moves through the
+        object (rate x shortest fetch time, the bandwidth-delay product), times
+        :data:`_WINDOW_GAIN`, plus one block to spare; between 1 and ``limit``,
+        ``current`` until measured. The rate is the reader's own: a consumer slower
+        than the network lowers it, a network that keeps the reader waiting holds
+        it at what the window lets through, and the gain then opens the window
+        further until the fetches themselves slow down (a shared limit)."""
+        now = time.monotonic()
+        entered = self.entered
+        entered.append((now, block))
+        if len(entered) < 3 or self.min_time == math.inf:
+            return min(current, limit)
+        since, first = entered[0]
+        if now <= since:
+            return min(current, limit)
+        rate = (block - first) * self.block_size / (now - since)
+        need = rate * self.min_time / self.block_size
+        return max(1, min(limit, math.ceil(_WINDOW_GAIN * need) + 1))
+
+
+_Buffer = mmap.mmap | bytearray
+
+
+def _new_buffer(size: int) -> _Buffer:
+    """A block buffer: an anonymous mapping (pages are resident only once written,
+    huge pages asked for), else a ``bytearray``."""
+    try:
+        buffer = mmap.mmap(-1, size)
+    except (OSError, ValueError):  # pragma: no cover - no anonymous mappings
+        return bytearray(size)
+    hugepage = getattr(mmap, "MADV_HUGEPAGE", None)
+    if hugepage is not None:
+        try:
+            buffer.madvise(hugepage)
+        except (OSError, ValueError):  # pragma: no cover - THP off or unsupported
+            pass
+    return buffer
+
+
+def _drop_pages(buffer: _Buffer) -> None:
+    """Give a free buffer's pages back to the system (it reads as zeros after)."""
+    dontneed = getattr(mmap, "MADV_DONTNEED", None)
+    if isinstance(buffer, mmap.mmap) and dontneed is not None:
+        try:
+            buffer.madvise(dontneed)
+        except (OSError, ValueError):  # pragma: no cover - unsupported
+            pass
 
 
 class _Entry:
     """A cached or in-flight byte range ``[start, stop)``; ``index`` is its block
     number, or -1 for a fragment."""
 
-    __slots__ = ("data", "future", "index", "start", "stop", "view")
+    __slots__ = ("buffer", "data", "future", "index", "start", "stop", "view")
 
     def __init__(
         self,
@@ -177,6 +301,9 @@ class _Entry:
         self.future = future
         self.view: memoryview | None = None
         self.data: bytes | bytearray | None = None  # set when it backs ``view``
+        #: a reusable block buffer of the reader's (module doc, "Buffers") lent to
+        #: this fetch; kept only while ``view`` is in it
+        self.buffer: _Buffer | None = None
 
     def fill(self, result: RangeResult) -> memoryview:
         view = as_view(result.data)
@@ -184,6 +311,8 @@ class _Entry:
         data = result.data
         if isinstance(data, (bytes, bytearray)) and len(data) == view.nbytes:
             self.data = data
+        elif self.buffer is not None and view.obj is not self.buffer:
+            self.buffer = None  # answered elsewhere: the buffer was not used
         self.future = None
         return view
 
@@ -220,8 +349,10 @@ class PrefetchReader(io.BufferedIOBase):
 
     ``open_stream(start)``, optional, streams the object from ``start`` to its end
     over one request (see "Streaming" in the module doc); without it (the default)
-    every fetch is a ``read_range`` call. ``first_sample`` is ``(bytes, seconds)``
-    of an earlier response's body, timed by the backend; a slow one skips streaming.
+    every fetch is a ``read_range`` call. ``read_into``, optional, reads a block
+    into a buffer the reader lends (module doc, "Buffers"). ``first_sample`` is
+    ``(bytes, seconds)`` of an earlier response's body, timed by the backend; a slow
+    one skips streaming.
     """
 
     def __init__(
@@ -240,11 +371,14 @@ class PrefetchReader(io.BufferedIOBase):
         stat: StatFunc | None = None,
         open_stream: OpenStream | None = None,
         first_sample: tuple[int, float] | None = None,
+        read_into: ReadInto | None = None,
     ) -> None:
         super().__init__()
         # Every attribute exists before the first I/O so that close() (also run by
         # the finalizer when __init__ raises) always works.
-        self._src = RangeSource(read_range, name)
+        self._src = RangeSource(read_range, name, read_into)
+        self._free: list[_Buffer] = []  # block buffers to lend (module doc, "Buffers")
+        self._released: list[_Buffer] = []  # free again from the next call on
         self._blocks: dict[int, _Entry] = {}
         self._fragments: list[_Entry] = []
         self._lru: OrderedDict[_Entry, None] = OrderedDict()
@@ -275,6 +409,7 @@ class PrefetchReader(io.BufferedIOBase):
         if max_buffer_size < 0:
             raise ValueError(f"max_buffer_size must be >= 0, got {max_buffer_size}")
         capacity = max_buffer_size // block_size
+        self._adaptive = block_forward is None
         if block_forward is None:
             block_forward = max(capacity - 1, 0)
         elif block_forward < 0 or (block_forward > 0 and block_forward >= capacity):
@@ -290,6 +425,8 @@ class PrefetchReader(io.BufferedIOBase):
         self._budget = capacity * block_size
         self._max_forward = block_forward
         self._forward = block_forward
+        self._window = min(_WINDOW_START, block_forward)
+        self._pace = _Pace(block_size)
         self._workers = max_workers
 
         if version is not None:
@@ -478,6 +615,7 @@ class PrefetchReader(io.BufferedIOBase):
         if end <= pos:
             return b""
         if self._capacity:
+            self._reclaim()
             self._prepare(pos, pos + 1)
         pieces: list[memoryview] = []
         cur = pos
@@ -519,6 +657,8 @@ class PrefetchReader(io.BufferedIOBase):
             self._lru.clear()
             self._blocks.clear()
             self._fragments.clear()
+            self._free.clear()
+            self._released.clear()
             self._held = 0
             pool, self._own_pool = self._own_pool, None
             if pool is not None:
@@ -540,6 +680,7 @@ class PrefetchReader(io.BufferedIOBase):
             yield as_view(self._fetch_now(pos, end).data)
             self._pos = self._last_end = end
             return
+        self._reclaim()
         self._prepare(pos, end)
         bs = self._block_size
         # a read longer than the cache keeps the pipeline full as it moves on
@@ -555,7 +696,11 @@ class PrefetchReader(io.BufferedIOBase):
             cur = stop
             if refill and cur < end:
                 index = cur // bs
-                self._schedule(index + 1, last + self._ahead(), index)
+                self._adapt(index)
+                until = last + self._ahead()
+                if self._adaptive:  # the window bounds a long read's fetches too
+                    until = min(until, index + max(1, self._ahead()))
+                self._schedule(index + 1, until, index)
         self._pos = self._last_end = end
         if not self._random and self._src.size > self._budget:
             self._release_behind(end // bs - _KEEP_BEHIND)
@@ -581,6 +726,8 @@ class PrefetchReader(io.BufferedIOBase):
         if not self._random or end - pos >= bs:
             first = pos // bs
             ahead = (end - 1) // bs + self._ahead()
+            if self._adaptive and end - pos > self._budget:  # refilled as it goes
+                ahead = min(ahead, first + max(1, self._ahead()))
             if (first, ahead) != self._ahead_mark:
                 self._ahead_mark = (first, ahead)
                 # a stream reads the current block too: in order, one connection
@@ -599,12 +746,16 @@ class PrefetchReader(io.BufferedIOBase):
             return
         block = pos // bs
         if continues or abs(block - last // bs) <= 1:
+            if block > self._ramp_block:
+                self._adapt(block)
             if self._forward < self._max_forward:
                 if block > self._ramp_block:  # first read in a new block
                     self._ramp_block = block
                     self._forward = min(self._max_forward, max(1, self._forward * 2))
                 elif continues and self._forward == 0:
                     self._forward = 1
+            elif block > self._ramp_block:
+                self._ramp_block = block
             return
         # A jump: fetch little until the reads show their pattern again.
         self._random = True
@@ -612,6 +763,19 @@ class PrefetchReader(io.BufferedIOBase):
         self._behind = min(self._behind, block)
         self._fragment = _JUMP_FRAGMENT
         self._ahead_mark = (-1, -1)
+
+    def _adapt(self, block: int) -> None:
+        """The reader moved into ``block``: size the adaptive window (module doc)."""
+        if self._adaptive:
+            # no more ahead than the pool runs at once (queued fetches would only
+            # hold buffers); grow at most to 2w + 1 per block (one noisy sample does
+            # not fill the cache), shrink by a quarter at most (the buffers stay
+            # in use through a dip)
+            window = self._window
+            limit = min(self._max_forward, self._pool_size())
+            target = self._pace.window(block, limit, window)
+            self._window = max(min(target, 2 * window + 1),
+                               min(window - max(1, window // 4), limit), 1)
 
     def _locate(self, pos: int, end: int) -> _Entry:
         """The resolved cache entry holding ``pos``, fetching it if needed; ``end``
@@ -648,8 +812,11 @@ class PrefetchReader(io.BufferedIOBase):
                 if len(self._fragments) > _MAX_FRAGMENTS:
                     self._remove(self._fragments[0])
                 return entry
-            # the fragment grew to a block: sequential reading is back
+            # the fragment grew to a block: sequential reading is back (timed anew:
+            # what the source answered before may not hold for this stretch)
             self._random = False
+            self._pace = _Pace(bs)
+            self._window = min(_WINDOW_START, self._max_forward)
             self._ramp_block = index
             self._forward = min(1, self._max_forward)
             self._ahead_mark = (index, index + self._forward)
@@ -658,14 +825,19 @@ class PrefetchReader(io.BufferedIOBase):
         stop = min(start + bs, src.size)
         self._make_room(stop - start, index, (end - 1) // bs, wait=True)
         entry = _Entry(start, stop, index)
-        entry.fill(self._fetch_now(start, stop))
+        try:
+            entry.fill(self._fetch_now(start, stop, self._lend(entry)))
+        except BaseException:
+            self._give_back(entry)
+            raise
         self._add(entry)
         return entry
 
-    def _fetch_now(self, start: int, stop: int) -> RangeResult:
+    def _fetch_now(self, start: int, stop: int,
+                   buffer: memoryview | None = None) -> RangeResult:
         """Fetch in the calling thread and check the version."""
         self._requests += 1
-        result = self._src.fetch(start, stop)
+        result = self._src.fetch(start, stop, buffer)
         self._src.check(result)
         return result
 
@@ -680,7 +852,9 @@ class PrefetchReader(io.BufferedIOBase):
                     if not future.done() and future.cancel():
                         break
             if future.cancel():  # still queued: fetch it here instead of waiting
-                result = self._src.fetch(entry.start, entry.stop)
+                buffer = entry.buffer
+                result = self._src.fetch(entry.start, entry.stop,
+                                         None if buffer is None else memoryview(buffer))
             else:
                 result = future.result()
             self._src.check(result)
@@ -705,8 +879,12 @@ class PrefetchReader(io.BufferedIOBase):
             if not self._make_room(stop - start, protect, last, wait=False):
                 return
             streams = self._streaming()
-            future = self._submit(start, stop) if streams is None else streams.add(start, stop)
-            self._add(_Entry(start, stop, index, future))
+            entry = _Entry(start, stop, index)
+            if streams is None:
+                entry.future = self._submit(start, stop, self._lend(entry))
+            else:
+                entry.future = streams.add(start, stop)
+            self._add(entry)
 
     def _pool(self) -> Executor:
         executor = self._executor
@@ -721,9 +899,45 @@ class PrefetchReader(io.BufferedIOBase):
                 executor = get_executor()
         return executor
 
-    def _submit(self, start: int, stop: int) -> Future[RangeResult]:
+    def _pool_size(self) -> int:
+        """Fetches the pool runs at once (the ceiling when it does not say), plus
+        the caller, which fetches a block nobody started."""
+        workers = getattr(self._pool(), "_max_workers", None)
+        return workers + 1 if isinstance(workers, int) else self._max_forward
+
+    def _submit(self, start: int, stop: int,
+                buffer: memoryview | None = None) -> Future[RangeResult]:
         self._requests += 1
-        return self._pool().submit(self._src.fetch, start, stop)
+        return self._pool().submit(self._pace.fetch, self._src, start, stop, buffer)
+
+    # -- block buffers (module doc, "Buffers") ---------------------------------
+
+    def _lend(self, entry: _Entry) -> memoryview | None:
+        """A block buffer for ``entry``'s fetch when the backend reads in place."""
+        if self._src.read_into is None or entry.index < 0:
+            return None
+        buffer = self._free.pop() if self._free else _new_buffer(self._block_size)
+        entry.buffer = buffer
+        return memoryview(buffer)
+
+    def _give_back(self, entry: _Entry) -> None:
+        """``entry`` left the cache: its buffer is free once no fetch writes into it
+        and the current call is over (views of it may still be in its pieces)."""
+        buffer, entry.buffer = entry.buffer, None
+        future = entry.future
+        if buffer is not None and (future is None or future.done()):
+            self._released.append(buffer)
+
+    def _reclaim(self) -> None:
+        """At the start of a read: buffers released by earlier calls can be lent
+        again; no more are kept than the window may need beside the cached blocks."""
+        released = self._released
+        if released:
+            keep = max(0, self._ahead() + 3 - len(self._blocks) - len(self._free))
+            for buffer in released[:keep]:
+                _drop_pages(buffer)  # resident again only as the next fetch writes
+                self._free.append(buffer)
+            released.clear()
 
     def _ahead(self) -> int:
         """Blocks to keep requested past the current one."""
@@ -731,6 +945,10 @@ class PrefetchReader(io.BufferedIOBase):
             streams = self._streams
             if streams is None or streams.usable:
                 return min(self._forward, _STREAM_AHEAD)
+        if self._adaptive and self._src.size > self._budget:
+            # an object that fits the budget is cached whole anyway: the window
+            # would save no memory, only slow the start
+            return min(self._forward, self._window)
         return self._forward
 
     def _streaming(self) -> Streams | None:
@@ -763,6 +981,7 @@ class PrefetchReader(io.BufferedIOBase):
         self._held -= entry.stop - entry.start
         if entry.future is not None:
             entry.future.cancel()
+        self._give_back(entry)
 
     def _make_room(self, nbytes: int, protect_lo: int, protect_hi: int, wait: bool) -> bool:
         """Evict least recently used entries until ``nbytes`` more fit the budget.

@@ -21,6 +21,7 @@ __all__ = [
     "RangeResult",
     "RangeSource",
     "RangeStream",
+    "ReadInto",
     "ReadRange",
     "StatFunc",
     "as_view",
@@ -46,6 +47,11 @@ class RangeResult:
 
 
 ReadRange = Callable[[int, int], RangeResult]
+#: ``read_into(start, end_inclusive, buffer)``: like ``read_range``, with the body
+#: read into ``buffer`` (at least the range's length); ``data`` is then the filled
+#: part of ``buffer``, or any other object holding the bytes when the backend
+#: could not read in place (the buffer is then left alone)
+ReadInto = Callable[[int, int, memoryview], RangeResult]
 StatFunc = Callable[[], tuple[int, str | None]]
 
 
@@ -87,10 +93,12 @@ class RangeSource:
     """What a fetch needs; kept apart from the reader so that pool tasks do not hold
     the reader alive (a reader dropped without ``close()`` is still finalized)."""
 
-    __slots__ = ("name", "read_range", "size", "version")
+    __slots__ = ("name", "read_into", "read_range", "size", "version")
 
-    def __init__(self, read_range: ReadRange, name: str) -> None:
+    def __init__(self, read_range: ReadRange, name: str,
+                 read_into: ReadInto | None = None) -> None:
         self.read_range = read_range
+        self.read_into = read_into
         self.name = name
         self.size = -1
         self.version: str | None = None
@@ -102,11 +110,15 @@ class RangeSource:
             and result.version != self.version
         ) or (result.size is not None and result.size != self.size)
 
-    def fetch(self, start: int, stop: int) -> RangeResult:
-        """``read_range(start, stop - 1)``; a wrong-length answer is retried once."""
+    def fetch(self, start: int, stop: int, buffer: memoryview | None = None) -> RangeResult:
+        """``read_range(start, stop - 1)`` (``read_into`` when there is one and a
+        ``buffer`` is given); a wrong-length answer is retried once."""
         expected = stop - start
         for _attempt in range(2):
-            result = self.read_range(start, stop - 1)
+            if buffer is not None and self.read_into is not None:
+                result = self.read_into(start, stop - 1, buffer)
+            else:
+                result = self.read_range(start, stop - 1)
             got = as_view(result.data).nbytes
             if got == expected or self.changed(result):
                 return result

@@ -9,8 +9,15 @@ Backends provide ``upload_part(part_number, offset, data) -> result`` and
   whole parts while no part is being filled is handed off without any copy.
 * Bytes submitted and not yet uploaded never exceed ``max_buffer_size``: ``write``
   blocks until uploads finish. At least one part is always allowed in flight, so a
-  budget smaller than a part means one upload at a time. Memory is therefore about
-  ``max_buffer_size`` plus the part being filled.
+  budget smaller than a part means one upload at a time. Memory is therefore at
+  most about ``max_buffer_size`` plus the part being filled.
+* With the default ``max_buffer_size`` that budget is a ceiling: the bytes allowed
+  in flight follow the measured bandwidth-delay product (as the prefetch reader's
+  window does): the rate parts finish at over the last ``_PACE_SAMPLES`` parts
+  times the shortest time a whole part took, times ``_LIMIT_GAIN``, plus one part
+  to spare; two parts before anything is measured, growing to at most twice the
+  limit plus a part per submitted part. Uploads that keep the writer waiting let
+  it grow until they slow down; a producer slower than the uploads keeps it small.
 * ``complete`` is called once, at close, with the results in part order.
 * Small objects: when ``put_single`` is given and the total size at close is less
   than the first part, ``put_single(data)`` is the only call made. An empty file
@@ -30,7 +37,10 @@ A writer must be used by one thread at a time; only its uploads run on the pool.
 from __future__ import annotations
 
 import io
+import math
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -55,6 +65,44 @@ __all__ = ["PartWriter"]
 T = TypeVar("T")
 
 _NEW, _OPEN, _COMPLETED, _ABORTED = "new", "open", "completed", "aborted"
+#: adaptive budget (module doc): parts allowed before anything was measured, the
+#: gain over the measured need, and how many finished parts the rate is taken over
+_START_PARTS = 2
+_LIMIT_GAIN = 2.0
+_PACE_SAMPLES = 8
+
+
+class _UploadPace(Generic[T]):
+    """Times the uploads in the pool threads (kept apart from the writer, which a
+    pending task must not keep alive): when parts finished and the shortest time a
+    part of ``part_len`` bytes or more took."""
+
+    __slots__ = ("done", "min_time", "upload_part")
+
+    def __init__(self, upload_part: Callable[[int, int, memoryview], T]) -> None:
+        self.upload_part = upload_part
+        self.done: deque[tuple[float, int]] = deque(maxlen=_PACE_SAMPLES)
+        self.min_time = math.inf
+
+    def upload(self, number: int, offset: int, data: memoryview) -> T:
+        began = time.monotonic()
+        result = self.upload_part(number, offset, data)
+        ended = time.monotonic()
+        self.done.append((ended, data.nbytes))  # deque.append is atomic
+        if ended - began < self.min_time:
+            self.min_time = ended - began  # a lost race only keeps a larger time
+        return result
+
+    def limit(self, part: int, current: int, ceiling: int) -> int:
+        """Bytes allowed in flight (module doc), between one part and ``ceiling``."""
+        done = list(self.done)
+        if len(done) >= 3 and self.min_time != math.inf:
+            span = time.monotonic() - min(ended for ended, _ in done)
+            if span > 0:
+                rate = (sum(n for _, n in done) - done[0][1]) / span
+                target = math.ceil(_LIMIT_GAIN * rate * self.min_time) + part
+                current = min(target, 2 * current + part)
+        return max(part, min(current, ceiling))
 
 
 class _FailureBox:
@@ -121,6 +169,7 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         block_size = config.writer_block_size() if block_size is None else block_size
         if block_size <= 0:
             raise ValueError(f"block_size must be greater than 0, got {block_size}")
+        max_buffer_size_given = max_buffer_size is not None
         if max_buffer_size is None:
             max_buffer_size = config.writer_max_buffer_size()
         if max_buffer_size < 0:
@@ -130,6 +179,9 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         self._block_size = block_size
         self._part_size_of = part_size
         self._budget = max_buffer_size
+        self._pace: _UploadPace[T] | None = None if max_buffer_size_given else \
+            _UploadPace(upload_part)
+        self._limit = _START_PARTS * block_size
         self._workers = max_workers
         self._part_len = self._part_size(1)
         self._state = _OPEN
@@ -310,11 +362,16 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         """Upload ``data`` as the next part once the budget allows it."""
         nbytes = data.nbytes
         self._harvest()
-        while self._pending and self._inflight + nbytes > self._budget:
+        budget = self._budget
+        pace = self._pace
+        if pace is not None:
+            self._limit = budget = pace.limit(nbytes, self._limit, budget)
+        while self._pending and self._inflight + nbytes > budget:
             wait_futures(list(self._pending), return_when=FIRST_COMPLETED)
             self._harvest()
         number = self._part_number
-        future = self._pool().submit(self._upload_part, number, self._offset, data)
+        upload = self._upload_part if pace is None else pace.upload
+        future = self._pool().submit(upload, number, self._offset, data)
         self._pending[future] = (number, nbytes)
         self._inflight += nbytes
         future.add_done_callback(self._box)

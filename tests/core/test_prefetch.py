@@ -887,7 +887,9 @@ def test_max_buffer_size_zero_open_without_size_keeps_nothing() -> None:
 @pytest.mark.timeout(10)
 def test_close_cancels_pending_fetches_and_is_idempotent() -> None:
     mem = Memory(payload(200 * 1000), delay=0.05)
-    r = PrefetchReader(mem, name="m", block_size=1000, max_buffer_size=100 * 1000, max_workers=2)
+    # a fixed depth (block_forward): the adaptive window would start with 2 blocks
+    r = PrefetchReader(mem, name="m", block_size=1000, max_buffer_size=100 * 1000,
+                       block_forward=99, max_workers=2)
     r.read(10)  # schedules ~99 blocks on 2 workers
     futures = [e.future for e in r._lru if e.future is not None]
     assert len(futures) > 10
@@ -975,3 +977,135 @@ def test_defaults_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
         assert mem.ranges == [(0, 1023)]
         assert r.read() == mem.data
         assert r._max_forward == 3
+
+
+# -- adaptive read-ahead (bandwidth-delay product) -------------------------------
+
+
+def _read_blocks(r: PrefetchReader, count: int, block: int, pause: float = 0.0) -> list[int]:
+    """Read ``count`` blocks sequentially (4 reads each); the window after each."""
+    windows = []
+    for _ in range(count):
+        for _ in range(4):
+            r.read(block // 4)
+        windows.append(r._window)
+        if pause:
+            time.sleep(pause)
+    return windows
+
+
+@pytest.mark.timeout(20)
+def test_adaptive_window_grows_with_a_slow_latency_source() -> None:
+    block = 64 * KiB
+    mem = Memory(payload(12 * MiB, 21), delay=0.02)  # every fetch 20 ms, no shared limit
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
+                        max_workers=16) as r:
+        assert r._window == 2  # nothing measured yet: a short start
+        windows = _read_blocks(r, 150, block)
+        # blocks arrive as fast as the window lets them: it keeps growing, to the
+        # 16 the pool can run (the cache would allow 31)
+        assert max(windows) >= 12, windows
+        assert mem.max_inflight >= 12
+        r.seek(0)
+        assert r.read(block) == mem.data[:block]
+
+
+@pytest.mark.timeout(20)
+def test_adaptive_window_stays_small_without_latency() -> None:
+    block = 64 * KiB
+    mem = Memory(payload(12 * MiB, 22))  # answers at once: nothing to overlap
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
+                        max_workers=16) as r:
+        windows = _read_blocks(r, 150, block)
+        assert max(windows) <= 3, windows
+        assert mem.max_inflight <= 5
+        assert held_is_honest(r) <= 6 * block
+
+
+@pytest.mark.timeout(30)
+def test_adaptive_window_shrinks_when_the_consumer_is_slower() -> None:
+    block = 64 * KiB
+    mem = Memory(payload(12 * MiB, 23), delay=0.02)
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
+                        max_workers=16) as r:
+        fast = _read_blocks(r, 80, block)
+        assert max(fast) >= 8, fast
+        # now the consumer takes 40 ms per block: ~1.6 MiB/s, a 20 ms fetch covers
+        # half a block of that, so one block ahead (+1 to spare) is enough
+        slow = _read_blocks(r, 45, block, pause=0.04)
+        assert slow[-1] <= 3, slow
+        # what was fetched ahead before is read, not dropped; then no more is held
+        # than the window: ahead + current + one behind
+        held = held_is_honest(r)
+        assert held <= (slow[-1] + 2) * block
+
+
+# -- block buffers lent to read_into ---------------------------------------------
+
+
+class MemoryInto(Memory):
+    """:class:`Memory` that also reads in place (``read_into``), recording the
+    buffers it was lent."""
+
+    def __init__(self, data: bytes, delay: float = 0.0) -> None:
+        super().__init__(data, delay=delay)
+        self.buffers: set[int] = set()
+        self.into_calls = 0
+
+    def read_into(self, start: int, end: int, buffer: memoryview) -> RangeResult:
+        answer = self(start, end)
+        count = len(answer.data)
+        buffer[:count] = answer.data
+        with self.lock:
+            self.buffers.add(id(buffer.obj))
+            self.into_calls += 1
+        return RangeResult(buffer[:count], answer.size, answer.version)
+
+
+@pytest.mark.timeout(20)
+def test_block_buffers_are_reused_while_reading_on() -> None:
+    block = 64 * KiB
+    mem = MemoryInto(payload(16 * MiB, 31), delay=0.002)
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
+                        max_workers=8, read_into=mem.read_into) as r:
+        out = bytearray()
+        while chunk := r.read(block // 2):
+            out += chunk
+        assert out == mem.data
+        assert mem.into_calls >= 250  # every block after the probe, in place
+        # 255 blocks, far fewer buffers (the window moves, and a buffer is dropped
+        # when it shrinks)
+        assert len(mem.buffers) <= 64, len(mem.buffers)
+    mem = MemoryInto(payload(16 * MiB, 31), delay=0.002)
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
+                        block_forward=4, max_workers=8, read_into=mem.read_into) as r:
+        while r.read(block // 2):
+            pass
+        # a fixed depth: 4 ahead, the current block, one behind, one released
+        assert len(mem.buffers) <= 4 + 3, len(mem.buffers)
+
+
+@pytest.mark.timeout(20)
+def test_reused_buffers_never_change_bytes_already_returned() -> None:
+    block = 4 * KiB
+    data = payload(2 * MiB, 32)
+    mem = MemoryInto(data)
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=8 * block,
+                        max_workers=4, read_into=mem.read_into) as r:
+        first = r.read(100 * block + 7)  # longer than the cache: evicts as it goes
+        assert first == data[: len(first)]
+        line = r.readline()  # random bytes: a line across blocks, or the end
+        assert line == data[len(first) :][: len(line)]
+        view = bytearray(40 * block)
+        count = r.readinto(view)
+        start = len(first) + len(line)
+        assert view[:count] == data[start : start + count]
+        rest = r.read()
+        assert first + line + view[:count] + rest == data
+        assert mem.into_calls > 0 and len(mem.buffers) < len(data) // block
+        rng = random.Random(3)
+        for _ in range(200):  # seeks and reads of every size over reused buffers
+            pos = rng.randrange(len(data))
+            r.seek(pos)
+            size = rng.choice([1, 100, block, 3 * block + 5, 20 * block])
+            assert r.read(size) == data[pos : pos + size]

@@ -519,3 +519,57 @@ def test_defaults_come_from_the_environment(
         assert w._budget == 200
         w.write(b"b" * 250)
     assert [len(store.parts[n][1]) for n in sorted(store.parts)] == [100, 100, 50]
+
+
+# -- adaptive budget (bandwidth-delay product) -----------------------------------
+
+
+def _write_parts(w: PartWriter[Any], data: bytes, part: int, pause: float = 0.0) -> list[int]:
+    """Write ``data`` in quarter parts; the limit after each part."""
+    limits = []
+    for i in range(0, len(data), part):
+        for j in range(i, min(i + part, len(data)), part // 4):
+            w.write(data[j : min(j + part // 4, i + part)])
+        limits.append(w._limit)
+        if pause:
+            time.sleep(pause)
+    return limits
+
+
+@pytest.mark.timeout(20)
+def test_adaptive_budget_grows_with_slow_uploads() -> None:
+    store = Store(delay=0.02)  # every part 20 ms, no shared limit
+    part = 10_000
+    data = payload(150 * part)
+    with store.writer(block_size=part, max_workers=16) as w:  # default budget: 128 MiB
+        assert w._limit == 2 * part
+        limits = _write_parts(w, data, part)
+    assert store.assembled() == data
+    assert max(limits) >= 10 * part, limits
+    assert store.max_parts_inflight >= 10
+
+
+@pytest.mark.timeout(20)
+def test_adaptive_budget_stays_small_with_instant_uploads() -> None:
+    store = Store()
+    part = 10_000
+    data = payload(150 * part)
+    with store.writer(block_size=part, max_workers=16) as w:
+        limits = _write_parts(w, data, part)
+    assert store.assembled() == data
+    assert max(limits) <= 3 * part, limits
+    assert store.max_inflight <= 3 * part
+
+
+@pytest.mark.timeout(30)
+def test_adaptive_budget_shrinks_with_a_slow_producer() -> None:
+    store = Store(delay=0.02)
+    part = 10_000
+    data = payload(120 * part)
+    with store.writer(block_size=part, max_workers=16) as w:
+        fast = _write_parts(w, data[: 80 * part], part)
+        assert max(fast) >= 8 * part, fast
+        # now a part every 40 ms: one 20 ms upload at a time is enough
+        slow = _write_parts(w, data[80 * part :], part, pause=0.04)
+        assert slow[-1] <= 3 * part, slow
+    assert store.assembled() == data

@@ -158,6 +158,7 @@ class ServedFile:
     ``auth``: the ``Authorization`` value required (else 401). ``redirect``: a URL
     to answer 302 with. ``etag``: send an ETag (content hash) and Last-Modified.
     ``if_range``: honour ``If-Range`` (else ignore it, like a careless server).
+    ``latency``: seconds every answer waits before its status line (a far server).
     A gzip file that offers ranges serves ranges of the coded body.
     """
 
@@ -173,6 +174,7 @@ class ServedFile:
     status: int | None = None
     mtime: float = 1_700_000_000.0
     if_range: bool = True
+    latency: float = 0.0
     extra_headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -210,6 +212,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if served is None:
             self._plain(404, "not found")
             return
+        if served.latency:
+            time.sleep(served.latency)
         if served.status is not None:
             self._plain(served.status, "status")
             return

@@ -48,3 +48,32 @@ def test_random_reads_use_closed_ranges(fault_server):
         assert handle.read(100) == BIG[300_000:300_100]
         assert handle._streams is None  # no stream was opened
     assert _ranges(fault_server)[1:] == ["bytes=2000000-2262143", "bytes=300000-308191"]
+
+
+def test_a_small_file_from_a_far_server_reads_in_parallel_ranges_at_once(
+        fault_server, monkeypatch):
+    from megfile_http import readers
+
+    monkeypatch.setattr(readers, "FAR_SERVER", 0.015)
+    # 50 ms per answer: the stream test would read most of a small file over one
+    # connection before its verdict; blocks go out as parallel ranges instead
+    url = fault_server.add("/far", DATA, latency=0.05)
+    with smart_open(url, "rb", block_size=64 << 10, max_buffer_size=1 << 20) as handle:
+        assert handle.read() == DATA
+        assert handle._open_stream is None
+    ranges = _ranges(fault_server)
+    assert f"bytes=0-{SIZE - 1}" not in ranges  # no stream to the end
+    assert ranges[1:] and all(
+        int(r.split("-")[1]) - int(r.split("=")[1].split("-")[0]) + 1 == 64 << 10
+        for r in ranges[1:])
+
+
+def test_a_big_file_from_a_far_server_still_streams_first(fault_server, monkeypatch):
+    from megfile_http import readers
+
+    monkeypatch.setattr(readers, "FAR_SERVER", 0.015)
+    monkeypatch.setattr(readers, "SMALL_FILE", SIZE - 1)  # this file counts as big
+    url = fault_server.add("/far", DATA, latency=0.05)
+    with smart_open(url, "rb", block_size=64 << 10, max_buffer_size=256 << 10) as handle:
+        assert handle.read(64 << 10) == DATA[: 64 << 10]
+        assert handle._open_stream is not None

@@ -10,13 +10,15 @@ endpoint, addressing style, credentials, session token) and sends each range wit
 the client's own HTTP session (same pool, proxies, TLS verification and timeouts);
 ``Range`` is not part of a presigned signature.
 
-Only an answer this module fully understands is used: a ``206`` whose
-``Content-Range`` and length match the range asked. Anything else -- an error
-status, a redirect, a ``200`` to a range, expired credentials, no credentials to
-presign with -- returns ``None`` and the caller repeats the request through
-``get_object``, which raises the mapped error, follows redirects and refreshes
-credentials exactly as before. Transport errors (resets, timeouts) propagate as the
-botocore exceptions the retry policy already classifies.
+Only an answer this module fully understands is used: a ``206`` or ``200`` whose
+``Content-Range`` and length match the range asked (rclone answers ranges with
+``200``), or a ``200`` without ``Content-Range`` that holds the whole object when
+the range covers all of it. Anything else -- an error status, a redirect, another
+``200``, expired credentials, no credentials to presign with -- returns ``None``
+and the caller repeats the request through ``get_object``, which raises the mapped
+error, follows redirects and refreshes credentials exactly as before. Transport
+errors (resets, timeouts) propagate as the botocore exceptions the retry policy
+already classifies.
 
 After a redirect (``AWS_S3_REDIRECT`` endpoints) a reader stops trying: its
 ranges go to ``get_object`` directly. The URL is re-signed after
@@ -38,7 +40,7 @@ import botocore.exceptions
 from botocore.awsrequest import AWSPreparedRequest
 
 __all__ = ["EXPIRES_SECONDS", "REFRESH_SECONDS", "PresignedRanges", "RangeAnswer",
-           "read_exactly", "total_size"]
+           "read_exactly", "read_exactly_into", "total_size"]
 
 #: validity asked for each presigned URL
 EXPIRES_SECONDS = 900
@@ -82,6 +84,16 @@ class PresignedRanges:
             self._url = None
 
     def get(self, start: int, end: int) -> RangeAnswer | None:
+        answer = self.get_into(start, end, None)
+        if answer is None:
+            return None
+        data, size, etag = answer
+        return bytes(data), size, etag  # bytes already without a buffer: no copy
+
+    def get_into(self, start: int, end: int,
+                 buffer: memoryview | None) -> tuple[bytes | memoryview, int, str | None] | None:
+        """:meth:`get`, with the body read into ``buffer`` (when given) and ``data``
+        the filled part of it."""
         url = self._presigned()
         if url is None:
             return None
@@ -97,20 +109,18 @@ class PresignedRanges:
             raise _without_query(error, url) from None
         raw = response.raw
         headers = response.headers
-        size = total_size(headers.get("content-range"))
-        length = headers.get("content-length")
-        want = end - start + 1
-        if response.status_code != 206 or size is None or length is None:
-            if response.status_code == 403:
+        status = response.status_code
+        size = _exact_size(status, headers, start, end)
+        if size is None:
+            if status == 403:
                 self._expire()
-            elif 300 <= response.status_code < 400:  # a redirecting endpoint: every
+            elif 300 <= status < 400:  # a redirecting endpoint: every
                 self._broken = True  # range would pay the detour twice
             raw.close()
             return None
-        count = int(length)
-        if count != min(want, size - start):
-            raw.close()
-            return None
+        count = min(end + 1, size) - start
+        if buffer is not None and buffer.nbytes >= count:
+            return read_exactly_into(raw, buffer[:count]), size, headers.get("etag")
         return read_exactly(raw, count), size, headers.get("etag")
 
 
@@ -130,6 +140,59 @@ def read_exactly(raw: Any, count: int) -> bytes:
         raise http.client.IncompleteRead(data, count - len(data))
     raw.release_conn()
     return data
+
+
+def _exact_size(status: int, headers: Any, start: int, end: int) -> int | None:
+    """The object's total size when an answer to ``Range: bytes=start-end`` carries
+    exactly those bytes (clamped at the end of the object), else None.
+
+    A ``206`` or a ``200`` (rclone answers ranges with ``200``) qualifies when its
+    ``Content-Range`` names the range asked and ``Content-Length`` its length; a
+    ``200`` without ``Content-Range`` (a server that ignored ``Range``) only when it
+    sent the whole object and the range covers all of it: ``start`` 0 and at most
+    ``end + 1`` bytes."""
+    if status not in (200, 206):
+        return None
+    length = headers.get("content-length")
+    if length is None or not length.strip().isdigit():
+        return None
+    count = int(length)
+    content_range = headers.get("content-range")
+    if not content_range:
+        if status == 200 and start == 0 and count <= end + 1:
+            return count
+        return None
+    unit, _, rest = content_range.strip().partition(" ")
+    first, _, last_total = rest.partition("-")
+    last, _, total = last_total.partition("/")
+    if unit.lower() != "bytes" or not (first.isdigit() and last.isdigit() and total.isdigit()):
+        return None
+    size = int(total)
+    if int(first) != start or int(last) != min(end, size - 1) or count != int(last) - start + 1:
+        return None
+    return size
+
+
+def read_exactly_into(raw: Any, buffer: memoryview) -> memoryview:
+    """:func:`read_exactly` into ``buffer`` (all of it), which is returned."""
+    fp = getattr(raw, "_fp", None)
+    reader = fp if fp is not None and hasattr(fp, "readinto") else raw
+    got = 0
+    want = buffer.nbytes
+    try:
+        while got < want:
+            count = reader.readinto(buffer[got:])
+            if not count:
+                break
+            got += count
+    except BaseException:
+        raw.close()
+        raise
+    if got != want:
+        raw.close()
+        raise http.client.IncompleteRead(bytes(buffer[:got]), want - got)
+    raw.release_conn()
+    return buffer
 
 
 def total_size(content_range: str | None) -> int | None:

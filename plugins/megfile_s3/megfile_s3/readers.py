@@ -24,7 +24,7 @@ import botocore.exceptions
 
 from megfile_core import config as core_config
 from megfile_core.io.pool import get_named_executor
-from megfile_core.io.prefetch import PrefetchReader, RangeResult
+from megfile_core.io.prefetch import PrefetchReader, RangeResult, ReadInto
 from megfile_core.io.ranges import joined
 from megfile_s3.client import S3Client, retry_call, settings_of
 from megfile_s3.errors import error_code, raise_s3_error
@@ -188,14 +188,23 @@ def make_read_range(
 ) -> Callable[[int, int], RangeResult]:
     """``read_range(start, end_inclusive)`` over ranged GETs of ``s3://bucket/key``:
     the first through ``get_object`` (its metadata is recorded in ``info``), the
-    rest over a presigned URL (:mod:`megfile_s3.presigned`) whenever that answers a
-    plain ``206``."""
+    rest over a presigned URL (:mod:`megfile_s3.presigned`) whenever that answers
+    exactly the range asked (a ``206``, or a ``200`` that proves it is the range)."""
+    return make_reads(client, bucket, key, url, info)[0]
+
+
+def make_reads(
+    client: S3Client, bucket: str, key: str, url: str, info: ObjectInfo | None = None
+) -> tuple[Callable[[int, int], RangeResult], ReadInto]:
+    """:func:`make_read_range` and its ``read_into(start, end, buffer)``: the
+    presigned answer's body is read into the reader's block buffer (the fall-back
+    through ``get_object`` answers with its own bytes)."""
     settings = settings_of(client)
     fast = PresignedRanges(client, bucket, key)
 
-    def once(start: int, end: int) -> RangeResult:
+    def once(start: int, end: int, buffer: memoryview | None = None) -> RangeResult:
         if info is None or info.metadata is not None:  # the first answer is recorded
-            answer = fast.get(start, end)
+            answer = fast.get_into(start, end, buffer)
             if answer is not None:
                 return RangeResult(*answer)
         try:
@@ -231,7 +240,11 @@ def make_read_range(
         with raise_s3_error(url, settings):
             return retry_call(once, start, end)
 
-    return read_range
+    def read_into(start: int, end: int, buffer: memoryview) -> RangeResult:
+        with raise_s3_error(url, settings):
+            return retry_call(once, start, end, buffer)
+
+    return read_range, read_into
 
 
 def open_reader(
@@ -279,10 +292,10 @@ def open_reader(
 
         if options.get("max_workers") is None:
             reader_options["executor"] = read_executor()
-        read_range = make_read_range(client, bucket, key, url, known)
+        read_range, read_into = make_reads(client, bucket, key, url, known)
         streaming: Callable[[int], Any] | None = open_stream
         if not reader_options.get("lazy"):
-            read_range, head = _probe(read_range, reader_options, url)
+            read_range, read_into, head = _probe(read_range, read_into, reader_options, url)
             if head.nbytes >= reader_options["size"]:  # every byte: nothing to stream
                 streaming = None
             elif head.nbytes:
@@ -294,15 +307,16 @@ def open_reader(
         if not options.get("stream"):
             streaming = None
         reader = PrefetchReader(read_range, name=url, stat=stat, open_stream=streaming,
-                                first_sample=known.body_sample, **reader_options)
+                                first_sample=known.body_sample, read_into=read_into,
+                                **reader_options)
     if options.get("buffered"):
         return io.BufferedReader(reader)
     return reader  # type: ignore[return-value]
 
 
-def _probe(read_range: Callable[[int, int], RangeResult],
+def _probe(read_range: Callable[[int, int], RangeResult], read_into: ReadInto,
            reader_options: dict[str, Any], name: str,
-           ) -> tuple[Callable[[int, int], RangeResult], memoryview]:
+           ) -> tuple[Callable[[int, int], RangeResult], ReadInto, memoryview]:
     """GET the first :data:`PROBE_SIZE` bytes now (size and ETag for the reader, so it
     skips its own first-block fetch) and serve ranges inside them from memory: an
     open followed by random reads costs less than a block. Also gives the probe's
@@ -333,7 +347,12 @@ def _probe(read_range: Callable[[int, int], RangeResult],
             held = None
         return answer
 
-    return read_range_or_head, data
+    def read_into_or_head(start: int, end: int, buffer: memoryview) -> RangeResult:
+        if held is not None and start < stop:
+            return read_range_or_head(start, end)  # the probe's bytes: not in place
+        return read_into(start, end, buffer)
+
+    return read_range_or_head, read_into_or_head, data
 
 
 class _HeadStream:

@@ -89,16 +89,16 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
     client.meta.events.register("before-parameter-build.s3", counter)
     from megfile_s3.presigned import PresignedRanges
 
-    real_get = PresignedRanges.get
+    real_get = PresignedRanges.get_into  # get() goes through it too
 
-    def counted_get(self: PresignedRanges, start: int, end: int) -> Any:
-        answer = real_get(self, start, end)
+    def counted_get(self: PresignedRanges, start: int, end: int, buffer: Any) -> Any:
+        answer = real_get(self, start, end, buffer)
         if answer is not None:
             counter.counts["GetObject"] += 1
             counter.params.append(("GetObject", {"Range": f"bytes={start}-{end}"}))
         return answer
 
-    monkeypatch.setattr(PresignedRanges, "get", counted_get)
+    monkeypatch.setattr(PresignedRanges, "get_into", counted_get)
     yield counter
     client.meta.events.unregister("before-parameter-build.s3", counter)
     megfile_s3.client.clear_cache()

@@ -149,3 +149,124 @@ def test_keys_that_need_quoting_read_through_the_presigned_url(
     with smart.smart_open(url, "rb", block_size=MiB) as handle:
         assert handle.read() == blob
     assert calls["presign"] == 1 and calls["GetObject"] == 1 + 2  # probe + 2 presigned
+
+
+class _RangeServer:
+    """An in-process server of one object ``/b/k`` whose answers to ranged GETs
+    follow ``mode`` (moto cannot be made to answer them wrong):
+
+    * ``"rclone"``: ``200 OK`` with the right ``Content-Range`` and body (what
+      ``rclone serve s3`` sends);
+    * ``"whole"``: ``200 OK`` with the whole object and no ``Content-Range`` (a
+      server that ignores ``Range``);
+    * ``"shifted"``: ``200 OK`` whose ``Content-Range`` names a range one byte later
+      than asked, with that range's bytes.
+
+    ``seen`` records ``(presigned?, Range)`` per GET."""
+
+    def __init__(self, blob: bytes, mode: str) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.blob = blob
+        self.mode = mode
+        self.seen: list[tuple[bool, str]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                outer.answer(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True)
+        self.thread.start()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def answer(self, handler: Any) -> None:
+        blob = self.blob
+        asked = handler.headers.get("Range", "")
+        self.seen.append(("X-Amz-Signature=" in handler.path, asked))
+        first, _, last = asked.removeprefix("bytes=").partition("-")
+        start = int(first) if first else 0
+        stop = min(int(last) + 1, len(blob)) if last else len(blob)
+        if self.mode == "shifted":
+            start, stop = start + 1, min(stop + 1, len(blob))
+        body = blob if self.mode == "whole" else blob[start:stop]
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.send_header("ETag", '"0123456789abcdef"')
+        handler.send_header("Content-Type", "application/octet-stream")
+        if self.mode != "whole":
+            handler.send_header("Content-Range", f"bytes {start}-{stop - 1}/{len(blob)}")
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def range_server(monkeypatch: pytest.MonkeyPatch) -> Any:
+    servers: list[_RangeServer] = []
+
+    def start(blob: bytes, mode: str) -> _RangeServer:
+        server = _RangeServer(blob, mode)
+        servers.append(server)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", server.endpoint)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def test_a_200_with_the_right_content_range_is_used(range_server: Any) -> None:
+    blob = os.urandom(3 * MiB + 5)
+    server = range_server(blob, "rclone")
+    ranges = presigned.PresignedRanges(get_client(), "b", "k")
+    assert ranges.get(10, 19) == (blob[10:20], len(blob), '"0123456789abcdef"')
+    assert ranges.get(3 * MiB, 4 * MiB) == (blob[3 * MiB:], len(blob), '"0123456789abcdef"')
+    assert server.seen == [(True, "bytes=10-19"), (True, f"bytes={3 * MiB}-{4 * MiB}")]
+
+
+def test_rclone_style_200_answers_cost_one_get_per_block(range_server: Any) -> None:
+    # rclone answers every range with 200 + Content-Range: each block must be one
+    # GET (the presigned one), not that GET and then the same range via get_object
+    blob = os.urandom(3 * MiB + 5)
+    server = range_server(blob, "rclone")
+    with smart.smart_open("s3://b/k", "rb", block_size=MiB) as handle:
+        assert handle.read() == blob
+        handle.seek(2 * MiB + 7)
+        assert handle.read(10) == blob[2 * MiB + 7 : 2 * MiB + 17]
+    ranges = [asked for _, asked in server.seen]
+    assert len(ranges) == len(set(ranges)) == 4  # the probe + 3 blocks, none twice
+    assert [signed for signed, _ in server.seen].count(True) == 3
+
+
+def test_a_200_that_is_not_exactly_the_range_is_left_to_get_object(
+        range_server: Any) -> None:
+    blob = os.urandom(1000)
+    shifted = range_server(blob, "shifted")
+    ranges = presigned.PresignedRanges(get_client(), "b", "k")
+    assert ranges.get(10, 19) is None  # Content-Range 11-20
+    shifted.close()
+    whole = range_server(blob, "whole")
+    ranges = presigned.PresignedRanges(get_client(), "b", "k")
+    assert ranges.get(10, 19) is None  # the whole object for a range inside it
+    assert ranges.get(0, 99) is None  # the whole object is longer than the range
+    # a range that covers the whole object: the body is exactly the range
+    assert ranges.get(0, 999) == (blob, 1000, '"0123456789abcdef"')
+    assert ranges.get(0, 4999) == (blob, 1000, '"0123456789abcdef"')
+    assert [signed for signed, _ in whole.seen] == [True] * 4

@@ -209,7 +209,9 @@ def test_atomic_append_and_update_modes(sftp_root: str, remote_dir: str, no_exec
         monkeypatch.setattr(remote, "run", lambda *args: cp_commands.append(args[1]) and None)
     target = Path(remote_dir, "odd 'name' $x.bin")
     url = f"{sftp_root}/{target.name}"
-    original = os.urandom(9 << 20)  # more than one streamed chunk
+    # more than one streamed chunk; no newline up front: the text read below would
+    # translate a random b"\r" into "\n" (a 1-in-128 failure)
+    original = b"ab" + os.urandom((9 << 20) - 2)
     target.write_bytes(original)
     os.chmod(target, 0o640)
 
