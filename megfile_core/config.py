@@ -102,6 +102,14 @@ def reader_max_buffer_size() -> int:
     return env_size("MEGFILE_READER_MAX_BUFFER_SIZE", 128 << 20)
 
 
+def reader_adaptive_window() -> bool:
+    """``MEGFILE_READER_ADAPTIVE_WINDOW``: a sequential reader keeps only the blocks in
+    flight that the measured bandwidth-delay product needs, instead of the whole
+    read-ahead. Off by default: it roughly halves peak memory, but on a fast
+    loopback store it also halved the read rate (docs/benchmarks.md, fifth session)."""
+    return env_bool("MEGFILE_READER_ADAPTIVE_WINDOW", False)
+
+
 def writer_block_size() -> int:
     return _positive("MEGFILE_WRITER_BLOCK_SIZE", env_size("MEGFILE_WRITER_BLOCK_SIZE", 8 << 20))
 

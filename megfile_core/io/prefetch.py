@@ -372,6 +372,7 @@ class PrefetchReader(io.BufferedIOBase):
         open_stream: OpenStream | None = None,
         first_sample: tuple[int, float] | None = None,
         read_into: ReadInto | None = None,
+        adaptive_window: bool | None = None,
     ) -> None:
         super().__init__()
         # Every attribute exists before the first I/O so that close() (also run by
@@ -409,7 +410,9 @@ class PrefetchReader(io.BufferedIOBase):
         if max_buffer_size < 0:
             raise ValueError(f"max_buffer_size must be >= 0, got {max_buffer_size}")
         capacity = max_buffer_size // block_size
-        self._adaptive = block_forward is None
+        if adaptive_window is None:
+            adaptive_window = config.reader_adaptive_window()
+        self._adaptive = block_forward is None and adaptive_window
         if block_forward is None:
             block_forward = max(capacity - 1, 0)
         elif block_forward < 0 or (block_forward > 0 and block_forward >= capacity):

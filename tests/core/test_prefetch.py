@@ -999,7 +999,7 @@ def test_adaptive_window_grows_with_a_slow_latency_source() -> None:
     block = 64 * KiB
     mem = Memory(payload(12 * MiB, 21), delay=0.02)  # every fetch 20 ms, no shared limit
     with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
-                        max_workers=16) as r:
+                        max_workers=16, adaptive_window=True) as r:
         assert r._window == 2  # nothing measured yet: a short start
         windows = _read_blocks(r, 150, block)
         # blocks arrive as fast as the window lets them: it keeps growing, to the
@@ -1015,7 +1015,7 @@ def test_adaptive_window_stays_small_without_latency() -> None:
     block = 64 * KiB
     mem = Memory(payload(12 * MiB, 22))  # answers at once: nothing to overlap
     with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
-                        max_workers=16) as r:
+                        max_workers=16, adaptive_window=True) as r:
         windows = _read_blocks(r, 150, block)
         assert max(windows) <= 3, windows
         assert mem.max_inflight <= 5
@@ -1027,7 +1027,7 @@ def test_adaptive_window_shrinks_when_the_consumer_is_slower() -> None:
     block = 64 * KiB
     mem = Memory(payload(12 * MiB, 23), delay=0.02)
     with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
-                        max_workers=16) as r:
+                        max_workers=16, adaptive_window=True) as r:
         fast = _read_blocks(r, 80, block)
         assert max(fast) >= 8, fast
         # now the consumer takes 40 ms per block: ~1.6 MiB/s, a 20 ms fetch covers
@@ -1038,6 +1038,26 @@ def test_adaptive_window_shrinks_when_the_consumer_is_slower() -> None:
         # than the window: ahead + current + one behind
         held = held_is_honest(r)
         assert held <= (slow[-1] + 2) * block
+
+
+@pytest.mark.timeout(20)
+def test_adaptive_window_is_off_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off by default (it halved loopback reads); MEGFILE_READER_ADAPTIVE_WINDOW or
+    adaptive_window=True turn it on; an explicit block_forward always wins."""
+    block = 64 * KiB
+    mem = Memory(payload(4 * MiB, 24))
+    monkeypatch.delenv("MEGFILE_READER_ADAPTIVE_WINDOW", raising=False)
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block) as r:
+        assert not r._adaptive
+    monkeypatch.setenv("MEGFILE_READER_ADAPTIVE_WINDOW", "1")
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block) as r:
+        assert r._adaptive
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
+                        block_forward=4) as r:
+        assert not r._adaptive
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
+                        adaptive_window=False) as r:
+        assert not r._adaptive
 
 
 # -- block buffers lent to read_into ---------------------------------------------
