@@ -18,7 +18,14 @@ from typing import TypeVar
 
 from megfile_core import config
 
-__all__ = ["bounded_map", "get_executor", "get_named_executor", "shutdown_executor"]
+__all__ = [
+    "bounded_map",
+    "get_executor",
+    "get_named_executor",
+    "read_executor",
+    "read_workers",
+    "shutdown_executor",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -72,6 +79,23 @@ def shutdown_executor(wait: bool = True) -> None:
         _named.clear()
     for pool in ([executor] if executor is not None else []) + named:
         pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def read_executor(backend: str) -> Executor:
+    """The process-wide pool a backend's readers fetch on: ``MEGFILE_<BACKEND>_MAX_WORKERS``
+    threads, else twice ``MEGFILE_MAX_WORKERS`` (16 by default). Behind a
+    per-connection limit throughput grows with the ranges in flight; the reader's
+    buffer (``MEGFILE_READER_MAX_BUFFER_SIZE``) bounds them and the memory anyway."""
+    return get_named_executor(f"{backend}-read", read_workers(backend))
+
+
+def read_workers(backend: str) -> int:
+    """Threads of :func:`read_executor` for ``backend`` (``s3``, ``http`` ...)."""
+    name = f"MEGFILE_{backend.upper()}_MAX_WORKERS"
+    workers = config.env_int(name, 2 * config.max_workers())
+    if workers < 1:
+        raise ValueError(f"{name} must be at least 1, got {workers}")
+    return workers
 
 
 def bounded_map(

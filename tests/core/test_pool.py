@@ -91,3 +91,17 @@ def test_one_worker_runs_inline_and_zero_is_refused():
     assert names == [threading.current_thread().name] * 3
     with pytest.raises(ValueError, match="workers"):
         bounded_map(lambda x: x, [1], 0)
+
+
+def test_read_executor_per_backend(monkeypatch: pytest.MonkeyPatch):
+    from megfile_core.io import pool
+
+    monkeypatch.setenv("MEGFILE_MAX_WORKERS", "3")
+    monkeypatch.delenv("MEGFILE_DEMO_MAX_WORKERS", raising=False)
+    assert pool.read_workers("demo") == 6  # twice MEGFILE_MAX_WORKERS
+    monkeypatch.setenv("MEGFILE_DEMO_MAX_WORKERS", "5")
+    assert pool.read_workers("demo") == 5
+    assert pool.read_executor("demo") is pool.read_executor("demo")
+    monkeypatch.setenv("MEGFILE_DEMO_MAX_WORKERS", "0")
+    with pytest.raises(ValueError, match="MEGFILE_DEMO_MAX_WORKERS"):
+        pool.read_workers("demo")

@@ -29,7 +29,7 @@ import requests
 
 from megfile_core import config
 from megfile_core.errors import FileChangedError
-from megfile_core.io.pool import get_named_executor
+from megfile_core.io import pool
 from megfile_core.io.prefetch import PrefetchReader, RangeResult
 from megfile_http.client import (
     HttpClient,
@@ -58,20 +58,9 @@ SMALL_FILE = 64 << 20
 FAR_SERVER = 0.015
 
 
-def read_workers() -> int:
-    """Threads of the HTTP read-ahead pool: ``MEGFILE_HTTP_MAX_WORKERS``, else twice
-    ``MEGFILE_MAX_WORKERS`` (16 by default). Behind a per-connection limit the
-    reader's throughput grows with the ranges in flight, and the reader's buffer
-    (``MEGFILE_READER_MAX_BUFFER_SIZE``, 16 blocks by default) bounds them anyway."""
-    workers = config.env_int("MEGFILE_HTTP_MAX_WORKERS", 2 * config.max_workers())
-    if workers < 1:
-        raise ValueError(f"MEGFILE_HTTP_MAX_WORKERS must be at least 1, got {workers}")
-    return workers
-
-
 def read_executor() -> Executor:
-    """The process-wide pool HTTP readers fetch on (:func:`read_workers` threads)."""
-    return get_named_executor("http-read", read_workers())
+    """The process-wide pool HTTP readers fetch on (core's, per backend)."""
+    return pool.read_executor("http")
 
 
 def probe(client: HttpClient, block_size: int) -> tuple[requests.Response, ResponseInfo]:

@@ -23,7 +23,7 @@ from typing import IO, Any
 import botocore.exceptions
 
 from megfile_core import config as core_config
-from megfile_core.io.pool import get_named_executor
+from megfile_core.io import pool
 from megfile_core.io.prefetch import PrefetchReader, RangeResult, ReadInto
 from megfile_core.io.ranges import joined
 from megfile_s3.client import S3Client, retry_call, settings_of
@@ -61,20 +61,9 @@ class ObjectInfo:
             self.last_modified = response.get("LastModified")
 
 
-def read_workers() -> int:
-    """Threads of the S3 read-ahead pool: ``MEGFILE_S3_MAX_WORKERS``, else twice
-    ``MEGFILE_MAX_WORKERS`` (16 by default). Behind a per-connection limit (real S3)
-    throughput grows with the ranges in flight; the reader's buffer
-    (``MEGFILE_READER_MAX_BUFFER_SIZE``) bounds them and the memory anyway."""
-    workers = core_config.env_int("MEGFILE_S3_MAX_WORKERS", 2 * core_config.max_workers())
-    if workers < 1:
-        raise ValueError(f"MEGFILE_S3_MAX_WORKERS must be at least 1, got {workers}")
-    return workers
-
-
 def read_executor() -> Executor:
-    """The process-wide pool S3 readers fetch on (:func:`read_workers` threads)."""
-    return get_named_executor("s3-read", read_workers())
+    """The process-wide pool S3 readers fetch on (core's, per backend)."""
+    return pool.read_executor("s3")
 
 
 def _raw_body(response: dict[str, Any]) -> Any:
