@@ -51,8 +51,9 @@ with smart_open(url, "rb") as f:
 print(total, time.perf_counter() - start)
 """.replace("CHUNK", str(CHUNK))
 
-MEGFILE = OURS.replace("from megfile_core import SmartPath, smart_open",
-                       "from megfile import SmartPath, smart_open")
+MEGFILE = OURS.replace(
+    "from megfile_core import SmartPath, smart_open", "from megfile import SmartPath, smart_open"
+)
 
 REQUESTS = """
 import sys, time, requests
@@ -68,8 +69,9 @@ print(total, time.perf_counter() - start)
 
 def _run(python: str, code: str, url: str, size: int) -> float:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    out = subprocess.run([python, "-c", code, url], capture_output=True, text=True,
-                         check=True, timeout=900, env=env).stdout.split()
+    out = subprocess.run(
+        [python, "-c", code, url], capture_output=True, text=True, check=True, timeout=900, env=env
+    ).stdout.split()
     total, seconds = int(out[0]), float(out[1])
     if total != size:
         raise RuntimeError(f"read {total} bytes, expected {size}")
@@ -82,12 +84,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--delay-ms", type=float, default=10.0)
     parser.add_argument("--rate-mbit", type=float, default=400.0)
-    parser.add_argument("--only", choices=("plain", "capped"),
-                        help="run one setting only")
-    parser.add_argument("--no-proxy-check", action="store_true",
-                        help="skip measuring what the proxy alone carries")
-    parser.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR),
-                        help="where bench_http.md and its PNG chart go")
+    parser.add_argument("--only", choices=("plain", "capped"), help="run one setting only")
+    parser.add_argument(
+        "--no-proxy-check", action="store_true", help="skip measuring what the proxy alone carries"
+    )
+    parser.add_argument(
+        "--results-dir",
+        default=str(DEFAULT_RESULTS_DIR),
+        help="where bench_http.md and its PNG chart go",
+    )
     parser.add_argument("--label", default="", help="a line written above the table")
     args = parser.parse_args()
     if not PEERS_PYTHON.exists():
@@ -109,8 +114,10 @@ def main() -> None:
             proxy = DelayProxy(nginx.port, args.delay_ms / 1000, args.rate_mbit * 1e6 / 8)
             settings = [
                 ("plain loopback", f"{nginx.url}/big.bin"),
-                (f"{args.delay_ms:g} ms each way + {args.rate_mbit:g} Mbit/s per connection",
-                 f"http://127.0.0.1:{proxy.port}/big.bin"),
+                (
+                    f"{args.delay_ms:g} ms each way + {args.rate_mbit:g} Mbit/s per connection",
+                    f"http://127.0.0.1:{proxy.port}/big.bin",
+                ),
             ]
             if args.only:
                 settings = [settings[0] if args.only == "plain" else settings[1]]
@@ -118,8 +125,11 @@ def main() -> None:
                 cap = args.rate_mbit * 1e6 / 8 / (1 << 20)
                 for connections in (1, 8, 16, 32):
                     speed = check_proxy(settings[-1][1], size, connections)
-                    print(f"proxy alone, {connections:2d} raw connections: {speed:7.1f} MiB/s "
-                          f"(cap {connections * cap:.0f})", flush=True)
+                    print(
+                        f"proxy alone, {connections:2d} raw connections: {speed:7.1f} MiB/s "
+                        f"(cap {connections * cap:.0f})",
+                        flush=True,
+                    )
             results: dict[tuple[str, str], list[float]] = {}
             for setting, url in settings:
                 for _ in range(args.runs):  # interleaved, so drift hits everyone
@@ -128,17 +138,28 @@ def main() -> None:
                         results.setdefault((setting, name), []).append(speed)
                         print(f"{setting:45s} {name:24s} {speed:8.1f} MiB/s", flush=True)
             proxy.close()
-    lines = [f"| setting | library | median MiB/s ({args.runs} runs) | ours / this |",
-             "|---|---|---|---|"]
+    lines = [
+        f"| setting | library | median MiB/s ({args.runs} runs) | ours / this |",
+        "|---|---|---|---|",
+    ]
     for setting, _ in settings:
         ours = statistics.median(results[(setting, libraries[0][0])])
         for name, _, _ in libraries:
             median = statistics.median(results[(setting, name)])
             lines.append(f"| {setting} | {name} | {median:,.0f} | {ours / median:.2f} |")
     print("", *lines, sep="\n")
-    save_tables("bench_http", [Table("read", f"HTTP reads of {args.size_mib} MiB from nginx, "
-                                             f"medians of {args.runs}", lines)],
-                args.results_dir, header=args.label)
+    save_tables(
+        "bench_http",
+        [
+            Table(
+                "read",
+                f"HTTP reads of {args.size_mib} MiB from nginx, medians of {args.runs}",
+                lines,
+            )
+        ],
+        args.results_dir,
+        header=args.label,
+    )
 
 
 if __name__ == "__main__":

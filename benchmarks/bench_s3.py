@@ -107,8 +107,10 @@ SETTING_NAMES = {
 SERVERS: dict[str, Callable[[Path], Any]] = {"rclone": RcloneS3, "s3rver": S3rver}
 #: (mode, library) of the small-objects measure, with the row label of each
 SMALL_RUNS = [
-    ("open", "ours", "open + read()"), ("open", "megfile", "open + read()"),
-    ("load", "ours", "smart_load_content"), ("load", "megfile", "smart_load_content"),
+    ("open", "ours", "open + read()"),
+    ("open", "megfile", "open + read()"),
+    ("load", "ours", "smart_load_content"),
+    ("load", "megfile", "smart_load_content"),
     ("open", "boto3", "get_object + read()"),
 ]
 
@@ -128,16 +130,18 @@ class Server:
     def env(self, setting: str) -> dict[str, str]:
         env = dict(os.environ)
         endpoint = self.endpoints[setting]
-        env.update({
-            "AWS_ACCESS_KEY_ID": self.access_key,
-            "AWS_SECRET_ACCESS_KEY": self.secret_key,
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL": endpoint,
-            "OSS_ENDPOINT": endpoint,
-            "AWS_S3_ADDRESSING_STYLE": "path",
-            "AWS_CONFIG_FILE": str(self.config),
-            "AWS_SHARED_CREDENTIALS_FILE": str(self.config.with_name("credentials")),
-        })
+        env.update(
+            {
+                "AWS_ACCESS_KEY_ID": self.access_key,
+                "AWS_SECRET_ACCESS_KEY": self.secret_key,
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ENDPOINT_URL": endpoint,
+                "OSS_ENDPOINT": endpoint,
+                "AWS_S3_ADDRESSING_STYLE": "path",
+                "AWS_CONFIG_FILE": str(self.config),
+                "AWS_SHARED_CREDENTIALS_FILE": str(self.config.with_name("credentials")),
+            }
+        )
         if self.name == "rclone":
             # rclone sends the whole object's stored CRC32 with every ranged GET;
             # botocore's default ("when_supported") then fails every range
@@ -157,12 +161,17 @@ def _worker(library: str, env: dict[str, str], *args: str) -> dict[str, Any]:
     name = library
     if library == "base":
         tree = BASE_TREE[0]
-        env = dict(env, PYTHONPATH=os.pathsep.join(
-            str(tree / part) for part in ("", "plugins/megfile_s3", "plugins/megfile_http")))
+        env = dict(
+            env,
+            PYTHONPATH=os.pathsep.join(
+                str(tree / part) for part in ("", "plugins/megfile_s3", "plugins/megfile_http")
+            ),
+        )
         name = "ours"
     started = time.perf_counter()
-    done = subprocess.run([python, str(WORKER), name, *args], env=env,
-                          capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        [python, str(WORKER), name, *args], env=env, capture_output=True, text=True, timeout=1800
+    )
     wall = time.perf_counter() - started
     if done.returncode:
         raise RuntimeError(f"{library} {args}: exit {done.returncode}\n{done.stderr[-3000:]}")
@@ -175,12 +184,19 @@ def _client(endpoint: str, access_key: str, secret_key: str) -> Any:
     import boto3
     import botocore.config
 
-    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access_key,
-                        aws_secret_access_key=secret_key, region_name="us-east-1",
-                        config=botocore.config.Config(
-                            s3={"addressing_style": "path"}, max_pool_connections=32,
-                            request_checksum_calculation="when_required",
-                            response_checksum_validation="when_required"))
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        region_name="us-east-1",
+        config=botocore.config.Config(
+            s3={"addressing_style": "path"},
+            max_pool_connections=32,
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+        ),
+    )
 
 
 def _put_big(client: Any, key: str, size: int) -> None:
@@ -196,12 +212,12 @@ def _put_big(client: Any, key: str, size: int) -> None:
             self.left -= n
             return block[:n]
 
-    client.upload_fileobj(Source(), BUCKET, key, Config=TransferConfig(
-        multipart_chunksize=CHUNK, max_concurrency=4))
+    client.upload_fileobj(
+        Source(), BUCKET, key, Config=TransferConfig(multipart_chunksize=CHUNK, max_concurrency=4)
+    )
 
 
-def _put_many(client: Any, prefix: str, count: int, size: int,
-              local: Path | None = None) -> None:
+def _put_many(client: Any, prefix: str, count: int, size: int, local: Path | None = None) -> None:
     payload = os.urandom(size)
 
     def put(index: int) -> None:
@@ -229,9 +245,13 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
 
 
-def _table(labels: list[str], rows: list[tuple[list[str], Any]], servers: list[str],
-           columns: Callable[[str], list[str]],
-           cells: Callable[[str, Any], list[str] | None]) -> list[str]:
+def _table(
+    labels: list[str],
+    rows: list[tuple[list[str], Any]],
+    servers: list[str],
+    columns: Callable[[str], list[str]],
+    cells: Callable[[str, Any], list[str] | None],
+) -> list[str]:
     """A Markdown table: ``labels`` columns, then per server the ``columns(server)``
     headers filled by ``cells(server, row key)`` (``-`` where it has no data)."""
     header = labels + [h for server in servers for h in columns(server)]
@@ -247,8 +267,10 @@ def _table(labels: list[str], rows: list[tuple[list[str], Any]], servers: list[s
 
 # ---- sequential ----
 
-def run_seq(args: argparse.Namespace, server: Server,
-            libraries: list[str]) -> dict[tuple[str, str], dict[str, list[float]]]:
+
+def run_seq(
+    args: argparse.Namespace, server: Server, libraries: list[str]
+) -> dict[tuple[str, str], dict[str, list[float]]]:
     size = args.size_mib << 20
     data: dict[tuple[str, str], dict[str, list[float]]] = {}
     for setting in args.settings:
@@ -259,35 +281,51 @@ def run_seq(args: argparse.Namespace, server: Server,
                 if result["bytes"] != size:
                     raise RuntimeError(f"{library} read {result['bytes']} bytes, not {size}")
                 speed = size / result["seconds"] / (1 << 20)
-                entry = data.setdefault((setting, library), {"read": [], "write": [],
-                                                             "rss": [], "rss_write": []})
+                entry = data.setdefault(
+                    (setting, library), {"read": [], "write": [], "rss": [], "rss_write": []}
+                )
                 entry["read"].append(speed)
                 entry["rss"].append(result["peak_rss_kib"] / 1024)
-                print(f"{server.name:6s} read  {setting:7s} run {run} {library:10s} "
-                      f"{speed:8.1f} MiB/s peak RSS {result['peak_rss_kib'] / 1024:6.0f} MiB "
-                      f"(before {result['base_rss_kib'] / 1024:.0f}) requests "
-                      f"{result['requests']}", flush=True)
+                print(
+                    f"{server.name:6s} read  {setting:7s} run {run} {library:10s} "
+                    f"{speed:8.1f} MiB/s peak RSS {result['peak_rss_kib'] / 1024:6.0f} MiB "
+                    f"(before {result['base_rss_kib'] / 1024:.0f}) requests "
+                    f"{result['requests']}",
+                    flush=True,
+                )
             for library in libraries:
-                result = _worker(library, env, "write", f"s3://{BUCKET}/out/{library}.bin",
-                                 str(size))
+                result = _worker(
+                    library, env, "write", f"s3://{BUCKET}/out/{library}.bin", str(size)
+                )
                 speed = size / result["seconds"] / (1 << 20)
                 data[(setting, library)]["write"].append(speed)
                 data[(setting, library)]["rss_write"].append(result["peak_rss_kib"] / 1024)
-                print(f"{server.name:6s} write {setting:7s} run {run} {library:10s} "
-                      f"{speed:8.1f} MiB/s peak RSS {result['peak_rss_kib'] / 1024:6.0f} MiB "
-                      f"requests {result['requests']}", flush=True)
+                print(
+                    f"{server.name:6s} write {setting:7s} run {run} {library:10s} "
+                    f"{speed:8.1f} MiB/s peak RSS {result['peak_rss_kib'] / 1024:6.0f} MiB "
+                    f"requests {result['requests']}",
+                    flush=True,
+                )
     return data
 
 
 def table_seq(args: argparse.Namespace, raw: dict[str, Any], libraries: list[str]) -> list[str]:
     servers = list(raw)
-    rows = [([SETTING_NAMES[s], LIBRARIES[lib][0]], (s, lib))
-            for s in args.settings for lib in libraries]
+    rows = [
+        ([SETTING_NAMES[s], LIBRARIES[lib][0]], (s, lib))
+        for s in args.settings
+        for lib in libraries
+    ]
 
     def columns(server: str) -> list[str]:
-        return [f"read MiB/s, {server}", "ours / this", f"write MiB/s, {server}",
-                "ours / this", f"peak RSS reading MiB, {server}",
-                f"peak RSS writing MiB, {server}"]
+        return [
+            f"read MiB/s, {server}",
+            "ours / this",
+            f"write MiB/s, {server}",
+            "ours / this",
+            f"peak RSS reading MiB, {server}",
+            f"peak RSS writing MiB, {server}",
+        ]
 
     def cells(server: str, key: tuple[str, str]) -> list[str] | None:
         data = raw[server]
@@ -298,17 +336,24 @@ def table_seq(args: argparse.Namespace, raw: dict[str, Any], libraries: list[str
         read, write = _median(data[key]["read"]), _median(data[key]["write"])
         ratio_read = f"{_median(ours['read']) / read:.2f}" if ours else "-"
         ratio_write = f"{_median(ours['write']) / write:.2f}" if ours else "-"
-        return [_fmt(read), ratio_read, _fmt(write), ratio_write,
-                f"{_median(data[key]['rss']):.0f}",
-                f"{_median(data[key]['rss_write']):.0f}"]
+        return [
+            _fmt(read),
+            ratio_read,
+            _fmt(write),
+            ratio_write,
+            f"{_median(data[key]['rss']):.0f}",
+            f"{_median(data[key]['rss_write']):.0f}",
+        ]
 
     return _table(["setting", "library"], rows, servers, columns, cells)
 
 
 # ---- random ----
 
-def run_random(args: argparse.Namespace,
-               server: Server) -> dict[tuple[str, str], list[dict[str, Any]]]:
+
+def run_random(
+    args: argparse.Namespace, server: Server
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
     size = args.random_size_mib << 20
     asked = args.random_reads * 4096
     results: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -319,28 +364,46 @@ def run_random(args: argparse.Namespace,
                 proxy = server.proxies.get(setting)
                 if proxy is not None:
                     proxy.reset_stats()
-                result = _worker(library, env, "random", f"s3://{BUCKET}/huge.bin", str(size),
-                                 str(args.random_reads), str(1234 + run))
+                result = _worker(
+                    library,
+                    env,
+                    "random",
+                    f"s3://{BUCKET}/huge.bin",
+                    str(size),
+                    str(args.random_reads),
+                    str(1234 + run),
+                )
                 if result["bytes"] != asked:
                     raise RuntimeError(f"{library} random read {result['bytes']} bytes")
                 result["proxy_bytes"] = proxy.stats().server_bytes if proxy else None
                 results.setdefault((setting, library), []).append(result)
-                print(f"{server.name:6s} random {setting:7s} run {run} {library:8s} "
-                      f"{result['seconds']:7.2f} s GETs {result['requests'].get('GET', 0)} "
-                      f"fetched {result['get_bytes'] / (1 << 20):.1f} MiB (proxy "
-                      f"{(result['proxy_bytes'] or 0) / (1 << 20):.1f} MiB) peak RSS "
-                      f"{result['peak_rss_kib'] / 1024:.0f} MiB", flush=True)
+                print(
+                    f"{server.name:6s} random {setting:7s} run {run} {library:8s} "
+                    f"{result['seconds']:7.2f} s GETs {result['requests'].get('GET', 0)} "
+                    f"fetched {result['get_bytes'] / (1 << 20):.1f} MiB (proxy "
+                    f"{(result['proxy_bytes'] or 0) / (1 << 20):.1f} MiB) peak RSS "
+                    f"{result['peak_rss_kib'] / 1024:.0f} MiB",
+                    flush=True,
+                )
     return results
 
 
 def table_random(args: argparse.Namespace, raw: dict[str, Any]) -> list[str]:
     asked = args.random_reads * 4096
-    rows = [([SETTING_NAMES[s], LIBRARIES[lib][0]], (s, lib))
-            for s in args.random_settings for lib in ("ours", "megfile")]
+    rows = [
+        ([SETTING_NAMES[s], LIBRARIES[lib][0]], (s, lib))
+        for s in args.random_settings
+        for lib in ("ours", "megfile")
+    ]
 
     def columns(server: str) -> list[str]:
-        return [f"seconds, {server}", "ours / this (time)", f"GET requests, {server}",
-                f"MiB fetched, {server}", "fetched / asked"]
+        return [
+            f"seconds, {server}",
+            "ours / this (time)",
+            f"GET requests, {server}",
+            f"MiB fetched, {server}",
+            "fetched / asked",
+        ]
 
     def cells(server: str, key: tuple[str, str]) -> list[str] | None:
         data = raw[server]
@@ -351,16 +414,23 @@ def table_random(args: argparse.Namespace, raw: dict[str, Any]) -> list[str]:
         ours = _median([r["seconds"] for r in data[(key[0], "ours")]])
         gets = _median([r["requests"].get("GET", 0) for r in runs])
         fetched = _median([r["get_bytes"] for r in runs])
-        return [f"{seconds:.2f}", f"{ours / seconds:.2f}", f"{gets:.0f}",
-                f"{fetched / (1 << 20):.1f}", f"{fetched / asked:.1f}"]
+        return [
+            f"{seconds:.2f}",
+            f"{ours / seconds:.2f}",
+            f"{gets:.0f}",
+            f"{fetched / (1 << 20):.1f}",
+            f"{fetched / asked:.1f}",
+        ]
 
     return _table(["setting", "library"], rows, list(raw), columns, cells)
 
 
 # ---- sync ----
 
-def run_sync(args: argparse.Namespace, server: Server, local_src: Path,
-             work: Path) -> dict[tuple[str, str, str], dict[str, list[float]]]:
+
+def run_sync(
+    args: argparse.Namespace, server: Server, local_src: Path, work: Path
+) -> dict[tuple[str, str, str], dict[str, list[float]]]:
     count = args.sync_files
     data: dict[tuple[str, str, str], dict[str, list[float]]] = {}
     for setting in args.sync_settings:
@@ -375,11 +445,25 @@ def run_sync(args: argparse.Namespace, server: Server, local_src: Path,
                         src, dst = str(local_src), f"s3://{BUCKET}/sync-up-{tag}/"
                     if library == "aws":
                         started = time.perf_counter()
-                        subprocess.run([str(AWS_CLI), "s3", "sync", src, dst, "--endpoint-url",
-                                        server.endpoints[setting], "--only-show-errors"],
-                                       env=env, check=True, timeout=1800)
-                        result: dict[str, Any] = {"wall": time.perf_counter() - started,
-                                                  "requests": {}}
+                        subprocess.run(
+                            [
+                                str(AWS_CLI),
+                                "s3",
+                                "sync",
+                                src,
+                                dst,
+                                "--endpoint-url",
+                                server.endpoints[setting],
+                                "--only-show-errors",
+                            ],
+                            env=env,
+                            check=True,
+                            timeout=1800,
+                        )
+                        result: dict[str, Any] = {
+                            "wall": time.perf_counter() - started,
+                            "requests": {},
+                        }
                     else:
                         result = _worker(library, env, "sync", src, dst)
                     if direction == "s3→local":
@@ -390,21 +474,31 @@ def run_sync(args: argparse.Namespace, server: Server, local_src: Path,
                     if arrived != count:
                         raise RuntimeError(f"{library} sync {direction}: {arrived} of {count}")
                     rate = count / result["wall"]
-                    entry = data.setdefault((setting, direction, library),
-                                            {"rate": [], "per_file": []})
+                    entry = data.setdefault(
+                        (setting, direction, library), {"rate": [], "per_file": []}
+                    )
                     entry["rate"].append(rate)
                     entry["per_file"].append(sum(result["requests"].values()) / count)
-                    print(f"{server.name:6s} sync {setting:7s} run {run} {direction} "
-                          f"{library:8s} {rate:7.1f} files/s requests {result['requests']}",
-                          flush=True)
+                    print(
+                        f"{server.name:6s} sync {setting:7s} run {run} {direction} "
+                        f"{library:8s} {rate:7.1f} files/s requests {result['requests']}",
+                        flush=True,
+                    )
     return data
 
 
 def table_sync(args: argparse.Namespace, raw: dict[str, Any]) -> list[str]:
-    names = {"ours": "megfile-s3 (ours)", "megfile": "megfile 5.0.18 (8 threads)",
-             "aws": "aws s3 sync (awscli v1)"}
-    rows = [([SETTING_NAMES[s], d, names[lib]], (s, d, lib)) for s in args.sync_settings
-            for d in ("s3→local", "local→s3") for lib in ("ours", "megfile", "aws")]
+    names = {
+        "ours": "megfile-s3 (ours)",
+        "megfile": "megfile 5.0.18 (8 threads)",
+        "aws": "aws s3 sync (awscli v1)",
+    }
+    rows = [
+        ([SETTING_NAMES[s], d, names[lib]], (s, d, lib))
+        for s in args.sync_settings
+        for d in ("s3→local", "local→s3")
+        for lib in ("ours", "megfile", "aws")
+    ]
 
     def columns(server: str) -> list[str]:
         return [f"files/s, {server}", "ours / this", f"requests per file, {server}"]
@@ -423,8 +517,10 @@ def table_sync(args: argparse.Namespace, raw: dict[str, Any]) -> list[str]:
 
 # ---- many small objects ----
 
-def run_small(args: argparse.Namespace, server: Server,
-              libraries: list[str]) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+
+def run_small(
+    args: argparse.Namespace, server: Server, libraries: list[str]
+) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
     count, size = args.small_count, args.small_kib << 10
     results: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for setting in args.small_settings:
@@ -433,24 +529,36 @@ def run_small(args: argparse.Namespace, server: Server,
             for mode, library, _ in SMALL_RUNS:
                 if library not in libraries:
                     continue
-                result = _worker(library, env, "small", f"s3://{BUCKET}/small/", str(count),
-                                 str(args.small_threads), mode)
+                result = _worker(
+                    library,
+                    env,
+                    "small",
+                    f"s3://{BUCKET}/small/",
+                    str(count),
+                    str(args.small_threads),
+                    mode,
+                )
                 if result["bytes"] != count * size or result["smallest"] != size:
                     raise RuntimeError(f"{library} small {mode}: {result['bytes']} bytes")
                 results.setdefault((setting, mode, library), []).append(result)
                 per_object = {m: n / count for m, n in sorted(result["requests"].items())}
-                print(f"{server.name:6s} small {setting:7s} run {run} {mode:4s} {library:8s} "
-                      f"{count / result['seconds']:8.0f} objects/s requests per object "
-                      f"{per_object}", flush=True)
+                print(
+                    f"{server.name:6s} small {setting:7s} run {run} {mode:4s} {library:8s} "
+                    f"{count / result['seconds']:8.0f} objects/s requests per object "
+                    f"{per_object}",
+                    flush=True,
+                )
     return results
 
 
-def table_small(args: argparse.Namespace, raw: dict[str, Any],
-                libraries: list[str]) -> list[str]:
+def table_small(args: argparse.Namespace, raw: dict[str, Any], libraries: list[str]) -> list[str]:
     count = args.small_count
-    rows = [([SETTING_NAMES[s], label, LIBRARIES[lib][0].split(" download")[0]],
-             (s, mode, lib)) for s in args.small_settings for mode, lib, label in SMALL_RUNS
-            if lib in libraries]
+    rows = [
+        ([SETTING_NAMES[s], label, LIBRARIES[lib][0].split(" download")[0]], (s, mode, lib))
+        for s in args.small_settings
+        for mode, lib, label in SMALL_RUNS
+        if lib in libraries
+    ]
 
     def columns(server: str) -> list[str]:
         return [f"objects/s, {server}", "this / boto3", f"requests per object, {server}"]
@@ -461,8 +569,7 @@ def table_small(args: argparse.Namespace, raw: dict[str, Any],
             return None
         rate = count / _median([r["seconds"] for r in data[key]])
         boto3 = data.get((key[0], "open", "boto3"))
-        ratio = f"{rate / (count / _median([r['seconds'] for r in boto3])):.2f}" \
-            if boto3 else "-"
+        ratio = f"{rate / (count / _median([r['seconds'] for r in boto3])):.2f}" if boto3 else "-"
         methods: dict[str, list[float]] = {}
         for result in data[key]:
             for method, number in result["requests"].items():
@@ -477,12 +584,14 @@ def table_small(args: argparse.Namespace, raw: dict[str, Any],
 
 # ---- driver ----
 
+
 def _start(name: str, work: Path) -> Any:
     return SERVERS[name](work / f"{name}-data").start()
 
 
-def measure_server(name: str, args: argparse.Namespace, only: set[str], libraries: list[str],
-                   work: Path) -> dict[str, Any]:
+def measure_server(
+    name: str, args: argparse.Namespace, only: set[str], libraries: list[str], work: Path
+) -> dict[str, Any]:
     """Every asked measure against one server: {measure: raw results}."""
     base = work / name
     base.mkdir()
@@ -493,18 +602,21 @@ def measure_server(name: str, args: argparse.Namespace, only: set[str], librarie
         config.write_text("[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n")
         (base / "credentials").write_text(
             f"[default]\naws_access_key_id = {process.access_key}\n"
-            f"aws_secret_access_key = {process.secret_key}\n")
+            f"aws_secret_access_key = {process.secret_key}\n"
+        )
         client = _client(process.endpoint, process.access_key, process.secret_key)
         client.create_bucket(Bucket=BUCKET)
         proxies = {
             "rtt": DelayProxy(process.port, args.delay_ms / 1000, 0, count=True),
-            "capped": DelayProxy(process.port, args.delay_ms / 1000,
-                                 args.rate_mbit * 1e6 / 8, count=True),
+            "capped": DelayProxy(
+                process.port, args.delay_ms / 1000, args.rate_mbit * 1e6 / 8, count=True
+            ),
         }
         endpoints = {"plain": process.endpoint}
         endpoints.update({n: f"http://127.0.0.1:{p.port}" for n, p in proxies.items()})
-        server = Server(name, endpoints, proxies, config, client, process.access_key,
-                        process.secret_key)
+        server = Server(
+            name, endpoints, proxies, config, client, process.access_key, process.secret_key
+        )
         try:
             if "seq" in only:
                 _put_big(client, "big.bin", args.size_mib << 20)
@@ -550,15 +662,24 @@ def main() -> None:
     parser.add_argument("--delay-ms", type=float, default=10.0)
     parser.add_argument("--rate-mbit", type=float, default=400.0)
     parser.add_argument("--work-dir", help="where the servers store (default: a temp dir)")
-    parser.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR),
-                        help="where bench_s3.md and its PNG charts go")
-    parser.add_argument("--fresh-writes", action="store_true",
-                        help="write a new object per chunk (BENCH_FRESH_WRITES=1 in the "
-                        "workers): in-flight parts then hold their own memory")
-    parser.add_argument("--base-tree", help="another checkout measured as 'megfile-s3 "
-                        "(before)' beside ours (sequential measure)")
-    parser.add_argument("--label", default="",
-                        help="a line written above the tables (e.g. 'smoke run, noisy')")
+    parser.add_argument(
+        "--results-dir",
+        default=str(DEFAULT_RESULTS_DIR),
+        help="where bench_s3.md and its PNG charts go",
+    )
+    parser.add_argument(
+        "--fresh-writes",
+        action="store_true",
+        help="write a new object per chunk (BENCH_FRESH_WRITES=1 in the "
+        "workers): in-flight parts then hold their own memory",
+    )
+    parser.add_argument(
+        "--base-tree",
+        help="another checkout measured as 'megfile-s3 (before)' beside ours (sequential measure)",
+    )
+    parser.add_argument(
+        "--label", default="", help="a line written above the tables (e.g. 'smoke run, noisy')"
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
     args.settings = args.settings.split(",")
@@ -591,20 +712,38 @@ def main() -> None:
     runs = f"medians of {args.runs}, servers: {', '.join(servers)}"
     tables: list[Table] = []
     if "seq" in only:
-        tables.append(Table("seq", f"Sequential, {args.size_mib} MiB, {runs}",
-                            table_seq(args, per_server("seq"), libraries)))
+        tables.append(
+            Table(
+                "seq",
+                f"Sequential, {args.size_mib} MiB, {runs}",
+                table_seq(args, per_server("seq"), libraries),
+            )
+        )
     if "random" in only:
-        tables.append(Table("random", f"Random reads, {args.random_reads} x 4 KiB of "
-                            f"{args.random_size_mib} MiB, {runs}",
-                            table_random(args, per_server("random"))))
+        tables.append(
+            Table(
+                "random",
+                f"Random reads, {args.random_reads} x 4 KiB of {args.random_size_mib} MiB, {runs}",
+                table_random(args, per_server("random")),
+            )
+        )
     if "sync" in only:
-        tables.append(Table("sync", f"sync of {args.sync_files} x 4 KiB files, {runs}",
-                            table_sync(args, per_server("sync"))))
+        tables.append(
+            Table(
+                "sync",
+                f"sync of {args.sync_files} x 4 KiB files, {runs}",
+                table_sync(args, per_server("sync")),
+            )
+        )
     if "small" in only:
-        tables.append(Table(
-            "small", f"{args.small_count} x {args.small_kib} KiB objects read whole from "
-            f"{args.small_threads} threads, {runs}", table_small(args, per_server("small"),
-                                                                libraries)))
+        tables.append(
+            Table(
+                "small",
+                f"{args.small_count} x {args.small_kib} KiB objects read whole from "
+                f"{args.small_threads} threads, {runs}",
+                table_small(args, per_server("small"), libraries),
+            )
+        )
     for table in tables:
         print("", table.title + ":", "", *table.lines, sep="\n")
     save_tables("bench_s3", tables, args.results_dir, header=args.label)

@@ -72,8 +72,12 @@ def ours(url: str, size: int, mode: str) -> float:
 
 
 def peer(url: str, size: int, mode: str, env: dict[str, str]) -> float:
-    done = subprocess.run([str(PEER_PY), "-c", PEER_CODE, url, str(size), mode], env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(PEER_PY), "-c", PEER_CODE, url, str(size), mode],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode:
         raise RuntimeError(f"megfile failed: {done.stderr[-1500:]}")
     out = done.stdout
@@ -85,8 +89,11 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=256)
     parser.add_argument("--peer-size-mib", type=int, default=32)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR),
-                        help="where bench_sftp.md and its PNG chart go")
+    parser.add_argument(
+        "--results-dir",
+        default=str(DEFAULT_RESULTS_DIR),
+        help="where bench_sftp.md and its PNG chart go",
+    )
     parser.add_argument("--label", default="", help="a line written above the table")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-sftp-"))
@@ -114,18 +121,29 @@ def main() -> None:
                     seconds = func(url, size, mode)
                     rates.append(size / seconds / 1e6)
                 results[f"{name} {mode} ({size >> 20} MiB)"] = rates
-                print(f"{name:16} {mode:5} {size >> 20:4} MiB  median "
-                      f"{statistics.median(rates):7.1f} MB/s  runs "
-                      + " ".join(f"{r:.1f}" for r in rates), flush=True)
+                print(
+                    f"{name:16} {mode:5} {size >> 20:4} MiB  median "
+                    f"{statistics.median(rates):7.1f} MB/s  runs "
+                    + " ".join(f"{r:.1f}" for r in rates),
+                    flush=True,
+                )
     finally:
         server.stop()
         subprocess.run(["rm", "-rf", str(work)], check=False)
     lines = ["| library, operation (size) | median MB/s (runs) |", "|---|---|"]
-    lines += [f"| {label} | {statistics.median(rates):.1f} ("
-              + ", ".join(f"{r:.1f}" for r in rates) + ") |" for label, rates in results.items()]
+    lines += [
+        f"| {label} | {statistics.median(rates):.1f} ("
+        + ", ".join(f"{r:.1f}" for r in rates)
+        + ") |"
+        for label, rates in results.items()
+    ]
     print("", *lines, sep="\n")
-    save_tables("bench_sftp", [Table("io", f"SFTP through smart_open, medians of {args.runs}",
-                                     lines)], args.results_dir, header=args.label)
+    save_tables(
+        "bench_sftp",
+        [Table("io", f"SFTP through smart_open, medians of {args.runs}", lines)],
+        args.results_dir,
+        header=args.label,
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,11 @@ def timed(cmd: list[str], runs: int, env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=21)
-    parser.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR),
-                        help="where bench_startup.md and its PNG chart go")
+    parser.add_argument(
+        "--results-dir",
+        default=str(DEFAULT_RESULTS_DIR),
+        help="where bench_startup.md and its PNG chart go",
+    )
     parser.add_argument("--label", default="", help="a line written above the table")
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -51,9 +54,13 @@ def main() -> None:
     rows = []
     bare = timed([ours, "-c", "pass"], args.runs, env)
     rows.append(("bare interpreter (ours)", bare, 0.0))
-    for label, code in (("import megfile_core", "import megfile_core"),
-                        ("from megfile_core import smart_open",
-                         "from megfile_core import smart_open, smart_listdir; smart_listdir('.')")):
+    for label, code in (
+        ("import megfile_core", "import megfile_core"),
+        (
+            "from megfile_core import smart_open",
+            "from megfile_core import smart_open, smart_listdir; smart_listdir('.')",
+        ),
+    ):
         value = timed([ours, "-c", code], args.runs, env)
         rows.append((label, value, value - bare))
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,8 +72,10 @@ def main() -> None:
         rows.append(("megfile_core: megfile cat FILE", cat_ours, 0.0))
         if PEERS.exists():
             peer_bare = timed([str(PEERS), "-c", "pass"], args.runs, env)
-            for label, code in (("import megfile (5.0.18)", "import megfile"),
-                                ("import fsspec", "import fsspec")):
+            for label, code in (
+                ("import megfile (5.0.18)", "import megfile"),
+                ("import fsspec", "import fsspec"),
+            ):
                 value = timed([str(PEERS), "-c", code], args.runs, env)
                 rows.append((label, value, value - peer_bare))
             peer_cli = str(PEERS.parent / "megfile")
@@ -87,11 +96,17 @@ def main() -> None:
             notes.append(f"{label}: {value:.2f}")
         else:
             print(f"{label:42} {value:10.1f} {over:10.1f}")
-            lines.append(f"| {label} | {value:.1f} | {over:.1f} |" if over else
-                         f"| {label} | {value:.1f} | - |")
-    save_tables("bench_startup", [Table("startup", f"Start-up, medians of {args.runs} "
-                                        "fresh processes", lines, notes)],
-                args.results_dir, header=args.label)
+            lines.append(
+                f"| {label} | {value:.1f} | {over:.1f} |"
+                if over
+                else f"| {label} | {value:.1f} | - |"
+            )
+    save_tables(
+        "bench_startup",
+        [Table("startup", f"Start-up, medians of {args.runs} fresh processes", lines, notes)],
+        args.results_dir,
+        header=args.label,
+    )
 
 
 if __name__ == "__main__":

@@ -58,8 +58,10 @@ def main() -> None:
         runs = [run_once(work, args.files) for _ in range(args.runs)]
     wall, cpu = [run[0] for run in runs], [run[1] for run in runs]
     print("runs (files/s):", " ".join(f"{rate:.0f}" for rate in wall))
-    print(f"median: {statistics.median(wall):.0f} files/s, "
-          f"{statistics.median(cpu):.0f} files per CPU-second")
+    print(
+        f"median: {statistics.median(wall):.0f} files/s, "
+        f"{statistics.median(cpu):.0f} files per CPU-second"
+    )
 
 
 if __name__ == "__main__":

@@ -56,21 +56,28 @@ def _code(error: Exception) -> str:
     return f"{code or '?'}/{status}"
 
 
-def client_for(endpoint: str, access_key: str, secret_key: str,
-               checksums: str = "when_required") -> Any:
+def client_for(
+    endpoint: str, access_key: str, secret_key: str, checksums: str = "when_required"
+) -> Any:
     """A path-style client without retries; ``checksums`` is botocore's
     request_checksum_calculation and response_checksum_validation ("when_required":
     no CRC32 sent or checked, as our plugin; "when_supported": botocore's default)."""
     import boto3
     import botocore.config
 
-    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access_key,
-                        aws_secret_access_key=secret_key, region_name="us-east-1",
-                        config=botocore.config.Config(
-                            s3={"addressing_style": "path"},
-                            retries={"max_attempts": 1, "mode": "standard"},
-                            request_checksum_calculation=checksums,
-                            response_checksum_validation=checksums))
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        region_name="us-east-1",
+        config=botocore.config.Config(
+            s3={"addressing_style": "path"},
+            retries={"max_attempts": 1, "mode": "standard"},
+            request_checksum_calculation=checksums,
+            response_checksum_validation=checksums,
+        ),
+    )
 
 
 class Checks:
@@ -93,8 +100,7 @@ class Checks:
     def _get(self, range_header: str) -> tuple[bytes, str | None, int]:
         response = self.c.get_object(Bucket=BUCKET, Key=self.key, Range=range_header)
         body = response["Body"].read()
-        return (body, response.get("ContentRange"),
-                response["ResponseMetadata"]["HTTPStatusCode"])
+        return (body, response.get("ContentRange"), response["ResponseMetadata"]["HTTPStatusCode"])
 
     # ---- GET with ranges ----
     def check_range_closed(self) -> None:
@@ -113,9 +119,11 @@ class Checks:
     def check_range_suffix(self) -> None:
         """bytes=-10 -> the last 10 bytes, Content-Range bytes 990-999/1000"""
         body, content_range, _ = self._get("bytes=-10")
-        expect(body == self.data[-10:],
-               f"body {len(body)} bytes"
-               + (", the first ones" if body == self.data[: len(body)] else ""))
+        expect(
+            body == self.data[-10:],
+            f"body {len(body)} bytes"
+            + (", the first ones" if body == self.data[: len(body)] else ""),
+        )
         expect(content_range == "bytes 990-999/1000", f"Content-Range {content_range!r}")
 
     def check_range_suffix_longer_than_object(self) -> None:
@@ -134,8 +142,7 @@ class Checks:
         try:
             body, content_range, status = self._get("bytes=2000-")
         except Exception as error:
-            expect("InvalidRange" in _code(error) or "416" in _code(error),
-                   f"error {_code(error)}")
+            expect("InvalidRange" in _code(error) or "416" in _code(error), f"error {_code(error)}")
             return
         raise CheckFailed(f"answered {status} with {len(body)} bytes, {content_range!r}")
 
@@ -143,8 +150,7 @@ class Checks:
         """bytes=0-9 with botocore's default checksums (CRC32 sent on PUT, checked on
         GET when given) -> the 10 bytes: S3 sends no whole-object checksum with a range"""
         self.default.put_object(Bucket=BUCKET, Key="range/crc.bin", Body=self.data)
-        response = self.default.get_object(Bucket=BUCKET, Key="range/crc.bin",
-                                           Range="bytes=0-9")
+        response = self.default.get_object(Bucket=BUCKET, Key="range/crc.bin", Range="bytes=0-9")
         body = response["Body"].read()
         expect(body == self.data[:10], f"body {len(body)} bytes")
 
@@ -152,8 +158,7 @@ class Checks:
         """bytes=0-9 of an empty object -> InvalidRange, or 200 with no body"""
         self.c.put_object(Bucket=BUCKET, Key="range/empty.bin", Body=b"")
         try:
-            response = self.c.get_object(Bucket=BUCKET, Key="range/empty.bin",
-                                         Range="bytes=0-9")
+            response = self.c.get_object(Bucket=BUCKET, Key="range/empty.bin", Range="bytes=0-9")
         except Exception as error:
             expect("InvalidRange" in _code(error), f"error {_code(error)}")
             return
@@ -163,16 +168,23 @@ class Checks:
     # ---- HEAD and errors ----
     def check_head(self) -> None:
         """HEAD -> ContentLength, ETag = quoted MD5, LastModified, user metadata"""
-        self.c.put_object(Bucket=BUCKET, Key="head/meta.bin", Body=self.data,
-                          Metadata={"color": "blue"}, ContentType="application/x-test")
+        self.c.put_object(
+            Bucket=BUCKET,
+            Key="head/meta.bin",
+            Body=self.data,
+            Metadata={"color": "blue"},
+            ContentType="application/x-test",
+        )
         head = self.c.head_object(Bucket=BUCKET, Key="head/meta.bin")
         expect(head["ContentLength"] == 1000, f"ContentLength {head['ContentLength']}")
         md5 = hashlib.md5(self.data).hexdigest()
         expect(head.get("ETag") == f'"{md5}"', f"ETag {head.get('ETag')!r}, MD5 {md5}")
         expect(head.get("LastModified") is not None, "no LastModified")
         expect(head.get("Metadata") == {"color": "blue"}, f"Metadata {head.get('Metadata')}")
-        expect(head.get("ContentType") == "application/x-test",
-               f"ContentType {head.get('ContentType')!r}")
+        expect(
+            head.get("ContentType") == "application/x-test",
+            f"ContentType {head.get('ContentType')!r}",
+        )
 
     def check_head_missing(self) -> None:
         """HEAD of a missing key -> 404; GET -> NoSuchKey"""
@@ -214,12 +226,14 @@ class Checks:
         upload = self.c.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
         done = []
         for number, part in enumerate(parts, 1):
-            etag = self.c.upload_part(Bucket=BUCKET, Key=key, UploadId=upload,
-                                      PartNumber=number, Body=part)["ETag"]
+            etag = self.c.upload_part(
+                Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=number, Body=part
+            )["ETag"]
             expect(etag == f'"{hashlib.md5(part).hexdigest()}"', f"part ETag {etag!r}")
             done.append({"PartNumber": number, "ETag": etag})
-        self.c.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload,
-                                         MultipartUpload={"Parts": done})
+        self.c.complete_multipart_upload(
+            Bucket=BUCKET, Key=key, UploadId=upload, MultipartUpload={"Parts": done}
+        )
         body = self.c.get_object(Bucket=BUCKET, Key=key)["Body"].read()
         expect(body == b"".join(parts), f"{len(body)} bytes after completion")
 
@@ -228,17 +242,26 @@ class Checks:
         parts = self._parts()
         key = "mpu/etag.bin"
         upload = self.c.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
-        done = [{"PartNumber": n, "ETag": self.c.upload_part(
-            Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=n, Body=p)["ETag"]}
-            for n, p in enumerate(parts, 1)]
-        answer = self.c.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload,
-                                                  MultipartUpload={"Parts": done})
+        done = [
+            {
+                "PartNumber": n,
+                "ETag": self.c.upload_part(
+                    Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=n, Body=p
+                )["ETag"],
+            }
+            for n, p in enumerate(parts, 1)
+        ]
+        answer = self.c.complete_multipart_upload(
+            Bucket=BUCKET, Key=key, UploadId=upload, MultipartUpload={"Parts": done}
+        )
         digest = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest()
         want = f'"{digest}-{len(parts)}"'
         head = self.c.head_object(Bucket=BUCKET, Key=key)["ETag"]
         get = self.c.get_object(Bucket=BUCKET, Key=key, Range="bytes=0-0")["ETag"]
-        expect(answer.get("ETag") == want and head == want and get == want,
-               f"complete {answer.get('ETag')!r}, HEAD {head!r}, GET {get!r}; S3: {want}")
+        expect(
+            answer.get("ETag") == want and head == want and get == want,
+            f"complete {answer.get('ETag')!r}, HEAD {head!r}, GET {get!r}; S3: {want}",
+        )
 
     def check_multipart_list_parts(self) -> None:
         """ListParts of an upload in progress -> numbers, sizes, ETags"""
@@ -247,12 +270,12 @@ class Checks:
         upload = self.c.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
         try:
             for number, part in enumerate(parts, 1):
-                self.c.upload_part(Bucket=BUCKET, Key=key, UploadId=upload,
-                                   PartNumber=number, Body=part)
+                self.c.upload_part(
+                    Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=number, Body=part
+                )
             listed = self.c.list_parts(Bucket=BUCKET, Key=key, UploadId=upload)
             got = [(p["PartNumber"], p["Size"], p["ETag"]) for p in listed.get("Parts", [])]
-            want = [(n, len(p), f'"{hashlib.md5(p).hexdigest()}"')
-                    for n, p in enumerate(parts, 1)]
+            want = [(n, len(p), f'"{hashlib.md5(p).hexdigest()}"') for n, p in enumerate(parts, 1)]
             expect(got == want, f"parts {got}")
         except CheckFailed:
             raise
@@ -268,8 +291,9 @@ class Checks:
         """abort -> no object, ListParts / UploadPart of the upload -> NoSuchUpload"""
         key = "mpu/abort.bin"
         upload = self.c.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
-        self.c.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=1,
-                           Body=os.urandom(PART))
+        self.c.upload_part(
+            Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=1, Body=os.urandom(PART)
+        )
         self.c.abort_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload)
         try:
             self.c.head_object(Bucket=BUCKET, Key=key)
@@ -279,11 +303,11 @@ class Checks:
         except Exception as error:
             expect(_code(error).endswith("/404"), f"HEAD after abort {_code(error)}")
         try:
-            self.c.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=2,
-                               Body=b"late")
+            self.c.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=2, Body=b"late")
         except Exception as error:
-            expect(_code(error).startswith("NoSuchUpload"),
-                   f"UploadPart after abort {_code(error)}")
+            expect(
+                _code(error).startswith("NoSuchUpload"), f"UploadPart after abort {_code(error)}"
+            )
             return
         raise CheckFailed("UploadPart after abort succeeded")
 
@@ -291,12 +315,19 @@ class Checks:
         """complete with a non-last part under 5 MiB -> EntityTooSmall"""
         key = "mpu/small.bin"
         upload = self.c.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
-        done = [{"PartNumber": n, "ETag": self.c.upload_part(
-            Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=n, Body=b"x" * 100)["ETag"]}
-            for n in (1, 2)]
+        done = [
+            {
+                "PartNumber": n,
+                "ETag": self.c.upload_part(
+                    Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=n, Body=b"x" * 100
+                )["ETag"],
+            }
+            for n in (1, 2)
+        ]
         try:
-            self.c.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload,
-                                             MultipartUpload={"Parts": done})
+            self.c.complete_multipart_upload(
+                Bucket=BUCKET, Key=key, UploadId=upload, MultipartUpload={"Parts": done}
+            )
         except Exception as error:
             expect(_code(error).startswith("EntityTooSmall"), f"error {_code(error)}")
             return
@@ -309,8 +340,14 @@ class Checks:
 
     # ---- listing ----
     def _put_tree(self) -> None:
-        for key in ("list/a.txt", "list/b.txt", "list/sub/c.txt", "list/sub/deep/d.txt",
-                    "list/subway.txt", "listing.txt"):
+        for key in (
+            "list/a.txt",
+            "list/b.txt",
+            "list/sub/c.txt",
+            "list/sub/deep/d.txt",
+            "list/subway.txt",
+            "listing.txt",
+        ):
             self.c.put_object(Bucket=BUCKET, Key=key, Body=b"x")
 
     def check_list_prefix(self) -> None:
@@ -318,8 +355,13 @@ class Checks:
         self._put_tree()
         page = self.c.list_objects_v2(Bucket=BUCKET, Prefix="list/")
         keys = [o["Key"] for o in page.get("Contents", [])]
-        want = ["list/a.txt", "list/b.txt", "list/sub/c.txt", "list/sub/deep/d.txt",
-                "list/subway.txt"]
+        want = [
+            "list/a.txt",
+            "list/b.txt",
+            "list/sub/c.txt",
+            "list/sub/deep/d.txt",
+            "list/subway.txt",
+        ]
         expect(keys == want, f"keys {keys}")
 
     def check_list_partial_prefix(self) -> None:
@@ -327,8 +369,7 @@ class Checks:
         self._put_tree()
         page = self.c.list_objects_v2(Bucket=BUCKET, Prefix="list/su")
         keys = [o["Key"] for o in page.get("Contents", [])]
-        expect(keys == ["list/sub/c.txt", "list/sub/deep/d.txt", "list/subway.txt"],
-               f"keys {keys}")
+        expect(keys == ["list/sub/c.txt", "list/sub/deep/d.txt", "list/subway.txt"], f"keys {keys}")
 
     def check_list_delimiter(self) -> None:
         """Prefix=list/, Delimiter=/ -> a.txt, b.txt, subway.txt + list/sub/; KeyCount 4"""
@@ -346,8 +387,10 @@ class Checks:
         page = self.c.list_objects_v2(Bucket=BUCKET, Prefix="list/su", Delimiter="/")
         keys = [o["Key"] for o in page.get("Contents", [])]
         prefixes = [p["Prefix"] for p in page.get("CommonPrefixes", [])]
-        expect(keys == ["list/subway.txt"] and prefixes == ["list/sub/"],
-               f"keys {keys}, prefixes {prefixes}")
+        expect(
+            keys == ["list/subway.txt"] and prefixes == ["list/sub/"],
+            f"keys {keys}, prefixes {prefixes}",
+        )
 
     def check_list_paging(self) -> None:
         """7 keys, MaxKeys=3 -> 3 pages (3, 3, 1), IsTruncated, continuation tokens"""
@@ -366,8 +409,10 @@ class Checks:
                 break
             token = page.get("NextContinuationToken")
             expect(bool(token), "IsTruncated without NextContinuationToken")
-        expect([len(s) for s in seen] == [3, 3, 1] and [k for s in seen for k in s] == keys,
-               f"pages {[len(s) for s in seen]}")
+        expect(
+            [len(s) for s in seen] == [3, 3, 1] and [k for s in seen for k in s] == keys,
+            f"pages {[len(s) for s in seen]}",
+        )
 
     def check_list_paging_with_delimiter(self) -> None:
         """MaxKeys=2 with Delimiter=/ counts keys and prefixes together across pages"""
@@ -376,8 +421,12 @@ class Checks:
         token: str | None = None
         pages = 0
         for _ in range(10):
-            params: dict[str, Any] = {"Bucket": BUCKET, "Prefix": "list/", "Delimiter": "/",
-                                      "MaxKeys": 2}
+            params: dict[str, Any] = {
+                "Bucket": BUCKET,
+                "Prefix": "list/",
+                "Delimiter": "/",
+                "MaxKeys": 2,
+            }
             if token:
                 params["ContinuationToken"] = token
             page = self.c.list_objects_v2(**params)
@@ -387,8 +436,11 @@ class Checks:
             if not page.get("IsTruncated"):
                 break
             token = page.get("NextContinuationToken")
-        expect(sorted(names) == ["list/a.txt", "list/b.txt", "list/sub/", "list/subway.txt"]
-               and pages == 2, f"{pages} pages: {names}")
+        expect(
+            sorted(names) == ["list/a.txt", "list/b.txt", "list/sub/", "list/subway.txt"]
+            and pages == 2,
+            f"{pages} pages: {names}",
+        )
 
     def check_list_start_after(self) -> None:
         """StartAfter=page/k4.txt -> k5, k6"""
@@ -405,32 +457,43 @@ class Checks:
         expect(len(entries) == 1, f"{len(entries)} entries")
         entry = entries[0]
         expect(entry.get("Size") == 1000, f"Size {entry.get('Size')}")
-        expect(entry.get("ETag") == f'"{hashlib.md5(self.data).hexdigest()}"',
-               f"ETag {entry.get('ETag')!r}")
+        expect(
+            entry.get("ETag") == f'"{hashlib.md5(self.data).hexdigest()}"',
+            f"ETag {entry.get('ETag')!r}",
+        )
         expect(entry.get("LastModified") is not None, "no LastModified")
 
     # ---- copy and delete ----
     def check_copy_object(self) -> None:
         """CopyObject -> same bytes, same ETag, metadata copied"""
-        self.c.put_object(Bucket=BUCKET, Key="copy/src.bin", Body=self.data,
-                          Metadata={"color": "blue"})
-        answer = self.c.copy_object(Bucket=BUCKET, Key="copy/dst.bin",
-                                    CopySource={"Bucket": BUCKET, "Key": "copy/src.bin"})
+        self.c.put_object(
+            Bucket=BUCKET, Key="copy/src.bin", Body=self.data, Metadata={"color": "blue"}
+        )
+        answer = self.c.copy_object(
+            Bucket=BUCKET, Key="copy/dst.bin", CopySource={"Bucket": BUCKET, "Key": "copy/src.bin"}
+        )
         head = self.c.head_object(Bucket=BUCKET, Key="copy/dst.bin")
         body = self.c.get_object(Bucket=BUCKET, Key="copy/dst.bin")["Body"].read()
         md5 = f'"{hashlib.md5(self.data).hexdigest()}"'
         expect(body == self.data, "wrong bytes")
-        expect(answer.get("CopyObjectResult", {}).get("ETag") == md5 and head["ETag"] == md5,
-               f"ETags {answer.get('CopyObjectResult', {}).get('ETag')!r} / {head['ETag']!r}")
+        expect(
+            answer.get("CopyObjectResult", {}).get("ETag") == md5 and head["ETag"] == md5,
+            f"ETags {answer.get('CopyObjectResult', {}).get('ETag')!r} / {head['ETag']!r}",
+        )
         expect(head.get("Metadata") == {"color": "blue"}, f"Metadata {head.get('Metadata')}")
 
     def check_copy_object_replace_metadata(self) -> None:
         """CopyObject MetadataDirective=REPLACE -> the new metadata only"""
-        self.c.put_object(Bucket=BUCKET, Key="copy/src2.bin", Body=self.data,
-                          Metadata={"color": "blue"})
-        self.c.copy_object(Bucket=BUCKET, Key="copy/dst2.bin",
-                           CopySource={"Bucket": BUCKET, "Key": "copy/src2.bin"},
-                           MetadataDirective="REPLACE", Metadata={"shape": "round"})
+        self.c.put_object(
+            Bucket=BUCKET, Key="copy/src2.bin", Body=self.data, Metadata={"color": "blue"}
+        )
+        self.c.copy_object(
+            Bucket=BUCKET,
+            Key="copy/dst2.bin",
+            CopySource={"Bucket": BUCKET, "Key": "copy/src2.bin"},
+            MetadataDirective="REPLACE",
+            Metadata={"shape": "round"},
+        )
         head = self.c.head_object(Bucket=BUCKET, Key="copy/dst2.bin")
         expect(head.get("Metadata") == {"shape": "round"}, f"Metadata {head.get('Metadata')}")
 
@@ -439,13 +502,21 @@ class Checks:
         parts = self._parts()
         key = "copy/mpu-src.bin"
         upload = self.c.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
-        done = [{"PartNumber": n, "ETag": self.c.upload_part(
-            Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=n, Body=p)["ETag"]}
-            for n, p in enumerate(parts, 1)]
-        self.c.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload,
-                                         MultipartUpload={"Parts": done})
-        self.c.copy_object(Bucket=BUCKET, Key="copy/mpu-dst.bin",
-                           CopySource={"Bucket": BUCKET, "Key": key})
+        done = [
+            {
+                "PartNumber": n,
+                "ETag": self.c.upload_part(
+                    Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=n, Body=p
+                )["ETag"],
+            }
+            for n, p in enumerate(parts, 1)
+        ]
+        self.c.complete_multipart_upload(
+            Bucket=BUCKET, Key=key, UploadId=upload, MultipartUpload={"Parts": done}
+        )
+        self.c.copy_object(
+            Bucket=BUCKET, Key="copy/mpu-dst.bin", CopySource={"Bucket": BUCKET, "Key": key}
+        )
         body = self.c.get_object(Bucket=BUCKET, Key="copy/mpu-dst.bin")["Body"].read()
         expect(body == b"".join(parts), f"{len(body)} bytes")
 
@@ -453,8 +524,10 @@ class Checks:
         """DeleteObjects of 2 keys + 1 missing -> 3 Deleted, no Errors, keys gone"""
         for key in ("del/a", "del/b"):
             self.c.put_object(Bucket=BUCKET, Key=key, Body=b"x")
-        answer = self.c.delete_objects(Bucket=BUCKET, Delete={"Objects": [
-            {"Key": "del/a"}, {"Key": "del/b"}, {"Key": "del/missing"}]})
+        answer = self.c.delete_objects(
+            Bucket=BUCKET,
+            Delete={"Objects": [{"Key": "del/a"}, {"Key": "del/b"}, {"Key": "del/missing"}]},
+        )
         deleted = sorted(d["Key"] for d in answer.get("Deleted", []))
         expect(not answer.get("Errors"), f"Errors {answer.get('Errors')}")
         expect(deleted == ["del/a", "del/b", "del/missing"], f"Deleted {deleted}")
@@ -472,7 +545,7 @@ class Checks:
         for page in self.c.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
             keys += [{"Key": o["Key"]} for o in page.get("Contents", [])]
         for start in range(0, len(keys), 1000):
-            self.c.delete_objects(Bucket=BUCKET, Delete={"Objects": keys[start:start + 1000]})
+            self.c.delete_objects(Bucket=BUCKET, Delete={"Objects": keys[start : start + 1000]})
 
 
 def checks() -> list[tuple[str, Callable[[Checks], None], str]]:
@@ -480,15 +553,18 @@ def checks() -> list[tuple[str, Callable[[Checks], None], str]]:
     for name in Checks.__dict__:
         if name.startswith("check_"):
             method = getattr(Checks, name)
-            found.append((name.removeprefix("check_"), method,
-                          " ".join((method.__doc__ or "").split())))
+            found.append(
+                (name.removeprefix("check_"), method, " ".join((method.__doc__ or "").split()))
+            )
     return found
 
 
 def run(endpoint: str, access_key: str, secret_key: str) -> dict[str, str | None]:
     """{check: None when it passed, else why it failed}"""
-    suite = Checks(client_for(endpoint, access_key, secret_key),
-                   client_for(endpoint, access_key, secret_key, "when_supported"))
+    suite = Checks(
+        client_for(endpoint, access_key, secret_key),
+        client_for(endpoint, access_key, secret_key, "when_supported"),
+    )
     suite.setup()
     results: dict[str, str | None] = {}
     try:
@@ -530,8 +606,11 @@ def main() -> None:
     parser.add_argument("url", nargs="?", help="endpoint of a running server")
     parser.add_argument("--access-key", default=os.environ.get("AWS_ACCESS_KEY_ID", ""))
     parser.add_argument("--secret-key", default=os.environ.get("AWS_SECRET_ACCESS_KEY", ""))
-    parser.add_argument("--server", choices=("rclone", "s3rver", "both"),
-                        help="start this server (both: one after the other)")
+    parser.add_argument(
+        "--server",
+        choices=("rclone", "s3rver", "both"),
+        help="start this server (both: one after the other)",
+    )
     parser.add_argument("--markdown", action="store_true", help="one Markdown table")
     args = parser.parse_args()
     if bool(args.url) == bool(args.server):
@@ -557,16 +636,20 @@ def main() -> None:
         print("| check | what S3 does | " + " | ".join(columns) + " |")
         print("|---|---|" + "---|" * len(columns))
         for name in docs:
-            cells = ["PASS" if results[name] is None else f"**FAIL**: {results[name]}"
-                     for results in columns.values()]
+            cells = [
+                "PASS" if results[name] is None else f"**FAIL**: {results[name]}"
+                for results in columns.values()
+            ]
             print(f"| {name} | {docs[name]} | " + " | ".join(cells) + " |")
     else:
         for column, results in columns.items():
             print(f"== {column}")
             for name, why in results.items():
                 print(f"PASS {name}" if why is None else f"FAIL {name}: {why}")
-            print(f"{sum(w is None for w in results.values())} passed, "
-                  f"{sum(w is not None for w in results.values())} failed")
+            print(
+                f"{sum(w is None for w in results.values())} passed, "
+                f"{sum(w is not None for w in results.values())} failed"
+            )
     sys.exit(1 if failed else 0)
 
 

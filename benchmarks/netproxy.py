@@ -72,8 +72,9 @@ _QUANTUM = 64 << 10
 _RECV = 1 << 20
 
 
-def _relay(client: socket.socket, upstream: socket.socket, delay: float, rate: float,
-           counts: list[int]) -> None:
+def _relay(
+    client: socket.socket, upstream: socket.socket, delay: float, rate: float, counts: list[int]
+) -> None:
     """Shuttle bytes both ways with a per-direction delay and rate cap, until both
     sides are closed; ``counts`` gets the bytes received from client and upstream."""
     directions = {client: _Direction(delay, rate), upstream: _Direction(delay, rate)}
@@ -210,20 +211,27 @@ class DelayProxy:
     """A TCP proxy on 127.0.0.1 to ``127.0.0.1:target_port``: a separate process
     forking one process per connection; stopped with its process group."""
 
-    def __init__(self, target_port: int, delay: float, rate_bytes: float,
-                 count: bool = False) -> None:
+    def __init__(
+        self, target_port: int, delay: float, rate_bytes: float, count: bool = False
+    ) -> None:
         self.delay = delay
         self.rate = rate_bytes
         self._stats: Path | None = None
-        args = [sys.executable, str(Path(__file__).resolve()), str(target_port), str(delay),
-                str(rate_bytes)]
+        args = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            str(target_port),
+            str(delay),
+            str(rate_bytes),
+        ]
         if count:
             fd, name = _mkstemp()
             os.close(fd)
             self._stats = Path(name)
             args.append(name)
-        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            args, stdout=subprocess.PIPE, text=True, start_new_session=True
+        )
         assert self.process.stdout is not None
         self.port = int(self.process.stdout.readline())
 
@@ -277,8 +285,10 @@ def check_proxy(url: str, size: int, connections: int) -> float:
     def fetch(index: int) -> None:
         first, last = index * part, (index + 1) * part - 1
         with socket.create_connection(("127.0.0.1", port)) as sock:
-            sock.sendall(f"GET /{rest} HTTP/1.1\r\nHost: x\r\nRange: bytes={first}-{last}"
-                         "\r\nConnection: close\r\n\r\n".encode())
+            sock.sendall(
+                f"GET /{rest} HTTP/1.1\r\nHost: x\r\nRange: bytes={first}-{last}"
+                "\r\nConnection: close\r\n\r\n".encode()
+            )
             buffer = bytearray(1 << 20)
             while sock.recv_into(buffer):
                 pass
@@ -293,5 +303,9 @@ def check_proxy(url: str, size: int, connections: int) -> float:
 
 
 if __name__ == "__main__":
-    _serve_proxy(int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]),
-                 sys.argv[4] if len(sys.argv) > 4 else None)
+    _serve_proxy(
+        int(sys.argv[1]),
+        float(sys.argv[2]),
+        float(sys.argv[3]),
+        sys.argv[4] if len(sys.argv) > 4 else None,
+    )

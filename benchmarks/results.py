@@ -48,27 +48,38 @@ def _plot_python() -> str | None:
     return None
 
 
-def save_tables(name: str, tables: list[Table], results_dir: Path | str,
-                header: str = "") -> Path:
+def save_tables(name: str, tables: list[Table], results_dir: Path | str, header: str = "") -> Path:
     """Write ``results_dir/NAME.md`` and one ``NAME-SLUG.png`` per table; returns
     the Markdown file."""
     out = Path(results_dir)
     out.mkdir(parents=True, exist_ok=True)
-    text = [f"# {name}", "", f"Written {time.strftime('%Y-%m-%d %H:%M')} by "
-            f"`benchmarks/{name}.py`.", ""]
+    text = [
+        f"# {name}",
+        "",
+        f"Written {time.strftime('%Y-%m-%d %H:%M')} by `benchmarks/{name}.py`.",
+        "",
+    ]
     if header:
         text += [header, ""]
     for table in tables:
-        text += [f"## {table.title}", "", f"![{table.title}]({name}-{table.slug}.png)", "",
-                 *table.lines, ""]
+        text += [
+            f"## {table.title}",
+            "",
+            f"![{table.title}]({name}-{table.slug}.png)",
+            "",
+            *table.lines,
+            "",
+        ]
         if table.notes:
             text += [*table.notes, ""]
     markdown = out / f"{name}.md"
     markdown.write_text("\n".join(text))
     python = _plot_python()
     if python is None:
-        print(f"(no matplotlib: charts skipped; run benchmarks/setup_peers.sh, then "
-              f"python benchmarks/plot_tables.py {markdown})")
+        print(
+            f"(no matplotlib: charts skipped; run benchmarks/setup_peers.sh, then "
+            f"python benchmarks/plot_tables.py {markdown})"
+        )
     else:
         subprocess.run([python, str(PLOTTER), str(markdown)], check=True, timeout=300)
     print(f"results: {markdown}")

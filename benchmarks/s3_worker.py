@@ -72,9 +72,10 @@ def _boto3_client() -> Any:
     import botocore.config
 
     return boto3.client(
-        "s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"],
-        config=botocore.config.Config(s3={"addressing_style": "path"},
-                                      max_pool_connections=16))
+        "s3",
+        endpoint_url=os.environ["AWS_ENDPOINT_URL"],
+        config=botocore.config.Config(s3={"addressing_style": "path"}, max_pool_connections=16),
+    )
 
 
 class _Sink:
@@ -144,8 +145,10 @@ def _opener(library: str) -> Any:
         import s3fs
 
         def s3fs_open(url: str, mode: str) -> Any:
-            fs = s3fs.S3FileSystem(client_kwargs={"endpoint_url": os.environ[
-                "AWS_ENDPOINT_URL"]}, config_kwargs={"s3": {"addressing_style": "path"}})
+            fs = s3fs.S3FileSystem(
+                client_kwargs={"endpoint_url": os.environ["AWS_ENDPOINT_URL"]},
+                config_kwargs={"s3": {"addressing_style": "path"}},
+            )
             return fs.open(url, mode)
 
         return s3fs_open

@@ -32,17 +32,30 @@ class S3rver(ServerProcess):
     access_key = ACCESS_KEY
     secret_key = SECRET_KEY
 
-    def __init__(self, data_dir: Path, port: int | None = None,
-                 start_timeout: float = 180.0) -> None:
+    def __init__(
+        self, data_dir: Path, port: int | None = None, start_timeout: float = 180.0
+    ) -> None:
         super().__init__(data_dir, port, start_timeout)
 
     def start(self) -> S3rver:
         env = dict(os.environ)
         env["NODE_OPTIONS"] = (env.get("NODE_OPTIONS", "") + " --openssl-legacy-provider").strip()
-        self.launch(["npx", "--yes", "s3rver@3", "-d", str(self.data_dir), "-a", "127.0.0.1",
-                     "-p", str(self.port), "-s"], env=env)
+        self.launch(
+            [
+                "npx",
+                "--yes",
+                "s3rver@3",
+                "-d",
+                str(self.data_dir),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-s",
+            ],
+            env=env,
+        )
         return self
 
     def __enter__(self) -> S3rver:
         return self.start()
-

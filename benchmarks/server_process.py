@@ -47,22 +47,31 @@ class ServerProcess:
         """Run ``command`` and wait until the port accepts connections."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL,
-                                            start_new_session=self.group, **popen)
+            self.process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=self.group,
+                **popen,
+            )
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}: "
-                                   f"{self.log.read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode}: "
+                    f"{self.log.read_text()[-2000:]}"
+                )
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return
             except OSError:
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"{self.name} did not listen on port {self.port} within "
-                           f"{self.start_timeout:.0f} s; see {self.log}")
+        raise RuntimeError(
+            f"{self.name} did not listen on port {self.port} within "
+            f"{self.start_timeout:.0f} s; see {self.log}"
+        )
 
     def _signal(self, pid: int, sig: int) -> None:
         (os.killpg if self.group else os.kill)(pid, sig)

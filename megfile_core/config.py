@@ -127,8 +127,9 @@ def sync_workers() -> int:
     ``MEGFILE_MAX_WORKERS``. Small remote files cost a round trip each, so
     throughput grows with the copies in flight (2,000 x 4 KiB to an object store at
     20 ms: 8 copies ~300 files/s, 16 ~430)."""
-    return _positive("MEGFILE_SYNC_MAX_WORKERS",
-                     env_int("MEGFILE_SYNC_MAX_WORKERS", 2 * max_workers()))
+    return _positive(
+        "MEGFILE_SYNC_MAX_WORKERS", env_int("MEGFILE_SYNC_MAX_WORKERS", 2 * max_workers())
+    )
 
 
 def max_retry_times(backend: str = "") -> int:
@@ -222,9 +223,7 @@ def get_aliases() -> dict[str, str]:
     return aliases
 
 
-def _load_aliases(
-    main: str, legacy_path: str, env: tuple[tuple[str, str], ...]
-) -> dict[str, str]:
+def _load_aliases(main: str, legacy_path: str, env: tuple[tuple[str, str], ...]) -> dict[str, str]:
     aliases: dict[str, str] = {}
     parser = read_config(main)
     if parser.has_section("alias"):

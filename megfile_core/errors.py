@@ -28,7 +28,6 @@ __all__ = [
 ]
 
 
-
 def __getattr__(name: str) -> Any:
     if name == "SameFileError":  # shutil's own class, imported only when asked for
         import shutil

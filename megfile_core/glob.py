@@ -466,9 +466,7 @@ def _trailing_recursive(segments: list[str], dir_only: bool, base_dir: bool) -> 
     return [_Alt(head, True), below] if base_dir else [below]
 
 
-def _plan(
-    pattern: str, recursive: bool, base_dir: bool = True
-) -> list[tuple[str, list[_Alt]]]:
+def _plan(pattern: str, recursive: bool, base_dir: bool = True) -> list[tuple[str, list[_Alt]]]:
     """Listing roots and the alternatives to match below each.
 
     No root lies below another: a prefix below another one is folded into it as
@@ -700,7 +698,8 @@ def _children(
     if wildcard:
         names_start = _common_prefix(
             [_segment_head(alts[index].segments[position]) for index, position, _ in wildcard]
-            + list(literal))
+            + list(literal)
+        )
         for found in _list(roots.node(relative), names_start):
             next_states = {
                 (index, position + 1)

@@ -28,20 +28,29 @@ def parse_mode(mode: str) -> tuple[str, bool]:
         )
     kinds = chars & set("rwax")
     if len(kinds) != 1:
-        raise ValueError(
-            f"invalid mode {mode!r}: it must contain exactly one of r, w, a, x"
-        )
+        raise ValueError(f"invalid mode {mode!r}: it must contain exactly one of r, w, a, x")
     if "b" in chars and "t" in chars:
         raise ValueError(f"invalid mode {mode!r}: b and t exclude each other")
     return kinds.pop() + "b" + ("+" if "+" in chars else ""), "b" not in chars
 
 
 #: options of ``smart_open`` that some backend understands; others ignore them
-COMMON_OPEN_OPTIONS = frozenset({
-    "max_workers", "max_buffer_size", "block_forward", "block_size", "buffered",
-    "limited_seekable", "share_cache_key", "cache_path", "lazy", "followlinks",
-    "atomic", "closefd",
-})
+COMMON_OPEN_OPTIONS = frozenset(
+    {
+        "max_workers",
+        "max_buffer_size",
+        "block_forward",
+        "block_size",
+        "buffered",
+        "limited_seekable",
+        "share_cache_key",
+        "cache_path",
+        "lazy",
+        "followlinks",
+        "atomic",
+        "closefd",
+    }
+)
 
 
 def check_buffering(buffering: Any) -> None:

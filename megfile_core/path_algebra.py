@@ -40,9 +40,7 @@ def _fspath_str(value: Any) -> str:
         result = os.fspath(value)
         if isinstance(result, str):
             return result
-    raise TypeError(
-        f"expected a path (str, os.PathLike or BasePath), not {type(value).__name__}"
-    )
+    raise TypeError(f"expected a path (str, os.PathLike or BasePath), not {type(value).__name__}")
 
 
 class PathAlgebra:
@@ -64,8 +62,7 @@ class PathAlgebra:
             base, _, variant = scheme.partition("+")
             if not self._accepts(base):
                 raise ValueError(
-                    f"{type(self).__name__} serves {self.protocol}:// URLs, "
-                    f"not {text!r}"
+                    f"{type(self).__name__} serves {self.protocol}:// URLs, not {text!r}"
                 )
             if "+" in scheme and not variant:
                 raise ValueError(f"empty variant in {text!r}: write {base}+NAME://")
@@ -294,7 +291,8 @@ class PathAlgebra:
             return match_path(self.path.strip("/"), rest.strip("/"), anchored=True)
         if pattern.startswith("/"):  # an absolute pattern is anchored at the root
             return self.path.startswith("/") and match_path(
-                self.path.strip("/"), pattern.strip("/"), anchored=True)
+                self.path.strip("/"), pattern.strip("/"), anchored=True
+            )
         return match_path(self.path.strip("/"), pattern.strip("/"), anchored=False)
 
     def is_absolute(self) -> bool:

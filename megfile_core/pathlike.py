@@ -183,9 +183,7 @@ class BasePath(PathPrimitives):
         for name in self.listdir():
             yield self.joinpath(name)
 
-    def walk(
-        self, followlinks: bool = False
-    ) -> Iterator[tuple[str, list[str], list[str]]]:
+    def walk(self, followlinks: bool = False) -> Iterator[tuple[str, list[str], list[str]]]:
         """Top-down ``(root, dirs, files)``, sorted; nothing for a file or a miss."""
         if not self.is_dir(followlinks=True):
             return
@@ -197,8 +195,9 @@ class BasePath(PathPrimitives):
                 with current.scandir() as entries:
                     for entry in entries:
                         if entry.is_dir() or (
-                            followlinks and entry.is_symlink() and
-                            self._derive(self._other_path(entry.path)).is_dir(True)
+                            followlinks
+                            and entry.is_symlink()
+                            and self._derive(self._other_path(entry.path)).is_dir(True)
                         ):
                             dirs.append(entry.name)
                         else:
@@ -249,9 +248,7 @@ class BasePath(PathPrimitives):
         yield everything, and callers filter. Default: the whole ``_scan_tree``."""
         return self._scan_tree(followlinks)
 
-    def scan_stat(
-        self, missing_ok: bool = True, followlinks: bool = False
-    ) -> Iterator[FileEntry]:
+    def scan_stat(self, missing_ok: bool = True, followlinks: bool = False) -> Iterator[FileEntry]:
         """Every file under this path (or the file itself), sorted by path."""
         try:
             stat = self.stat(follow_symlinks=followlinks)
@@ -262,8 +259,7 @@ class BasePath(PathPrimitives):
         if not stat.is_dir():
             yield FileEntry(self.name, str(self), stat)
             return
-        files = [(rel, entry) for rel, entry in self._scan_tree(followlinks)
-                 if not entry.is_dir()]
+        files = [(rel, entry) for rel, entry in self._scan_tree(followlinks) if not entry.is_dir()]
         files.sort(key=lambda item: item[0])
         for _, entry in files:
             yield entry
@@ -311,7 +307,10 @@ class BasePath(PathPrimitives):
         return len(view)
 
     def write_text(
-        self, data: str, encoding: str | None = None, errors: str | None = None,
+        self,
+        data: str,
+        encoding: str | None = None,
+        errors: str | None = None,
         newline: str | None = None,
     ) -> int:
         if not isinstance(data, str):
@@ -406,8 +405,7 @@ class BasePath(PathPrimitives):
     ) -> None:
         """Copy this file to ``dst_path`` of the same protocol (streams by default)."""
         dst = self.from_path(dst_path) if not isinstance(dst_path, BasePath) else dst_path
-        stream_copy(self, dst, callback=callback, overwrite=overwrite,
-                    followlinks=followlinks)
+        stream_copy(self, dst, callback=callback, overwrite=overwrite, followlinks=followlinks)
 
     def sync(
         self,
@@ -419,5 +417,6 @@ class BasePath(PathPrimitives):
     ) -> SyncResult:
         from megfile_core.sync import sync
 
-        return sync(self, dst_path, followlinks=followlinks, force=force,
-                    overwrite=overwrite, **options)
+        return sync(
+            self, dst_path, followlinks=followlinks, force=force, overwrite=overwrite, **options
+        )

@@ -23,12 +23,21 @@ from megfile_core import __version__, hookspecs
 from megfile_core.impl_marker import PROJECT
 from megfile_core.registry import BUILTIN_PLUGINS, get_registry
 
-__all__ = ["BrokenPlugin", "PluginInfo", "broken_plugins", "get_plugin_manager", "list_plugins",
-           "record_broken", "register_plugin"]
+__all__ = [
+    "BrokenPlugin",
+    "PluginInfo",
+    "broken_plugins",
+    "get_plugin_manager",
+    "list_plugins",
+    "record_broken",
+    "register_plugin",
+]
 
 #: a plugin still implementing a hook of 0.1 (megfile_register_protocols ...) gets a hint
-_MIGRATE = ("; since megfile-core 0.2 a plugin implements megfile_register(registrar): "
-            "see 'Moving from the 0.1 hooks' in docs/plugins.md")
+_MIGRATE = (
+    "; since megfile-core 0.2 a plugin implements megfile_register(registrar): "
+    "see 'Moving from the 0.1 hooks' in docs/plugins.md"
+)
 
 
 @dataclass
@@ -89,8 +98,11 @@ def get_plugin_manager() -> pluggy.PluginManager:
             pm = pluggy.PluginManager(PROJECT)
             pm.add_hookspecs(hookspecs)
             for name, module in BUILTIN_PLUGINS.items():
-                _load(pm, PluginInfo(name, module, "megfile-core", __version__, True),
-                      partial(importlib.import_module, module))
+                _load(
+                    pm,
+                    PluginInfo(name, module, "megfile-core", __version__, True),
+                    partial(importlib.import_module, module),
+                )
             disabled = os.environ.get("MEGFILE_DISABLED_PLUGINS", "").replace(" ", "")
             for ep in entry_points():
                 if ep.value in BUILTIN_PLUGINS.values() or ep.name in disabled.split(","):
@@ -130,10 +142,14 @@ def list_plugins() -> list[dict[str, Any]]:
     """Name, distribution, version, module, protocols and hooks of each loaded plugin."""
     pm, registry = get_plugin_manager(), get_registry()
     registry.known_protocols()
-    return [{**vars(_infos.get(name) or PluginInfo(name, repr(plugin))),
-             "protocols": registry.protocols(name),
-             "hooks": sorted(h.name for h in pm.get_hookcallers(plugin) or [])}
-            for name, plugin in sorted(pm.list_name_plugin(), key=lambda item: item[0])]
+    return [
+        {
+            **vars(_infos.get(name) or PluginInfo(name, repr(plugin))),
+            "protocols": registry.protocols(name),
+            "hooks": sorted(h.name for h in pm.get_hookcallers(plugin) or []),
+        }
+        for name, plugin in sorted(pm.list_name_plugin(), key=lambda item: item[0])
+    ]
 
 
 def broken_plugins() -> list[BrokenPlugin]:

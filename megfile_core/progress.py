@@ -35,8 +35,14 @@ class CliProgress:
     :param verbose: also print one line per copied file.
     """
 
-    def __init__(self, *, force: bool = False, delay: float = 0.0, verbose: bool = False,
-                 stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        force: bool = False,
+        delay: float = 0.0,
+        verbose: bool = False,
+        stream: TextIO | None = None,
+    ) -> None:
         self.stream: TextIO = stream or sys.stderr
         self.verbose = verbose
         self.started = time.monotonic()
@@ -57,8 +63,10 @@ class CliProgress:
     def _label(self, _item: Any = None) -> str:
         elapsed = max(time.monotonic() - self.started, 1e-6)
         total = f"/{self.queued_files}" if not self.listing else f" (listing {self.queued_files})"
-        return (f"{self.files}{total} files  {human_size(self.done_bytes)}  "
-                f"{human_size(self.done_bytes / elapsed)}/s")
+        return (
+            f"{self.files}{total} files  {human_size(self.done_bytes)}  "
+            f"{human_size(self.done_bytes / elapsed)}/s"
+        )
 
     def _refresh(self, steps: int = 0) -> None:
         if not self._visible or time.monotonic() - self.started < self.delay:
@@ -75,8 +83,13 @@ class CliProgress:
             return
         if self._bar is None:
             self._bar = click.progressbar(
-                length=total, show_eta=True, show_percent=True, show_pos=False,
-                item_show_func=self._label, file=self.stream, width=24,
+                length=total,
+                show_eta=True,
+                show_percent=True,
+                show_pos=False,
+                item_show_func=self._label,
+                file=self.stream,
+                width=24,
             )
             self._bar.__enter__()
             self._entered = True
@@ -137,5 +150,7 @@ class CliProgress:
         if dry_run:
             return f"dry run: {planned} files would be copied, {self.skipped} skipped"
         rate = human_size(self.done_bytes / max(elapsed, 1e-6))
-        return (f"{self.files} files copied, {self.skipped} skipped, "
-                f"{human_size(self.done_bytes)} in {elapsed:.2f}s ({rate}/s)")
+        return (
+            f"{self.files} files copied, {self.skipped} skipped, "
+            f"{human_size(self.done_bytes)} in {elapsed:.2f}s ({rate}/s)"
+        )

@@ -65,8 +65,13 @@ class ReadOnlyPath(BasePath):
     def write_bytes(self, data: bytes) -> int:
         raise self._refuse_write("wb", "write")
 
-    def write_text(self, data: str, encoding: str | None = None, errors: str | None = None,
-                   newline: str | None = None) -> int:
+    def write_text(
+        self,
+        data: str,
+        encoding: str | None = None,
+        errors: str | None = None,
+        newline: str | None = None,
+    ) -> int:
         raise self._refuse_write("wb", "write")
 
     def save(self, file_object: BinaryIO) -> None:

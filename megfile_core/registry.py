@@ -129,9 +129,7 @@ class Registrar:
             )
         self._registry._add_copy_func(self.plugin, (src_protocol, dst_protocol), func)
 
-    def register_command(
-        self, command: click.Command | str, *, group: str | None = None
-    ) -> None:
+    def register_command(self, command: click.Command | str, *, group: str | None = None) -> None:
         """Add a click command to ``megfile`` (or to ``megfile config``: ``group="config"``)."""
         if group not in COMMAND_GROUPS:
             raise ValueError(
@@ -254,8 +252,11 @@ class Registry:
 
     def protocols(self, plugin: str | None = None) -> list[str]:
         """The registered protocols (of ``plugin``), without loading anything."""
-        return sorted(p for p, claims in self._protocols.items()
-                      if claims and (plugin is None or any(c.plugin == plugin for c in claims)))
+        return sorted(
+            p
+            for p, claims in self._protocols.items()
+            if claims and (plugin is None or any(c.plugin == plugin for c in claims))
+        )
 
     def has_copy_func(self, src_protocol: str, dst_protocol: str) -> bool:
         """Whether a copy function is registered for exactly this pair (no loading)."""
@@ -267,8 +268,11 @@ class Registry:
         A string is imported by the CLI (:func:`import_target`) when it needs the
         plugin commands; two commands of one name in one group: the first wins.
         """
-        return [(g, c.plugin, c.target) for g, c in self._commands
-                if plugin is None or c.plugin == plugin]
+        return [
+            (g, c.plugin, c.target)
+            for g, c in self._commands
+            if plugin is None or c.plugin == plugin
+        ]
 
     def _claims_for(self, scheme: str) -> tuple[str, list[_Claim]]:
         if scheme in BUILTIN_PLUGINS:

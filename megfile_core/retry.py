@@ -56,7 +56,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: a uniform wait in ``[0, min(cap, base * 2**attempt)]``."""
-        return self._rng.uniform(0, min(self.cap, self.base * (2 ** attempt)))
+        return self._rng.uniform(0, min(self.cap, self.base * (2**attempt)))
 
     def call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         attempt = 0
@@ -72,8 +72,14 @@ class RetryPolicy:
                         raise
                     raise MaxRetriesExceededError(error, attempt) from error
                 delay = self.backoff(attempt - 1)
-                _log.debug("retry %d/%d of %s after %s: %.2fs", attempt, self.attempts,
-                           getattr(func, "__name__", func), type(error).__name__, delay)
+                _log.debug(
+                    "retry %d/%d of %s after %s: %.2fs",
+                    attempt,
+                    self.attempts,
+                    getattr(func, "__name__", func),
+                    type(error).__name__,
+                    delay,
+                )
                 self.sleep(delay)
                 if self.on_retry is not None:
                     self.on_retry(error, attempt)

@@ -244,9 +244,7 @@ def smart_scan_stat(
     return _path(path).scan_stat(missing_ok=missing_ok, followlinks=followlinks)
 
 
-def smart_walk(
-    path: Any, followlinks: bool = False
-) -> Iterator[tuple[str, list[str], list[str]]]:
+def smart_walk(path: Any, followlinks: bool = False) -> Iterator[tuple[str, list[str], list[str]]]:
     return _path(path).walk(followlinks=followlinks)
 
 
@@ -324,8 +322,9 @@ def smart_copy(
 ) -> None:
     """Copy one file between any two protocols, by the fastest registered path."""
     src, dst = _path(src_path, "src_path"), _path(dst_path, "dst_path")
-    copy_file(src.pathlike, dst.pathlike, callback=callback, followlinks=followlinks,
-              overwrite=overwrite)
+    copy_file(
+        src.pathlike, dst.pathlike, callback=callback, followlinks=followlinks, overwrite=overwrite
+    )
 
 
 def smart_sync(
@@ -347,10 +346,18 @@ def smart_sync(
     """
     from megfile_core.sync import sync
 
-    return sync(src_path, dst_path, callback=callback, followlinks=followlinks,
-                callback_after_copy_file=callback_after_copy_file,
-                src_file_stats=src_file_stats, map_func=map_func, force=force,
-                overwrite=overwrite, **options)
+    return sync(
+        src_path,
+        dst_path,
+        callback=callback,
+        followlinks=followlinks,
+        callback_after_copy_file=callback_after_copy_file,
+        src_file_stats=src_file_stats,
+        map_func=map_func,
+        force=force,
+        overwrite=overwrite,
+        **options,
+    )
 
 
 def smart_sync_with_progress(
@@ -369,9 +376,17 @@ def smart_sync_with_progress(
 
     progress = CliProgress(force=True)
     try:
-        return sync(src_path, dst_path, callback=callback, followlinks=followlinks,
-                    map_func=map_func, force=force, overwrite=overwrite,
-                    progress=progress, **options)
+        return sync(
+            src_path,
+            dst_path,
+            callback=callback,
+            followlinks=followlinks,
+            map_func=map_func,
+            force=force,
+            overwrite=overwrite,
+            progress=progress,
+            **options,
+        )
     finally:
         progress.close()
 
@@ -380,8 +395,11 @@ def smart_move(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:
     """Move a file or a tree: a rename on one backend, else sync then remove."""
     from megfile_core.sync import move
 
-    move(_path(src_path, "src_path").pathlike, _path(dst_path, "dst_path").pathlike,
-         overwrite=overwrite)
+    move(
+        _path(src_path, "src_path").pathlike,
+        _path(dst_path, "dst_path").pathlike,
+        overwrite=overwrite,
+    )
 
 
 def smart_rename(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:

@@ -34,8 +34,7 @@ def as_smart_path(path: Any, name: str = "path") -> SmartPath:
         return path
     if isinstance(path, bool) or not isinstance(path, (str, int, os.PathLike, BasePath)):
         raise TypeError(
-            f"{name} must be a path (str, os.PathLike or a path object), "
-            f"not {type(path).__name__}"
+            f"{name} must be a path (str, os.PathLike or a path object), not {type(path).__name__}"
         )
     if isinstance(path, int) and not 0 <= path <= _MAX_FD:
         raise ValueError(
@@ -128,7 +127,7 @@ class SmartPath(BasePath):
         if "://" not in text:
             full = f"{self.pathlike.root_scheme}://{text}"
         if full.startswith(prefix):
-            return f"{name}://{full[len(prefix):]}"
+            return f"{name}://{full[len(prefix) :]}"
         return text
 
     def _entry(self, entry: FileEntry) -> FileEntry:
@@ -262,8 +261,10 @@ class SmartPath(BasePath):
         return self._wrap(self.pathlike.with_suffix(suffix))
 
     def relative_to(self, *other: Any) -> SmartPath:
-        resolved = [self._arg(o) if isinstance(o, SmartPath) or "://" in _fspath_str(o)
-                    else o for o in other]
+        resolved = [
+            self._arg(o) if isinstance(o, SmartPath) or "://" in _fspath_str(o) else o
+            for o in other
+        ]
         return self._wrap(self.pathlike.relative_to(*resolved))
 
     def is_relative_to(self, *other: Any) -> bool:
@@ -451,7 +452,10 @@ class SmartPath(BasePath):
         return self.pathlike.write_bytes(data)
 
     def write_text(
-        self, data: str, encoding: str | None = None, errors: str | None = None,
+        self,
+        data: str,
+        encoding: str | None = None,
+        errors: str | None = None,
         newline: str | None = None,
     ) -> int:
         return self.pathlike.write_text(data, encoding, errors, newline)
@@ -526,8 +530,7 @@ class SmartPath(BasePath):
     ) -> None:
         from megfile_core.smart import smart_copy
 
-        smart_copy(self, dst_path, callback=callback, followlinks=followlinks,
-                   overwrite=overwrite)
+        smart_copy(self, dst_path, callback=callback, followlinks=followlinks, overwrite=overwrite)
 
     def sync(
         self,
@@ -539,8 +542,9 @@ class SmartPath(BasePath):
     ) -> SyncResult:
         from megfile_core.sync import sync
 
-        return sync(self, dst_path, followlinks=followlinks, force=force,
-                    overwrite=overwrite, **options)
+        return sync(
+            self, dst_path, followlinks=followlinks, force=force, overwrite=overwrite, **options
+        )
 
 
 os.PathLike.register(SmartPath)

@@ -131,15 +131,29 @@ def sync(
     started = time.monotonic()
     src = as_smart_path(src_path, "src_path")
     dst = as_smart_path(dst_path, "dst_path")
-    run = _SyncRun(src, dst, followlinks, force, overwrite, dry_run, progress,
-                   callback, callback_after_copy_file)
+    run = _SyncRun(
+        src,
+        dst,
+        followlinks,
+        force,
+        overwrite,
+        dry_run,
+        progress,
+        callback,
+        callback_after_copy_file,
+    )
     jobs = run.jobs(src_file_stats)
     if executor is None and max_workers is None and map_func is not map:
         for _ in map_func(run.copy_one, run.plan(jobs)):
             pass
     else:
-        bounded_map(run.copy_one, run.plan(jobs), max_workers or config.sync_workers(),
-                    executor=executor, name="megfile-sync")
+        bounded_map(
+            run.copy_one,
+            run.plan(jobs),
+            max_workers or config.sync_workers(),
+            executor=executor,
+            name="megfile-sync",
+        )
     run.result.seconds = time.monotonic() - started
     return run.result
 
@@ -204,8 +218,9 @@ class _SyncRun:
             else:
                 cleaned, target = "", self.dst
             existing = self._existing(cleaned, target)
-            if existing is not None and (not self.overwrite or (
-                    not self.force and _is_current(entry.stat, existing))):
+            if existing is not None and (
+                not self.overwrite or (not self.force and _is_current(entry.stat, existing))
+            ):
                 with self.lock:
                     self.result.skipped += 1
                 self._report("skipped", entry, target)
@@ -258,8 +273,12 @@ def move(src: BasePath, dst: BasePath, overwrite: bool = True) -> None:
             src.remove()
             return
         moved: list[str] = []
-        sync(src, dst, overwrite=False,
-             callback_after_copy_file=lambda source, _target: moved.append(source))
+        sync(
+            src,
+            dst,
+            overwrite=False,
+            callback_after_copy_file=lambda source, _target: moved.append(source),
+        )
         for source in moved:
             as_smart_path(source).unlink()
     elif overwrite or not dst.exists():

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the test tools and every package (core, plugins, the demo third-party plugin
 # in tests/), start nothing by hand (fixtures start their servers), lint, type-check
-# and run the whole suite.
+# and run the whole suite (ruff lint and format check, mypy, pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -13,5 +13,6 @@ done
 .venv/bin/python -m pip install -q --disable-pip-version-check "${pkgs[@]}"
 unset PYTHONDONTWRITEBYTECODE
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/python -m pytest -q "$@"

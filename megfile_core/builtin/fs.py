@@ -133,8 +133,10 @@ class FSPath(BasePath):
     def parents(self: Self) -> tuple[Self, ...]:
         parts = self.parts
         stop = 1 if parts[:1] == ("/",) else 0
-        return tuple(self._derive(self._from_parts(parts[:i], ""))
-                     for i in range(len(parts) - 1, stop - 1, -1))
+        return tuple(
+            self._derive(self._from_parts(parts[:i], ""))
+            for i in range(len(parts) - 1, stop - 1, -1)
+        )
 
     def with_name(self: Self, name: str) -> Self:
         if not self.name:
@@ -148,14 +150,11 @@ class FSPath(BasePath):
     def relative_to(self: Self, *other: Any) -> Self:
         if not other:
             raise TypeError("relative_to() needs at least one argument")
-        base = FSPath(posixpath.join(self._other_path(other[0]),
-                                     *map(_fspath_str, other[1:])))
+        base = FSPath(posixpath.join(self._other_path(other[0]), *map(_fspath_str, other[1:])))
         parts, base_parts = self.parts, base.parts
-        if parts[: len(base_parts)] != base_parts or (
-            self.is_absolute() != base.is_absolute()
-        ):
+        if parts[: len(base_parts)] != base_parts or (self.is_absolute() != base.is_absolute()):
             raise ValueError(f"{str(self)!r} is not under {_fspath_str(other[0])!r}")
-        new = self._derive(self._from_parts(parts[len(base_parts):]))
+        new = self._derive(self._from_parts(parts[len(base_parts) :]))
         new.scheme = ""
         return new
 
@@ -280,8 +279,11 @@ class FSPath(BasePath):
 
     # -- listing -------------------------------------------------------------------
     def _entry(self, entry: os.DirEntry[str], base: str) -> FileEntry:
-        return FileEntry(entry.name, posixpath.join(base, entry.name),
-                         _to_stat(entry.stat(follow_symlinks=False)))
+        return FileEntry(
+            entry.name,
+            posixpath.join(base, entry.name),
+            _to_stat(entry.stat(follow_symlinks=False)),
+        )
 
     def scandir(self) -> ContextIterator:
         if self.fd is None and not self.is_dir(followlinks=True):
@@ -456,8 +458,7 @@ class FSPath(BasePath):
         os.symlink(self.path, os.fspath(FSPath(_fspath_str(dst_path))))
 
     def symlink_to(self, target: Any, target_is_directory: bool = False) -> None:
-        os.symlink(os.fspath(FSPath(_fspath_str(target))), self._local,
-                   target_is_directory)
+        os.symlink(os.fspath(FSPath(_fspath_str(target))), self._local, target_is_directory)
 
     def hardlink_to(self, target: Any) -> None:
         os.link(os.fspath(FSPath(_fspath_str(target))), self._local)

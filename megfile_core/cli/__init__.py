@@ -37,8 +37,9 @@ def _load_plugin_commands() -> None:
         registered = registry.commands()
     except Exception as error:  # the CLI must survive a broken plugin system
         registered = []
-        click.echo(f"warning: plugin commands unavailable: {type(error).__name__}: {error}",
-                   err=True)
+        click.echo(
+            f"warning: plugin commands unavailable: {type(error).__name__}: {error}", err=True
+        )
     failed: set[str] = set()
     for group_name, plugin, target in registered:
         group = config_group if group_name == "config" else cli
@@ -50,8 +51,11 @@ def _load_plugin_commands() -> None:
             if plugin not in failed:
                 failed.add(plugin)
                 plugins.record_broken(plugin, error)
-                click.echo(f"warning: plugin {plugin!r} failed to add its commands: "
-                           f"{type(error).__name__}: {error}", err=True)
+                click.echo(
+                    f"warning: plugin {plugin!r} failed to add its commands: "
+                    f"{type(error).__name__}: {error}",
+                    err=True,
+                )
             continue
         if command.name not in group.commands:  # the first of one name wins
             group.add_command(command)
@@ -96,10 +100,15 @@ class LazyPluginGroup(click.Group):
 
 @click.group(cls=LazyPluginGroup)
 @click.option("--debug", is_flag=True, help="Show full tracebacks and DEBUG logging.")
-@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
-              default=None, help="Logging level (default INFO, or MEGFILE_LOG_LEVEL).")
-@click.version_option(version=None, package_name="megfile-core", prog_name="megfile",
-                      message="%(version)s")
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
+    default=None,
+    help="Logging level (default INFO, or MEGFILE_LOG_LEVEL).",
+)
+@click.version_option(
+    version=None, package_name="megfile-core", prog_name="megfile", message="%(version)s"
+)
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, log_level: str | None) -> None:
     """megfile: one file API over local disk, stdio and every protocol a plugin adds.
@@ -111,8 +120,7 @@ def cli(ctx: click.Context, debug: bool, log_level: str | None) -> None:
     explicit = "DEBUG" if debug else (log_level or os.environ.get("MEGFILE_LOG_LEVEL"))
     # by default our own loggers speak at INFO and third-party libraries (SDKs,
     # HTTP pools) only at WARNING, so their chatter stays out of a command's output
-    logging.basicConfig(level=explicit or "INFO",
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=explicit or "INFO", format="%(levelname)s %(name)s: %(message)s")
     if not explicit:
         for handler in logging.getLogger().handlers:
             handler.addFilter(_ours_or_warning)

@@ -12,13 +12,25 @@ __all__ = ["install"]
 
 def install(cli: click.Group, config_group: click.Group) -> None:
     for command in (
-        listing.ls_command, listing.ll_command,
-        content.cat_command, content.head_command, content.tail_command,
-        content.to_command, content.edit_command,
-        transfer.cp_command, transfer.mv_command, transfer.sync_command,
-        transfer.rm_command, transfer.mkdir_command, transfer.touch_command,
-        info.md5sum_command, info.size_command, info.mtime_command, info.stat_command,
-        info.version_command, info.plugins_command,
+        listing.ls_command,
+        listing.ll_command,
+        content.cat_command,
+        content.head_command,
+        content.tail_command,
+        content.to_command,
+        content.edit_command,
+        transfer.cp_command,
+        transfer.mv_command,
+        transfer.sync_command,
+        transfer.rm_command,
+        transfer.mkdir_command,
+        transfer.touch_command,
+        info.md5sum_command,
+        info.size_command,
+        info.mtime_command,
+        info.stat_command,
+        info.version_command,
+        info.plugins_command,
         completion_group,
     ):
         cli.add_command(command)

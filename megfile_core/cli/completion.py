@@ -58,8 +58,11 @@ def completion_group() -> None:
 
 def _make(shell: str) -> click.Command:
     @click.command(shell, help=f"Completion for {shell}.")
-    @click.option("--install", is_flag=True,
-                  help="Add it to the shell's start-up file instead of printing it.")
+    @click.option(
+        "--install",
+        is_flag=True,
+        help="Add it to the shell's start-up file instead of printing it.",
+    )
     def command(install: bool) -> None:
         from megfile_core.cli import cli
 
@@ -84,8 +87,9 @@ def _make(shell: str) -> click.Command:
                     existing = handle.read()
             if line not in existing:
                 with open(target, "a") as handle:
-                    handle.write(("\n" if existing and not existing.endswith("\n") else "")
-                                 + line + "\n")
+                    handle.write(
+                        ("\n" if existing and not existing.endswith("\n") else "") + line + "\n"
+                    )
         click.echo(f"completion for {shell} installed in {target}", err=True)
 
     return command

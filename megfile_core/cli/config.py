@@ -21,7 +21,8 @@ def _write(path: str, section: str, key: str, value: str, no_cover: bool) -> Non
         parser.add_section(section)
     if parser.has_option(section, key) and no_cover:
         raise click.ClickException(
-            f"{key} is already set in [{section}] of {path}; drop --no-cover to replace it")
+            f"{key} is already set in [{section}] of {path}; drop --no-cover to replace it"
+        )
     parser.set(section, key, value)
     directory = os.path.dirname(path)
     if directory:
@@ -62,6 +63,7 @@ def env_command(assignment: str, path: str | None, no_cover: bool) -> None:
     """Set an environment default (the real environment still wins)."""
     name, sep, value = assignment.partition("=")
     if not sep or not name.strip():
-        raise click.BadParameter(f"expected NAME=VALUE, got {assignment!r}",
-                                 param_hint="NAME=VALUE")
+        raise click.BadParameter(
+            f"expected NAME=VALUE, got {assignment!r}", param_hint="NAME=VALUE"
+        )
     _write(path or _default_path(), "env", name.strip().upper(), value, no_cover)

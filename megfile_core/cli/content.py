@@ -32,8 +32,14 @@ def cat_command(paths: tuple[str, ...]) -> None:
 
 @click.command("head")
 @click.argument("path", shell_complete=complete_path)
-@click.option("-n", "--lines", type=click.IntRange(min=0), default=10, show_default=True,
-              help="How many lines.")
+@click.option(
+    "-n",
+    "--lines",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="How many lines.",
+)
 def head_command(path: str, lines: int) -> None:
     """Print the first lines of a file."""
     out = sys.stdout.buffer
@@ -71,8 +77,14 @@ def last_lines(handle: IO[bytes], size: int, count: int, block: int) -> bytes:
 
 @click.command("tail")
 @click.argument("path", shell_complete=complete_path)
-@click.option("-n", "--lines", type=click.IntRange(min=0), default=10, show_default=True,
-              help="How many lines.")
+@click.option(
+    "-n",
+    "--lines",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="How many lines.",
+)
 @click.option("-f", "--follow", is_flag=True, help="Keep printing what is appended.")
 def tail_command(path: str, lines: int, follow: bool) -> None:
     """Print the last lines of a file (with -f, then what is appended to it)."""
@@ -117,12 +129,12 @@ def to_command(path: str, append: bool, tee: bool) -> None:
 
 @click.command("edit")
 @click.argument("path", shell_complete=complete_path)
-@click.option("-e", "--editor", default=None,
-              help="Editor command (default: $VISUAL, $EDITOR, then vim).")
+@click.option(
+    "-e", "--editor", default=None, help="Editor command (default: $VISUAL, $EDITOR, then vim)."
+)
 def edit_command(path: str, editor: str | None) -> None:
     """Edit PATH (of any protocol) in a local editor, then write it back."""
     import shlex
-
 
     command = editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vim"
     with megfile_core.smart_cache(path, mode="a") as local:
@@ -131,5 +143,6 @@ def edit_command(path: str, editor: str | None) -> None:
                 pass
         status = subprocess.call([*shlex.split(command), local])
         if status != 0:
-            raise click.ClickException(f"editor {command!r} exited with {status}; "
-                                       f"{path} was not changed")
+            raise click.ClickException(
+                f"editor {command!r} exited with {status}; {path} was not changed"
+            )

@@ -10,8 +10,14 @@ import megfile_core
 from megfile_core import __version__
 from megfile_core.cli.completion import complete_path
 
-__all__ = ["md5sum_command", "mtime_command", "plugins_command", "size_command",
-           "stat_command", "version_command"]
+__all__ = [
+    "md5sum_command",
+    "mtime_command",
+    "plugins_command",
+    "size_command",
+    "stat_command",
+    "version_command",
+]
 
 
 @click.command("md5sum")
@@ -57,11 +63,23 @@ def plugins_command(as_json: bool) -> None:
     listed = plugins.list_plugins()
     broken = plugins.broken_plugins()
     if as_json:
-        click.echo(json.dumps({
-            "plugins": listed,
-            "broken": [{"name": b.name, "distribution": b.distribution,
-                        "reason": b.reason, "traceback": b.traceback} for b in broken],
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "plugins": listed,
+                    "broken": [
+                        {
+                            "name": b.name,
+                            "distribution": b.distribution,
+                            "reason": b.reason,
+                            "traceback": b.traceback,
+                        }
+                        for b in broken
+                    ],
+                },
+                indent=2,
+            )
+        )
         return
     for item in listed:
         origin = "built-in" if item["builtin"] else (item["distribution"] or item["module"])

@@ -59,7 +59,7 @@ def ll_command(path: str, recursive: bool, full: bool) -> None:
 
 def _shown(path: str) -> str:
     """A path as megfile prints it: local paths without ``file://``."""
-    return path[len("file://"):] if path.startswith("file://") else path
+    return path[len("file://") :] if path.startswith("file://") else path
 
 
 class _Row(NamedTuple):
@@ -74,8 +74,10 @@ def _rows(path: str, recursive: bool, full: bool) -> list[_Row]:
     prefixes = bool(getattr(base.pathlike, "prefix_listing", False))
     if has_magic(path):
         # like megfile, a pattern is always recursive (`**`); -r does not change it
-        matches = sorted(megfile_core.smart_glob_stat(path, recursive=True, missing_ok=False),
-                         key=lambda e: e.path)
+        matches = sorted(
+            megfile_core.smart_glob_stat(path, recursive=True, missing_ok=False),
+            key=lambda e: e.path,
+        )
         return [_Row(_shown(e.path), e) for e in matches]
     if recursive:
         shown = _shown(str(base))  # file:// listings give plain local paths
@@ -87,7 +89,7 @@ def _rows(path: str, recursive: bool, full: bool) -> list[_Row]:
             elif full or not entry.path.startswith(root):
                 text = _shown(entry.path)
             else:
-                text = entry.path[len(root):]
+                text = entry.path[len(root) :]
             rows.append(_Row(text, entry))
         return rows
     stat = base.stat()

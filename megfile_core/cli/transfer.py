@@ -15,8 +15,14 @@ from megfile_core.cli.util import is_dir, target_path
 from megfile_core.glob import has_magic
 from megfile_core.progress import CliProgress
 
-__all__ = ["cp_command", "mkdir_command", "mv_command", "rm_command", "sync_command",
-           "touch_command"]
+__all__ = [
+    "cp_command",
+    "mkdir_command",
+    "mv_command",
+    "rm_command",
+    "sync_command",
+    "touch_command",
+]
 
 
 def _progress(bar: bool, quiet: bool = False, verbose: bool = False) -> CliProgress | None:
@@ -45,27 +51,59 @@ def _glob_entries(pattern: str) -> Iterator[Any]:
             yield entry
 
 
-def _copy_tree(src: str, dst: str, progress: CliProgress | None, *, force: bool,
-               skip: bool, workers: int | None = None, dry_run: bool = False) -> Any:
+def _copy_tree(
+    src: str,
+    dst: str,
+    progress: CliProgress | None,
+    *,
+    force: bool,
+    skip: bool,
+    workers: int | None = None,
+    dry_run: bool = False,
+) -> Any:
     from megfile_core.sync import sync
 
     if has_magic(src):
-        return sync(_glob_root(src), dst, src_file_stats=_glob_entries(src), force=force,
-                    overwrite=not skip, max_workers=workers, progress=progress,
-                    dry_run=dry_run)
-    return sync(src, dst, force=force, overwrite=not skip, max_workers=workers,
-                progress=progress, dry_run=dry_run)
+        return sync(
+            _glob_root(src),
+            dst,
+            src_file_stats=_glob_entries(src),
+            force=force,
+            overwrite=not skip,
+            max_workers=workers,
+            progress=progress,
+            dry_run=dry_run,
+        )
+    return sync(
+        src,
+        dst,
+        force=force,
+        overwrite=not skip,
+        max_workers=workers,
+        progress=progress,
+        dry_run=dry_run,
+    )
 
 
-def _copy(src: str, dst: str, recursive: bool, no_target_directory: bool, progress_bar: bool,
-          skip: bool, move: bool) -> None:
+def _copy(
+    src: str,
+    dst: str,
+    recursive: bool,
+    no_target_directory: bool,
+    progress_bar: bool,
+    skip: bool,
+    move: bool,
+) -> None:
     target = target_path(src, dst, no_target_directory)
     verb = "mv" if move else "cp"
     source_is_dir = is_dir(src)
     if source_is_dir and not recursive:
         raise click.UsageError(f"{src} is a directory: use {verb} -r")
-    progress = _progress(progress_bar) if source_is_dir else (
-        CliProgress(force=True) if progress_bar else None)
+    progress = (
+        _progress(progress_bar)
+        if source_is_dir
+        else (CliProgress(force=True) if progress_bar else None)
+    )
     try:
         if source_is_dir:
             if move and not skip:
@@ -74,8 +112,13 @@ def _copy(src: str, dst: str, recursive: bool, no_target_directory: bool, progre
                 from megfile_core.sync import sync
 
                 unlink = megfile_core.smart_unlink
-                sync(src, target, overwrite=False, progress=progress,
-                     callback_after_copy_file=lambda copied, _dst: unlink(copied))
+                sync(
+                    src,
+                    target,
+                    overwrite=False,
+                    progress=progress,
+                    callback_after_copy_file=lambda copied, _dst: unlink(copied),
+                )
             else:
                 _copy_tree(src, target, progress, force=not skip, skip=skip)
         else:
@@ -90,8 +133,9 @@ def _copy(src: str, dst: str, recursive: bool, no_target_directory: bool, progre
                 if move:
                     megfile_core.smart_move(src, target)
                 else:
-                    megfile_core.smart_copy(src, target,
-                                            callback=progress.on_bytes if progress else None)
+                    megfile_core.smart_copy(
+                        src, target, callback=progress.on_bytes if progress else None
+                    )
             if progress is not None:
                 progress.on_file("skipped" if kept else "copied", src, target, 0)
     finally:
@@ -119,8 +163,9 @@ def _copy_options(func: Any) -> Any:
 @click.argument("src", shell_complete=complete_path)
 @click.argument("dst", shell_complete=complete_path)
 @_copy_options
-def cp_command(src: str, dst: str, recursive: bool, no_target_directory: bool,
-               progress_bar: bool, skip: bool) -> None:
+def cp_command(
+    src: str, dst: str, recursive: bool, no_target_directory: bool, progress_bar: bool, skip: bool
+) -> None:
     """Copy SRC to DST (any two protocols)."""
     _copy(src, dst, recursive, no_target_directory, progress_bar, skip, move=False)
 
@@ -129,8 +174,9 @@ def cp_command(src: str, dst: str, recursive: bool, no_target_directory: bool,
 @click.argument("src", shell_complete=complete_path)
 @click.argument("dst", shell_complete=complete_path)
 @_copy_options
-def mv_command(src: str, dst: str, recursive: bool, no_target_directory: bool,
-               progress_bar: bool, skip: bool) -> None:
+def mv_command(
+    src: str, dst: str, recursive: bool, no_target_directory: bool, progress_bar: bool, skip: bool
+) -> None:
     """Move SRC to DST: a rename on one backend, else copy then delete."""
     _copy(src, dst, recursive, no_target_directory, progress_bar, skip, move=True)
 
@@ -140,14 +186,29 @@ def mv_command(src: str, dst: str, recursive: bool, no_target_directory: bool,
 @click.argument("dst", shell_complete=complete_path)
 @click.option("-f", "--force", is_flag=True, help="Copy even files that look current.")
 @click.option("--skip", is_flag=True, help="Never overwrite an existing file.")
-@click.option("-w", "--worker", type=int, default=-1, show_default=True,
-              help="Parallel copies (-1: MEGFILE_MAX_WORKERS).")
+@click.option(
+    "-w",
+    "--worker",
+    type=int,
+    default=-1,
+    show_default=True,
+    help="Parallel copies (-1: MEGFILE_MAX_WORKERS).",
+)
 @click.option("-g", "--progress-bar", is_flag=True, help="Show progress.")
 @click.option("-v", "--verbose", is_flag=True, help="Print every file copied or skipped.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary line.")
 @click.option("--dry-run", is_flag=True, help="Print what would be copied, copy nothing.")
-def sync_command(src: str, dst: str, force: bool, skip: bool, worker: int,
-                 progress_bar: bool, verbose: bool, quiet: bool, dry_run: bool) -> None:
+def sync_command(
+    src: str,
+    dst: str,
+    force: bool,
+    skip: bool,
+    worker: int,
+    progress_bar: bool,
+    verbose: bool,
+    quiet: bool,
+    dry_run: bool,
+) -> None:
     """Make DST hold every file of SRC (a file, a directory or a glob), copying only
     what differs; copying starts while SRC is still being listed."""
     if worker == 0 or worker < -1:
@@ -155,8 +216,15 @@ def sync_command(src: str, dst: str, force: bool, skip: bool, worker: int,
     progress = _progress(progress_bar, quiet=quiet, verbose=verbose)
     counter = progress or CliProgress(stream=io.StringIO())
     try:
-        result = _copy_tree(src, dst, counter, force=force, skip=skip,
-                            workers=None if worker == -1 else worker, dry_run=dry_run)
+        result = _copy_tree(
+            src,
+            dst,
+            counter,
+            force=force,
+            skip=skip,
+            workers=None if worker == -1 else worker,
+            dry_run=dry_run,
+        )
     finally:
         counter.close()
     for source, target in result.planned:

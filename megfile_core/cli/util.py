@@ -32,7 +32,7 @@ def listing_size(size: float) -> str:
     index = min(math.floor(math.log(size, 1024)), len(_SIZE_UNITS) - 1)
     if index <= 0:
         return f"{int(size)} B"
-    return f"{round(size / 1024 ** index, 2)} {_SIZE_UNITS[index]}"
+    return f"{round(size / 1024**index, 2)} {_SIZE_UNITS[index]}"
 
 
 def long_line(path: str, stat: Any, human: bool) -> str:

@@ -180,8 +180,7 @@ def copier(src: BasePath, dst: BasePath) -> PathCopy:
         if source.path_with_protocol == target.path_with_protocol:
             from megfile_core.errors import SameFileError
 
-            raise SameFileError(
-                f"{source._display()} and {target._display()} are the same file")
+            raise SameFileError(f"{source._display()} and {target._display()} are the same file")
         options = {**_COPY_OPTIONS, **options}
         if func is not None:
             # os.fspath: a file:// URL reaches a copy function as the plain local path

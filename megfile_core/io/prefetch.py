@@ -222,8 +222,9 @@ class _Pace:
         self.min_time = math.inf
         self.entered: deque[tuple[float, int]] = deque(maxlen=_PACE_SAMPLES)
 
-    def fetch(self, src: RangeSource, start: int, stop: int,
-              buffer: memoryview | None = None) -> RangeResult:
+    def fetch(
+        self, src: RangeSource, start: int, stop: int, buffer: memoryview | None = None
+    ) -> RangeResult:
         began = time.monotonic()
         result = src.fetch(start, stop, buffer)
         took = time.monotonic() - began
@@ -777,8 +778,9 @@ class PrefetchReader(io.BufferedIOBase):
             window = self._window
             limit = min(self._max_forward, self._pool_size())
             target = self._pace.window(block, limit, window)
-            self._window = max(min(target, 2 * window + 1),
-                               min(window - max(1, window // 4), limit), 1)
+            self._window = max(
+                min(target, 2 * window + 1), min(window - max(1, window // 4), limit), 1
+            )
 
     def _locate(self, pos: int, end: int) -> _Entry:
         """The resolved cache entry holding ``pos``, fetching it if needed; ``end``
@@ -836,8 +838,7 @@ class PrefetchReader(io.BufferedIOBase):
         self._add(entry)
         return entry
 
-    def _fetch_now(self, start: int, stop: int,
-                   buffer: memoryview | None = None) -> RangeResult:
+    def _fetch_now(self, start: int, stop: int, buffer: memoryview | None = None) -> RangeResult:
         """Fetch in the calling thread and check the version."""
         self._requests += 1
         result = self._src.fetch(start, stop, buffer)
@@ -856,8 +857,9 @@ class PrefetchReader(io.BufferedIOBase):
                         break
             if future.cancel():  # still queued: fetch it here instead of waiting
                 buffer = entry.buffer
-                result = self._src.fetch(entry.start, entry.stop,
-                                         None if buffer is None else memoryview(buffer))
+                result = self._src.fetch(
+                    entry.start, entry.stop, None if buffer is None else memoryview(buffer)
+                )
             else:
                 result = future.result()
             self._src.check(result)
@@ -908,8 +910,9 @@ class PrefetchReader(io.BufferedIOBase):
         workers = getattr(self._pool(), "_max_workers", None)
         return workers + 1 if isinstance(workers, int) else self._max_forward
 
-    def _submit(self, start: int, stop: int,
-                buffer: memoryview | None = None) -> Future[RangeResult]:
+    def _submit(
+        self, start: int, stop: int, buffer: memoryview | None = None
+    ) -> Future[RangeResult]:
         self._requests += 1
         return self._pool().submit(self._pace.fetch, self._src, start, stop, buffer)
 
@@ -960,8 +963,9 @@ class PrefetchReader(io.BufferedIOBase):
             return None
         streams = self._streams
         if streams is None:
-            streams = self._streams = Streams(self._src, self._open_stream, self._pool(),
-                                               self._block_size)
+            streams = self._streams = Streams(
+                self._src, self._open_stream, self._pool(), self._block_size
+            )
         return streams if streams.usable else None
 
     # -- cache bookkeeping ---------------------------------------------------

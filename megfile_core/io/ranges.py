@@ -95,8 +95,7 @@ class RangeSource:
 
     __slots__ = ("name", "read_into", "read_range", "size", "version")
 
-    def __init__(self, read_range: ReadRange, name: str,
-                 read_into: ReadInto | None = None) -> None:
+    def __init__(self, read_range: ReadRange, name: str, read_into: ReadInto | None = None) -> None:
         self.read_range = read_range
         self.read_into = read_into
         self.name = name
@@ -152,12 +151,13 @@ def joined(parts: list[RangeResult], name: str) -> RangeResult:
     if len(parts) == 1:
         return first
     for part in parts[1:]:
-        if (part.version is not None and first.version is not None
-                and part.version != first.version) or (
-                part.size is not None and first.size is not None and part.size != first.size):
+        if (
+            part.version is not None and first.version is not None and part.version != first.version
+        ) or (part.size is not None and first.size is not None and part.size != first.size):
             raise FileChangedError(
                 f"{name} changed while it was being read: version {first.version!r} "
-                f"(size {first.size}) then {part.version!r} (size {part.size})")
+                f"(size {first.size}) then {part.version!r} (size {part.size})"
+            )
     data = b"".join(as_view(part.data) for part in parts)
     version = next((p.version for p in parts if p.version is not None), None)
     size = next((p.size for p in parts if p.size is not None), None)

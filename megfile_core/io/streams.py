@@ -36,8 +36,9 @@ class StreamFuture(Future[RangeResult]):
     in order), taken over by the caller only when nobody has started it."""
 
 
-def complete_future(future: Future[RangeResult], fetch: Callable[[int, int], RangeResult],
-              start: int, stop: int) -> None:
+def complete_future(
+    future: Future[RangeResult], fetch: Callable[[int, int], RangeResult], start: int, stop: int
+) -> None:
     """Pool task: ``future`` gets ``fetch(start, stop)`` unless it was cancelled."""
     if not future.set_running_or_notify_cancel():
         return
@@ -61,8 +62,9 @@ class Streams:
     the open stream.
     """
 
-    def __init__(self, src: RangeSource, open_stream: OpenStream, executor: Executor,
-                 block_size: int) -> None:
+    def __init__(
+        self, src: RangeSource, open_stream: OpenStream, executor: Executor, block_size: int
+    ) -> None:
         self.src = src
         self.open_stream = open_stream
         self.executor = executor
@@ -221,8 +223,14 @@ class Streams:
     def _maybe_probe(self) -> None:
         """Hand the last queued block to a second stream that times its start."""
         with self.lock:
-            if (self.settled or self.probing or self.parallel or self.closed
-                    or not self.solo_rate or not self.queue):
+            if (
+                self.settled
+                or self.probing
+                or self.parallel
+                or self.closed
+                or not self.solo_rate
+                or not self.queue
+            ):
                 return
             job = self.queue.pop()
             if job[2].cancelled():
@@ -294,8 +302,9 @@ class Streams:
             self.executor.submit(complete_future, future, self.src.fetch, start, stop)
 
 
-def read_stream(stream: RangeStream, size: int,
-                 progress: Callable[[int], None]) -> list[RangeResult]:
+def read_stream(
+    stream: RangeStream, size: int, progress: Callable[[int], None]
+) -> list[RangeResult]:
     """Read ``size`` bytes into one buffer in ``SAMPLE_CHUNK`` pieces, calling
     ``progress(count)`` after each; a read that comes back short ends the reading."""
     buffer = bytearray(size)

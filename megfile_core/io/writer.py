@@ -179,8 +179,9 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         self._block_size = block_size
         self._part_size_of = part_size
         self._budget = max_buffer_size
-        self._pace: _UploadPace[T] | None = None if max_buffer_size_given else \
-            _UploadPace(upload_part)
+        self._pace: _UploadPace[T] | None = (
+            None if max_buffer_size_given else _UploadPace(upload_part)
+        )
         self._limit = _START_PARTS * block_size
         self._workers = max_workers
         self._part_len = self._part_size(1)
@@ -270,8 +271,10 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         try:
             if self._box.error is not None:
                 raise self._box.error
-            if self._put_single is not None and self._part_number == 1 and not (
-                self._held is not None and self._buf
+            if (
+                self._put_single is not None
+                and self._part_number == 1
+                and not (self._held is not None and self._buf)
             ):
                 data = bytes(self._held if self._held is not None else self._buf)
                 self._buf = bytearray()

@@ -313,6 +313,7 @@ class PathContract(ReadableContract):
             fail_text()
         assert smart.smart_load_text(path) == "old"
         fresh = self.join(root, "fresh.txt")
+
         def fail_binary() -> None:
             with smart.smart_open(fresh, "wb", atomic=True) as handle:
                 handle.write(b"x" * 1000)
@@ -351,7 +352,8 @@ class PathContract(ReadableContract):
         smart.smart_save_content(self.join(root, "s", "b", "c"), b"4567")
         assert smart.smart_getsize(self.join(root, "s")) == 7
         assert smart.smart_getmtime(self.join(root, "s")) >= smart.smart_getmtime(
-            self.join(root, "s", "a"))
+            self.join(root, "s", "a")
+        )
 
     def test_md5(self, root: str) -> None:
         path = self.join(root, "m.bin")
@@ -375,7 +377,8 @@ class PathContract(ReadableContract):
             "b": (True, self.join(root, "a", "b")),
         }
         assert [str(p) for p in SmartPath(root).iterdir()] == [
-            self.join(root, n) for n in ("5.txt", "a", "c")]
+            self.join(root, n) for n in ("5.txt", "a", "c")
+        ]
         with pytest.raises((FileNotFoundError, NotADirectoryError)):
             smart.smart_listdir(self.join(root, "missing"))
 
@@ -386,8 +389,10 @@ class PathContract(ReadableContract):
         assert (self.join(root, "a"), ["b"], ["1.txt", "2.log"]) in walked
         scanned = list(smart.smart_scan(root))
         assert scanned == sorted(scanned)
-        assert scanned == [self.join(root, *r.split("/")) for r in
-                           ("5.txt", "a/1.txt", "a/2.log", "a/b/3.txt", "c/4.txt")]
+        assert scanned == [
+            self.join(root, *r.split("/"))
+            for r in ("5.txt", "a/1.txt", "a/2.log", "a/b/3.txt", "c/4.txt")
+        ]
         sizes = {e.name: e.stat.size for e in smart.smart_scan_stat(root)}
         assert sizes["3.txt"] == len("a/b/3.txt")
         assert list(smart.smart_walk(self.join(root, "missing"))) == []
@@ -396,10 +401,12 @@ class PathContract(ReadableContract):
         self._tree(root)
         assert smart.smart_glob(self.join(root, "*.txt")) == [self.join(root, "5.txt")]
         assert smart.smart_glob(self.join(root, "**", "*.txt")) == sorted(
-            self.join(root, *r.split("/")) for r in
-            ("5.txt", "a/1.txt", "a/b/3.txt", "c/4.txt"))
+            self.join(root, *r.split("/")) for r in ("5.txt", "a/1.txt", "a/b/3.txt", "c/4.txt")
+        )
         assert smart.smart_glob(self.join(root, "{a,c}", "*.txt")) == [
-            self.join(root, "a", "1.txt"), self.join(root, "c", "4.txt")]
+            self.join(root, "a", "1.txt"),
+            self.join(root, "c", "4.txt"),
+        ]
         assert smart.smart_glob(self.join(root, "zz*")) == []
         with pytest.raises(FileNotFoundError):
             smart.smart_glob(self.join(root, "zz*"), missing_ok=False)
@@ -471,8 +478,9 @@ class PathContract(ReadableContract):
             with open(os.path.join(local, name), "w") as handle:
                 handle.write(text)
         smart.smart_save_text(self.join(root, "into", "same.txt"), "old")
-        smart.smart_move(os.path.join(local, "same.txt"), self.join(root, "into", "same.txt"),
-                         overwrite=False)
+        smart.smart_move(
+            os.path.join(local, "same.txt"), self.join(root, "into", "same.txt"), overwrite=False
+        )
         assert os.path.exists(os.path.join(local, "same.txt"))
         smart.smart_move(local, self.join(root, "into"), overwrite=False)
         assert smart.smart_load_text(self.join(root, "into", "same.txt")) == "old"
@@ -506,8 +514,10 @@ class PathContract(ReadableContract):
 
     def test_copy_of_a_missing_source_creates_nothing(self, root: str, local_dir: str) -> None:
         missing = self.join(root, "missing.bin")
-        targets = [self.join(root, "out", "deep", "x.bin"),
-                   os.path.join(local_dir, "out", "deep", "x.bin")]
+        targets = [
+            self.join(root, "out", "deep", "x.bin"),
+            os.path.join(local_dir, "out", "deep", "x.bin"),
+        ]
         for target in targets:
             with pytest.raises(FileNotFoundError):
                 smart.smart_copy(missing, target)
@@ -531,8 +541,7 @@ class PathContract(ReadableContract):
     def test_recursive_glob_base(self, root: str) -> None:
         self._tree(root)
         found = smart.smart_glob(self.join(root, "a", "**"))
-        below = [self.join(root, "a", *r.split("/"))
-                 for r in ("1.txt", "2.log", "b", "b/3.txt")]
+        below = [self.join(root, "a", *r.split("/")) for r in ("1.txt", "2.log", "b", "b/3.txt")]
         if type(SmartPath(root).pathlike).glob_base_dir:
             # the stdlib and megfile on a file system: the base itself, as "a/"
             assert found == [self.join(root, "a") + "/", *below]

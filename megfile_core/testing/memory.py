@@ -163,8 +163,9 @@ class MemoryPath(BasePath):
         with _store.lock:
             node = _store.files.get(key)
             if node is not None:
-                return StatResult(len(node.data), node.mtime, node.mtime, False, False,
-                                  extra=node.version)
+                return StatResult(
+                    len(node.data), node.mtime, node.mtime, False, False, extra=node.version
+                )
             if key in _store.dirs:
                 mtime = _store.dirs[key]
                 return StatResult(0, mtime, mtime, True, False)
@@ -180,17 +181,30 @@ class MemoryPath(BasePath):
             prefix = key + "/" if key else ""
             entries = []
             for name_key, node in _store.files.items():
-                rest = name_key[len(prefix):]
+                rest = name_key[len(prefix) :]
                 if name_key.startswith(prefix) and rest and "/" not in rest:
-                    entries.append(FileEntry(rest, str(self.joinpath(rest)),
-                                             StatResult(len(node.data), node.mtime,
-                                                        node.mtime, False, False,
-                                                        extra=node.version)))
+                    entries.append(
+                        FileEntry(
+                            rest,
+                            str(self.joinpath(rest)),
+                            StatResult(
+                                len(node.data),
+                                node.mtime,
+                                node.mtime,
+                                False,
+                                False,
+                                extra=node.version,
+                            ),
+                        )
+                    )
             for dir_key, mtime in _store.dirs.items():
-                rest = dir_key[len(prefix):]
+                rest = dir_key[len(prefix) :]
                 if dir_key.startswith(prefix) and rest and "/" not in rest:
-                    entries.append(FileEntry(rest, str(self.joinpath(rest)),
-                                             StatResult(0, mtime, mtime, True, False)))
+                    entries.append(
+                        FileEntry(
+                            rest, str(self.joinpath(rest)), StatResult(0, mtime, mtime, True, False)
+                        )
+                    )
         entries.sort()
         return ContextIterator(iter(entries))
 
@@ -224,11 +238,16 @@ class MemoryPath(BasePath):
             if node is None:
                 raise FileNotFoundError(f"no such file: {self!s}")
 
-            reader_options = {k: options[k] for k in (
-                "block_size", "max_buffer_size", "max_workers", "block_forward", "lazy")
-                if k in options}
-            return PrefetchReader(self._read_range(key), name=str(self),  # type: ignore[return-value]
-                                  **reader_options)
+            reader_options = {
+                k: options[k]
+                for k in ("block_size", "max_buffer_size", "max_workers", "block_forward", "lazy")
+                if k in options
+            }
+            return PrefetchReader(
+                self._read_range(key),
+                name=str(self),  # type: ignore[return-value]
+                **reader_options,
+            )
         if mode[0] == "r" and node is None:
             raise FileNotFoundError(f"no such file: {self!s}")
         if mode[0] == "x" and node is not None:
@@ -255,11 +274,18 @@ class MemoryPath(BasePath):
         def put_single(data: bytes) -> None:
             _store.publish(key, data)
 
-        writer_options = {k: options[k] for k in ("block_size", "max_buffer_size",
-                                                   "max_workers") if k in options}
-        return PartWriter(upload_part, name=str(self), complete=complete,  # type: ignore[return-value]
-                          abort=parts.clear, put_single=put_single, atomic=atomic,
-                          **writer_options)
+        writer_options = {
+            k: options[k] for k in ("block_size", "max_buffer_size", "max_workers") if k in options
+        }
+        return PartWriter(
+            upload_part,
+            name=str(self),
+            complete=complete,  # type: ignore[return-value]
+            abort=parts.clear,
+            put_single=put_single,
+            atomic=atomic,
+            **writer_options,
+        )
 
     def mkdir(self, mode: int = 0o777, parents: bool = False, exist_ok: bool = False) -> None:
         key = self.key
@@ -309,13 +335,13 @@ class MemoryPath(BasePath):
                 raise FileNotFoundError(f"no such file or directory: {self!s}")
             prefix = src_key + "/"
             for key in [k for k in _store.files if k.startswith(prefix)]:
-                target = dst_key + "/" + key[len(prefix):]
+                target = dst_key + "/" + key[len(prefix) :]
                 if target in _store.files and not overwrite:
                     continue
                 _store.ensure_parents(target)
                 _store.files[target] = _store.files.pop(key)
             for key in sorted(k for k in _store.dirs if k == src_key or k.startswith(prefix)):
-                _store.dirs.setdefault(dst_key + key[len(src_key):], _store.dirs[key])
+                _store.dirs.setdefault(dst_key + key[len(src_key) :], _store.dirs[key])
             for key in [k for k in _store.dirs if k == src_key or k.startswith(prefix)]:
                 if not any(f.startswith(key + "/") for f in _store.files):
                     _store.dirs.pop(key, None)
@@ -341,16 +367,35 @@ class MemoryPath(BasePath):
             items: list[tuple[str, FileEntry]] = []
             for name, node in _store.files.items():
                 if name.startswith(prefix):
-                    rel = name[len(prefix):]
-                    items.append((rel, FileEntry(rel.rpartition("/")[2],
-                                                 str(self.joinpath(rel)),
-                                                 StatResult(len(node.data), node.mtime,
-                                                            node.mtime, False, False,
-                                                            extra=node.version))))
+                    rel = name[len(prefix) :]
+                    items.append(
+                        (
+                            rel,
+                            FileEntry(
+                                rel.rpartition("/")[2],
+                                str(self.joinpath(rel)),
+                                StatResult(
+                                    len(node.data),
+                                    node.mtime,
+                                    node.mtime,
+                                    False,
+                                    False,
+                                    extra=node.version,
+                                ),
+                            ),
+                        )
+                    )
             for name, mtime in _store.dirs.items():
                 if name.startswith(prefix) and name != key:
-                    rel = name[len(prefix):]
-                    items.append((rel, FileEntry(rel.rpartition("/")[2],
-                                                 str(self.joinpath(rel)),
-                                                 StatResult(0, mtime, mtime, True, False))))
+                    rel = name[len(prefix) :]
+                    items.append(
+                        (
+                            rel,
+                            FileEntry(
+                                rel.rpartition("/")[2],
+                                str(self.joinpath(rel)),
+                                StatResult(0, mtime, mtime, True, False),
+                            ),
+                        )
+                    )
         yield from items

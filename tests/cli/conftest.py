@@ -26,16 +26,26 @@ RunCli = Callable[..., subprocess.CompletedProcess]
 def run_cli(megfile_bin, tmp_path) -> RunCli:
     """``run_cli("ls", path, env={...}, input=b"")`` -> CompletedProcess (bytes)."""
 
-    def run(*args: str, env: dict[str, str] | None = None, input: bytes = b"",
-            cwd: str | Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    def run(
+        *args: str,
+        env: dict[str, str] | None = None,
+        input: bytes = b"",
+        cwd: str | Path | None = None,
+        timeout: float = 60,
+    ) -> subprocess.CompletedProcess:
         full_env = dict(os.environ)
         for key in ("MEGFILE_DISABLED_PLUGINS", "MEGFILE_DEMO_BREAK", "MEGFILE_LOG_LEVEL"):
             full_env.pop(key, None)
         full_env.setdefault("MEGFILE_DEMO_ROOT", str(tmp_path / "demo-root"))
         full_env.update(env or {})
         return subprocess.run(
-            [megfile_bin, *args], input=input, capture_output=True, env=full_env,
-            cwd=str(cwd or tmp_path), timeout=timeout, check=False,
+            [megfile_bin, *args],
+            input=input,
+            capture_output=True,
+            env=full_env,
+            cwd=str(cwd or tmp_path),
+            timeout=timeout,
+            check=False,
         )
 
     return run

@@ -18,8 +18,19 @@ from click.testing import CliRunner
 import megfile_core
 from megfile_core.cli import cli
 
-COMMANDS = ["ls", "ll", "cat", "cp", "sync", "rm", "mkdir", "version", "plugins",
-            "config", "demo-hello"]
+COMMANDS = [
+    "ls",
+    "ll",
+    "cat",
+    "cp",
+    "sync",
+    "rm",
+    "mkdir",
+    "version",
+    "plugins",
+    "config",
+    "demo-hello",
+]
 
 
 def out(result) -> str:
@@ -122,9 +133,12 @@ def test_ls_full_paths(run_cli, tree):
     result = run_cli("ls", "-f", str(tree))
     assert lines(result) == [str(tree / "a.txt"), str(tree / "b.bin"), str(tree / "sub")]
     result = run_cli("ls", "-r", "-f", str(tree))
-    assert lines(result) == [str(tree / "a.txt"), str(tree / "b.bin"),
-                             str(tree / "sub" / "c.txt"),
-                             str(tree / "sub" / "deep" / "d.txt")]
+    assert lines(result) == [
+        str(tree / "a.txt"),
+        str(tree / "b.bin"),
+        str(tree / "sub" / "c.txt"),
+        str(tree / "sub" / "deep" / "d.txt"),
+    ]
 
 
 def test_ls_on_a_file(run_cli, tree):
@@ -142,8 +156,11 @@ def test_ls_glob_pattern(run_cli, tree):
     result = run_cli("ls", str(tree / "*" / "*.txt"))
     assert lines(result) == [str(tree / "sub" / "c.txt")]
     # like megfile, ``**`` in a pattern recurses with or without -r
-    everything = [str(tree / "a.txt"), str(tree / "sub" / "c.txt"),
-                  str(tree / "sub" / "deep" / "d.txt")]
+    everything = [
+        str(tree / "a.txt"),
+        str(tree / "sub" / "c.txt"),
+        str(tree / "sub" / "deep" / "d.txt"),
+    ]
     assert lines(run_cli("ls", str(tree / "**" / "*.txt"))) == everything
     assert lines(run_cli("ls", "-r", str(tree / "**" / "*.txt"))) == everything
     result = run_cli("ls", "-l", str(tree / "*.bin"))
@@ -165,11 +182,23 @@ def test_ls_file_url(run_cli, tree):
 
 # sizes as megfile 5.0.18's get_human_size prints them (ls -h and the total line)
 MEGFILE_SIZES = [
-    (0, "0 B"), (1, "1 B"), (1023, "1023 B"), (1024, "1.0 KB"), (1536, "1.5 KB"),
-    (4333, "4.23 KB"), (1024**2 - 1, "1024.0 KB"), (1024**2, "1.0 MB"),
-    (2000000, "1.91 MB"), (3150728, "3.0 MB"), (5 * 1024**3 + 1, "5.0 GB"),
-    (3 * 1024**4 // 2, "1.5 TB"), (1024**5 - 1, "1.0 PB"), (1024**5, "1.0 PB"),
-    (7 * 1024**6, "7.0 EB"), (2 * 1024**7, "2.0 ZB"), (1024**8, "1.0 YB"),
+    (0, "0 B"),
+    (1, "1 B"),
+    (1023, "1023 B"),
+    (1024, "1.0 KB"),
+    (1536, "1.5 KB"),
+    (4333, "4.23 KB"),
+    (1024**2 - 1, "1024.0 KB"),
+    (1024**2, "1.0 MB"),
+    (2000000, "1.91 MB"),
+    (3150728, "3.0 MB"),
+    (5 * 1024**3 + 1, "5.0 GB"),
+    (3 * 1024**4 // 2, "1.5 TB"),
+    (1024**5 - 1, "1.0 PB"),
+    (1024**5, "1.0 PB"),
+    (7 * 1024**6, "7.0 EB"),
+    (2 * 1024**7, "2.0 ZB"),
+    (1024**8, "1.0 YB"),
     (1000 * 1024**8, "1000.0 YB"),
 ]
 
@@ -220,7 +249,9 @@ def test_ls_long_lines_are_megfiles(run_cli, linked):
     ]
     # PATH a link to a file: the target's stat, no arrow (as megfile)
     assert lines(run_cli("ls", "-l", str(linked / "link"))) == [
-        _ls_line(linked / "a.bin", "        4333", "link"), "total(1): 4.23 KB"]
+        _ls_line(linked / "a.bin", "        4333", "link"),
+        "total(1): 4.23 KB",
+    ]
 
 
 def test_ls_of_a_file_prints_its_name(run_cli, tree):
@@ -239,8 +270,7 @@ def test_rm_of_a_directory_without_r_exits_1_as_megfile(run_cli, tree):
     for flags in ([], ["-f"]):
         result = run_cli("rm", *flags, str(tree / "sub"))
         assert result.returncode == 1, flags
-        assert err(result) == \
-            f"[IsADirectoryError] [Errno 21] Is a directory: '{tree / 'sub'}'\n"
+        assert err(result) == f"[IsADirectoryError] [Errno 21] Is a directory: '{tree / 'sub'}'\n"
         assert out(result) == ""
     assert (tree / "sub" / "c.txt").exists()
 
@@ -289,8 +319,9 @@ def test_cp_file_to_directory_appends_basename(run_cli, tree, tmp_path):
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def test_cp_recursive_tree(run_cli, tree, tmp_path):
@@ -464,8 +495,9 @@ def test_unknown_scheme(run_cli):
 def test_broken_pipe_exits_quietly(megfile_bin, tmp_path):
     big = tmp_path / "big"
     big.write_bytes(os.urandom(4 << 20))
-    process = subprocess.Popen([megfile_bin, "cat", str(big)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [megfile_bin, "cat", str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert len(process.stdout.read(10)) == 10
     process.stdout.close()  # like `| head -c 10`
     stderr = process.stderr.read()
@@ -497,8 +529,12 @@ def _wait_until_reading_stdin(pid: int, timeout: float = 10) -> None:
 
 
 def test_ctrl_c_exits_130_without_traceback(megfile_bin):
-    process = subprocess.Popen([megfile_bin, "cat", "stdio://0"], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [megfile_bin, "cat", "stdio://0"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         _wait_until_reading_stdin(process.pid)
         process.send_signal(signal.SIGINT)
@@ -606,8 +642,10 @@ def test_broken_plugin_is_reported_and_harmless(run_cli, tree, tmp_path):
     assert result.returncode == 0, err(result)
     blocks = _plugin_blocks(out(result))
     assert blocks["demo_broken"][0].startswith("demo_broken (broken, megfile-demo)")
-    assert any(line.startswith("reason: ImportError") and "MEGFILE_DEMO_BREAK" in line
-               for line in blocks["demo_broken"])
+    assert any(
+        line.startswith("reason: ImportError") and "MEGFILE_DEMO_BREAK" in line
+        for line in blocks["demo_broken"]
+    )
     assert {"file", "stdio", "demo"} <= set(blocks)
 
     data = json.loads(out(run_cli("plugins", "--json", env=env)))
@@ -640,23 +678,42 @@ _IMPORT_PROBE = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("args", [
-    ["ls", "{tree}"], ["ls", "-l", "{tree}"], ["cat", "{tree}/a.txt"],
-    ["cp", "{tree}/a.txt", "{tmp}/copy.txt"], ["sync", "-q", "{tree}", "{tmp}/m"],
-    ["mkdir", "{tmp}/new"], ["ls", "file://{tree}"], ["rm", "-r", "-f", "{tmp}/none"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ls", "{tree}"],
+        ["ls", "-l", "{tree}"],
+        ["cat", "{tree}/a.txt"],
+        ["cp", "{tree}/a.txt", "{tmp}/copy.txt"],
+        ["sync", "-q", "{tree}", "{tmp}/m"],
+        ["mkdir", "{tmp}/new"],
+        ["ls", "file://{tree}"],
+        ["rm", "-r", "-f", "{tmp}/none"],
+    ],
+)
 def test_local_commands_stay_light(tree, tmp_path, args):
     report = tmp_path / "modules.json"
     argv = [a.format(tree=tree, tmp=tmp_path) for a in args]
     result = subprocess.run(
         [sys.executable, "-c", _IMPORT_PROBE, str(report), *argv],
-        capture_output=True, timeout=60, check=False, cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr.decode()
     modules = set(json.loads(report.read_text()))
     assert "megfile_core.cli.commands" in modules  # the probe ran the CLI
-    heavy = {"pluggy", "importlib.metadata", "megfile_core.plugins", "megfile_demo",
-             "boto3", "botocore", "paramiko", "requests"}
+    heavy = {
+        "pluggy",
+        "importlib.metadata",
+        "megfile_core.plugins",
+        "megfile_demo",
+        "boto3",
+        "botocore",
+        "paramiko",
+        "requests",
+    }
     assert not heavy & modules, sorted(heavy & modules)
 
 

@@ -42,8 +42,7 @@ def test_head(run_cli, lines_file):
 def test_tail_has_no_empty_last_line(run_cli, lines_file, tmp_path):
     assert out(run_cli("tail", "-n", "1", str(lines_file))) == "line30\n"
     assert out(run_cli("tail", "-n", "3", str(lines_file))) == "line28\nline29\nline30\n"
-    assert out(run_cli("tail", str(lines_file))).splitlines() == [
-        f"line{i}" for i in range(21, 31)]
+    assert out(run_cli("tail", str(lines_file))).splitlines() == [f"line{i}" for i in range(21, 31)]
     no_newline = tmp_path / "nonl.txt"
     no_newline.write_text("a\nb\nc")
     assert out(run_cli("tail", "-n", "2", str(no_newline))) == "b\nc"
@@ -65,8 +64,12 @@ def test_tail_follow(tmp_path):
     path = tmp_path / "grow.log"
     path.write_text("first\n")
     env = dict(os.environ, MEGFILE_TAIL_INTERVAL="0.1")
-    process = subprocess.Popen([MEGFILE, "tail", "-f", "-n", "1", str(path)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(
+        [MEGFILE, "tail", "-f", "-n", "1", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     try:
         assert process.stdout is not None
         assert process.stdout.readline() == b"first\n"
@@ -96,7 +99,7 @@ def test_to_and_append_and_tee(run_cli, tmp_path):
 
 def test_edit_runs_the_editor_and_writes_back(run_cli, tmp_path):
     editor = tmp_path / "editor.sh"
-    editor.write_text("#!/bin/sh\necho edited >> \"$1\"\n")
+    editor.write_text('#!/bin/sh\necho edited >> "$1"\n')
     editor.chmod(0o755)
     local = tmp_path / "doc.txt"
     local.write_text("orig\n")
@@ -109,7 +112,7 @@ def test_edit_runs_the_editor_and_writes_back(run_cli, tmp_path):
     assert run_cli("edit", "-e", str(editor), "demo://doc.txt").returncode == 0
     assert remote.read_text() == "orig\nedited\n"
     failing = tmp_path / "fail.sh"
-    failing.write_text("#!/bin/sh\necho junk >> \"$1\"\nexit 3\n")
+    failing.write_text('#!/bin/sh\necho junk >> "$1"\nexit 3\n')
     failing.chmod(0o755)
     result = run_cli("edit", "-e", str(failing), "demo://doc.txt")
     assert result.returncode == 1
@@ -188,8 +191,9 @@ def test_progress_under_a_terminal(tmp_path, tree):
     assert script, "util-linux `script` is needed for the terminal check"
     dst = tmp_path / "tty-dst"
     command = f"{MEGFILE} sync -g {tree} {dst}"
-    result = subprocess.run([script, "-qec", command, "/dev/null"], capture_output=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        [script, "-qec", command, "/dev/null"], capture_output=True, timeout=60, check=False
+    )
     text = result.stdout.decode(errors="replace")
     assert result.returncode == 0, text
     assert "100%" in text and "4/4 files" in text  # click's bar drew on the terminal
@@ -221,10 +225,12 @@ def test_config_alias_and_env(run_cli, tmp_path, tree):
 
 def test_config_alias_and_env_confirm_as_megfile(run_cli, tmp_path):
     conf = tmp_path / "conf" / "megfile.conf"
-    for args, kind in ((["alias", "src", "s3://b/"], "alias"),
-                       (["alias", "src", "s3://c/"], "alias"),
-                       (["env", "MEGFILE_MAX_WORKERS=3"], "env"),
-                       (["env", "MEGFILE_MAX_WORKERS=4"], "env")):
+    for args, kind in (
+        (["alias", "src", "s3://b/"], "alias"),
+        (["alias", "src", "s3://c/"], "alias"),
+        (["env", "MEGFILE_MAX_WORKERS=3"], "env"),
+        (["env", "MEGFILE_MAX_WORKERS=4"], "env"),
+    ):
         result = run_cli("config", args[0], "-p", str(conf), *args[1:])
         assert result.returncode == 0, err(result)
         assert out(result) == f"Your {kind} config has been saved into {conf}\n"
@@ -246,8 +252,11 @@ def test_completion_scripts(run_cli, tmp_path):
 
 
 def _complete(run_cli, words: str, cwd=None) -> list[str]:
-    env = {"_MEGFILE_COMPLETE": "bash_complete", "COMP_WORDS": words,
-           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}
+    env = {
+        "_MEGFILE_COMPLETE": "bash_complete",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+    }
     result = run_cli(env=env, cwd=cwd)
     return [line.split(",", 1)[1] for line in out(result).splitlines() if "," in line]
 
@@ -303,18 +312,33 @@ def test_errors_with_an_interactive_fix_are_retried_at_a_terminal(tmp_path):
     )
     runner = tmp_path / "runner.py"
     runner.write_text(code)
-    accepted = subprocess.run([script, "-qec", f"{sys.executable} {runner}", "/dev/null"],
-                              input=b"y\n", capture_output=True, timeout=60, check=False)
+    accepted = subprocess.run(
+        [script, "-qec", f"{sys.executable} {runner}", "/dev/null"],
+        input=b"y\n",
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     text = accepted.stdout.decode()
     assert "accept?" in text and "ran 2 times" in text, text
-    refused = subprocess.run([script, "-qec", f"{sys.executable} {runner}", "/dev/null"],
-                             input=b"n\n", capture_output=True, timeout=60, check=False)
+    refused = subprocess.run(
+        [script, "-qec", f"{sys.executable} {runner}", "/dev/null"],
+        input=b"n\n",
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert "ran 2 times" not in refused.stdout.decode()
     assert refused.returncode == 1
     assert refused.stdout.decode().count("host key unknown") == 1
     # no terminal: no question, a plain error
-    plain = subprocess.run([sys.executable, str(runner)], capture_output=True, timeout=60,
-                           stdin=subprocess.DEVNULL, check=False)
+    plain = subprocess.run(
+        [sys.executable, str(runner)],
+        capture_output=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     assert plain.returncode == 1
     assert plain.stderr.decode().startswith("[Fixable] host key unknown")
     assert b"accept?" not in plain.stdout + plain.stderr

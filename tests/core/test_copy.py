@@ -128,13 +128,13 @@ def test_path_copy_does_not_import_the_facade(tmp_path: Path) -> None:
         "assert MemoryPath('memory://r/b').read_bytes() == b'abc'\n"
         "print('megfile_core.smart' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
-def test_sync_resolves_the_copy_function_once(tmp_path: Path, memory_root: str,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sync_resolves_the_copy_function_once(
+    tmp_path: Path, memory_root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for index in range(6):
         smart.smart_save_content(str(tmp_path / "src" / f"d{index % 2}" / f"{index}"), b"x")
     registry = get_registry()
@@ -151,8 +151,9 @@ def test_sync_resolves_the_copy_function_once(tmp_path: Path, memory_root: str,
     assert asked == [("file", "memory")]
 
 
-def test_sync_parses_no_url_per_file(tmp_path: Path, memory_root: str,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sync_parses_no_url_per_file(
+    tmp_path: Path, memory_root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from megfile_core import smart_path
 
     for index in range(6):
@@ -188,25 +189,32 @@ def test_engines_never_call_the_facade(where: str) -> None:
     assert files
     for file in files:
         text = file.read_text()
-        for needle in ("from megfile_core.smart import", "from megfile_core import smart\n",
-                       "megfile_core.smart."):
+        for needle in (
+            "from megfile_core.smart import",
+            "from megfile_core import smart\n",
+            "megfile_core.smart.",
+        ):
             assert needle not in text, f"{file} uses the smart_* facade ({needle!r})"
 
 
-def test_a_copy_function_always_gets_every_option(tmp_path: Path, memory_root: str,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_copy_function_always_gets_every_option(
+    tmp_path: Path, memory_root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[dict[str, Any]] = []
 
-    def strict(src: str, dst: str, *, callback: Any, followlinks: bool,
-               overwrite: bool) -> None:  # no defaults, as a third party may write it
-        calls.append({"callback": callback, "followlinks": followlinks,
-                      "overwrite": overwrite})
+    def strict(
+        src: str, dst: str, *, callback: Any, followlinks: bool, overwrite: bool
+    ) -> None:  # no defaults, as a third party may write it
+        calls.append({"callback": callback, "followlinks": followlinks, "overwrite": overwrite})
         smart.smart_save_content(dst, smart.smart_load_content(src))
 
     registry = get_registry()
     real = registry.get_copy_func
-    monkeypatch.setattr(registry, "get_copy_func", lambda s, d: strict if (s, d) == (
-        "file", "memory") else real(s, d))
+    monkeypatch.setattr(
+        registry,
+        "get_copy_func",
+        lambda s, d: strict if (s, d) == ("file", "memory") else real(s, d),
+    )
     (tmp_path / "f").write_bytes(b"abc")
     smart.smart_move(str(tmp_path / "f"), "memory://root/f")  # copy_file with no options
     assert calls == [{"callback": None, "followlinks": False, "overwrite": True}]

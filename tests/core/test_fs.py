@@ -39,8 +39,7 @@ def temp_files(directory: str | Path) -> list[str]:
 
 
 # -- open: modes ---------------------------------------------------------------------
-MODES = [kind + extra + plus for kind in "rwax" for extra in ("", "b", "t")
-         for plus in ("", "+")]
+MODES = [kind + extra + plus for kind in "rwax" for extra in ("", "b", "t") for plus in ("", "+")]
 
 
 def _exercise(opener, path: str, mode: str) -> tuple:
@@ -147,11 +146,19 @@ def test_unknown_open_option_raises_type_error_naming_it(tmp_path):
 
 def test_s3_style_options_are_accepted_and_ignored(tmp_path):
     target = str(tmp_path / "f")
-    with smart_open(target, "wb", max_workers=4, block_size=1 << 20,
-                    max_buffer_size=1 << 22, block_forward=2) as handle:
+    with smart_open(
+        target, "wb", max_workers=4, block_size=1 << 20, max_buffer_size=1 << 22, block_forward=2
+    ) as handle:
         handle.write(b"data")
-    with smart_open(target, "rb", max_workers=4, block_size=8, limited_seekable=True,
-                    buffered=True, share_cache_key="k") as handle:
+    with smart_open(
+        target,
+        "rb",
+        max_workers=4,
+        block_size=8,
+        limited_seekable=True,
+        buffered=True,
+        share_cache_key="k",
+    ) as handle:
         assert handle.read() == b"data"
 
 
@@ -185,8 +192,9 @@ def test_default_encoding_is_utf8(tmp_path):
     assert read(target) == "é".encode()
 
 
-@pytest.mark.parametrize("errors", ["strict", "replace", "ignore", "surrogateescape",
-                                    "backslashreplace"])
+@pytest.mark.parametrize(
+    "errors", ["strict", "replace", "ignore", "surrogateescape", "backslashreplace"]
+)
 def test_decode_errors_equal_builtin_open(tmp_path, errors):
     target = write(tmp_path / "f", b"ok \xff\xfe bad")
 
@@ -359,13 +367,18 @@ def test_atomic_abort_keeps_old_content(tmp_path, mode):
     assert temp_files(tmp_path) == []
 
 
-@pytest.mark.parametrize(("mode", "expected"), [
-    ("a", b"oldN"), ("ab", b"oldN"), ("a+", b"oldN"), ("ab+", b"oldN"),
-    ("r+", b"Nld"), ("rb+", b"Nld"),
-])
-def test_atomic_append_and_update_modes_start_from_existing_content(
-    tmp_path, mode, expected
-):
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("a", b"oldN"),
+        ("ab", b"oldN"),
+        ("a+", b"oldN"),
+        ("ab+", b"oldN"),
+        ("r+", b"Nld"),
+        ("rb+", b"Nld"),
+    ],
+)
+def test_atomic_append_and_update_modes_start_from_existing_content(tmp_path, mode, expected):
     target = write(tmp_path / "f.txt", "old")
     ref = write(tmp_path / "ref.txt", "old")
     data = b"N" if "b" in mode else "N"
@@ -467,8 +480,7 @@ def test_atomic_dropped_unclosed_leaves_target_unchanged(tmp_path, mode):
 
 def test_atomic_text_options(tmp_path):
     target = str(tmp_path / "f.txt")
-    with smart_open(target, "w", atomic=True, encoding="latin-1",
-                    newline="\r\n") as handle:
+    with smart_open(target, "w", atomic=True, encoding="latin-1", newline="\r\n") as handle:
         handle.write("é\nx")
     assert read(target) == b"\xe9\r\nx"
 
@@ -527,8 +539,11 @@ def test_islink_and_readlink(links):
 def test_smart_readlink_returns_a_smart_path_as_megfile(links):
     """megfile 5.0.18: smart_readlink gives a SmartPath of the link's text (relative
     or absolute), not a str."""
-    for name, text in (("link_file", "file"), ("dangling", "missing"),
-                       ("link_dir", str(links / "d"))):
+    for name, text in (
+        ("link_file", "file"),
+        ("dangling", "missing"),
+        ("link_dir", str(links / "d")),
+    ):
         target = mf.smart_readlink(name)
         assert isinstance(target, SmartPath)
         assert str(target) == text
@@ -536,23 +551,25 @@ def test_smart_readlink_returns_a_smart_path_as_megfile(links):
     assert mf.smart_readlink("link_dir").is_dir()
 
 
-@pytest.mark.parametrize("name", ["link_file", "link_dir", "dangling", "file", "d",
-                                  "nothing"])
+@pytest.mark.parametrize("name", ["link_file", "link_dir", "dangling", "file", "d", "nothing"])
 def test_followlinks_true_equals_os_path(links, name):
     assert mf.smart_isfile(name, followlinks=True) == os.path.isfile(name)
     assert mf.smart_isdir(name, followlinks=True) == os.path.isdir(name)
     assert mf.smart_exists(name, followlinks=True) == os.path.exists(name)
 
 
-@pytest.mark.parametrize(("name", "isfile", "isdir", "exists"), [
-    # megfile: without followlinks a link is a file of its own, whatever it points to
-    ("link_file", True, False, True),
-    ("link_dir", True, False, True),
-    ("dangling", True, False, True),
-    ("file", True, False, True),
-    ("d", False, True, True),
-    ("nothing", False, False, False),
-])
+@pytest.mark.parametrize(
+    ("name", "isfile", "isdir", "exists"),
+    [
+        # megfile: without followlinks a link is a file of its own, whatever it points to
+        ("link_file", True, False, True),
+        ("link_dir", True, False, True),
+        ("dangling", True, False, True),
+        ("file", True, False, True),
+        ("d", False, True, True),
+        ("nothing", False, False, False),
+    ],
+)
 def test_followlinks_false_sees_the_link_itself(links, name, isfile, isdir, exists):
     assert mf.smart_isfile(name) == isfile
     assert mf.smart_isdir(name) == isdir
@@ -580,13 +597,25 @@ def test_lstat_and_stat(links):
 def test_scan_without_followlinks_lists_links_as_files(links):
     assert list(mf.smart_scan("d")) == ["d/e/g", "d/f"]
     assert sorted(mf.smart_scan(".")) == [
-        "./d/e/g", "./d/f", "./dangling", "./file", "./link_dir", "./link_file"]
+        "./d/e/g",
+        "./d/f",
+        "./dangling",
+        "./file",
+        "./link_dir",
+        "./link_file",
+    ]
 
 
 def test_scan_with_followlinks_descends_and_skips_dangling(links):
     # megfile: a followed link is what it points to; a dangling link is not a file
     assert sorted(mf.smart_scan(".", followlinks=True)) == [
-        "./d/e/g", "./d/f", "./file", "./link_dir/e/g", "./link_dir/f", "./link_file"]
+        "./d/e/g",
+        "./d/f",
+        "./file",
+        "./link_dir/e/g",
+        "./link_dir/f",
+        "./link_file",
+    ]
 
 
 def test_walk_without_followlinks(links):
@@ -612,7 +641,9 @@ def test_walk_with_followlinks(links):
 def test_walk_of_a_link_to_a_directory(links):
     # the start point is followed, like os.walk
     assert list(mf.smart_walk("link_dir")) == [
-        ("link_dir", ["e"], ["f"]), ("link_dir/e", [], ["g"])]
+        ("link_dir", ["e"], ["f"]),
+        ("link_dir/e", [], ["g"]),
+    ]
 
 
 def test_remove_link_to_directory_keeps_target_content(links):
@@ -1011,10 +1042,25 @@ def test_makedirs_and_remove(tmp_path):
 
 
 # -- pure path operations against pathlib ------------------------------------------
-_COMPONENTS = st.sampled_from([
-    "a", "b", "c.txt", ".hidden", "a.tar.gz", "..", ".", "", "x.", "..a", "a..b",
-    "...", "é", "with space", "UPPER.PY",
-])
+_COMPONENTS = st.sampled_from(
+    [
+        "a",
+        "b",
+        "c.txt",
+        ".hidden",
+        "a.tar.gz",
+        "..",
+        ".",
+        "",
+        "x.",
+        "..a",
+        "a..b",
+        "...",
+        "é",
+        "with space",
+        "UPPER.PY",
+    ]
+)
 _PATHS = st.builds(
     lambda lead, parts, trail: lead + "/".join(parts) + trail,
     st.sampled_from(["", "/", "./"]),
@@ -1087,15 +1133,17 @@ def test_relative_to_boundary_is_not_a_string_prefix():
 
 
 @settings(max_examples=300, deadline=None)
-@given(_PATHS, st.sampled_from(["n.py", "x", ".rc", "a.b.c", "", "a/b", "."]),
-       st.sampled_from(["st", "", "a.b"]),
-       st.sampled_from([".gz", "", ".tar.gz", "gz", ".", "./x"]))
+@given(
+    _PATHS,
+    st.sampled_from(["n.py", "x", ".rc", "a.b.c", "", "a/b", "."]),
+    st.sampled_from(["st", "", "a.b"]),
+    st.sampled_from([".gz", "", ".tar.gz", "gz", ".", "./x"]),
+)
 def test_with_name_stem_suffix_equal_pathlib(text, name, stem, suffix):
     ref, ours = PurePosixPath(text), SmartPath(text)
     if ref.stem == ".":
         return  # pathlib 3.11 builds the nonsensical name "." from "..x"; we refuse
-    for method, argument in (("with_name", name), ("with_stem", stem),
-                             ("with_suffix", suffix)):
+    for method, argument in (("with_name", name), ("with_stem", stem), ("with_suffix", suffix)):
         expected = _outcome(getattr(ref, method), argument)
         got = _outcome(getattr(ours, method), argument)
         if expected is ValueError:
@@ -1106,11 +1154,23 @@ def test_with_name_stem_suffix_equal_pathlib(text, name, stem, suffix):
 
 
 MATCH_CASES = [
-    ("a/b.py", "*.py"), ("a/b.py", "b.py"), ("a/b.py", "a/*.py"), ("/a/b.py", "a/*.py"),
-    ("a/b/c.py", "*/*.py"), ("a/b/c.py", "b/*.py"), ("a/b/c.py", "a/*.py"),
-    ("b.py", "*.py"), ("a/b.py", "*"), ("a/b.py", "c.py"), ("a/.b.py", "*.py"),
-    ("x/a/b.py", "a/?.py"), ("a/b.py", "[ab]/b.py"), ("a/b.txt", "*.py"),
-    ("/a/b.py", "/a/*.py"), ("/a/b.py", "/a/b.py"), ("/a/b.py", "/*/*.py"),
+    ("a/b.py", "*.py"),
+    ("a/b.py", "b.py"),
+    ("a/b.py", "a/*.py"),
+    ("/a/b.py", "a/*.py"),
+    ("a/b/c.py", "*/*.py"),
+    ("a/b/c.py", "b/*.py"),
+    ("a/b/c.py", "a/*.py"),
+    ("b.py", "*.py"),
+    ("a/b.py", "*"),
+    ("a/b.py", "c.py"),
+    ("a/.b.py", "*.py"),
+    ("x/a/b.py", "a/?.py"),
+    ("a/b.py", "[ab]/b.py"),
+    ("a/b.txt", "*.py"),
+    ("/a/b.py", "/a/*.py"),
+    ("/a/b.py", "/a/b.py"),
+    ("/a/b.py", "/*/*.py"),
 ]
 
 
@@ -1119,10 +1179,15 @@ def test_match_equals_pathlib(text, pattern):
     assert SmartPath(text).match(pattern) == PurePosixPath(text).match(pattern)
 
 
-@pytest.mark.parametrize(("text", "pattern"), [
-    ("a/b/c.py", "/*.py"), ("a/b.py", "/a/*.py"), ("x/a/b.py", "/a/*.py"),
-    ("/a/b.py", "/*.py"),
-])
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("a/b/c.py", "/*.py"),
+        ("a/b.py", "/a/*.py"),
+        ("x/a/b.py", "/a/*.py"),
+        ("/a/b.py", "/*.py"),
+    ],
+)
 def test_absolute_match_pattern_is_anchored(text, pattern):
     assert PurePosixPath(text).match(pattern) is False
     assert SmartPath(text).match(pattern) is False
@@ -1140,7 +1205,7 @@ def test_file_url_derives_plain_local_paths_as_megfile(url_tree):
     # megfile 5.0.18: joins, parents and listings of a file:// URL are plain local
     # paths; with_name keeps the scheme; .path is the whole string as written
     path = SmartPath(url_tree)
-    local = url_tree[len("file://"):]
+    local = url_tree[len("file://") :]
     assert path.path == url_tree
     assert str(path) == url_tree
     assert str(path.parent) == local.rsplit("/", 1)[0]
@@ -1158,12 +1223,16 @@ def test_file_url_derives_plain_local_paths_as_megfile(url_tree):
 
 def test_file_url_listings_give_plain_local_paths(url_tree):
     path = SmartPath(url_tree)
-    local = url_tree[len("file://"):]
+    local = url_tree[len("file://") :]
     assert [str(p) for p in path.iterdir()] == [local + "/e", local + "/f"]
     assert sorted(str(p) for p in path.glob("*")) == [local + "/e", local + "/f"]
     assert mf.smart_glob(url_tree + "/*") == [local + "/e", local + "/f"]
     assert mf.smart_glob(url_tree + "/**") == [
-        local + "/", local + "/e", local + "/e/g", local + "/f"]
+        local + "/",
+        local + "/e",
+        local + "/e/g",
+        local + "/f",
+    ]
     assert list(path.scan()) == [local + "/e/g", local + "/f"]
     assert list(mf.smart_scan(url_tree)) == [local + "/e/g", local + "/f"]
     assert [e.path for e in mf.smart_scan_stat(url_tree)] == [local + "/e/g", local + "/f"]

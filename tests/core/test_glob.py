@@ -147,8 +147,9 @@ class FakeObjectStorePath(FakeGlobPath):
         self.fs.scan_tree_calls.append(self.key)
         return self._listing()
 
-    def _scan_tree_from(self, start: str,
-                        followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
+    def _scan_tree_from(
+        self, start: str, followlinks: bool = False
+    ) -> Iterator[tuple[str, FileEntry]]:
         """Like a key-prefix listing: nothing whose relative path does not begin
         with ``start`` (the property tests check that no match is lost)."""
         self.fs.scan_tree_calls.append(self.key)
@@ -565,10 +566,18 @@ def test_recursive_pattern_on_an_object_store_lists_nothing_else() -> None:
     assert fs.scan_starts == ["x"]  # the literal text after root/b/ both begin with
 
 
-@pytest.mark.parametrize(("segments", "start"), [
-    (["**"], ""), (["x*", "**"], "x"), (["a", "b", "c?d"], "a/b/c"), (["a", "b"], "a/b"),
-    (["v[12]", "**"], "v"), (["**", "x*"], ""), (["ab*", "a*"], "ab"),
-])
+@pytest.mark.parametrize(
+    ("segments", "start"),
+    [
+        (["**"], ""),
+        (["x*", "**"], "x"),
+        (["a", "b", "c?d"], "a/b/c"),
+        (["a", "b"], "a/b"),
+        (["v[12]", "**"], "v"),
+        (["**", "x*"], ""),
+        (["ab*", "a*"], "ab"),
+    ],
+)
 def test_literal_start(segments: list[str], start: str) -> None:
     from megfile_core.glob import _Alt, _literal_start
 
@@ -1140,8 +1149,9 @@ def test_iglob_agrees_with_reference_on_fake_backend(
     cls = FakeObjectStorePath if object_store else FakeGlobPath
     path = fake(fs, "fakeglob://" + under(base, text), cls)
     entries = list(iglob_entries(path, recursive=recursive))
-    relative = ref_glob(flat, alternatives, recursive, include_root=below_top,
-                        base_dir=not object_store)
+    relative = ref_glob(
+        flat, alternatives, recursive, include_root=below_top, base_dir=not object_store
+    )
     expected = {"fakeglob://" + under(base, r) for r in relative}
     kinds = {"fakeglob://" + under(base, r): d for r, d in flat.items()}
     check_entries(entries, expected, kinds)

@@ -143,12 +143,27 @@ def test_unsupported_is_what_io_raises_for_an_unsupported_operation():
 # -- bad input -----------------------------------------------------------------------
 BAD_PATHS = [38717943250, -1, 2**64, b"/tmp", None, 1.5, ["/tmp"], True, object()]
 FORBIDDEN = (OverflowError, IndexError, KeyError, AttributeError, RecursionError)
-ONE_PATH = [name for name in smart.__all__ if name.startswith("smart_") and name not in (
-    "smart_copy", "smart_move", "smart_rename", "smart_sync", "smart_sync_with_progress",
-    "smart_symlink", "smart_save_as", "smart_concat", "smart_combine_open", "smart_cache",
-    "smart_save_content", "smart_save_text")]
-TWO_PATHS = ["smart_copy", "smart_move", "smart_rename", "smart_sync",
-             "smart_symlink"]
+ONE_PATH = [
+    name
+    for name in smart.__all__
+    if name.startswith("smart_")
+    and name
+    not in (
+        "smart_copy",
+        "smart_move",
+        "smart_rename",
+        "smart_sync",
+        "smart_sync_with_progress",
+        "smart_symlink",
+        "smart_save_as",
+        "smart_concat",
+        "smart_combine_open",
+        "smart_cache",
+        "smart_save_content",
+        "smart_save_text",
+    )
+]
+TWO_PATHS = ["smart_copy", "smart_move", "smart_rename", "smart_sync", "smart_symlink"]
 
 
 def _call_is_refused_cleanly(call, value):
@@ -187,8 +202,7 @@ def test_wrong_paths_of_two_path_functions(name, value, tmp_path):
     good = str(tmp_path / "f")
     with open(good, "w") as handle:
         handle.write("x")
-    for args, argument in (((value, str(tmp_path / "g")), "src_path"),
-                           ((good, value), "dst_path")):
+    for args, argument in (((value, str(tmp_path / "g")), "src_path"), ((good, value), "dst_path")):
         error = _call_is_refused_cleanly(lambda args=args: function(*args), value)
         assert error is not None, f"{name}{args!r} did not refuse"
         if isinstance(error, (TypeError, ValueError)) and not isinstance(error, OSError):
@@ -209,8 +223,11 @@ def test_out_of_range_arguments_are_value_or_type_errors(tmp_path, memory_root):
     smart.smart_save_content(path, b"abc")
     assert smart.smart_load_content(path, 2**62) == b""
     assert smart.smart_load_content(path, -(2**62)) == b"abc"
-    for start, stop, name in ((2**70, None, "start"), (None, 2**70, "stop"),
-                              (-(2**70), None, "start")):
+    for start, stop, name in (
+        (2**70, None, "start"),
+        (None, 2**70, "stop"),
+        (-(2**70), None, "start"),
+    ):
         with pytest.raises(ValueError, match=f"{name} .* out of range"):
             smart.smart_load_content(path, start, stop)
     for bad in ("1", 1.5, True):

@@ -103,8 +103,11 @@ def test_working_plugin_lazy_class(fake_eps, tmp_path, monkeypatch):
         "    protocol = 'fakeproto'\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    add("fake", "fake_plugin_ok",
-        megfile_register=_protocols_hook(("fakeproto", "fake_lazy_target:LazyPath")))
+    add(
+        "fake",
+        "fake_plugin_ok",
+        megfile_register=_protocols_hook(("fakeproto", "fake_lazy_target:LazyPath")),
+    )
     registry.get_registry().ensure_plugins()
     assert loads == ["fake"]
     assert "fake_lazy_target" not in sys.modules  # registered, not imported
@@ -120,8 +123,11 @@ def test_working_plugin_lazy_class(fake_eps, tmp_path, monkeypatch):
 
 def test_lazy_string_not_imported_before_use(fake_eps):
     add, _ = fake_eps
-    add("fake", "fake_plugin_lazy",
-        megfile_register=_protocols_hook(("fakeproto", "fake_lazy_never:FakePath")))
+    add(
+        "fake",
+        "fake_plugin_lazy",
+        megfile_register=_protocols_hook(("fakeproto", "fake_lazy_never:FakePath")),
+    )
     reg = registry.get_registry()
     reg.ensure_plugins()
     assert "fakeproto" in reg.protocols()
@@ -139,8 +145,7 @@ def test_broken_plugin_is_recorded_not_fatal(fake_eps):
     class Exploding:
         __name__ = "exploding"
 
-    add("good", "fake_plugin_good",
-        megfile_register=_protocols_hook(("fakeproto", FakePath)))
+    add("good", "fake_plugin_good", megfile_register=_protocols_hook(("fakeproto", FakePath)))
     eps_broken = _FakeEntryPoint("bad", "fake_plugin_missing_module", "dist-bad", [])
     original = plugins.entry_points
     plugins_list = original()
@@ -169,8 +174,7 @@ def test_hook_that_raises_is_recorded(fake_eps):
         raise RuntimeError("plugin bug")
 
     add("raiser", "fake_plugin_raiser", megfile_register=megfile_register)
-    add("fine", "fake_plugin_fine",
-        megfile_register=_protocols_hook(("dup", OtherPath)))
+    add("fine", "fake_plugin_fine", megfile_register=_protocols_hook(("dup", OtherPath)))
     assert isinstance(SmartPath("dup://x").pathlike, OtherPath)
     with pytest.raises(ProtocolNotFoundError):
         SmartPath("fakeproto://x")  # the half-done registration was rolled back
@@ -186,8 +190,7 @@ def test_misspelt_hook_is_a_load_error(fake_eps):
         registrar.register_protocol("fakeproto", FakePath)
 
     add("typo", "fake_plugin_typo", megfile_registr=megfile_registr)
-    add("fine", "fake_plugin_fine2",
-        megfile_register=_protocols_hook(("dup", OtherPath)))
+    add("fine", "fake_plugin_fine2", megfile_register=_protocols_hook(("dup", OtherPath)))
     assert isinstance(SmartPath("dup://x").pathlike, OtherPath)
     broken = plugins.broken_plugins()
     assert [b.name for b in broken] == ["typo"]
@@ -213,10 +216,8 @@ def test_a_plugin_of_the_0_1_hooks_is_told_how_to_migrate(fake_eps):
 
 def test_two_plugins_claiming_one_scheme(fake_eps, monkeypatch):
     add, _ = fake_eps
-    add("first", "fake_plugin_first",
-        megfile_register=_protocols_hook(("dup", OtherPath)))
-    add("second", "fake_plugin_second",
-        megfile_register=_protocols_hook(("dup", FakePath)))
+    add("first", "fake_plugin_first", megfile_register=_protocols_hook(("dup", OtherPath)))
+    add("second", "fake_plugin_second", megfile_register=_protocols_hook(("dup", FakePath)))
     with pytest.raises(ProtocolExistsError) as info:
         SmartPath("dup://x")
     message = str(info.value)
@@ -233,10 +234,8 @@ def test_two_plugins_claiming_one_scheme(fake_eps, monkeypatch):
 
 def test_disabled_plugin_is_never_loaded(fake_eps, monkeypatch):
     add, loads = fake_eps
-    add("off", "fake_plugin_off",
-        megfile_register=_protocols_hook(("fakeproto", FakePath)))
-    add("on", "fake_plugin_on",
-        megfile_register=_protocols_hook(("dup", OtherPath)))
+    add("off", "fake_plugin_off", megfile_register=_protocols_hook(("fakeproto", FakePath)))
+    add("on", "fake_plugin_on", megfile_register=_protocols_hook(("dup", OtherPath)))
     monkeypatch.setenv("MEGFILE_DISABLED_PLUGINS", " off , other ")
     assert isinstance(SmartPath("dup://x").pathlike, OtherPath)
     assert loads == ["on"]
@@ -246,8 +245,7 @@ def test_disabled_plugin_is_never_loaded(fake_eps, monkeypatch):
 
 def test_builtin_scheme_cannot_be_taken(fake_eps):
     add, _ = fake_eps
-    add("thief", "fake_plugin_thief",
-        megfile_register=_protocols_hook(("file", FakePath)))
+    add("thief", "fake_plugin_thief", megfile_register=_protocols_hook(("file", FakePath)))
     registry.get_registry().ensure_plugins()
     from megfile_core.builtin.fs import FSPath
 
@@ -278,9 +276,13 @@ def test_install_hints(monkeypatch):
     monkeypatch.setenv("MEGFILE_DISABLED_PLUGINS", "s3,sftp,http")
     registry.reset_registry()
     try:
-        for scheme, dist in (("s3", "megfile-s3"), ("sftp", "megfile-sftp"),
-                             ("http", "megfile-http"), ("https", "megfile-http"),
-                             ("s3+prof", "megfile-s3")):
+        for scheme, dist in (
+            ("s3", "megfile-s3"),
+            ("sftp", "megfile-sftp"),
+            ("http", "megfile-http"),
+            ("https", "megfile-http"),
+            ("s3+prof", "megfile-s3"),
+        ):
             with pytest.raises(ProtocolNotFoundError, match=f"pip install {dist}") as info:
                 SmartPath(f"{scheme}://bucket/key")
             assert "MEGFILE_DISABLED_PLUGINS" in str(info.value)
@@ -322,8 +324,7 @@ def test_register_plugin_in_process(fake_eps):
 
 def test_list_plugins_reports_versions_and_hooks(fake_eps):
     add, _ = fake_eps
-    add("fake", "fake_plugin_listed",
-        megfile_register=_protocols_hook(("fakeproto", FakePath)))
+    add("fake", "fake_plugin_listed", megfile_register=_protocols_hook(("fakeproto", FakePath)))
     listed = {p["name"]: p for p in plugins.list_plugins()}
     assert listed["fake"]["distribution"] == "dist-fake"
     assert listed["fake"]["version"] == "1.0"
@@ -370,8 +371,11 @@ def test_tryfirst_and_trylast_order_the_calls_and_pick_the_winner(fake_eps):
     calls: list[str] = []
     add("late", "fake_plugin_late", megfile_register=_ordered_plugin(calls, "late", trylast=True))
     add("plain1", "fake_plugin_plain1", megfile_register=_ordered_plugin(calls, "plain1"))
-    add("early", "fake_plugin_early",
-        megfile_register=_ordered_plugin(calls, "early", tryfirst=True))
+    add(
+        "early",
+        "fake_plugin_early",
+        megfile_register=_ordered_plugin(calls, "early", tryfirst=True),
+    )
     add("plain2", "fake_plugin_plain2", megfile_register=_ordered_plugin(calls, "plain2"))
     reg = registry.get_registry()
     reg.ensure_plugins()
@@ -388,8 +392,11 @@ def test_plugin_commands_reach_the_cli(fake_eps, capsys):
 
     add, _ = fake_eps
     calls: list[str] = []
-    add("early", "fake_plugin_early2",
-        megfile_register=_ordered_plugin(calls, "early", tryfirst=True))
+    add(
+        "early",
+        "fake_plugin_early2",
+        megfile_register=_ordered_plugin(calls, "early", tryfirst=True),
+    )
     add("plain", "fake_plugin_plain3", megfile_register=_ordered_plugin(calls, "plain"))
 
     @hookimpl
@@ -402,8 +409,10 @@ def test_plugin_commands_reach_the_cli(fake_eps, capsys):
     try:  # not through the group's callback: that configures logging for a program
         cli_module._load_plugin_commands()
         assert cli_module.cli.commands["ordered"].help == "from early"
-        assert any(b.name == "badcli" and "fake_missing_cli_module" in b.reason
-                   for b in plugins.broken_plugins())
+        assert any(
+            b.name == "badcli" and "fake_missing_cli_module" in b.reason
+            for b in plugins.broken_plugins()
+        )
         warnings = capsys.readouterr().err.splitlines()
         assert len(warnings) == 1 and "'badcli'" in warnings[0]
     finally:

@@ -79,8 +79,9 @@ def test_first_error_is_raised_after_started_calls_end_and_the_rest_is_cancelled
 def test_a_shared_executor_is_used_and_left_open():
     with ThreadPoolExecutor(2) as pool:
         names: set[str] = set()
-        bounded_map(lambda _x: names.add(threading.current_thread().name), range(10), 2,
-                    executor=pool)
+        bounded_map(
+            lambda _x: names.add(threading.current_thread().name), range(10), 2, executor=pool
+        )
         assert pool.submit(lambda: 1).result() == 1  # still open
     assert names and all("megfile-map" not in name for name in names)
 

@@ -616,8 +616,9 @@ def test_sequential_reading_releases_blocks_it_passed(executor: ThreadPoolExecut
     block = 1000
     data = payload(60_000)
     mem = Memory(data)
-    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=16 * block,
-                        executor=executor) as r:
+    with PrefetchReader(
+        mem, name="m", block_size=block, max_buffer_size=16 * block, executor=executor
+    ) as r:
         while True:
             chunk = r.read(300)
             if not chunk:
@@ -637,8 +638,9 @@ def test_an_object_that_fits_the_cache_stays_cached(executor: ThreadPoolExecutor
     block = 1000
     data = payload(16_000)
     mem = Memory(data)
-    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=16 * block,
-                        executor=executor) as r:
+    with PrefetchReader(
+        mem, name="m", block_size=block, max_buffer_size=16 * block, executor=executor
+    ) as r:
         while r.read(300):
             pass
         calls = mem.calls
@@ -663,8 +665,14 @@ def test_reads_spanning_blocks_never_evict_the_next_block(executor: ThreadPoolEx
             in_caller.append((start, end))
 
     mem.hook = hook
-    with PrefetchReader(mem, name="m", size=len(data), block_size=block,
-                        max_buffer_size=8 * block, executor=executor) as r:
+    with PrefetchReader(
+        mem,
+        name="m",
+        size=len(data),
+        block_size=block,
+        max_buffer_size=8 * block,
+        executor=executor,
+    ) as r:
         got = bytearray(r.read(2 * block))
         assert in_caller == [(0, block - 1)]  # the first block: nobody fetched it yet
         in_caller.clear()
@@ -708,14 +716,22 @@ class _Stream:
     ],
 )
 def test_first_sample_decides_whether_to_stream(
-        executor: ThreadPoolExecutor, sample: tuple[int, float] | None, streams: bool) -> None:
+    executor: ThreadPoolExecutor, sample: tuple[int, float] | None, streams: bool
+) -> None:
     data = payload(64 * KiB)
     mem = Memory(data)
     opened: list[int] = []
-    with PrefetchReader(mem, name="m", size=len(data), version="v1", block_size=4 * KiB,
-                        max_buffer_size=16 * KiB, executor=executor,
-                        open_stream=lambda start: _Stream(data, start, opened),
-                        first_sample=sample) as r:
+    with PrefetchReader(
+        mem,
+        name="m",
+        size=len(data),
+        version="v1",
+        block_size=4 * KiB,
+        max_buffer_size=16 * KiB,
+        executor=executor,
+        open_stream=lambda start: _Stream(data, start, opened),
+        first_sample=sample,
+    ) as r:
         assert r.read() == data
     assert bool(opened) is streams, opened
     assert (mem.calls == 0) is streams  # a stream serves every block itself
@@ -888,8 +904,9 @@ def test_max_buffer_size_zero_open_without_size_keeps_nothing() -> None:
 def test_close_cancels_pending_fetches_and_is_idempotent() -> None:
     mem = Memory(payload(200 * 1000), delay=0.05)
     # a fixed depth (block_forward): the adaptive window would start with 2 blocks
-    r = PrefetchReader(mem, name="m", block_size=1000, max_buffer_size=100 * 1000,
-                       block_forward=99, max_workers=2)
+    r = PrefetchReader(
+        mem, name="m", block_size=1000, max_buffer_size=100 * 1000, block_forward=99, max_workers=2
+    )
     r.read(10)  # schedules ~99 blocks on 2 workers
     futures = [e.future for e in r._lru if e.future is not None]
     assert len(futures) > 10
@@ -998,8 +1015,14 @@ def _read_blocks(r: PrefetchReader, count: int, block: int, pause: float = 0.0) 
 def test_adaptive_window_grows_with_a_slow_latency_source() -> None:
     block = 64 * KiB
     mem = Memory(payload(12 * MiB, 21), delay=0.02)  # every fetch 20 ms, no shared limit
-    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
-                        max_workers=16, adaptive_window=True) as r:
+    with PrefetchReader(
+        mem,
+        name="m",
+        block_size=block,
+        max_buffer_size=32 * block,
+        max_workers=16,
+        adaptive_window=True,
+    ) as r:
         assert r._window == 2  # nothing measured yet: a short start
         windows = _read_blocks(r, 150, block)
         # blocks arrive as fast as the window lets them: it keeps growing, to the
@@ -1014,8 +1037,14 @@ def test_adaptive_window_grows_with_a_slow_latency_source() -> None:
 def test_adaptive_window_stays_small_without_latency() -> None:
     block = 64 * KiB
     mem = Memory(payload(12 * MiB, 22))  # answers at once: nothing to overlap
-    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
-                        max_workers=16, adaptive_window=True) as r:
+    with PrefetchReader(
+        mem,
+        name="m",
+        block_size=block,
+        max_buffer_size=32 * block,
+        max_workers=16,
+        adaptive_window=True,
+    ) as r:
         windows = _read_blocks(r, 150, block)
         assert max(windows) <= 3, windows
         assert mem.max_inflight <= 5
@@ -1026,8 +1055,14 @@ def test_adaptive_window_stays_small_without_latency() -> None:
 def test_adaptive_window_shrinks_when_the_consumer_is_slower() -> None:
     block = 64 * KiB
     mem = Memory(payload(12 * MiB, 23), delay=0.02)
-    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
-                        max_workers=16, adaptive_window=True) as r:
+    with PrefetchReader(
+        mem,
+        name="m",
+        block_size=block,
+        max_buffer_size=32 * block,
+        max_workers=16,
+        adaptive_window=True,
+    ) as r:
         fast = _read_blocks(r, 80, block)
         assert max(fast) >= 8, fast
         # now the consumer takes 40 ms per block: ~1.6 MiB/s, a 20 ms fetch covers
@@ -1052,11 +1087,13 @@ def test_adaptive_window_is_off_unless_asked(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("MEGFILE_READER_ADAPTIVE_WINDOW", "1")
     with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block) as r:
         assert r._adaptive
-    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
-                        block_forward=4) as r:
+    with PrefetchReader(
+        mem, name="m", block_size=block, max_buffer_size=32 * block, block_forward=4
+    ) as r:
         assert not r._adaptive
-    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
-                        adaptive_window=False) as r:
+    with PrefetchReader(
+        mem, name="m", block_size=block, max_buffer_size=32 * block, adaptive_window=False
+    ) as r:
         assert not r._adaptive
 
 
@@ -1086,8 +1123,14 @@ class MemoryInto(Memory):
 def test_block_buffers_are_reused_while_reading_on() -> None:
     block = 64 * KiB
     mem = MemoryInto(payload(16 * MiB, 31), delay=0.002)
-    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
-                        max_workers=8, read_into=mem.read_into) as r:
+    with PrefetchReader(
+        mem,
+        name="m",
+        block_size=block,
+        max_buffer_size=32 * block,
+        max_workers=8,
+        read_into=mem.read_into,
+    ) as r:
         out = bytearray()
         while chunk := r.read(block // 2):
             out += chunk
@@ -1097,8 +1140,15 @@ def test_block_buffers_are_reused_while_reading_on() -> None:
         # when it shrinks)
         assert len(mem.buffers) <= 64, len(mem.buffers)
     mem = MemoryInto(payload(16 * MiB, 31), delay=0.002)
-    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block,
-                        block_forward=4, max_workers=8, read_into=mem.read_into) as r:
+    with PrefetchReader(
+        mem,
+        name="m",
+        block_size=block,
+        max_buffer_size=32 * block,
+        block_forward=4,
+        max_workers=8,
+        read_into=mem.read_into,
+    ) as r:
         while r.read(block // 2):
             pass
         # a fixed depth: 4 ahead, the current block, one behind, one released
@@ -1110,8 +1160,14 @@ def test_reused_buffers_never_change_bytes_already_returned() -> None:
     block = 4 * KiB
     data = payload(2 * MiB, 32)
     mem = MemoryInto(data)
-    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=8 * block,
-                        max_workers=4, read_into=mem.read_into) as r:
+    with PrefetchReader(
+        mem,
+        name="m",
+        block_size=block,
+        max_buffer_size=8 * block,
+        max_workers=4,
+        read_into=mem.read_into,
+    ) as r:
         first = r.read(100 * block + 7)  # longer than the cache: evicts as it goes
         assert first == data[: len(first)]
         line = r.readline()  # random bytes: a line across blocks, or the end

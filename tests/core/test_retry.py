@@ -14,8 +14,13 @@ class Flaky(Exception):
 
 def _policy(attempts=5, **kwargs):
     sleeps: list[float] = []
-    policy = RetryPolicy(attempts, should_retry=lambda e: isinstance(e, Flaky),
-                         sleep=sleeps.append, rng=random.Random(1), **kwargs)
+    policy = RetryPolicy(
+        attempts,
+        should_retry=lambda e: isinstance(e, Flaky),
+        sleep=sleeps.append,
+        rng=random.Random(1),
+        **kwargs,
+    )
     return policy, sleeps
 
 
@@ -54,7 +59,7 @@ def test_non_retryable_errors_pass_through_at_once():
 def test_backoff_grows_with_full_jitter_and_cap():
     policy = RetryPolicy(10, base=0.1, cap=2.0, rng=random.Random(3))
     for attempt in range(10):
-        bound = min(2.0, 0.1 * 2 ** attempt)
+        bound = min(2.0, 0.1 * 2**attempt)
         samples = [policy.backoff(attempt) for _ in range(200)]
         assert all(0 <= s <= bound for s in samples)
         assert max(samples) > bound * 0.8  # really spread over the range

@@ -183,10 +183,18 @@ def test_broken_config_file_is_a_clear_error():
         get_aliases()
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("8Mi", 8 << 20), ("1G", 10**9), ("200ki", 200 << 10), ("4096", 4096),
-    ("1.5Mi", 3 << 19), (" 2 Gi ", 2 << 30), (7, 7),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("8Mi", 8 << 20),
+        ("1G", 10**9),
+        ("200ki", 200 << 10),
+        ("4096", 4096),
+        ("1.5Mi", 3 << 19),
+        (" 2 Gi ", 2 << 30),
+        (7, 7),
+    ],
+)
 def test_parse_quantity(text, value):
     assert parse_quantity(text) == value
 
@@ -213,15 +221,18 @@ def test_bad_env_values_are_clear(monkeypatch):
     assert config.reader_block_size() == 1 << 20  # read when used, not at import
 
 
-@pytest.mark.parametrize(("url", "masked"), [
-    ("sftp://user:secret@host//x", "sftp://user:***@host//x"),
-    ("sftp://user:se:cr@et@host:22/x?y#z", "sftp://user:***@host:22/x?y#z"),
-    ("https://u:p@h/a@b", "https://u:***@h/a@b"),
-    ("https://h/a:b@c", "https://h/a:b@c"),
-    ("sftp://user@host//x", "sftp://user@host//x"),
-    ("/local/a:b@c", "/local/a:b@c"),
-    ("memory://k:v@x/y", "memory://k:***@x/y"),
-])
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("sftp://user:secret@host//x", "sftp://user:***@host//x"),
+        ("sftp://user:se:cr@et@host:22/x?y#z", "sftp://user:***@host:22/x?y#z"),
+        ("https://u:p@h/a@b", "https://u:***@h/a@b"),
+        ("https://h/a:b@c", "https://h/a:b@c"),
+        ("sftp://user@host//x", "sftp://user@host//x"),
+        ("/local/a:b@c", "/local/a:b@c"),
+        ("memory://k:v@x/y", "memory://k:***@x/y"),
+    ],
+)
 def test_mask_url(url, masked):
     from megfile_core.errors import mask_url
 

@@ -15,7 +15,10 @@ from megfile_core.builtin.stdio import StdioPath
 def run(code: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
-        input=stdin, capture_output=True, timeout=60, check=False,
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr.decode()
     return result
@@ -26,43 +29,57 @@ BINARY = bytes(range(256)) * 3 + b"\r\n\x00end"
 
 @pytest.mark.parametrize("url", ["stdio://-", "stdio://0"])
 def test_read_stdin_binary(url):
-    result = run(f"""
+    result = run(
+        f"""
         import sys
         from megfile_core import smart_open
         with smart_open({url!r}, "rb") as handle:
             data = handle.read()
         sys.stdout.buffer.write(repr(data).encode())
-    """, stdin=BINARY)
+    """,
+        stdin=BINARY,
+    )
     assert result.stdout == repr(BINARY).encode()
 
 
 @pytest.mark.parametrize("url", ["stdio://-", "stdio://0"])
 def test_read_stdin_text(url):
     text = "héllo\nwörld\nlast"
-    result = run(f"""
+    result = run(
+        f"""
         from megfile_core import smart_open
         with smart_open({url!r}, "r") as handle:
             lines = list(handle)
         print(repr(lines))
-    """, stdin=text.encode())
+    """,
+        stdin=text.encode(),
+    )
     assert result.stdout.decode().strip() == repr(["héllo\n", "wörld\n", "last"])
 
 
 def test_read_stdin_in_chunks_and_keep_stdin_open():
-    result = run("""
+    result = run(
+        """
         import sys
         from megfile_core import smart_open
         handle = smart_open("stdio://0", "rb")
         first = handle.read(3)
         handle.close()
         print(first, sys.stdin.closed)
-    """, stdin=b"abcdef")
+    """,
+        stdin=b"abcdef",
+    )
     assert result.stdout.decode().split() == ["b'abc'", "False"]
 
 
-@pytest.mark.parametrize(("url", "stream"), [
-    ("stdio://-", "stdout"), ("stdio://1", "stdout"), ("stdio://2", "stderr"),
-])
+@pytest.mark.parametrize(
+    ("url", "stream"),
+    [
+        ("stdio://-", "stdout"),
+        ("stdio://1", "stdout"),
+        ("stdio://2", "stderr"),
+    ],
+)
 @pytest.mark.parametrize("binary", [True, False], ids=["binary", "text"])
 def test_write_stream(url, stream, binary):
     payload = "dätä\n"
@@ -109,10 +126,17 @@ def test_explicit_close_then_print():
     assert result.stdout == b"one\ntwo\n"
 
 
-@pytest.mark.parametrize(("url", "mode"), [
-    ("stdio://0", "w"), ("stdio://0", "wb"), ("stdio://1", "r"), ("stdio://1", "rb"),
-    ("stdio://2", "r"), ("stdio://2", "rb"),
-])
+@pytest.mark.parametrize(
+    ("url", "mode"),
+    [
+        ("stdio://0", "w"),
+        ("stdio://0", "wb"),
+        ("stdio://1", "r"),
+        ("stdio://1", "rb"),
+        ("stdio://2", "r"),
+        ("stdio://2", "rb"),
+    ],
+)
 def test_wrong_direction_raises_value_error(url, mode):
     with pytest.raises(ValueError, match=r"stdio://\d is (read|write)-only"):
         smart_open(url, mode)
@@ -125,8 +149,9 @@ def test_plus_modes_raise_value_error(url, mode):
         smart_open(url, mode)
 
 
-@pytest.mark.parametrize("url", ["stdio://3", "stdio://x", "stdio://", "stdio://--",
-                                 "stdio://-/a", "stdio://01"])
+@pytest.mark.parametrize(
+    "url", ["stdio://3", "stdio://x", "stdio://", "stdio://--", "stdio://-/a", "stdio://01"]
+)
 def test_unknown_stream_raises_at_construction(url):
     with pytest.raises(ValueError, match="not a standard stream"):
         SmartPath(url)
@@ -159,8 +184,11 @@ def test_smart_copy_to_stdout(tmp_path):
 
 def test_smart_copy_from_stdin(tmp_path):
     target = tmp_path / "out.bin"
-    run(f"""
+    run(
+        f"""
         from megfile_core import smart_copy
         smart_copy("stdio://-", {str(target)!r})
-    """, stdin=BINARY)
+    """,
+        stdin=BINARY,
+    )
     assert target.read_bytes() == BINARY

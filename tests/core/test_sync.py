@@ -105,22 +105,31 @@ def test_callbacks_and_progress(tmp_path):
                 events.append(action)
 
     progress = Progress()
-    smart.smart_sync(str(src), str(tmp_path / "d"), callback=on_bytes,
-                     callback_after_copy_file=lambda s, d: after.append((s, d)),
-                     progress=progress)
+    smart.smart_sync(
+        str(src),
+        str(tmp_path / "d"),
+        callback=on_bytes,
+        callback_after_copy_file=lambda s, d: after.append((s, d)),
+        progress=progress,
+    )
     assert seen == {str(src / "a"): 5, str(src / "b" / "c"): 3}
-    assert sorted(after) == [(str(src / "a"), str(tmp_path / "d" / "a")),
-                             (str(src / "b" / "c"), str(tmp_path / "d" / "b" / "c"))]
+    assert sorted(after) == [
+        (str(src / "a"), str(tmp_path / "d" / "a")),
+        (str(src / "b" / "c"), str(tmp_path / "d" / "b" / "c")),
+    ]
     assert progress.total == 8
     assert sorted(events) == ["copied", "copied", "queued", "queued"]
     assert events.index("queued") < events.index("copied")
 
 
-@pytest.mark.parametrize(("env", "kwargs", "bound"), [
-    ({}, {"max_workers": 3}, 3),
-    ({"MEGFILE_MAX_WORKERS": "2"}, {}, 4),  # twice MEGFILE_MAX_WORKERS by default
-    ({"MEGFILE_MAX_WORKERS": "2", "MEGFILE_SYNC_MAX_WORKERS": "3"}, {}, 3),
-])
+@pytest.mark.parametrize(
+    ("env", "kwargs", "bound"),
+    [
+        ({}, {"max_workers": 3}, 3),
+        ({"MEGFILE_MAX_WORKERS": "2"}, {}, 4),  # twice MEGFILE_MAX_WORKERS by default
+        ({"MEGFILE_MAX_WORKERS": "2", "MEGFILE_SYNC_MAX_WORKERS": "3"}, {}, 3),
+    ],
+)
 def test_bounded_parallelism(memory_root, monkeypatch, env, kwargs, bound):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -158,8 +167,7 @@ def test_executor_and_map_func(tmp_path):
     _tree(str(src), {f"f{i}": b"y" for i in range(5)})
     with ThreadPoolExecutor(2) as pool:
         assert sync(str(src), str(tmp_path / "d1"), executor=pool).copied == 5
-        assert smart.smart_sync(str(src), str(tmp_path / "d2"),
-                                map_func=pool.map).copied == 5
+        assert smart.smart_sync(str(src), str(tmp_path / "d2"), map_func=pool.map).copied == 5
     assert len(os.listdir(tmp_path / "d2")) == 5
 
 
@@ -177,8 +185,9 @@ def test_safe_relative_refuses(bad):
         safe_relative(bad, "src")
 
 
-@pytest.mark.parametrize(("rel", "clean"), [("a/b", "a/b"), ("a//b", "a/b"),
-                                            ("./a/./b", "a/b"), ("a..b/c", "a..b/c")])
+@pytest.mark.parametrize(
+    ("rel", "clean"), [("a/b", "a/b"), ("a//b", "a/b"), ("./a/./b", "a/b"), ("a..b/c", "a..b/c")]
+)
 def test_safe_relative_accepts(rel, clean):
     assert safe_relative(rel, "src") == clean
 

@@ -224,8 +224,7 @@ def test_exactly_one_part_is_a_single_put(executor: ThreadPoolExecutor) -> None:
 def test_one_byte_past_a_part_is_multipart(executor: ThreadPoolExecutor) -> None:
     for data in (payload(1001), payload(2000), payload(2500)):
         store = Store()
-        with store.writer(block_size=1000, put_single=store.put_single,
-                          executor=executor) as w:
+        with store.writer(block_size=1000, put_single=store.put_single, executor=executor) as w:
             w.write(data)
         assert store.singles == []
         assert store.assembled() == data

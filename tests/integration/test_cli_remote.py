@@ -17,8 +17,9 @@ MEGFILE = str(Path(sys.executable).with_name("megfile"))
 def cli(sftp_root):
     def run(*args: str, input: bytes = b"", extra: dict[str, str] | None = None):
         env = dict(os.environ, **(extra or {}))
-        return subprocess.run([MEGFILE, *args], input=input, capture_output=True, env=env,
-                              timeout=60, check=False)
+        return subprocess.run(
+            [MEGFILE, *args], input=input, capture_output=True, env=env, timeout=60, check=False
+        )
 
     return run
 
@@ -40,8 +41,10 @@ def test_cli_on_sftp(cli, sftp_root, tmp_path):
     assert b"0 files copied, 2 skipped" in again.stderr
     assert cli("to", sftp_root + "/piped.txt", input=b"via stdin").returncode == 0
     assert cli("cat", sftp_root + "/piped.txt").stdout == b"via stdin"
-    assert cli("md5sum", sftp_root + "/piped.txt").stdout.decode().strip() == \
-        hashlib.md5(b"via stdin").hexdigest()
+    assert (
+        cli("md5sum", sftp_root + "/piped.txt").stdout.decode().strip()
+        == hashlib.md5(b"via stdin").hexdigest()
+    )
     assert cli("rm", "-r", sftp_root + "/tree").returncode == 0
     missing = cli("ls", sftp_root + "/tree")
     assert missing.returncode == 1
@@ -52,8 +55,9 @@ def test_cli_completes_sftp_paths(cli, sftp_root):
     cli("mkdir", sftp_root + "/compl/alpha")
     cli("touch", sftp_root + "/compl/alpine.txt")
     words = f"megfile ls {sftp_root}/compl/al"
-    result = cli(extra={"_MEGFILE_COMPLETE": "bash_complete", "COMP_WORDS": words,
-                        "COMP_CWORD": "2"})
+    result = cli(
+        extra={"_MEGFILE_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": "2"}
+    )
     found = sorted(line.split(",", 1)[1] for line in result.stdout.decode().splitlines())
     assert found == [f"{sftp_root}/compl/alpha/", f"{sftp_root}/compl/alpine.txt"]
 
@@ -77,8 +81,13 @@ def test_cli_on_s3(s3_root, tmp_path):
     env = dict(os.environ)
 
     def run(*args: str, extra: dict[str, str] | None = None):
-        return subprocess.run([MEGFILE, *args], capture_output=True, timeout=60,
-                              env={**env, **(extra or {})}, check=False)
+        return subprocess.run(
+            [MEGFILE, *args],
+            capture_output=True,
+            timeout=60,
+            env={**env, **(extra or {})},
+            check=False,
+        )
 
     src = tmp_path / "src"
     (src / "sub").mkdir(parents=True)
@@ -86,19 +95,26 @@ def test_cli_on_s3(s3_root, tmp_path):
     (src / "sub" / "two.txt").write_text("22")
     assert run("sync", str(src), s3_root + "/tree").returncode == 0
     assert run("ls", s3_root + "/tree").stdout.decode().split() == ["sub/", "one.txt"]
-    assert run("ls", "-r", s3_root + "/tree").stdout.decode().split() == [
-        "one.txt", "sub/two.txt"]
-    assert run("cat", s3_root.replace("s3://", "s3+backup://") + "/tree/sub/two.txt"
-               ).stdout == b"22"
+    assert run("ls", "-r", s3_root + "/tree").stdout.decode().split() == ["one.txt", "sub/two.txt"]
+    assert (
+        run("cat", s3_root.replace("s3://", "s3+backup://") + "/tree/sub/two.txt").stdout == b"22"
+    )
     bucket = s3_root.split("/")[2]
     words = f"megfile ls s3://{bucket[:8]}"
-    completed = run(extra={"_MEGFILE_COMPLETE": "bash_complete", "COMP_WORDS": words,
-                           "COMP_CWORD": "2"})
+    completed = run(
+        extra={"_MEGFILE_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": "2"}
+    )
     found = [line.split(",", 1)[1] for line in completed.stdout.decode().splitlines()]
     assert f"s3://{bucket}/" in found
-    keys = run(extra={"_MEGFILE_COMPLETE": "bash_complete",
-                      "COMP_WORDS": f"megfile cat {s3_root}/tree/o", "COMP_CWORD": "2"})
+    keys = run(
+        extra={
+            "_MEGFILE_COMPLETE": "bash_complete",
+            "COMP_WORDS": f"megfile cat {s3_root}/tree/o",
+            "COMP_CWORD": "2",
+        }
+    )
     assert [line.split(",", 1)[1] for line in keys.stdout.decode().splitlines()] == [
-        f"{s3_root}/tree/one.txt"]
+        f"{s3_root}/tree/one.txt"
+    ]
     assert run("rm", "-r", s3_root + "/tree").returncode == 0
     assert run("ls", s3_root + "/tree").returncode == 1

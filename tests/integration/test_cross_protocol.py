@@ -23,7 +23,7 @@ def _tree(root: str) -> dict[str, bytes]:
 
 def _read_tree(root: str) -> dict[str, bytes]:
     base = str(SmartPath(root)).rstrip("/") + "/"
-    return {path[len(base):]: smart.smart_load_content(path) for path in smart.smart_scan(root)}
+    return {path[len(base) :]: smart.smart_load_content(path) for path in smart.smart_scan(root)}
 
 
 def test_file_to_sftp_and_back(tmp_path, sftp_root):
@@ -55,8 +55,10 @@ def test_http_to_file_sftp_and_memory(http_files, tmp_path, sftp_root, memory_ro
     smart.smart_copy(url, str(tmp_path / "blob.bin"))  # the plugin's download fast path
     assert (tmp_path / "blob.bin").read_bytes() == data
     smart.smart_copy(url, sftp_root + "/blob.bin")  # generic streaming
-    assert smart.smart_getmd5(sftp_root + "/blob.bin", recalculate=True) == \
-        hashlib.md5(data).hexdigest()
+    assert (
+        smart.smart_getmd5(sftp_root + "/blob.bin", recalculate=True)
+        == hashlib.md5(data).hexdigest()
+    )
     smart.smart_copy(url, "memory://root/blob.bin")
     assert smart.smart_load_content("memory://root/blob.bin") == data
     assert smart.smart_load_content(url, 100, 200) == data[100:200]
@@ -66,7 +68,10 @@ def test_glob_and_walk_on_sftp(sftp_root):
     _tree(sftp_root + "/g")
     found = smart.smart_glob(sftp_root + "/g/**/*.{txt,bin}")
     assert [p.rsplit("/g/", 1)[1] for p in found] == [
-        "a.txt", "sub/b.bin", "sub/deep/c with space.txt"]
+        "a.txt",
+        "sub/b.bin",
+        "sub/deep/c with space.txt",
+    ]
     assert all(p.startswith(sftp_root) for p in found)
     walked = [root for root, _, _ in smart.smart_walk(sftp_root + "/g")]
     assert walked[0] == sftp_root + "/g"
@@ -77,8 +82,9 @@ def test_concat_across_protocols(http_files, tmp_path, sftp_root):
     (directory / "part1").write_bytes(b"one,")
     (tmp_path / "part2").write_bytes(b"two,")
     smart.smart_save_content(sftp_root + "/part3", b"three")
-    smart.smart_concat([f"{base}/part1", str(tmp_path / "part2"), sftp_root + "/part3"],
-                       sftp_root + "/joined")
+    smart.smart_concat(
+        [f"{base}/part1", str(tmp_path / "part2"), sftp_root + "/part3"], sftp_root + "/joined"
+    )
     assert smart.smart_load_content(sftp_root + "/joined") == b"one,two,three"
 
 
@@ -130,10 +136,18 @@ def test_http_negative_offsets_and_missing_sources(http_files, tmp_path, s3_root
     assert smart.smart_load_content(url, None, -1) == data[:-1]
     smart.smart_copy(url, "file://" + str(tmp_path / "got" / "obj.bin"))
     assert (tmp_path / "got" / "obj.bin").read_bytes() == data
-    sources = [f"{base}/missing.bin", f"{s3_root}/missing.bin", f"{sftp_root}/missing.bin",
-               str(tmp_path / "missing.bin")]
-    targets = [str(tmp_path / "out" / "x.bin"), f"{s3_root}/out/x.bin",
-               f"{sftp_root}/out/x.bin", "file://" + str(tmp_path / "out2" / "x.bin")]
+    sources = [
+        f"{base}/missing.bin",
+        f"{s3_root}/missing.bin",
+        f"{sftp_root}/missing.bin",
+        str(tmp_path / "missing.bin"),
+    ]
+    targets = [
+        str(tmp_path / "out" / "x.bin"),
+        f"{s3_root}/out/x.bin",
+        f"{sftp_root}/out/x.bin",
+        "file://" + str(tmp_path / "out2" / "x.bin"),
+    ]
     for source in sources:
         for target in targets:
             if source.split("://")[0] == target.split("://")[0] == "file":
@@ -144,6 +158,14 @@ def test_http_negative_offsets_and_missing_sources(http_files, tmp_path, s3_root
                 pass
             else:  # pragma: no cover - the assertion names the pair
                 raise AssertionError(f"copy {source} -> {target} did not raise")
-            left = [t for t in (str(tmp_path / "out"), str(tmp_path / "out2"),
-                                f"{s3_root}/out", f"{sftp_root}/out") if smart.smart_exists(t)]
+            left = [
+                t
+                for t in (
+                    str(tmp_path / "out"),
+                    str(tmp_path / "out2"),
+                    f"{s3_root}/out",
+                    f"{sftp_root}/out",
+                )
+                if smart.smart_exists(t)
+            ]
             assert not left, f"copy {source} -> {target} left {left}"

@@ -28,8 +28,13 @@ from megfile_http.errors import (
 )
 from megfile_http.session import get_http_session, retry_policy, split_request_kwargs
 
-__all__ = ["HttpClient", "HttpConnectionError", "HttpTimeoutError", "ResponseInfo",
-           "translate_error"]
+__all__ = [
+    "HttpClient",
+    "HttpConnectionError",
+    "HttpTimeoutError",
+    "ResponseInfo",
+    "translate_error",
+]
 
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 _UNSATISFIED_RANGE = re.compile(r"^\s*bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
@@ -51,20 +56,32 @@ def translate_error(error: BaseException, method: str, url: str) -> BaseExceptio
     text = f"{method} {mask_url(url)}: {type(error).__name__}: {mask_url(str(error))}"
     if isinstance(error, requests.exceptions.SSLError):
         return HttpConnectionError(f"{text}; check the certificate or pass verify=")
-    if isinstance(error, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError,
-                          TimeoutError)):
+    if isinstance(
+        error, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
+    ):
         return HttpTimeoutError(f"{text}; raise timeout= if the server is slow")
-    if isinstance(error, (requests.exceptions.ConnectionError,
-                          requests.exceptions.ChunkedEncodingError,
-                          urllib3.exceptions.ProtocolError,
-                          urllib3.exceptions.NewConnectionError, ConnectionError,
-                          http.client.HTTPException)):
+    if isinstance(
+        error,
+        (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+            urllib3.exceptions.ProtocolError,
+            urllib3.exceptions.NewConnectionError,
+            ConnectionError,
+            http.client.HTTPException,
+        ),
+    ):
         return HttpConnectionError(text)
-    if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                          requests.exceptions.InvalidSchema)):
+    if isinstance(
+        error,
+        (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ),
+    ):
         return ValueError(f"invalid URL: {text}")
-    if isinstance(error, (requests.exceptions.RequestException,
-                          urllib3.exceptions.HTTPError)):
+    if isinstance(error, (requests.exceptions.RequestException, urllib3.exceptions.HTTPError)):
         return HttpStatusError(text)
     return error
 
@@ -204,8 +221,9 @@ class HttpClient:
             merged.update(headers)
         session = get_http_session(self.trust_env)
         try:
-            response = session.request(method, self.url, headers=merged, stream=stream,
-                                       allow_redirects=True, **kwargs)
+            response = session.request(
+                method, self.url, headers=merged, stream=stream, allow_redirects=True, **kwargs
+            )
         except Exception as error:
             raise translate_error(error, method, self.url) from error
         if response.status_code not in ok:
@@ -263,7 +281,8 @@ class HttpClient:
                 if got < total:
                     raise HttpBodyIncompleteError(
                         f"GET {self.name}: the body of bytes {first}-{end} ended after "
-                        f"{start + got - first} bytes")
+                        f"{start + got - first} bytes"
+                    )
             except BaseException:
                 response.close()
                 raise
@@ -274,8 +293,9 @@ class HttpClient:
         except Exception as error:
             raise translate_error(error, "GET", self.url) from error
 
-    def open_range(self, first: int, end: int, size: int | None, version: str | None,
-                   if_range: str | None) -> requests.Response:
+    def open_range(
+        self, first: int, end: int, size: int | None, version: str | None, if_range: str | None
+    ) -> requests.Response:
         """A 206 response for bytes ``first..end`` of the version being read (one
         attempt; the body is not read yet)."""
         headers = {"Range": f"bytes={first}-{end}", "Accept-Encoding": "identity"}
@@ -285,28 +305,34 @@ class HttpClient:
         try:
             info = ResponseInfo.of(response)
             self.check_version(info, size, version)
-            if (info.status != 206 or info.range_start != first or info.range_end != end
-                    or info.encoding):
+            if (
+                info.status != 206
+                or info.range_start != first
+                or info.range_end != end
+                or info.encoding
+            ):
                 raise HttpStatusError(
                     f"GET {self.name}: asked for bytes {first}-{end}, got HTTP "
                     f"{info.status} Content-Range "
                     f"{response.headers.get('Content-Range')!r}; the server stopped "
-                    "honouring ranges", info.status)
+                    "honouring ranges",
+                    info.status,
+                )
         except BaseException:
             response.close()
             raise
         return response
 
-    def read_range_bytes(self, start: int, stop: int, size: int, version: str | None,
-                         if_range: str | None) -> bytes:
+    def read_range_bytes(
+        self, start: int, stop: int, size: int, version: str | None, if_range: str | None
+    ) -> bytes:
         """Bytes ``[start, stop)`` as one ``bytes`` object received in place (no
         copy on the way to the reader); a body that breaks off is completed from
         the first missing byte by :meth:`read_range_into`."""
         total = stop - start
         data = b""
         try:
-            response = self.policy.call(self.open_range, start, stop - 1, size, version,
-                                        if_range)
+            response = self.policy.call(self.open_range, start, stop - 1, size, version, if_range)
         except Exception as error:
             raise translate_error(error, "GET", self.url) from error
         try:
@@ -323,8 +349,7 @@ class HttpClient:
                 response.close()
         if len(data) < total:
             rest = bytearray(total - len(data))
-            self.read_range_into(start + len(data), memoryview(rest), size, version,
-                                 if_range)
+            self.read_range_into(start + len(data), memoryview(rest), size, version, if_range)
             data += rest
         return data
 
@@ -333,15 +358,15 @@ class HttpClient:
         if info.status == 200 and version is not None:
             changed = info.version != version
         else:
-            changed = version is not None and info.version is not None and \
-                info.version != version
+            changed = version is not None and info.version is not None and info.version != version
         if info.status == 206 and size is not None and info.size is not None:
             changed = changed or info.size != size
         if changed:
             raise FileChangedError(
                 f"{self.name} changed while it was being read: version {version!r} "
                 f"(size {size}) when opened, now {info.version!r} (size {info.size}); "
-                "open it again to read the new content")
+                "open it again to read the new content"
+            )
 
 
 def release(response: requests.Response) -> None:

@@ -23,6 +23,7 @@ __all__ = [
     "status_error",
 ]
 
+
 class HttpError(MegfileError):
     """Base class of the errors raised by megfile_http."""
 

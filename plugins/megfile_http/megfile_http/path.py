@@ -82,8 +82,7 @@ class HttpPath(ReadOnlyPath):
         return get_http_session(bool(self.request_kwargs.get("trust_env", True)))
 
     def _client(self, extra: dict[str, Any] | None = None) -> HttpClient:
-        kwargs = merge_request_kwargs(self.request_kwargs, extra) if extra else \
-            self.request_kwargs
+        kwargs = merge_request_kwargs(self.request_kwargs, extra) if extra else self.request_kwargs
         return HttpClient(self.url, kwargs)
 
     # -- reading ---------------------------------------------------------------
@@ -94,7 +93,8 @@ class HttpPath(ReadOnlyPath):
             raise TypeError(
                 f"open() of {self._client().name} got unknown option(s) "
                 f"{', '.join(sorted(unknown))}; HTTP takes "
-                f"{', '.join(sorted((*READER_OPTIONS, 'stream', *REQUEST_OPTIONS)))}")
+                f"{', '.join(sorted((*READER_OPTIONS, 'stream', *REQUEST_OPTIONS)))}"
+            )
         reader = {k: options[k] for k in (*READER_OPTIONS, "stream") if k in options}
         return open_reader(self._client(request), **reader)
 
@@ -105,8 +105,7 @@ class HttpPath(ReadOnlyPath):
             return b""
         client = self._client()
         last = "" if stop is None else str(stop - 1)
-        response = client.request("GET", {"Range": f"bytes={begin}-{last}"},
-                                  ok=(200, 206, 416))
+        response = client.request("GET", {"Range": f"bytes={begin}-{last}"}, ok=(200, 206, 416))
         info = ResponseInfo.of(response)
         if info.status == 416:
             response.close()
@@ -118,8 +117,13 @@ class HttpPath(ReadOnlyPath):
                 return b""
             response = client.request("GET", ok=(200,))
             info = ResponseInfo.of(response)
-        elif info.status == 206 and info.range_start == begin and info.encoding is None \
-                and info.range_end is not None and info.size is not None:
+        elif (
+            info.status == 206
+            and info.range_start == begin
+            and info.encoding is None
+            and info.range_end is not None
+            and info.size is not None
+        ):
             return bytes(read_body(client, response, info, begin, info.range_end + 1))
         elif info.status == 206:
             response.close()
@@ -164,12 +168,18 @@ class HttpPath(ReadOnlyPath):
             if ranged.size is not None or info.status in (405, 501):
                 info = ranged
         mtime = info.mtime or 0.0
-        extra = HttpStat(headers=info.headers, size_known=info.size is not None,
-                         etag=info.etag, last_modified=info.last_modified,
-                         accept_ranges=info.accept_ranges or info.status == 206,
-                         url=client.name, method=method)
-        return StatResult(size=info.size or 0, ctime=mtime, mtime=mtime, isdir=False,
-                          islnk=False, extra=extra)
+        extra = HttpStat(
+            headers=info.headers,
+            size_known=info.size is not None,
+            etag=info.etag,
+            last_modified=info.last_modified,
+            accept_ranges=info.accept_ranges or info.status == 206,
+            url=client.name,
+            method=method,
+        )
+        return StatResult(
+            size=info.size or 0, ctime=mtime, mtime=mtime, isdir=False, islnk=False, extra=extra
+        )
 
     # -- what HTTP cannot do: ReadOnlyPath refuses it ----------------------------
     def _refuse(self, operation: str) -> Exception:

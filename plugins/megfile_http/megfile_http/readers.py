@@ -66,8 +66,7 @@ def read_executor() -> Executor:
 def probe(client: HttpClient, block_size: int) -> tuple[requests.Response, ResponseInfo]:
     """The first GET of a read: ``Range: bytes=0-{n-1}``, ``n`` at most 64 KiB."""
     size = min(block_size, PROBE_SIZE)
-    response = client.request("GET", {"Range": f"bytes=0-{size - 1}"},
-                              ok=(200, 206, 416))
+    response = client.request("GET", {"Range": f"bytes=0-{size - 1}"}, ok=(200, 206, 416))
     return response, ResponseInfo.of(response)
 
 
@@ -83,12 +82,17 @@ def open_reader(client: HttpClient, **options: Any) -> IO[bytes]:
         if info.size not in (None, 0):
             raise HttpStatusError(
                 f"GET {client.name}: HTTP 416 to a range starting at byte 0 of a "
-                f"{info.size}-byte file", 416)
-        empty = PrefetchReader(_no_range(client), name=client.name, size=0,
-                               version=info.version)
+                f"{info.size}-byte file",
+                416,
+            )
+        empty = PrefetchReader(_no_range(client), name=client.name, size=0, version=info.version)
         return empty  # type: ignore[return-value]
-    if info.status == 206 and info.encoding is None and info.size is not None \
-            and info.range_start == 0:
+    if (
+        info.status == 206
+        and info.encoding is None
+        and info.size is not None
+        and info.range_start == 0
+    ):
         reader = _prefetch_reader(client, response, info, block_size, options)
         return reader  # type: ignore[return-value]
     if info.status == 206:  # a range of a coded body, or no total size: stream it whole
@@ -130,7 +134,8 @@ class HttpRangeStream:
         self._size = info.size
         self._version = info.version
         self._response: requests.Response | None = client.policy.call(
-            client.open_range, start, info.size - 1, info.size, info.version, info.if_range)
+            client.open_range, start, info.size - 1, info.size, info.version, info.if_range
+        )
         self._left = info.size - start
 
     def read(self, size: int, /) -> RangeResult:
@@ -161,8 +166,9 @@ class HttpRangeStream:
             response.close()
 
 
-def read_body(client: HttpClient, response: requests.Response, info: ResponseInfo,
-              start: int, stop: int) -> bytearray:
+def read_body(
+    client: HttpClient, response: requests.Response, info: ResponseInfo, start: int, stop: int
+) -> bytearray:
     """The body of a 206 for bytes ``[start, stop)``, completed by range requests
     if it broke off."""
     assert info.size is not None
@@ -183,13 +189,17 @@ def read_body(client: HttpClient, response: requests.Response, info: ResponseInf
             if info.range_end != stop - 1:
                 got = 0
     if got < len(buffer):
-        client.read_range_into(start + got, view[got:], info.size, info.version,
-                               info.if_range)
+        client.read_range_into(start + got, view[got:], info.size, info.version, info.if_range)
     return buffer
 
 
-def _prefetch_reader(client: HttpClient, response: requests.Response, info: ResponseInfo,
-                     block_size: int, options: dict[str, Any]) -> PrefetchReader:
+def _prefetch_reader(
+    client: HttpClient,
+    response: requests.Response,
+    info: ResponseInfo,
+    block_size: int,
+    options: dict[str, Any],
+) -> PrefetchReader:
     """The probe told size and version: the reader starts its parallel fetches at
     the first read (no second round trip at open); ranges inside the probe's bytes
     are served from them."""
@@ -219,8 +229,12 @@ def _prefetch_reader(client: HttpClient, response: requests.Response, info: Resp
 
     streaming = options.get("stream", True)
     elapsed = getattr(response, "elapsed", None)  # requests: until the headers came
-    if streaming and info.size <= SMALL_FILE and elapsed is not None \
-            and elapsed.total_seconds() >= FAR_SERVER:
+    if (
+        streaming
+        and info.size <= SMALL_FILE
+        and elapsed is not None
+        and elapsed.total_seconds() >= FAR_SERVER
+    ):
         # The stream test (core's "Streaming") needs a block or 0.1 s of warm-up,
         # then a second stream timed beside the first: behind a round trip or a
         # per-connection cap a small file is mostly read over one slow stream
@@ -230,9 +244,14 @@ def _prefetch_reader(client: HttpClient, response: requests.Response, info: Resp
         # faster there (one connection is CPU-bound, more only compete). 15 ms:
         # above a busy loopback server's answer, below one round trip to a far one.
         streaming = False
-    return PrefetchReader(read_range_or_head, name=client.name, size=info.size,
-                          version=info.version, open_stream=open_stream if streaming else None,
-                          **reader_options)
+    return PrefetchReader(
+        read_range_or_head,
+        name=client.name,
+        size=info.size,
+        version=info.version,
+        open_stream=open_stream if streaming else None,
+        **reader_options,
+    )
 
 
 class HttpStreamReader(io.BufferedIOBase):
@@ -246,8 +265,7 @@ class HttpStreamReader(io.BufferedIOBase):
     sends one, must match, or FileChangedError is raised).
     """
 
-    def __init__(self, client: HttpClient, response: requests.Response,
-                 info: ResponseInfo) -> None:
+    def __init__(self, client: HttpClient, response: requests.Response, info: ResponseInfo) -> None:
         super().__init__()
         self._client = client
         self._response: requests.Response | None = response
@@ -304,8 +322,8 @@ class HttpStreamReader(io.BufferedIOBase):
         elif whence == io.SEEK_END:
             if self._info.size is None:
                 raise io.UnsupportedOperation(
-                    f"{self.name}: seek from the end needs the size, which the server "
-                    "did not send")
+                    f"{self.name}: seek from the end needs the size, which the server did not send"
+                )
             target = self._info.size + offset
         else:
             raise ValueError(f"invalid whence ({whence!r}, should be 0, 1 or 2)")
@@ -313,7 +331,8 @@ class HttpStreamReader(io.BufferedIOBase):
             raise io.UnsupportedOperation(
                 f"{self.name}: cannot seek back to {target} from {here}: the server does "
                 "not serve byte ranges (or the body is compressed), so this reader only "
-                "moves forward; open the file again to start over")
+                "moves forward; open the file again to start over"
+            )
         remaining = target - here
         while remaining:
             chunk = self.read(min(remaining, _STREAM_CHUNK))
@@ -457,8 +476,8 @@ class HttpStreamReader(io.BufferedIOBase):
             expected = self._info.size
             if expected is not None and self._offset < expected:
                 raise HttpBodyIncompleteError(
-                    f"GET {self._client.name}: the body ended at byte {self._offset} of "
-                    f"{expected}")
+                    f"GET {self._client.name}: the body ended at byte {self._offset} of {expected}"
+                )
         return data
 
     def _release(self) -> None:
@@ -485,20 +504,23 @@ class HttpStreamReader(io.BufferedIOBase):
             if info.version is not None and new.version != info.version:
                 raise FileChangedError(
                     f"{client.name} changed while it was being read: version "
-                    f"{info.version!r} when opened, now {new.version!r}; open it again")
+                    f"{info.version!r} when opened, now {new.version!r}; open it again"
+                )
             if new.status == 206:
                 if new.range_start != offset:
                     raise HttpStatusError(
                         f"GET {client.name}: asked for bytes from {offset}, got "
-                        f"{response.headers.get('Content-Range')!r}", 206)
+                        f"{response.headers.get('Content-Range')!r}",
+                        206,
+                    )
             else:
                 skip = offset
                 while skip:
                     chunk = response.raw.read(min(skip, _STREAM_CHUNK), decode_content=True)
                     if not chunk:
                         raise HttpBodyIncompleteError(
-                            f"GET {client.name}: the body ended while skipping to byte "
-                            f"{offset}")
+                            f"GET {client.name}: the body ended while skipping to byte {offset}"
+                        )
                     skip -= len(chunk)
         except BaseException:
             response.close()

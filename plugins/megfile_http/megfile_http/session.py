@@ -41,10 +41,19 @@ __all__ = [
 DEFAULT_TIMEOUT: tuple[float, float] = (20.0, 120.0)
 
 #: request keyword arguments accepted by ``HttpPath(...)`` and ``open(...)``
-REQUEST_OPTIONS = frozenset({
-    "headers", "cookies", "auth", "timeout", "proxies", "verify", "cert", "params",
-    "trust_env",
-})
+REQUEST_OPTIONS = frozenset(
+    {
+        "headers",
+        "cookies",
+        "auth",
+        "timeout",
+        "proxies",
+        "verify",
+        "cert",
+        "params",
+        "trust_env",
+    }
+)
 
 _SENSITIVE = ("Authorization", "Cookie", "Proxy-Authorization")
 
@@ -65,16 +74,18 @@ class SafeRedirectSession(requests.Session):
         self._origin_url: str | None = None
         self.cookies.set_policy(_NoStoreCookiePolicy())
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any,
-                **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         self._origin_url = url.decode() if isinstance(url, bytes) else url
         try:
             return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
         finally:
             self._origin_url = None
 
-    def rebuild_auth(self, prepared_request: requests.PreparedRequest,
-                     response: requests.Response) -> None:
+    def rebuild_auth(
+        self, prepared_request: requests.PreparedRequest, response: requests.Response
+    ) -> None:
         super().rebuild_auth(prepared_request, response)
         origin = self._origin_url or response.request.url
         new_url = prepared_request.url

@@ -56,8 +56,12 @@ def download(
     """Copy ``src_path`` (http/https) to the local file ``dst_path``."""
     local = _local_target(dst_path)
     if local is None:  # registered for file only; stay correct if called otherwise
-        stream_copy(SmartPath(src_path).pathlike, SmartPath(dst_path).pathlike,
-                    callback=callback, overwrite=overwrite)
+        stream_copy(
+            SmartPath(src_path).pathlike,
+            SmartPath(dst_path).pathlike,
+            callback=callback,
+            overwrite=overwrite,
+        )
         return
     if os.path.isdir(local):
         raise IsADirectoryError(f"is a directory: {dst_path} (give a file name)")
@@ -78,14 +82,24 @@ def download(
         out.mtime = info.mtime
 
 
-def _fill(client: HttpClient, out: AtomicFile, block_size: int, workers: int,
-          callback: Callable[[int], None] | None, response: requests.Response,
-          info: ResponseInfo) -> ResponseInfo:
+def _fill(
+    client: HttpClient,
+    out: AtomicFile,
+    block_size: int,
+    workers: int,
+    callback: Callable[[int], None] | None,
+    response: requests.Response,
+    info: ResponseInfo,
+) -> ResponseInfo:
     if info.status == 416:
         response.close()
         return info
-    if info.status == 206 and info.encoding is None and info.size is not None \
-            and info.range_start == 0:
+    if (
+        info.status == 206
+        and info.encoding is None
+        and info.size is not None
+        and info.range_start == 0
+    ):
         size = info.size
         first = read_body(client, response, info, 0, min(PROBE_SIZE, block_size, size))
         fd = out.fileno()
@@ -103,9 +117,15 @@ def _fill(client: HttpClient, out: AtomicFile, block_size: int, workers: int,
     return info
 
 
-def _parallel_blocks(client: HttpClient, info: ResponseInfo, fd: int, start: int,
-                     block_size: int, workers: int,
-                     callback: Callable[[int], None] | None) -> None:
+def _parallel_blocks(
+    client: HttpClient,
+    info: ResponseInfo,
+    fd: int,
+    start: int,
+    block_size: int,
+    workers: int,
+    callback: Callable[[int], None] | None,
+) -> None:
     size = info.size
     assert size is not None
     offsets = range(start, size, block_size)
@@ -118,9 +138,11 @@ def _parallel_blocks(client: HttpClient, info: ResponseInfo, fd: int, start: int
     def fetch(offset: int) -> int:
         length = min(offset + block_size, size) - offset
         scratch = memoryview(bytearray(min(_CHUNK, length)))
-        client.read_range_into(offset, scratch, size, info.version, info.if_range,
-                               sink=write, length=length)
+        client.read_range_into(
+            offset, scratch, size, info.version, info.if_range, sink=write, length=length
+        )
         return length
 
-    bounded_map(fetch, offsets, workers, executor=get_executor(), window=workers,
-                on_result=callback)
+    bounded_map(
+        fetch, offsets, workers, executor=get_executor(), window=workers, on_result=callback
+    )

@@ -49,7 +49,8 @@ def _wait_port(port: int, timeout: float = 10.0) -> None:
 def ensure_nginx() -> str:
     """Path of the nginx binary, installing Debian's nginx-light when missing."""
     found = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None
+    )
     if found:
         return found
     install = ["apt-get", "install", "-y", "--no-install-recommends", "nginx-light"]
@@ -110,18 +111,21 @@ class Nginx:
         conf = self.state / "nginx.conf"
         # as root, workers would drop to nobody and could not read a private tmp dir
         user = "user root root;" if os.geteuid() == 0 else ""
-        conf.write_text(_NGINX_CONF.format(state=self.state, port=self.port, user=user,
-                                           root=self.root, workers=self.workers))
+        conf.write_text(
+            _NGINX_CONF.format(
+                state=self.state, port=self.port, user=user, root=self.root, workers=self.workers
+            )
+        )
         self.process = subprocess.Popen(
-            [binary, "-c", str(conf), "-p", str(self.state), "-e",
-             str(self.state / "error.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [binary, "-c", str(conf), "-p", str(self.state), "-e", str(self.state / "error.log")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             _wait_port(self.port)
         except RuntimeError:
             self.stop()
-            log = (self.state / "error.log")
+            log = self.state / "error.log"
             raise RuntimeError(
                 "nginx did not start: " + (log.read_text() if log.exists() else "")
             ) from None
@@ -191,8 +195,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._serve(head=False)
 
-    def _plain(self, status: int, text: str = "", headers: dict[str, str] | None = None
-               ) -> None:
+    def _plain(self, status: int, text: str = "", headers: dict[str, str] | None = None) -> None:
         body = text.encode()
         self.send_response(status)
         for name, value in (headers or {}).items():
@@ -298,9 +301,12 @@ class FaultServer:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
         self.port: int = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        daemon=True,
-                                        name=f"fault-server-{self.port}")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            args=(0.02,),
+            daemon=True,
+            name=f"fault-server-{self.port}",
+        )
 
     def url(self, name: str = "/", host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{name}"

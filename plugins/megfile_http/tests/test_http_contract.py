@@ -91,8 +91,9 @@ WRITES = [
 WRITE_URL = "http://user:pw@127.0.0.1:9/never/sent.txt"  # no request is made
 
 
-@pytest.mark.parametrize(("mode", "call"), WRITES,
-                         ids=[f"{i}-{mode}" for i, (mode, _) in enumerate(WRITES)])
+@pytest.mark.parametrize(
+    ("mode", "call"), WRITES, ids=[f"{i}-{mode}" for i, (mode, _) in enumerate(WRITES)]
+)
 def test_writes_raise_value_error_as_megfile(mode, call):
     """megfile 5.0.18 raises ``ValueError("unacceptable mode: 'wb'")`` (the binary
     form of the mode) for every write to an http(s) URL; ours is that ValueError and

@@ -33,8 +33,9 @@ def test_download_uses_parallel_ranges(fault_server, tmp_path, monkeypatch):
     assert (tmp_path / "out.bin").read_bytes() == DATA
     ranges = sorted(h["Range"] for _, _, h in fault_server.requests("GET"))
     # the 64 KiB probe, then blocks from where it stopped
-    blocks = [(0, 65535)] + [(i, min(i + (128 << 10), len(DATA)) - 1)
-                             for i in range(65536, len(DATA), 128 << 10)]
+    blocks = [(0, 65535)] + [
+        (i, min(i + (128 << 10), len(DATA)) - 1) for i in range(65536, len(DATA), 128 << 10)
+    ]
     assert ranges == sorted(f"bytes={a}-{b}" for a, b in blocks)
     assert os.stat(tmp_path / "out.bin").st_mtime == 1_700_000_000
 
@@ -45,8 +46,10 @@ def test_download_resumes_a_cut_block(fault_server, tmp_path):
     download(url, str(tmp_path / "out.bin"), block_size=256 << 10)
     assert (tmp_path / "out.bin").read_bytes() == DATA
     ranges = [h["Range"] for _, _, h in fault_server.requests("GET")]
-    blocks = {"bytes=0-65535"} | {f"bytes={a}-{min(a + (256 << 10), len(DATA)) - 1}"
-                                  for a in range(65536, len(DATA), 256 << 10)}
+    blocks = {"bytes=0-65535"} | {
+        f"bytes={a}-{min(a + (256 << 10), len(DATA)) - 1}"
+        for a in range(65536, len(DATA), 256 << 10)
+    }
     extra = [r for r in ranges if r not in blocks]
     assert set(ranges) - set(extra) == blocks
     assert len(extra) == 1  # one resumption, from the byte where the cut block stopped

@@ -53,8 +53,7 @@ def test_smartpath_reads(nginx):
     path = SmartPath(f"{nginx.url}/text.txt")
     assert path.read_text() == TEXT
     assert SmartPath(f"{nginx.url}/small.bin").read_bytes() == b"0123456789"
-    assert SmartPath(f"{nginx.url}/small.bin").md5() == \
-        "781e5e245d69b566979b86e28d23f2c7"
+    assert SmartPath(f"{nginx.url}/small.bin").md5() == "781e5e245d69b566979b86e28d23f2c7"
 
 
 def test_empty_file(nginx):
@@ -93,8 +92,9 @@ def test_file_replaced_between_reads_raises_nginx(nginx, tmp_path):
     target = nginx.root / "changing.bin"
     shutil.copyfile(nginx.root / "big.bin", target)
     url = f"{nginx.url}/changing.bin"
-    with smart_open(url, "rb", block_size=256 << 10, max_buffer_size=512 << 10,
-                    block_forward=1, stream=False) as handle:  # one range per block
+    with smart_open(
+        url, "rb", block_size=256 << 10, max_buffer_size=512 << 10, block_forward=1, stream=False
+    ) as handle:  # one range per block
         first = handle.read(256 << 10)
         assert first == BIG[: 256 << 10]
         replacement = tmp_path / "new.bin"
@@ -118,8 +118,9 @@ def test_file_replaced_with_server_ignoring_if_range(fault_server):
     """A server that ignores If-Range answers 206 from the new version: the ETag
     comparison catches it."""
     url = fault_server.add("/f", DATA, if_range=False)
-    with smart_open(url, "rb", block_size=64 << 10, max_buffer_size=128 << 10,
-                    block_forward=1, stream=False) as handle:
+    with smart_open(
+        url, "rb", block_size=64 << 10, max_buffer_size=128 << 10, block_forward=1, stream=False
+    ) as handle:
         assert handle.read(1000) == DATA[:1000]
         fault_server.add("/f", DATA[::-1], if_range=False)
         with pytest.raises(FileChangedError):

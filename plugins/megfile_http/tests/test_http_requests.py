@@ -12,8 +12,11 @@ from megfile_core import SmartPath, smart_open, smart_stat
 from megfile_http.path import HttpPath
 from megfile_http.session import get_http_session
 
-SECRET_HEADERS = {"Authorization": "Bearer tok-123", "Proxy-Authorization": "Basic cHJveHk6cHc=",
-                  "Cookie": "sid=abc"}
+SECRET_HEADERS = {
+    "Authorization": "Bearer tok-123",
+    "Proxy-Authorization": "Basic cHJveHk6cHc=",
+    "Cookie": "sid=abc",
+}
 
 
 def _basic(user: str, password: str) -> str:
@@ -69,8 +72,9 @@ def _redirect_pair(fault_server: FaultServer, target: FaultServer, name: str) ->
 def test_cross_host_redirect_drops_credentials(fault_server):
     with FaultServer() as other:
         url = _redirect_pair(fault_server, other, "/r")
-        with smart_open(url, "rb", headers=SECRET_HEADERS, cookies={"jar": "1"},
-                        auth=("user", "pw")) as handle:
+        with smart_open(
+            url, "rb", headers=SECRET_HEADERS, cookies={"jar": "1"}, auth=("user", "pw")
+        ) as handle:
             assert handle.read() == b"payload"
         assert HttpPath(url, headers=SECRET_HEADERS, cookies={"jar": "1"}).stat().size == 7
         first = fault_server.requests()
@@ -167,8 +171,9 @@ def test_parallel_reads_in_threads(nginx):
     results: list[bool] = []
 
     def work(offset: int) -> None:
-        with smart_open(f"{nginx.url}/big.bin", "rb", block_size=256 << 10,
-                        max_buffer_size=1 << 20) as handle:
+        with smart_open(
+            f"{nginx.url}/big.bin", "rb", block_size=256 << 10, max_buffer_size=1 << 20
+        ) as handle:
             handle.seek(offset)
             results.append(handle.read(300_000) == BIG[offset : offset + 300_000])
 

@@ -148,11 +148,12 @@ def test_connection_refused_is_masked_oserror(monkeypatch):
 def test_mask_url_cases():
     assert mask_url("https://u:p@h:1/a?b=c") == "https://u:***@h:1/a?b=c"
     assert mask_url("https://u@h/a") == "https://u@h/a"
-    assert mask_url("https://h/a?X-Amz-Signature=zz&y=2") == \
-        "https://h/a?X-Amz-Signature=***&y=2"
+    assert mask_url("https://h/a?X-Amz-Signature=zz&y=2") == "https://h/a?X-Amz-Signature=***&y=2"
     assert mask_url("http://h/plain") == "http://h/plain"
-    assert mask_url("failed: http://u:pw@h/x and https://v:pw2@g/") == \
-        "failed: http://u:***@h/x and https://v:***@g/"
+    assert (
+        mask_url("failed: http://u:pw@h/x and https://v:pw2@g/")
+        == "failed: http://u:***@h/x and https://v:***@g/"
+    )
 
 
 def test_is_dir_sends_nothing(fault_server):

@@ -50,8 +50,7 @@ def test_random_reads_use_closed_ranges(fault_server):
     assert _ranges(fault_server)[1:] == ["bytes=2000000-2262143", "bytes=300000-308191"]
 
 
-def test_a_small_file_from_a_far_server_reads_in_parallel_ranges_at_once(
-        fault_server, monkeypatch):
+def test_a_small_file_from_a_far_server_reads_in_parallel_ranges_at_once(fault_server, monkeypatch):
     from megfile_http import readers
 
     monkeypatch.setattr(readers, "FAR_SERVER", 0.015)
@@ -65,7 +64,8 @@ def test_a_small_file_from_a_far_server_reads_in_parallel_ranges_at_once(
     assert f"bytes=0-{SIZE - 1}" not in ranges  # no stream to the end
     assert ranges[1:] and all(
         int(r.split("-")[1]) - int(r.split("=")[1].split("-")[0]) + 1 == 64 << 10
-        for r in ranges[1:])
+        for r in ranges[1:]
+    )
 
 
 def test_a_big_file_from_a_far_server_still_streams_first(fault_server, monkeypatch):

@@ -11,8 +11,16 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = ("is_s3", "parse_s3_url", "s3_concat", "s3_copy", "s3_download",
-        "s3_generate_presigned_url", "s3_load_content", "s3_upload")
+_API = (
+    "is_s3",
+    "parse_s3_url",
+    "s3_concat",
+    "s3_copy",
+    "s3_download",
+    "s3_generate_presigned_url",
+    "s3_load_content",
+    "s3_upload",
+)
 __all__ = ["S3Path", *_API]
 
 

@@ -34,8 +34,13 @@ def parse_s3_url(url: Any) -> tuple[str, str]:
     return path.bucket, path.key
 
 
-def s3_generate_presigned_url(url: Any, expires_in: int = 3600, method: str = "get_object",
-                              *, params: dict[str, Any] | None = None) -> str:
+def s3_generate_presigned_url(
+    url: Any,
+    expires_in: int = 3600,
+    method: str = "get_object",
+    *,
+    params: dict[str, Any] | None = None,
+) -> str:
     return S3Path(str(url)).generate_presigned_url(expires_in, method, params)
 
 
@@ -43,26 +48,38 @@ def s3_load_content(url: Any, start: int | None = None, stop: int | None = None)
     return S3Path(str(url))._load_content(start, stop)
 
 
-def s3_copy(src: Any, dst: Any, callback: Callable[[int], None] | None = None,
-            followlinks: bool = False, overwrite: bool = True) -> None:
-    S3Path(str(src)).copy(str(dst), callback=callback, followlinks=followlinks,
-                          overwrite=overwrite)
+def s3_copy(
+    src: Any,
+    dst: Any,
+    callback: Callable[[int], None] | None = None,
+    followlinks: bool = False,
+    overwrite: bool = True,
+) -> None:
+    S3Path(str(src)).copy(str(dst), callback=callback, followlinks=followlinks, overwrite=overwrite)
 
 
-def s3_upload(src: Any, dst: Any, callback: Callable[[int], None] | None = None,
-              followlinks: bool = False, overwrite: bool = True) -> None:
+def s3_upload(
+    src: Any,
+    dst: Any,
+    callback: Callable[[int], None] | None = None,
+    followlinks: bool = False,
+    overwrite: bool = True,
+) -> None:
     from megfile_s3.transfer import upload
 
-    upload(str(src), str(dst), callback=callback, followlinks=followlinks,
-           overwrite=overwrite)
+    upload(str(src), str(dst), callback=callback, followlinks=followlinks, overwrite=overwrite)
 
 
-def s3_download(src: Any, dst: Any, callback: Callable[[int], None] | None = None,
-                followlinks: bool = False, overwrite: bool = True) -> None:
+def s3_download(
+    src: Any,
+    dst: Any,
+    callback: Callable[[int], None] | None = None,
+    followlinks: bool = False,
+    overwrite: bool = True,
+) -> None:
     from megfile_s3.transfer import download
 
-    download(str(src), str(dst), callback=callback, followlinks=followlinks,
-             overwrite=overwrite)
+    download(str(src), str(dst), callback=callback, followlinks=followlinks, overwrite=overwrite)
 
 
 def s3_concat(src_paths: list[Any], dst_path: Any) -> None:

@@ -33,17 +33,31 @@ _HEADER = re.compile(r"^\s*\[([^\]]+)\]\s*$")
 
 
 def render_profile(
-    name: str, access_key: str, secret_key: str, *, session_token: str | None = None,
-    endpoint_url: str | None = None, addressing_style: str | None = None,
+    name: str,
+    access_key: str,
+    secret_key: str,
+    *,
+    session_token: str | None = None,
+    endpoint_url: str | None = None,
+    addressing_style: str | None = None,
     signature_version: str | None = None,
 ) -> str:
-    lines = [f"[{name}]", f"aws_access_key_id = {access_key}",
-             f"aws_secret_access_key = {secret_key}"]
+    lines = [
+        f"[{name}]",
+        f"aws_access_key_id = {access_key}",
+        f"aws_secret_access_key = {secret_key}",
+    ]
     if session_token:
         lines.append(f"aws_session_token = {session_token}")
-    nested = [(k, v) for k, v in (("endpoint_url", endpoint_url),
-                                  ("addressing_style", addressing_style),
-                                  ("signature_version", signature_version)) if v]
+    nested = [
+        (k, v)
+        for k, v in (
+            ("endpoint_url", endpoint_url),
+            ("addressing_style", addressing_style),
+            ("signature_version", signature_version),
+        )
+        if v
+    ]
     if nested:
         lines.append("s3 =")
         lines += [f"    {key} = {value}" for key, value in nested]
@@ -51,7 +65,12 @@ def render_profile(
 
 
 def write_profile(
-    path: str, name: str, access_key: str, secret_key: str, *, cover: bool = True,
+    path: str,
+    name: str,
+    access_key: str,
+    secret_key: str,
+    *,
+    cover: bool = True,
     **settings: str | None,
 ) -> tuple[str, bool]:
     """Write section ``name``; returns (file, whether a section was replaced).
@@ -77,7 +96,8 @@ def write_profile(
                 if not cover:
                     raise FileExistsError(
                         f"profile [{name}] already exists in {target}; drop --no-cover "
-                        "to replace it")
+                        "to replace it"
+                    )
                 replaced = True
                 out.append(section.rstrip("\n"))
                 continue
@@ -101,28 +121,55 @@ def write_profile(
 @click.command("s3", short_help="Write S3 credentials and endpoint for a profile")
 @click.argument("aws_access_key_id")
 @click.argument("aws_secret_access_key")
-@click.option("-p", "--path", default="~/.aws/credentials", show_default=True,
-              help="credentials file to write")
-@click.option("-n", "--profile-name", default="default", show_default=True,
-              help="profile (section) name; use it as s3+NAME://")
+@click.option(
+    "-p",
+    "--path",
+    default="~/.aws/credentials",
+    show_default=True,
+    help="credentials file to write",
+)
+@click.option(
+    "-n",
+    "--profile-name",
+    default="default",
+    show_default=True,
+    help="profile (section) name; use it as s3+NAME://",
+)
 @click.option("-e", "--endpoint-url", help="endpoint URL (s3.endpoint_url)")
 @click.option("-st", "--session-token", help="session token (aws_session_token)")
-@click.option("-as", "--addressing-style", type=click.Choice(["auto", "path", "virtual"]),
-              help="s3.addressing_style")
+@click.option(
+    "-as",
+    "--addressing-style",
+    type=click.Choice(["auto", "path", "virtual"]),
+    help="s3.addressing_style",
+)
 @click.option("-sv", "--signature-version", help="s3.signature_version")
 @click.option("--no-cover", is_flag=True, help="fail instead of replacing an existing profile")
-def config_s3(aws_access_key_id: str, aws_secret_access_key: str, path: str,
-              profile_name: str, endpoint_url: str | None, session_token: str | None,
-              addressing_style: str | None, signature_version: str | None,
-              no_cover: bool) -> None:
+def config_s3(
+    aws_access_key_id: str,
+    aws_secret_access_key: str,
+    path: str,
+    profile_name: str,
+    endpoint_url: str | None,
+    session_token: str | None,
+    addressing_style: str | None,
+    signature_version: str | None,
+    no_cover: bool,
+) -> None:
     """Write AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and the other settings)
     into an ~/.aws/credentials-style file."""
     try:
         target, replaced = write_profile(
-            path, profile_name, aws_access_key_id, aws_secret_access_key,
-            session_token=session_token, endpoint_url=endpoint_url,
-            addressing_style=addressing_style, signature_version=signature_version,
-            cover=not no_cover)
+            path,
+            profile_name,
+            aws_access_key_id,
+            aws_secret_access_key,
+            session_token=session_token,
+            endpoint_url=endpoint_url,
+            addressing_style=addressing_style,
+            signature_version=signature_version,
+            cover=not no_cover,
+        )
     except FileExistsError as error:
         raise click.ClickException(str(error)) from None
     # megfile's words (it calls every S3 profile an "oss config")
@@ -145,8 +192,13 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> Any:
 
 @s3_group.command("abort-uploads", short_help="Abort stale multipart uploads under a prefix")
 @click.argument("url")
-@click.option("--older-than", required=True, callback=_duration, metavar="AGE",
-              help="only uploads started at least AGE ago: 30m, 24h, 7d, 2w (0s: all)")
+@click.option(
+    "--older-than",
+    required=True,
+    callback=_duration,
+    metavar="AGE",
+    help="only uploads started at least AGE ago: 30m, 24h, 7d, 2w (0s: all)",
+)
 @click.option("--dry-run", is_flag=True, help="list what would be aborted, abort nothing")
 def abort_uploads(url: str, older_than: Any, dry_run: bool) -> None:
     """Abort the multipart uploads whose key starts with the key of URL
@@ -158,9 +210,15 @@ def abort_uploads(url: str, older_than: Any, dry_run: bool) -> None:
     it with / to stay inside one directory."""
     now = dt.datetime.now(dt.timezone.utc)
     scheme = url.partition("://")[0]
-    chosen = abort(url, older_than, dry_run=dry_run, now=now,
-                   report=lambda upload: click.echo(describe(upload, now, scheme)))
+    chosen = abort(
+        url,
+        older_than,
+        dry_run=dry_run,
+        now=now,
+        report=lambda upload: click.echo(describe(upload, now, scheme)),
+    )
     verb = "would abort" if dry_run else "aborted"
     noun = "upload" if len(chosen) == 1 else "uploads"
-    click.echo(f"{verb} {len(chosen)} {noun} older than {format_age(older_than)} "
-               f"under {url}", err=True)
+    click.echo(
+        f"{verb} {len(chosen)} {noun} older than {format_age(older_than)} under {url}", err=True
+    )

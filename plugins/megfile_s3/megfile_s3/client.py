@@ -185,7 +185,8 @@ def _session(profile: str | None, own_keys: bool = False) -> boto3.session.Sessi
                 import botocore.session
 
                 core = botocore.session.Session(
-                    session_vars={"profile": (None, None, None, None)})  # no AWS_PROFILE
+                    session_vars={"profile": (None, None, None, None)}
+                )  # no AWS_PROFILE
                 session = boto3.session.Session(botocore_session=core)
             else:
                 session = boto3.session.Session(profile_name=profile)
@@ -202,8 +203,9 @@ def _build(settings: S3Settings) -> S3Client:
 
 def _build_locked(settings: S3Settings) -> S3Client:
     try:
-        session = _session(settings.session_profile,
-                           bool(settings.access_key and settings.secret_key))
+        session = _session(
+            settings.session_profile, bool(settings.access_key and settings.secret_key)
+        )
     except S3ConfigError as error:
         raise S3ConfigError(f"{error}: {settings.hint()}") from None
     client = session.client(
@@ -228,9 +230,16 @@ def _build_locked(settings: S3Settings) -> S3Client:
 
 def _key(settings: S3Settings) -> tuple[Any, ...]:
     return (
-        settings.profile, settings.access_key, settings.secret_key, settings.session_token,
-        settings.endpoint_url, settings.addressing_style, settings.signature_version,
-        settings.verify, settings.redirect, settings.session_profile,
+        settings.profile,
+        settings.access_key,
+        settings.secret_key,
+        settings.session_token,
+        settings.endpoint_url,
+        settings.addressing_style,
+        settings.signature_version,
+        settings.verify,
+        settings.redirect,
+        settings.session_profile,
         core_config.max_workers(),
     )
 

@@ -137,8 +137,9 @@ def _section(profile: str) -> tuple[dict[str, str], list[str]]:
     merged: dict[str, str] = {}
     found = []
     conf = _read_ini(config_path)
-    names = [f"profile {profile}", profile] if profile != "default" else ["default",
-                                                                          "profile default"]
+    names = (
+        [f"profile {profile}", profile] if profile != "default" else ["default", "profile default"]
+    )
     for name in names:
         if name in conf:
             merged.update(conf[name])
@@ -190,19 +191,25 @@ class S3Settings:
 
     def describe(self) -> str:
         """Where this configuration came from, for error messages (no secret)."""
-        return (f"endpoint {self.endpoint_text} (from {self.endpoint_source}), access key "
-                f"{mask(self.access_key)} (from {self.credentials_source})")
+        return (
+            f"endpoint {self.endpoint_text} (from {self.endpoint_source}), access key "
+            f"{mask(self.access_key)} (from {self.credentials_source})"
+        )
 
     def hint(self) -> str:
         """Which settings to check, by name."""
         p = self.profile
-        keys = ", ".join(env_name(n, p) for n in (
-            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"))
+        keys = ", ".join(
+            env_name(n, p)
+            for n in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+        )
         endpoints = " / ".join(env_name(n, p) for n in ENDPOINT_ENV)
         credentials_path, config_path = config_files()
         section = p or os.environ.get("AWS_PROFILE") or "default"
-        return (f"check {keys} and {endpoints}, or the [{section}] sections of "
-                f"{credentials_path} and {config_path} (`megfile config s3` writes them)")
+        return (
+            f"check {keys} and {endpoints}, or the [{section}] sections of "
+            f"{credentials_path} and {config_path} (`megfile config s3` writes them)"
+        )
 
 
 def resolve(profile: str | None = None) -> S3Settings:
@@ -246,8 +253,9 @@ def resolve(profile: str | None = None) -> S3Settings:
         else:
             credentials_source = "boto3's credential chain"
 
-    prefixed = [env_name(n, profile) for n in (
-        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", *ENDPOINT_ENV)]
+    prefixed = [
+        env_name(n, profile) for n in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", *ENDPOINT_ENV)
+    ]
     if profile and not found_in and not any(env.get(n) for n in prefixed):
         from megfile_s3.errors import S3ConfigError
 
@@ -259,15 +267,17 @@ def resolve(profile: str | None = None) -> S3Settings:
             f"run `megfile config s3 ACCESS_KEY SECRET_KEY -n {profile} -e ENDPOINT`"
         )
 
-    style = env.get(env_name("AWS_S3_ADDRESSING_STYLE", profile)) or s3_block.get(
-        "addressing_style") or None
+    style = (
+        env.get(env_name("AWS_S3_ADDRESSING_STYLE", profile))
+        or s3_block.get("addressing_style")
+        or None
+    )
     if style is not None and style not in ("auto", "path", "virtual"):
         raise ValueError(f"S3 addressing style {style!r}: use auto, path or virtual")
     verify_name = env_name("AWS_S3_VERIFY", profile)
     redirect_name = env_name("AWS_S3_REDIRECT", profile)
     verify = _parse_bool(env.get(verify_name) or s3_block.get("verify"), verify_name, True)
-    redirect = _parse_bool(env.get(redirect_name) or s3_block.get("redirect"),
-                           redirect_name, False)
+    redirect = _parse_bool(env.get(redirect_name) or s3_block.get("redirect"), redirect_name, False)
     return S3Settings(
         profile=profile,
         access_key=access_key,

@@ -118,14 +118,34 @@ class S3UnknownError(UnknownError, S3Error):
 
 
 #: error codes worth another try (AWS, plus the throttling codes of OSS/TOS/MinIO)
-RETRY_CODES = frozenset({
-    "429", "499", "500", "502", "503", "504",
-    "InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout",
-    "RequestTimeTooSkewed", "Throttling", "ThrottlingException", "TooManyRequests",
-    "RequestLimitExceeded", "ExceedAccountQPSLimit", "ExceedAccountRateLimit",
-    "ExceedBucketQPSLimit", "ExceedBucketRateLimit", "TrafficRateLimitExceeded",
-    "CpuLimitExceeded", "ContextCanceled", "Timeout", "XMinioServerNotInitialized",
-})
+RETRY_CODES = frozenset(
+    {
+        "429",
+        "499",
+        "500",
+        "502",
+        "503",
+        "504",
+        "InternalError",
+        "ServiceUnavailable",
+        "SlowDown",
+        "RequestTimeout",
+        "RequestTimeTooSkewed",
+        "Throttling",
+        "ThrottlingException",
+        "TooManyRequests",
+        "RequestLimitExceeded",
+        "ExceedAccountQPSLimit",
+        "ExceedAccountRateLimit",
+        "ExceedBucketQPSLimit",
+        "ExceedBucketRateLimit",
+        "TrafficRateLimitExceeded",
+        "CpuLimitExceeded",
+        "ContextCanceled",
+        "Timeout",
+        "XMinioServerNotInitialized",
+    }
+)
 _RETRY_STATUS = frozenset({429, 499, 500, 502, 503, 504})
 
 
@@ -152,18 +172,32 @@ def is_retryable(error: BaseException) -> bool:
 
     if isinstance(error, bex.ClientError):
         return error_code(error) in RETRY_CODES or _status(error) in _RETRY_STATUS
-    if isinstance(error, (bex.ConnectionError, bex.HTTPClientError, bex.ResponseStreamingError,
-                          bex.IncompleteReadError, bex.ReadTimeoutError)):
+    if isinstance(
+        error,
+        (
+            bex.ConnectionError,
+            bex.HTTPClientError,
+            bex.ResponseStreamingError,
+            bex.IncompleteReadError,
+            bex.ReadTimeoutError,
+        ),
+    ):
         return True
-    if isinstance(error, (uex.ProtocolError, uex.ReadTimeoutError, uex.IncompleteRead,
-                          uex.HeaderParsingError, uex.SSLError)):
+    if isinstance(
+        error,
+        (
+            uex.ProtocolError,
+            uex.ReadTimeoutError,
+            uex.IncompleteRead,
+            uex.HeaderParsingError,
+            uex.SSLError,
+        ),
+    ):
         return True
     return isinstance(error, (ConnectionError, TimeoutError, http.client.IncompleteRead))
 
 
-def translate(
-    error: BaseException, url: str, settings: S3Settings | None = None
-) -> BaseException:
+def translate(error: BaseException, url: str, settings: S3Settings | None = None) -> BaseException:
     """The error to raise for ``error`` met while working on ``url``."""
     import botocore.exceptions as bex
 
@@ -208,9 +242,16 @@ def _from_client_side(
     return S3UnknownError(error, url, f"after {retries} attempt(s)")
 
 
-_CREDENTIAL_CODES = frozenset(("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken",
-                               "ExpiredToken", "InvalidSecurity",
-                               "AuthorizationHeaderMalformed"))
+_CREDENTIAL_CODES = frozenset(
+    (
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "InvalidToken",
+        "ExpiredToken",
+        "InvalidSecurity",
+        "AuthorizationHeaderMalformed",
+    )
+)
 
 
 def _from_response(
@@ -225,16 +266,19 @@ def _from_response(
         return _redirect_error(error, url, settings)
     if code == "NoSuchBucket":
         return S3BucketNotFoundError(
-            f"no such bucket: {url} ({where}); check the bucket name and the endpoint")
+            f"no such bucket: {url} ({where}); check the bucket name and the endpoint"
+        )
     if code in ("NoSuchKey", "404", "NotFound", "NoSuchUpload"):
         return S3FileNotFoundError(f"no such file or directory: {url}")
     if code in _CREDENTIAL_CODES:
-        return S3ConfigError(f"S3 rejected the credentials for {url}: {code}: {message}; "
-                             f"{where}; {hint}")
+        return S3ConfigError(
+            f"S3 rejected the credentials for {url}: {code}: {message}; {where}; {hint}"
+        )
     if code in ("401", "403", "AccessDenied", "AllAccessDisabled", "Forbidden"):
         return S3PermissionError(
             f"permission denied: {url}: {code}: {message}; {where}; the credentials work "
-            f"but may not access this bucket or key: {hint}")
+            f"but may not access this bucket or key: {hint}"
+        )
     if code in ("PreconditionFailed", "412") and _condition(error) == "If-None-Match":
         return S3FileExistsError(f"file exists: {url}")
     if code in ("PreconditionFailed", "412"):
@@ -251,15 +295,21 @@ def _exhausted_detail(error: BaseException, url: str, settings: S3Settings | Non
     from megfile_s3.config import ENDPOINT_ENV, env_name
 
     where = f" ({settings.describe()})" if settings is not None else ""
-    if isinstance(error, (bex.EndpointConnectionError, bex.ConnectTimeoutError,
-                          ConnectionRefusedError)):
-        endpoints = " / ".join(env_name(n, settings.profile if settings else None)
-                               for n in ENDPOINT_ENV)
-        return (f"{url}: could not connect to the endpoint{where}; check that the server "
-                f"is up and the endpoint ({endpoints}, or endpoint_url in the profile) "
-                f"is right")
-    return (f"{url}: the server kept failing{where}; it may be overloaded or throttling: "
-            f"try again later, or raise MEGFILE_S3_MAX_RETRY_TIMES to wait longer")
+    if isinstance(
+        error, (bex.EndpointConnectionError, bex.ConnectTimeoutError, ConnectionRefusedError)
+    ):
+        endpoints = " / ".join(
+            env_name(n, settings.profile if settings else None) for n in ENDPOINT_ENV
+        )
+        return (
+            f"{url}: could not connect to the endpoint{where}; check that the server "
+            f"is up and the endpoint ({endpoints}, or endpoint_url in the profile) "
+            f"is right"
+        )
+    return (
+        f"{url}: the server kept failing{where}; it may be overloaded or throttling: "
+        f"try again later, or raise MEGFILE_S3_MAX_RETRY_TIMES to wait longer"
+    )
 
 
 def _redirect_error(error: Any, url: str, settings: S3Settings | None) -> S3RedirectError:
@@ -274,16 +324,21 @@ def _redirect_error(error: Any, url: str, settings: S3Settings | None) -> S3Redi
     where = f" ({settings.describe()})" if settings is not None else ""
     name = env_name("AWS_S3_REDIRECT", settings.profile if settings else None)
     if settings is not None and settings.redirect:
-        advice = ("redirects are followed only for GET and HEAD requests, up to 10 hops "
-                  "and only with a Location header; point the endpoint at the server "
-                  "that answers instead")
+        advice = (
+            "redirects are followed only for GET and HEAD requests, up to 10 hops "
+            "and only with a Location header; point the endpoint at the server "
+            "that answers instead"
+        )
     else:
-        advice = (f"set {name}=true (or `redirect = true` in the s3 block of the "
-                  "profile) to follow redirects of GET and HEAD requests, or point the "
-                  "endpoint at the server that answers")
+        advice = (
+            f"set {name}=true (or `redirect = true` in the s3 block of the "
+            "profile) to follow redirects of GET and HEAD requests, or point the "
+            "endpoint at the server that answers"
+        )
     return S3RedirectError(
         f"{operation} of {url} was answered with HTTP {status} redirecting to "
-        f"{location}{where}; {advice}")
+        f"{location}{where}; {advice}"
+    )
 
 
 def _condition(error: BaseException) -> str:

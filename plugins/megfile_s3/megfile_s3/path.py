@@ -135,10 +135,12 @@ class S3Path(BasePath):
 
     def _prefix_exists(self, client: S3Client) -> bool:
         with self._errors(client):
-            response = client.list_objects_v2(Bucket=self.bucket, Prefix=self._dir_prefix(),
-                                              MaxKeys=1)
-        return bool(response.get("KeyCount") or response.get("Contents")
-                    or response.get("CommonPrefixes"))
+            response = client.list_objects_v2(
+                Bucket=self.bucket, Prefix=self._dir_prefix(), MaxKeys=1
+            )
+        return bool(
+            response.get("KeyCount") or response.get("Contents") or response.get("CommonPrefixes")
+        )
 
     def stat(self, follow_symlinks: bool = True) -> StatResult:
         if not self.bucket:
@@ -147,7 +149,8 @@ class S3Path(BasePath):
         if not self.key.strip("/"):
             if not self._bucket_exists(client):
                 raise S3BucketNotFoundError(
-                    f"no such bucket: {self._url} ({settings_of(client).describe()})")
+                    f"no such bucket: {self._url} ({settings_of(client).describe()})"
+                )
             return _DIR_STAT
         if not self.key.endswith("/"):
             head = self._head(client)
@@ -157,17 +160,16 @@ class S3Path(BasePath):
             return _DIR_STAT
         raise S3FileNotFoundError(f"no such file or directory: {self._url}")
 
-    def _head_stat(self, head: dict[str, Any], follow_symlinks: bool,
-                   depth: int = 0) -> StatResult:
+    def _head_stat(self, head: dict[str, Any], follow_symlinks: bool, depth: int = 0) -> StatResult:
         mtime = _mtime(head.get("LastModified"))
         target = (head.get("Metadata") or {}).get(_SYMLINK_KEY)
         if target is not None:
             if not follow_symlinks:
-                return StatResult(int(head.get("ContentLength", 0)), mtime, mtime, False,
-                                  True, extra=head)
+                return StatResult(
+                    int(head.get("ContentLength", 0)), mtime, mtime, False, True, extra=head
+                )
             return self._resolve_link(target, depth).stat(follow_symlinks=True)
-        return StatResult(int(head.get("ContentLength", 0)), mtime, mtime, False, False,
-                          extra=head)
+        return StatResult(int(head.get("ContentLength", 0)), mtime, mtime, False, False, extra=head)
 
     def _resolve_link(self, target: str, depth: int) -> S3Path:
         if depth >= _MAX_LINK_DEPTH:
@@ -226,8 +228,9 @@ class S3Path(BasePath):
         try:
             with self._errors(client):
                 upload = client.create_multipart_upload(Bucket=self.bucket, Key=key or "test")
-                client.abort_multipart_upload(Bucket=self.bucket, Key=key or "test",
-                                              UploadId=upload["UploadId"])
+                client.abort_multipart_upload(
+                    Bucket=self.bucket, Key=key or "test", UploadId=upload["UploadId"]
+                )
         except PermissionError:
             return False
         return True
@@ -244,16 +247,19 @@ class S3Path(BasePath):
                 etag = str(head.get("ETag", "")).strip('"')
                 if not recalculate and len(etag) == 32 and "-" not in etag:
                     return etag
-                return super().md5(True, followlinks) if head.get("ContentLength") else \
-                    "d41d8cd98f00b204e9800998ecf8427e"
+                return (
+                    super().md5(True, followlinks)
+                    if head.get("ContentLength")
+                    else "d41d8cd98f00b204e9800998ecf8427e"
+                )
         return super().md5(recalculate, followlinks)
 
     # -- listing -----------------------------------------------------------------
-    def _pages(self, client: S3Client, prefix: str,
-               delimiter: str | None) -> Iterator[dict[str, Any]]:
+    def _pages(
+        self, client: S3Client, prefix: str, delimiter: str | None
+    ) -> Iterator[dict[str, Any]]:
         """Every ListObjectsV2 page under ``prefix``."""
-        params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix,
-                                  "MaxKeys": LIST_MAX_KEYS}
+        params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": LIST_MAX_KEYS}
         if delimiter:
             params["Delimiter"] = delimiter
         while True:
@@ -271,8 +277,13 @@ class S3Path(BasePath):
         entries = []
         for bucket in response.get("Buckets", []):
             mtime = _mtime(bucket.get("CreationDate"))
-            entries.append(FileEntry(bucket["Name"], str(self._derive(bucket["Name"])),
-                                     StatResult(0, mtime, mtime, True, False, extra=bucket)))
+            entries.append(
+                FileEntry(
+                    bucket["Name"],
+                    str(self._derive(bucket["Name"])),
+                    StatResult(0, mtime, mtime, True, False, extra=bucket),
+                )
+            )
         return entries
 
     def scandir(self) -> ContextIterator:
@@ -302,11 +313,11 @@ class S3Path(BasePath):
         """The directory entries in delimiter listing ``pages`` under ``prefix``."""
         for page in pages:
             for common in page.get("CommonPrefixes", []):
-                name = common["Prefix"][len(prefix):].rstrip("/")
+                name = common["Prefix"][len(prefix) :].rstrip("/")
                 if name:
                     yield FileEntry(name, str(self.joinpath(name)), _DIR_STAT)
             for item in page.get("Contents", []):
-                name = item["Key"][len(prefix):]
+                name = item["Key"][len(prefix) :]
                 if name:  # the directory's own marker is not an entry
                     yield FileEntry(name, str(self.joinpath(name)), _object_stat(item))
 
@@ -315,8 +326,9 @@ class S3Path(BasePath):
         keys (and from ``dir/`` marker objects), each reported once."""
         return self._scan_tree_from("", followlinks)
 
-    def _scan_tree_from(self, start: str,
-                        followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
+    def _scan_tree_from(
+        self, start: str, followlinks: bool = False
+    ) -> Iterator[tuple[str, FileEntry]]:
         """:meth:`_scan_tree` of the keys beginning with ``start`` below this
         directory: the listing's ``Prefix`` is the glob's whole literal prefix."""
         client = self._client
@@ -332,18 +344,23 @@ class S3Path(BasePath):
         try:
             for page in self._pages(client, prefix + start, None):
                 for item in page.get("Contents", []):
-                    relative = item["Key"][len(prefix):]
+                    relative = item["Key"][len(prefix) :]
                     parts = relative.split("/")
                     for depth in range(1, len(parts)):
                         directory = "/".join(parts[:depth])
                         if directory and directory not in seen:
                             seen.add(directory)
-                            yield directory, FileEntry(parts[depth - 1],
-                                                       str(self.joinpath(directory)),
-                                                       _DIR_STAT)
+                            yield (
+                                directory,
+                                FileEntry(
+                                    parts[depth - 1], str(self.joinpath(directory)), _DIR_STAT
+                                ),
+                            )
                     if relative and not relative.endswith("/"):
-                        yield relative, FileEntry(parts[-1], str(self.joinpath(relative)),
-                                                  _object_stat(item))
+                        yield (
+                            relative,
+                            FileEntry(parts[-1], str(self.joinpath(relative)), _object_stat(item)),
+                        )
         except S3BucketNotFoundError:
             return
 
@@ -353,8 +370,10 @@ class S3Path(BasePath):
         seekable = {name: options.pop(name) for name in _SEEKABLE_OPTIONS if name in options}
         check_open_options(options, self)
         if seekable and not (options.get("limited_seekable") and mode in ("wb", "xb")):
-            raise TypeError(f"{', '.join(seekable)}: only for mode 'wb' or 'xb' with "
-                            f"limited_seekable=True (open of {self._url})")
+            raise TypeError(
+                f"{', '.join(seekable)}: only for mode 'wb' or 'xb' with "
+                f"limited_seekable=True (open of {self._url})"
+            )
         self._need_key()
         client = self._client
         if mode == "rb":
@@ -364,8 +383,14 @@ class S3Path(BasePath):
         if mode in ("wb", "xb"):
             from megfile_s3.writers import open_writer
 
-            return open_writer(client, self.bucket, self.key, self._url,
-                               {**options, **seekable}, exclusive=mode[0] == "x")
+            return open_writer(
+                client,
+                self.bucket,
+                self.key,
+                self._url,
+                {**options, **seekable},
+                exclusive=mode[0] == "x",
+            )
         from megfile_s3.writers import EditFile
 
         initial = None
@@ -376,8 +401,15 @@ class S3Path(BasePath):
                 if mode[0] == "r":
                     raise
         try:
-            return EditFile(client, self.bucket, self.key, self._url, mode, initial,  # type: ignore[return-value]
-                            options)
+            return EditFile(
+                client,
+                self.bucket,
+                self.key,
+                self._url,
+                mode,
+                initial,  # type: ignore[return-value]
+                options,
+            )
         finally:
             if initial is not None:
                 initial.close()
@@ -430,7 +462,7 @@ class S3Path(BasePath):
         if target is not None and not data:
             return self._link_target(target)._load_content(start, stop)
         if "Range" in params and data and not response.get("ContentRange"):
-            data = data[begin: stop]  # the server ignored Range
+            data = data[begin:stop]  # the server ignored Range
         return data
 
     # -- changes -----------------------------------------------------------------
@@ -441,7 +473,8 @@ class S3Path(BasePath):
         if not self._bucket_exists(client):
             raise S3BucketNotFoundError(
                 f"no such bucket: {self._url} ({settings_of(client).describe()}); "
-                "megfile does not create buckets")
+                "megfile does not create buckets"
+            )
         if not self.key.strip("/"):
             if not exist_ok:
                 raise S3FileExistsError(f"bucket exists: {self._url}")
@@ -487,8 +520,11 @@ class S3Path(BasePath):
             with self._errors(client):
                 client.delete_object(Bucket=self.bucket, Key=self.key)
             return
-        keys = [item["Key"] for page in self._pages(client, self._dir_prefix(), None)
-                for item in page.get("Contents", [])]
+        keys = [
+            item["Key"]
+            for page in self._pages(client, self._dir_prefix(), None)
+            for item in page.get("Contents", [])
+        ]
         if not keys:
             if missing_ok:
                 return
@@ -501,14 +537,16 @@ class S3Path(BasePath):
             with self._errors(client):
                 response = client.delete_objects(
                     Bucket=self.bucket,
-                    Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True})
+                    Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True},
+                )
             errors = response.get("Errors") or []
             if errors:
                 first = errors[0]
                 raise OSError(
                     f"could not delete {len(errors)} of {len(batch)} keys under "
                     f"{self._url}, first {first.get('Key')!r}: {first.get('Code')}: "
-                    f"{first.get('Message')}")
+                    f"{first.get('Message')}"
+                )
 
     def rename(self, dst_path: Any, overwrite: bool = True) -> S3Path:
         """Copy (server-side within one profile) then delete; directories too, with
@@ -527,8 +565,11 @@ class S3Path(BasePath):
                 client.delete_object(Bucket=self.bucket, Key=self.key)
             return dst
         prefix = self._dir_prefix()
-        keys = [item["Key"] for page in self._pages(client, prefix, None)
-                for item in page.get("Contents", [])]
+        keys = [
+            item["Key"]
+            for page in self._pages(client, prefix, None)
+            for item in page.get("Contents", [])
+        ]
         if not keys:
             raise S3FileNotFoundError(f"no such file or directory: {self._url}")
         from megfile_s3.transfer import run_parallel
@@ -537,7 +578,7 @@ class S3Path(BasePath):
         target_prefix = dst._dir_prefix()
 
         def move_one(key: str) -> None:
-            relative = key[len(prefix):]
+            relative = key[len(prefix) :]
             if key.endswith("/"):  # a directory marker: an empty object, made anew
                 marker = target_prefix + relative
                 target_client = dst._client
@@ -566,8 +607,7 @@ class S3Path(BasePath):
         dst = dst_path if isinstance(dst_path, BasePath) else self.from_path(dst_path)
         from megfile_s3.transfer import copy_object
 
-        copy_object(self, dst, callback=callback, followlinks=followlinks,
-                    overwrite=overwrite)
+        copy_object(self, dst, callback=callback, followlinks=followlinks, overwrite=overwrite)
 
     def symlink(self, dst_path: Any) -> None:
         """Create at ``dst_path`` a link to this path (a zero-byte object whose
@@ -581,8 +621,12 @@ class S3Path(BasePath):
             pass
         client = dst._client
         with dst._errors(client):
-            client.put_object(Bucket=dst.bucket, Key=dst.key, Body=b"",
-                              Metadata={_SYMLINK_KEY: f"s3://{target.path}"})
+            client.put_object(
+                Bucket=dst.bucket,
+                Key=dst.key,
+                Body=b"",
+                Metadata={_SYMLINK_KEY: f"s3://{target.path}"},
+            )
 
     def readlink(self) -> S3Path:
         self._need_key()
@@ -601,15 +645,18 @@ class S3Path(BasePath):
         return head is not None and _SYMLINK_KEY in (head.get("Metadata") or {})
 
     # -- S3 only -----------------------------------------------------------------
-    def generate_presigned_url(self, expires_in: int = 3600, method: str = "get_object",
-                               params: dict[str, Any] | None = None) -> str:
+    def generate_presigned_url(
+        self,
+        expires_in: int = 3600,
+        method: str = "get_object",
+        params: dict[str, Any] | None = None,
+    ) -> str:
         """A URL that performs ``method`` on this object without credentials."""
         self._need_key()
         request = {"Bucket": self.bucket, "Key": self.key, **(params or {})}
         client = self._client
         with self._errors(client):
-            url: str = client.generate_presigned_url(method, Params=request,
-                                                     ExpiresIn=expires_in)
+            url: str = client.generate_presigned_url(method, Params=request, ExpiresIn=expires_in)
         return url
 
     @classmethod

@@ -39,8 +39,15 @@ from typing import Any
 import botocore.exceptions
 from botocore.awsrequest import AWSPreparedRequest
 
-__all__ = ["EXPIRES_SECONDS", "REFRESH_SECONDS", "PresignedRanges", "RangeAnswer",
-           "read_exactly", "read_exactly_into", "total_size"]
+__all__ = [
+    "EXPIRES_SECONDS",
+    "REFRESH_SECONDS",
+    "PresignedRanges",
+    "RangeAnswer",
+    "read_exactly",
+    "read_exactly_into",
+    "total_size",
+]
 
 #: validity asked for each presigned URL
 EXPIRES_SECONDS = 900
@@ -71,8 +78,10 @@ class PresignedRanges:
             if self._url is None or now - self._signed_at > REFRESH_SECONDS:
                 try:
                     self._url = self._client.generate_presigned_url(
-                        "get_object", Params={"Bucket": self._bucket, "Key": self._key},
-                        ExpiresIn=EXPIRES_SECONDS)
+                        "get_object",
+                        Params={"Bucket": self._bucket, "Key": self._key},
+                        ExpiresIn=EXPIRES_SECONDS,
+                    )
                 except Exception:  # no credentials, an odd signer: the normal path
                     self._broken = True
                     return None
@@ -90,8 +99,9 @@ class PresignedRanges:
         data, size, etag = answer
         return bytes(data), size, etag  # bytes already without a buffer: no copy
 
-    def get_into(self, start: int, end: int,
-                 buffer: memoryview | None) -> tuple[bytes | memoryview, int, str | None] | None:
+    def get_into(
+        self, start: int, end: int, buffer: memoryview | None
+    ) -> tuple[bytes | memoryview, int, str | None] | None:
         """:meth:`get`, with the body read into ``buffer`` (when given) and ``data``
         the filled part of it."""
         url = self._presigned()
@@ -101,8 +111,9 @@ class PresignedRanges:
         if session is None:  # pragma: no cover - botocore without the attribute
             self._broken = True
             return None
-        request = AWSPreparedRequest("GET", url, {"Range": f"bytes={start}-{end}"}, None,
-                                     stream_output=True)
+        request = AWSPreparedRequest(
+            "GET", url, {"Range": f"bytes={start}-{end}"}, None, stream_output=True
+        )
         try:
             response = session.send(request)
         except botocore.exceptions.BotoCoreError as error:
@@ -204,8 +215,9 @@ def total_size(content_range: str | None) -> int | None:
     return int(total) if total.isdigit() else None
 
 
-def _without_query(error: botocore.exceptions.BotoCoreError,
-                   url: str) -> botocore.exceptions.BotoCoreError:
+def _without_query(
+    error: botocore.exceptions.BotoCoreError, url: str
+) -> botocore.exceptions.BotoCoreError:
     """The same error (type and fields, so retries classify it alike) naming the
     URL without its signed query."""
     kwargs = dict(getattr(error, "kwargs", {}))

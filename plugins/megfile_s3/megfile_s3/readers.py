@@ -105,13 +105,24 @@ class S3RangeStream:
     received in place; a body that breaks off comes back short (the reader completes
     it with ranged GETs)."""
 
-    def __init__(self, client: S3Client, bucket: str, key: str, url: str, size: int,
-                 etag: str | None, start: int) -> None:
+    def __init__(
+        self,
+        client: S3Client,
+        bucket: str,
+        key: str,
+        url: str,
+        size: int,
+        etag: str | None,
+        start: int,
+    ) -> None:
         self._size = size
         self._etag = etag
         self._left = size - start
-        params: dict[str, Any] = {"Bucket": bucket, "Key": key,
-                                  "Range": f"bytes={start}-{size - 1}"}
+        params: dict[str, Any] = {
+            "Bucket": bucket,
+            "Key": key,
+            "Range": f"bytes={start}-{size - 1}",
+        }
         with raise_s3_error(url, settings_of(client)):
             self._response: dict[str, Any] | None = client.get_object(**params)
         response = self._response
@@ -237,7 +248,11 @@ def make_reads(
 
 
 def open_reader(
-    client: S3Client, bucket: str, key: str, url: str, options: dict[str, Any],
+    client: S3Client,
+    bucket: str,
+    key: str,
+    url: str,
+    options: dict[str, Any],
     info: ObjectInfo | None = None,
 ) -> IO[bytes]:
     """A prefetching reader of the object; ``buffered=True`` wraps it in a
@@ -252,8 +267,7 @@ def open_reader(
     connections prove faster. Against s3rver (one node process) ranges were faster
     in every setting measured (``docs/benchmarks.md``), hence the default."""
     reader_options = {k: options[k] for k in READER_OPTIONS if options.get(k) is not None}
-    if "lazy" not in reader_options and core_config.env_bool(
-            "MEGFILE_READER_LAZY_PREFETCH", False):
+    if "lazy" not in reader_options and core_config.env_bool("MEGFILE_READER_LAZY_PREFETCH", False):
         reader_options["lazy"] = True
     settings = settings_of(client)
 
@@ -268,8 +282,9 @@ def open_reader(
 
     share_key = options.get("share_cache_key")
     if share_key is not None:
-        reader = _shared_reader(str(share_key), make_read_range(client, bucket, key, url),
-                                url, stat, reader_options)
+        reader = _shared_reader(
+            str(share_key), make_read_range(client, bucket, key, url), url, stat, reader_options
+        )
     else:
         known = info if info is not None else ObjectInfo()
 
@@ -288,24 +303,36 @@ def open_reader(
             if head.nbytes >= reader_options["size"]:  # every byte: nothing to stream
                 streaming = None
             elif head.nbytes:
+
                 def streaming(start: int) -> Any:
                     if start >= head.nbytes:
                         return open_stream(start)
-                    return _HeadStream(head, start, open_stream, reader_options["size"],
-                                       reader_options["version"])
+                    return _HeadStream(
+                        head, start, open_stream, reader_options["size"], reader_options["version"]
+                    )
+
         if not options.get("stream"):
             streaming = None
-        reader = PrefetchReader(read_range, name=url, stat=stat, open_stream=streaming,
-                                first_sample=known.body_sample, read_into=read_into,
-                                **reader_options)
+        reader = PrefetchReader(
+            read_range,
+            name=url,
+            stat=stat,
+            open_stream=streaming,
+            first_sample=known.body_sample,
+            read_into=read_into,
+            **reader_options,
+        )
     if options.get("buffered"):
         return io.BufferedReader(reader)
     return reader  # type: ignore[return-value]
 
 
-def _probe(read_range: Callable[[int, int], RangeResult], read_into: ReadInto,
-           reader_options: dict[str, Any], name: str,
-           ) -> tuple[Callable[[int, int], RangeResult], ReadInto, memoryview]:
+def _probe(
+    read_range: Callable[[int, int], RangeResult],
+    read_into: ReadInto,
+    reader_options: dict[str, Any],
+    name: str,
+) -> tuple[Callable[[int, int], RangeResult], ReadInto, memoryview]:
     """GET the first :data:`PROBE_SIZE` bytes now (size and ETag for the reader, so it
     skips its own first-block fetch) and serve ranges inside them from memory: an
     open followed by random reads costs less than a block. Also gives the probe's
@@ -330,8 +357,7 @@ def _probe(read_range: Callable[[int, int], RangeResult], read_into: ReadInto,
             return RangeResult(head[start : end + 1], size, version)
         # a range through the probe's end (the first block): only the rest is
         # fetched, and the probe's bytes are not kept beside the block
-        answer = joined([RangeResult(head[start:], size, version),
-                         read_range(stop, end)], name)
+        answer = joined([RangeResult(head[start:], size, version), read_range(stop, end)], name)
         if start == 0:
             held = None
         return answer
@@ -348,8 +374,14 @@ class _HeadStream:
     """A stream from ``start`` inside the probe's bytes: those first, then a real
     stream from the probe's end (the probe's bytes are not fetched twice)."""
 
-    def __init__(self, head: memoryview, start: int, open_rest: Callable[[int], S3RangeStream],
-                 size: int, version: str | None) -> None:
+    def __init__(
+        self,
+        head: memoryview,
+        start: int,
+        open_rest: Callable[[int], S3RangeStream],
+        size: int,
+        version: str | None,
+    ) -> None:
         self._head = head
         self._pos = start
         self._open_rest = open_rest
@@ -372,8 +404,9 @@ class _HeadStream:
             return RangeResult(data, self._size, self._version)
         buffer = bytearray(size)
         result = self.readinto(memoryview(buffer))
-        return RangeResult(memoryview(buffer)[: _as_nbytes(result.data)], result.size,
-                           result.version)
+        return RangeResult(
+            memoryview(buffer)[: _as_nbytes(result.data)], result.size, result.version
+        )
 
     def readinto(self, buffer: memoryview, /) -> RangeResult:
         if self._pos >= self._head.nbytes:
@@ -397,9 +430,13 @@ def _as_nbytes(data: bytes | bytearray | memoryview) -> int:
     return data.nbytes if isinstance(data, memoryview) else len(data)
 
 
-def _shared_reader(share_key: str, read_range: Callable[[int, int], RangeResult], url: str,
-                   stat: Callable[[], tuple[int, str | None]],
-                   options: dict[str, Any]) -> PrefetchReader:
+def _shared_reader(
+    share_key: str,
+    read_range: Callable[[int, int], RangeResult],
+    url: str,
+    stat: Callable[[], tuple[int, str | None]],
+    options: dict[str, Any],
+) -> PrefetchReader:
     """A reader whose whole blocks come from the LRU shared under ``share_key``."""
     from megfile_s3 import shared_cache
 
@@ -416,4 +453,8 @@ def _shared_reader(share_key: str, read_range: Callable[[int, int], RangeResult]
     return shared_cache.SharedCacheReader(
         cache.read_range(url, etag, size, block_size, read_range),
         release=lambda: shared_cache.release(cache, url, etag),
-        name=url, size=size, version=etag, **options)
+        name=url,
+        size=size,
+        version=etag,
+        **options,
+    )

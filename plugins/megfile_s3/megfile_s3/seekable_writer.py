@@ -37,9 +37,17 @@ __all__ = ["LimitedSeekableWriter"]
 class LimitedSeekableWriter(io.BufferedIOBase):
     """See the module doc; ``upload`` is the S3 side (:class:`Multipart`)."""
 
-    def __init__(self, upload: Multipart, *, block_size: int, head_block_size: int | None = None,
-                 tail_block_size: int | None = None, max_buffer_size: int | None = None,
-                 max_workers: int | None = None, atomic: bool = False) -> None:
+    def __init__(
+        self,
+        upload: Multipart,
+        *,
+        block_size: int,
+        head_block_size: int | None = None,
+        tail_block_size: int | None = None,
+        max_buffer_size: int | None = None,
+        max_workers: int | None = None,
+        atomic: bool = False,
+    ) -> None:
         from megfile_s3.writers import MIN_PART_SIZE, part_size_function
 
         super().__init__()
@@ -63,8 +71,7 @@ class LimitedSeekableWriter(io.BufferedIOBase):
         self._pos = 0
         self._head_result: dict[str, Any] | None = None
         self._body: PartWriter[dict[str, Any]] = PartWriter(
-            lambda number, offset, data: upload.upload_part(number + 1, offset + head_size,
-                                                            data),
+            lambda number, offset, data: upload.upload_part(number + 1, offset + head_size, data),
             name=self._url,
             complete=self._complete,
             abort=upload.abort,
@@ -125,7 +132,8 @@ class LimitedSeekableWriter(io.BufferedIOBase):
             f"{self._url}: {what}: a limited-seekable S3 writer keeps only "
             f"the head [0, {len(self._head)}) and the tail [{self._tail_start}, "
             f"{self._size}] in memory (head_block_size={self._head_size}, "
-            f"tail_block_size={self._tail_size}); the bytes between are uploaded already")
+            f"tail_block_size={self._tail_size}); the bytes between are uploaded already"
+        )
 
     def seek(self, offset: int, whence: int = io.SEEK_SET, /) -> int:
         self._check_open()
@@ -156,14 +164,14 @@ class LimitedSeekableWriter(io.BufferedIOBase):
             stop = min(pos + count, size)
             if pos < stop:  # overwrites: check all of them before changing anything
                 if not (self._reachable(pos) and self._reachable(stop - 1)) or (
-                        pos < len(self._head) and stop > len(self._head)
-                        and self._fed):
+                    pos < len(self._head) and stop > len(self._head) and self._fed
+                ):
                     raise self._refuse(f"cannot write bytes [{pos}, {stop})")
                 self._overwrite(pos, data[: stop - pos])
             if pos > size:
                 self._append(bytes(pos - size))  # a hole reads as zeros
             if pos + count > size:
-                self._append(data[max(size - pos, 0):])
+                self._append(data[max(size - pos, 0) :])
             self._pos = pos + count
             return count
 
@@ -206,8 +214,12 @@ class LimitedSeekableWriter(io.BufferedIOBase):
             super().close()
         return True
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if exc_type is None:
             self.close()
             return

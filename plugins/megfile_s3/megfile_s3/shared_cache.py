@@ -108,8 +108,9 @@ class SharedBlocks:
         future.set_result(result)
         return result
 
-    def cached(self, url: str, etag: str, block_size: int, first: int,
-               last: int) -> list[bytes] | None:
+    def cached(
+        self, url: str, etag: str, block_size: int, first: int, last: int
+    ) -> list[bytes] | None:
         """Blocks ``first..last`` when all of them are in the LRU."""
         with self._lock:
             found = []
@@ -121,8 +122,9 @@ class SharedBlocks:
                 found.append(data)
             return found
 
-    def read_range(self, url: str, etag: str, size: int, block_size: int,
-                   fetch: ReadRange) -> ReadRange:
+    def read_range(
+        self, url: str, etag: str, size: int, block_size: int, fetch: ReadRange
+    ) -> ReadRange:
         """A ``read_range`` for :class:`PrefetchReader` that goes through the LRU."""
 
         def read_range(start: int, end: int) -> RangeResult:
@@ -130,8 +132,9 @@ class SharedBlocks:
             block_start = first * block_size
             block_stop = min(block_start + block_size, size)
             if first == last and start == block_start and end + 1 == block_stop:
-                return self.block((url, etag, block_size, first), size,
-                                  lambda: fetch(block_start, block_stop - 1))
+                return self.block(
+                    (url, etag, block_size, first), size, lambda: fetch(block_start, block_stop - 1)
+                )
             pieces = self.cached(url, etag, block_size, first, last)
             if pieces is None:  # a random-access fragment: fetch just that
                 return fetch(start, end)
@@ -177,16 +180,22 @@ def release(cache: SharedBlocks, url: str, etag: str) -> None:
 def stats() -> dict[str, dict[str, int]]:
     """Per key: blocks and bytes held, readers open (for tests and diagnostics)."""
     with _registry_lock:
-        return {key: {"blocks": len(cache._blocks), "bytes": cache.held,
-                      "readers": sum(cache._refs.values())}
-                for key, cache in _registry.items()}
+        return {
+            key: {
+                "blocks": len(cache._blocks),
+                "bytes": cache.held,
+                "readers": sum(cache._refs.values()),
+            }
+            for key, cache in _registry.items()
+        }
 
 
 class SharedCacheReader(PrefetchReader):
     """A :class:`PrefetchReader` whose ``close()`` also releases its shared blocks."""
 
-    def __init__(self, read_range: ReadRange, *, release: Callable[[], None],
-                 **options: Any) -> None:
+    def __init__(
+        self, read_range: ReadRange, *, release: Callable[[], None], **options: Any
+    ) -> None:
         self._release: Callable[[], None] | None = release
         try:
             super().__init__(read_range, **options)

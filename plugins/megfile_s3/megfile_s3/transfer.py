@@ -41,8 +41,9 @@ COPY_THRESHOLD = MAX_PART_SIZE
 COPY_PART_SIZE = 1 << 30
 
 
-def run_parallel(func: Callable[[T], None], items: Iterable[T],
-                 max_workers: int | None = None) -> None:
+def run_parallel(
+    func: Callable[[T], None], items: Iterable[T], max_workers: int | None = None
+) -> None:
     """``func`` over ``items`` on a private pool; the first error is raised."""
     items = list(items)
     if items:
@@ -94,13 +95,17 @@ def copy_object(
     size = int(head.get("ContentLength", 0))
     limit = COPY_THRESHOLD if threshold is None else threshold
     if size > limit:
-        multipart_copy(client, source, target, size, part_size or COPY_PART_SIZE,
-                       callback=callback, head=head)
+        multipart_copy(
+            client, source, target, size, part_size or COPY_PART_SIZE, callback=callback, head=head
+        )
         return
     with raise_s3_error(target._url, settings_of(client)):
-        client.copy_object(Bucket=target.bucket, Key=target.key,
-                           CopySource={"Bucket": source.bucket, "Key": source.key},
-                           MetadataDirective="COPY")
+        client.copy_object(
+            Bucket=target.bucket,
+            Key=target.key,
+            CopySource={"Bucket": source.bucket, "Key": source.key},
+            MetadataDirective="COPY",
+        )
     if callback is not None and size:
         callback(size)
 
@@ -120,8 +125,15 @@ def _ranges(size: int, part_size: int) -> list[tuple[int, int]]:
 
 
 #: what a multipart copy takes over from the source's HEAD
-_KEPT_HEADERS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage",
-                 "CacheControl", "Expires", "Metadata")
+_KEPT_HEADERS = (
+    "ContentType",
+    "ContentEncoding",
+    "ContentDisposition",
+    "ContentLanguage",
+    "CacheControl",
+    "Expires",
+    "Metadata",
+)
 
 
 def multipart_copy(
@@ -153,9 +165,14 @@ def multipart_copy(
         upload_id = upload.ensure_upload()
         with raise_s3_error(source._url, settings):
             response = client.upload_part_copy(
-                Bucket=target.bucket, Key=target.key, UploadId=upload_id,
-                PartNumber=number, CopySource=copy_source,
-                CopySourceRange=f"bytes={start}-{stop - 1}", **condition)
+                Bucket=target.bucket,
+                Key=target.key,
+                UploadId=upload_id,
+                PartNumber=number,
+                CopySource=copy_source,
+                CopySourceRange=f"bytes={start}-{stop - 1}",
+                **condition,
+            )
         if callback is not None:
             callback(stop - start)
         return {"PartNumber": number, "ETag": response["CopyPartResult"]["ETag"]}
@@ -164,8 +181,13 @@ def multipart_copy(
     try:
         upload.ensure_upload()
         results: list[dict[str, Any]] = []
-        bounded_map(copy_part, parts, min(core_config.max_workers(), len(parts)),
-                    on_result=results.append, name="megfile-s3-copy")
+        bounded_map(
+            copy_part,
+            parts,
+            min(core_config.max_workers(), len(parts)),
+            on_result=results.append,
+            name="megfile-s3-copy",
+        )
         upload.complete(sorted(results, key=lambda part: int(part["PartNumber"])))
     except BaseException:
         upload.abort()
@@ -173,18 +195,31 @@ def multipart_copy(
 
 
 def copy(
-    src_path: str, dst_path: str, *, callback: Callable[[int], None] | None = None,
-    followlinks: bool = False, overwrite: bool = True,
+    src_path: str,
+    dst_path: str,
+    *,
+    callback: Callable[[int], None] | None = None,
+    followlinks: bool = False,
+    overwrite: bool = True,
 ) -> None:
     """s3 -> s3 (any profiles): server-side within one profile (multipart above
     5 GiB), streamed through this process across profiles."""
-    copy_object(_s3(src_path), _s3(dst_path), callback=callback, followlinks=followlinks,
-                overwrite=overwrite)
+    copy_object(
+        _s3(src_path),
+        _s3(dst_path),
+        callback=callback,
+        followlinks=followlinks,
+        overwrite=overwrite,
+    )
 
 
 def upload(
-    src_path: str, dst_path: str, *, callback: Callable[[int], None] | None = None,
-    followlinks: bool = False, overwrite: bool = True,
+    src_path: str,
+    dst_path: str,
+    *,
+    callback: Callable[[int], None] | None = None,
+    followlinks: bool = False,
+    overwrite: bool = True,
 ) -> None:
     """file -> s3: the local file through the parallel multipart writer."""
     dst = _s3(dst_path)
@@ -197,8 +232,9 @@ def upload(
         copy_stream(reader, writer, callback, size=os.fstat(reader.fileno()).st_size)
 
 
-def _first_block(src: S3Path, followlinks: bool, depth: int = 0
-                 ) -> tuple[S3Path, Any, RangeResult, ObjectInfo]:
+def _first_block(
+    src: S3Path, followlinks: bool, depth: int = 0
+) -> tuple[S3Path, Any, RangeResult, ObjectInfo]:
     """One ranged GET of the first block, no HEAD: its answer tells size, ETag,
     ``LastModified`` and metadata (a link is followed with ``followlinks``)."""
     from megfile_s3.errors import S3BucketNotFoundError
@@ -215,7 +251,8 @@ def _first_block(src: S3Path, followlinks: bool, depth: int = 0
     except S3FileNotFoundError:
         if src._prefix_exists(client):
             raise S3IsADirectoryError(
-                f"is a directory: {src._url} (use sync to copy trees)") from None
+                f"is a directory: {src._url} (use sync to copy trees)"
+            ) from None
         raise S3FileNotFoundError(f"no such file: {src._url}") from None
     target = (info.metadata or {}).get("symlink_to")
     if target is not None and followlinks and not info.size:
@@ -224,8 +261,12 @@ def _first_block(src: S3Path, followlinks: bool, depth: int = 0
 
 
 def download(
-    src_path: str, dst_path: str, *, callback: Callable[[int], None] | None = None,
-    followlinks: bool = False, overwrite: bool = True,
+    src_path: str,
+    dst_path: str,
+    *,
+    callback: Callable[[int], None] | None = None,
+    followlinks: bool = False,
+    overwrite: bool = True,
 ) -> None:
     """s3 -> file: the first block by one ranged GET (no HEAD: a small object costs
     one request), the rest through the parallel prefetch reader, into core's local
@@ -247,15 +288,24 @@ def download(
         if callback is not None and done:
             callback(done)
         if done < size:
-            with PrefetchReader(read_range, name=source._url, size=size,
-                                version=first.version or info.etag,
-                                executor=read_executor()) as reader:
+            with PrefetchReader(
+                read_range,
+                name=source._url,
+                size=size,
+                version=first.version or info.etag,
+                executor=read_executor(),
+            ) as reader:
                 reader.seek(done)
                 copy_stream(reader, out, callback, size=size - done)
 
 
-def concat(src_paths: list[S3Path], dst_path: S3Path, *, part_size: int = COPY_PART_SIZE,
-           min_part_size: int = MIN_PART_SIZE) -> None:
+def concat(
+    src_paths: list[S3Path],
+    dst_path: S3Path,
+    *,
+    part_size: int = COPY_PART_SIZE,
+    min_part_size: int = MIN_PART_SIZE,
+) -> None:
     """One multipart upload: whole sources (>= ``min_part_size``) by UploadPartCopy,
     smaller pieces downloaded and joined until they make a part."""
     from megfile_s3.writers import Multipart
@@ -270,8 +320,10 @@ def concat(src_paths: list[S3Path], dst_path: S3Path, *, part_size: int = COPY_P
         sources.append((source, int(head.get("ContentLength", 0))))
     if not all(dst_path._same_store(source) for source, _ in sources):
         # UploadPartCopy reads through the destination's credentials and endpoint
-        raise ValueError(f"concat into {dst_path._url}: every source must be of the same "
-                         "profile; smart_concat streams sources of other profiles")
+        raise ValueError(
+            f"concat into {dst_path._url}: every source must be of the same "
+            "profile; smart_concat streams sources of other profiles"
+        )
     total = sum(size for _, size in sources)
     if total < min_part_size:  # one small object: download the pieces, one PUT
         data = b"".join(s._load_content(None, None) for s, size in sources if size)
@@ -300,12 +352,14 @@ def concat(src_paths: list[S3Path], dst_path: S3Path, *, part_size: int = COPY_P
                     number = len(parts) + 1
                     with raise_s3_error(source._url, settings):
                         response = client.upload_part_copy(
-                            Bucket=dst_path.bucket, Key=dst_path.key,
-                            UploadId=upload.ensure_upload(), PartNumber=number,
+                            Bucket=dst_path.bucket,
+                            Key=dst_path.key,
+                            UploadId=upload.ensure_upload(),
+                            PartNumber=number,
                             CopySource={"Bucket": source.bucket, "Key": source.key},
-                            CopySourceRange=f"bytes={position + start}-{position + stop - 1}")
-                    parts.append({"PartNumber": number,
-                                  "ETag": response["CopyPartResult"]["ETag"]})
+                            CopySourceRange=f"bytes={position + start}-{position + stop - 1}",
+                        )
+                    parts.append({"PartNumber": number, "ETag": response["CopyPartResult"]["ETag"]})
             elif rest > 0:
                 buffer += source._load_content(position, size)
         if buffer:

@@ -36,8 +36,8 @@ def parse_duration(text: str) -> dt.timedelta:
     parts = _DURATION.fullmatch(text or "")
     if parts is None:
         raise ValueError(
-            f"{text!r} is not a duration: use a number with a unit s, m, h, d or w "
-            "(30m, 24h, 7d)")
+            f"{text!r} is not a duration: use a number with a unit s, m, h, d or w (30m, 24h, 7d)"
+        )
     number, unit = float(parts.group(1)), parts.group(2).lower()
     return dt.timedelta(seconds=number * _SECONDS[unit])
 
@@ -59,8 +59,9 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
 
 
-def select_stale(uploads: Iterable[PendingUpload], older_than: dt.timedelta,
-                 now: dt.datetime | None = None) -> list[PendingUpload]:
+def select_stale(
+    uploads: Iterable[PendingUpload], older_than: dt.timedelta, now: dt.datetime | None = None
+) -> list[PendingUpload]:
     """The uploads started at least ``older_than`` before ``now`` (default: now, UTC);
     a zero age selects all of them."""
     if older_than < dt.timedelta(0):
@@ -86,24 +87,30 @@ def list_uploads(url: str) -> Iterator[PendingUpload]:
         with path._errors(client):
             page = client.list_multipart_uploads(**params)
         for item in page.get("Uploads") or []:
-            yield PendingUpload(path.bucket, item["Key"], item["UploadId"],
-                                _aware(item["Initiated"]))
+            yield PendingUpload(
+                path.bucket, item["Key"], item["UploadId"], _aware(item["Initiated"])
+            )
         key_marker = page.get("NextKeyMarker")
         id_marker = page.get("NextUploadIdMarker")
         if not page.get("IsTruncated") or not (key_marker or id_marker):
             return
-        if (key_marker, id_marker) == (params.get("KeyMarker"),
-                                       params.get("UploadIdMarker")):
-            raise S3Error(f"{url}: the server repeats the same page of the upload "
-                          "listing (NextKeyMarker / NextUploadIdMarker do not advance)")
+        if (key_marker, id_marker) == (params.get("KeyMarker"), params.get("UploadIdMarker")):
+            raise S3Error(
+                f"{url}: the server repeats the same page of the upload "
+                "listing (NextKeyMarker / NextUploadIdMarker do not advance)"
+            )
         params["KeyMarker"] = key_marker or ""
         params["UploadIdMarker"] = id_marker or ""
 
 
-def abort_uploads(url: str, older_than: dt.timedelta, *, dry_run: bool = False,
-                  now: dt.datetime | None = None,
-                  report: Callable[[PendingUpload], None] | None = None,
-                  ) -> list[PendingUpload]:
+def abort_uploads(
+    url: str,
+    older_than: dt.timedelta,
+    *,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+    report: Callable[[PendingUpload], None] | None = None,
+) -> list[PendingUpload]:
     """Abort the uploads under ``url`` older than ``older_than``; returns them (with
     ``dry_run`` nothing is aborted). ``report(upload)`` is called after each abort
     (for each upload chosen, with ``dry_run``). An upload that vanished meanwhile
@@ -123,8 +130,9 @@ def abort_uploads(url: str, older_than: dt.timedelta, *, dry_run: bool = False,
         target = path._derive(f"{upload.bucket}/{upload.key}")
         try:
             with target._errors(client):
-                client.abort_multipart_upload(Bucket=upload.bucket, Key=upload.key,
-                                              UploadId=upload.upload_id)
+                client.abort_multipart_upload(
+                    Bucket=upload.bucket, Key=upload.key, UploadId=upload.upload_id
+                )
         except FileNotFoundError as error:
             if error_code(error.__cause__ or error) != "NoSuchUpload":
                 raise
@@ -139,9 +147,11 @@ def format_age(age: dt.timedelta) -> str:
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    for big, big_unit, small, small_unit in ((days, "d", hours, "h"),
-                                             (hours, "h", minutes, "m"),
-                                             (minutes, "m", secs, "s")):
+    for big, big_unit, small, small_unit in (
+        (days, "d", hours, "h"),
+        (hours, "h", minutes, "m"),
+        (minutes, "m", secs, "s"),
+    ):
         if big:
             return f"{big}{big_unit} {small}{small_unit}" if small else f"{big}{big_unit}"
     return f"{secs}s"
@@ -150,5 +160,7 @@ def format_age(age: dt.timedelta) -> str:
 def describe(upload: PendingUpload, now: dt.datetime, scheme: str = "s3") -> str:
     """``URL<TAB>upload id<TAB>initiated (UTC, ISO 8601)<TAB>age``."""
     initiated = upload.initiated.astimezone(dt.timezone.utc).isoformat()
-    return (f"{scheme}://{upload.bucket}/{upload.key}\t{upload.upload_id}\t{initiated}\t"
-            f"{format_age(upload.age(now))}")
+    return (
+        f"{scheme}://{upload.bucket}/{upload.key}\t{upload.upload_id}\t{initiated}\t"
+        f"{format_age(upload.age(now))}"
+    )

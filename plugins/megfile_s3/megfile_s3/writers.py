@@ -67,7 +67,8 @@ def part_size_function(block_size: int) -> Any:
         if number > MAX_PARTS:
             raise ValueError(
                 f"an S3 multipart upload has at most {MAX_PARTS} parts; raise "
-                "MEGFILE_WRITER_BLOCK_SIZE to write larger objects")
+                "MEGFILE_WRITER_BLOCK_SIZE to write larger objects"
+            )
         tier = (number - 1) // _TIER
         return min(block_size << tier, MAX_PART_SIZE)
 
@@ -77,8 +78,15 @@ def part_size_function(block_size: int) -> Any:
 class Multipart:
     """The S3 side of one upload: the callbacks :class:`PartWriter` calls."""
 
-    def __init__(self, client: S3Client, bucket: str, key: str, url: str,
-                 exclusive: bool = False, create_args: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        client: S3Client,
+        bucket: str,
+        key: str,
+        url: str,
+        exclusive: bool = False,
+        create_args: dict[str, Any] | None = None,
+    ) -> None:
         self.client = client
         self.create_args = create_args or {}  # e.g. ContentType, Metadata
         self.bucket = bucket
@@ -100,7 +108,8 @@ class Multipart:
             if self.upload_id is None:
                 with raise_s3_error(self.url, self.settings):
                     response = self.client.create_multipart_upload(
-                        Bucket=self.bucket, Key=self.key, **self.create_args)
+                        Bucket=self.bucket, Key=self.key, **self.create_args
+                    )
                 self.upload_id = response["UploadId"]
             return self.upload_id
 
@@ -109,12 +118,15 @@ class Multipart:
         owner = data.obj
         # botocore takes bytes/bytearray, not memoryview: hand over the whole buffer
         # when the view covers it (the writer's usual case), else copy once
-        body = owner if isinstance(owner, (bytes, bytearray)) and \
-            len(owner) == data.nbytes else bytes(data)
+        body = (
+            owner
+            if isinstance(owner, (bytes, bytearray)) and len(owner) == data.nbytes
+            else bytes(data)
+        )
         with raise_s3_error(self.url, self.settings):
             response = self.client.upload_part(
-                Bucket=self.bucket, Key=self.key, UploadId=upload_id, PartNumber=number,
-                Body=body)
+                Bucket=self.bucket, Key=self.key, UploadId=upload_id, PartNumber=number, Body=body
+            )
         return {"PartNumber": number, "ETag": response["ETag"]}
 
     def complete(self, parts: list[dict[str, Any]]) -> None:
@@ -124,8 +136,12 @@ class Multipart:
         try:
             with raise_s3_error(self.url, self.settings):
                 self.client.complete_multipart_upload(
-                    Bucket=self.bucket, Key=self.key, UploadId=self.ensure_upload(),
-                    MultipartUpload={"Parts": parts}, **self._conditions())
+                    Bucket=self.bucket,
+                    Key=self.key,
+                    UploadId=self.ensure_upload(),
+                    MultipartUpload={"Parts": parts},
+                    **self._conditions(),
+                )
         except (FileNotFoundError, FileExistsError):
             if not self._completed_already(parts):
                 raise
@@ -158,7 +174,8 @@ class Multipart:
         with raise_s3_error(self.url, self.settings):
             try:
                 self.client.abort_multipart_upload(
-                    Bucket=self.bucket, Key=self.key, UploadId=upload_id)
+                    Bucket=self.bucket, Key=self.key, UploadId=upload_id
+                )
             except Exception as error:  # already gone (completed elsewhere, expired)
                 from megfile_s3.errors import error_code
 
@@ -167,12 +184,17 @@ class Multipart:
 
     def put_single(self, data: bytes) -> None:
         with raise_s3_error(self.url, self.settings):
-            self.client.put_object(Bucket=self.bucket, Key=self.key, Body=data,
-                                   **self._conditions())
+            self.client.put_object(
+                Bucket=self.bucket, Key=self.key, Body=data, **self._conditions()
+            )
 
 
 def open_writer(
-    client: S3Client, bucket: str, key: str, url: str, options: dict[str, Any],
+    client: S3Client,
+    bucket: str,
+    key: str,
+    url: str,
+    options: dict[str, Any],
     exclusive: bool = False,
 ) -> IO[bytes]:
     """A parallel multipart writer (``wb`` / ``xb``); with ``limited_seekable`` one
@@ -185,11 +207,14 @@ def open_writer(
         from megfile_s3.seekable_writer import LimitedSeekableWriter
 
         seekable = LimitedSeekableWriter(
-            upload, block_size=block_size, head_block_size=options.get("head_block_size"),
+            upload,
+            block_size=block_size,
+            head_block_size=options.get("head_block_size"),
             tail_block_size=options.get("tail_block_size"),
             max_buffer_size=options.get("max_buffer_size"),
             max_workers=options.get("max_workers"),
-            atomic=bool(options.get("atomic", False)))
+            atomic=bool(options.get("atomic", False)),
+        )
         seekable.multipart = upload  # type: ignore[attr-defined]  # for tests and tools
         return seekable  # type: ignore[return-value]
     writer: PartWriter[dict[str, Any]] = PartWriter(
@@ -212,8 +237,16 @@ class EditFile(io.BufferedIOBase):
     """``a``, ``r+``, ``w+``, ``a+``, ``x+``: edit a local temporary copy, upload it
     on ``close()``; an exception in a ``with`` block (or ``abort()``) uploads nothing."""
 
-    def __init__(self, client: S3Client, bucket: str, key: str, url: str, mode: str,
-                 initial: IO[bytes] | None, options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        client: S3Client,
+        bucket: str,
+        key: str,
+        url: str,
+        mode: str,
+        initial: IO[bytes] | None,
+        options: dict[str, Any],
+    ) -> None:
         super().__init__()
         self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         self._client = client
@@ -299,10 +332,17 @@ class EditFile(io.BufferedIOBase):
         try:
             if not self._aborted:
                 self._file.seek(0)
-                options = {k: v for k, v in self._options.items()
-                           if k != "limited_seekable"}  # the local copy seeks anyway
-                writer = open_writer(self._client, self._bucket, self._key, self._url,
-                                     options, exclusive=self._mode[0] == "x")
+                options = {
+                    k: v for k, v in self._options.items() if k != "limited_seekable"
+                }  # the local copy seeks anyway
+                writer = open_writer(
+                    self._client,
+                    self._bucket,
+                    self._key,
+                    self._url,
+                    options,
+                    exclusive=self._mode[0] == "x",
+                )
                 with writer:
                     shutil.copyfileobj(self._file, writer, 8 << 20)
         finally:

@@ -26,8 +26,12 @@ def moto_server() -> Iterator[MotoS3]:
 def s3_env(moto_server: MotoS3, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> MotoS3:
     """Point ``s3://`` at moto; no real ~/.aws, no leftover AWS_* variables."""
     for name in list(os.environ):
-        if name.startswith(("AWS_", "OSS_")) or "__AWS_" in name or "__OSS_" in name \
-                or name.startswith("MEGFILE_S3_"):
+        if (
+            name.startswith(("AWS_", "OSS_"))
+            or "__AWS_" in name
+            or "__OSS_" in name
+            or name.startswith("MEGFILE_S3_")
+        ):
             monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws" / "credentials"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws" / "config"))
@@ -63,8 +67,7 @@ class Calls:
         self.counts: Counter[str] = Counter()
         self.params: list[tuple[str, dict[str, Any]]] = []
 
-    def __call__(self, model: Any, params: dict[str, Any], context: Any = None,
-                 **_: Any) -> None:
+    def __call__(self, model: Any, params: dict[str, Any], context: Any = None, **_: Any) -> None:
         name = "presign" if (context or {}).get("is_presign_request") else model.name
         self.counts[name] += 1
         self.params.append((name, params))
@@ -107,12 +110,15 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
 class FakeResponse:
     """What a ``before-send`` handler returns instead of sending the request."""
 
-    def __init__(self, status: int, code: str, message: str = "injected",
-                 condition: str = "") -> None:
+    def __init__(
+        self, status: int, code: str, message: str = "injected", condition: str = ""
+    ) -> None:
         self.status = status
         extra = f"<Condition>{condition}</Condition>" if condition else ""
-        self.body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
-                     f"<Message>{message}</Message>{extra}</Error>").encode()
+        self.body = (
+            f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+            f"<Message>{message}</Message>{extra}</Error>"
+        ).encode()
 
     def response(self, url: str) -> Any:
         from botocore.awsrequest import AWSResponse
@@ -152,8 +158,14 @@ def inject(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
                 return fake.response(request.url)
         return None
 
-    def add(operation: str, status: int, code: str, times: int = 1, message: str = "x",
-            condition: str = "") -> dict[str, int]:
+    def add(
+        operation: str,
+        status: int,
+        code: str,
+        times: int = 1,
+        message: str = "x",
+        condition: str = "",
+    ) -> dict[str, int]:
         plans[operation] = [FakeResponse(status, code, message, condition), times]
         return seen
 

@@ -19,35 +19,59 @@ from megfile_s3.config import resolve
 MEGFILE = str(Path(sys.executable).with_name("megfile"))
 
 
-def _run(*args: str, env: dict[str, str] | None = None,
-         input: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+def _run(
+    *args: str, env: dict[str, str] | None = None, input: bytes = b""
+) -> subprocess.CompletedProcess[bytes]:
     full = dict(os.environ)
     full.update(env or {})
-    return subprocess.run([MEGFILE, *args], capture_output=True, env=full, input=input,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [MEGFILE, *args], capture_output=True, env=full, input=input, timeout=60, check=False
+    )
 
 
-def test_config_s3_writes_token_and_nested_block(tmp_path: Any,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_s3_writes_token_and_nested_block(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "creds"
     target.write_text("# keep me\n[other]\naws_access_key_id = O\naws_secret_access_key = S\n")
-    done = _run("config", "s3", "AKIAPROFILE0001", "sk-1", "-p", str(target), "-n", "dev",
-                "-e", "http://127.0.0.1:1234", "-st", "session-tok", "-as", "path",
-                "-sv", "s3v4")
+    done = _run(
+        "config",
+        "s3",
+        "AKIAPROFILE0001",
+        "sk-1",
+        "-p",
+        str(target),
+        "-n",
+        "dev",
+        "-e",
+        "http://127.0.0.1:1234",
+        "-st",
+        "session-tok",
+        "-as",
+        "path",
+        "-sv",
+        "s3v4",
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"Your oss config has been saved into {target}\n".encode()
     text = target.read_text()
     assert "# keep me" in text
     assert "[other]" in text
     assert "aws_session_token = session-tok" in text
-    assert "s3 =\n    endpoint_url = http://127.0.0.1:1234\n    addressing_style = path\n" \
-           "    signature_version = s3v4" in text
+    assert (
+        "s3 =\n    endpoint_url = http://127.0.0.1:1234\n    addressing_style = path\n"
+        "    signature_version = s3v4" in text
+    )
     assert oct(target.stat().st_mode & 0o777) == "0o600"
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(target))
     settings = resolve("dev")
-    assert (settings.access_key, settings.session_token, settings.endpoint_url,
-            settings.addressing_style, settings.signature_version) == (
-        "AKIAPROFILE0001", "session-tok", "http://127.0.0.1:1234", "path", "s3v4")
+    assert (
+        settings.access_key,
+        settings.session_token,
+        settings.endpoint_url,
+        settings.addressing_style,
+        settings.signature_version,
+    ) == ("AKIAPROFILE0001", "session-tok", "http://127.0.0.1:1234", "path", "s3v4")
     assert resolve("other").access_key == "O"
     refused = _run("config", "s3", "K2", "S2", "-p", str(target), "-n", "dev", "--no-cover")
     assert refused.returncode != 0
@@ -107,8 +131,12 @@ def test_cli_ls_lines_as_megfile(bucket: str, s3: Any) -> None:
         return done.stdout.decode().splitlines()
 
     assert lines("ls", url) == ["dir/", "empty/", "a.txt", "link"]
-    assert lines("ls", "-f", url + "/") == [f"{url}/dir/", f"{url}/empty/", f"{url}/a.txt",
-                                           f"{url}/link"]
+    assert lines("ls", "-f", url + "/") == [
+        f"{url}/dir/",
+        f"{url}/empty/",
+        f"{url}/a.txt",
+        f"{url}/link",
+    ]
     assert lines("ls", "-l", url) == [
         _line("           0", 0, "dir/"),
         _line("           0", 0, "empty/"),
@@ -132,7 +160,9 @@ def test_cli_ls_lines_as_megfile(bucket: str, s3: Any) -> None:
         "total(2): 1.91 MB",
     ]
     assert lines("ls", "-l", url + "/link") == [
-        _line("        4333", a_time, f"link -> {url}/a.txt"), "total(1): 4.23 KB"]
+        _line("        4333", a_time, f"link -> {url}/a.txt"),
+        "total(1): 4.23 KB",
+    ]
     assert lines("ls", url + "/dir/b.txt") == ["b.txt"]
     assert lines("ls", "-f", url + "/dir/b.txt") == ["b.txt"]
     assert lines("ls", "s3://") == sorted(lines("ls", "s3://"))
@@ -154,10 +184,14 @@ def test_config_s3_confirms_as_megfile(tmp_path: Any) -> None:
     target = tmp_path / "aws" / "credentials"
     new = _run("config", "s3", "K1", "S1", "-p", str(target))
     assert (new.returncode, new.stdout) == (
-        0, f"Your oss config has been saved into {target}\n".encode())
+        0,
+        f"Your oss config has been saved into {target}\n".encode(),
+    )
     other = _run("config", "s3", "K2", "S2", "-p", str(target), "-n", "dev")
     assert other.stdout == f"Your oss config has been saved into {target}\n".encode()
     updated = _run("config", "s3", "K3", "S3", "-p", str(target), "-n", "dev")
     assert (updated.returncode, updated.stdout) == (
-        0, f"The dev config has been updated.\nYour oss config has been saved into "
-           f"{target}\n".encode())
+        0,
+        f"The dev config has been updated.\nYour oss config has been saved into "
+        f"{target}\n".encode(),
+    )

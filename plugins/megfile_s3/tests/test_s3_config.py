@@ -36,19 +36,28 @@ def test_environment_first(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "tok" not in repr(settings)
 
 
-def test_files_with_nested_s3_block(monkeypatch: pytest.MonkeyPatch,
-                                    moto_server: MotoS3, bucket: str) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL",
-                 "AWS_S3_ADDRESSING_STYLE"):
+def test_files_with_nested_s3_block(
+    monkeypatch: pytest.MonkeyPatch, moto_server: MotoS3, bucket: str
+) -> None:
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_ENDPOINT_URL",
+        "AWS_S3_ADDRESSING_STYLE",
+    ):
         monkeypatch.delenv(name)
-    _write(os.environ["AWS_SHARED_CREDENTIALS_FILE"],
-           f"[default]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n"
-           f"s3 =\n    endpoint_url = {moto_server.endpoint}\n    addressing_style = path\n"
-           f"[files]\naws_access_key_id = FILESKEY1234\naws_secret_access_key = x\n"
-           f"aws_session_token = ftok\n")
-    _write(os.environ["AWS_CONFIG_FILE"],
-           f"[profile files]\nendpoint_url = {moto_server.endpoint}\n"
-           "s3 =\n    addressing_style = path\n")
+    _write(
+        os.environ["AWS_SHARED_CREDENTIALS_FILE"],
+        f"[default]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n"
+        f"s3 =\n    endpoint_url = {moto_server.endpoint}\n    addressing_style = path\n"
+        f"[files]\naws_access_key_id = FILESKEY1234\naws_secret_access_key = x\n"
+        f"aws_session_token = ftok\n",
+    )
+    _write(
+        os.environ["AWS_CONFIG_FILE"],
+        f"[profile files]\nendpoint_url = {moto_server.endpoint}\n"
+        "s3 =\n    addressing_style = path\n",
+    )
     settings = resolve()
     assert (settings.endpoint_url, settings.addressing_style) == (moto_server.endpoint, "path")
     assert settings.endpoint_source.startswith("s3.endpoint_url")
@@ -66,8 +75,9 @@ def test_files_with_nested_s3_block(monkeypatch: pytest.MonkeyPatch,
     assert (files.access_key, files.endpoint_url) == ("ENVKEY", "http://env.example")
 
 
-def test_profile_env_reaches_the_right_server(monkeypatch: pytest.MonkeyPatch,
-                                              moto_server: MotoS3, bucket: str) -> None:
+def test_profile_env_reaches_the_right_server(
+    monkeypatch: pytest.MonkeyPatch, moto_server: MotoS3, bucket: str
+) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # default: nowhere
     for name, value in moto_server.env("prod").items():
         monkeypatch.setenv(name, value)
@@ -91,8 +101,7 @@ def test_unknown_profile_is_an_error_naming_where_it_looked(bucket: str) -> None
     assert "megfile config s3" in text
 
 
-def test_aws_profile_does_not_hide_plain_env(monkeypatch: pytest.MonkeyPatch,
-                                             bucket: str) -> None:
+def test_aws_profile_does_not_hide_plain_env(monkeypatch: pytest.MonkeyPatch, bucket: str) -> None:
     _write(os.environ["AWS_CONFIG_FILE"], "[profile other]\nregion = us-east-1\n")
     monkeypatch.setenv("AWS_PROFILE", "other")
     settings = resolve()
@@ -102,23 +111,28 @@ def test_aws_profile_does_not_hide_plain_env(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_aws_profile_naming_no_section_does_not_break_env_credentials(
-        monkeypatch: pytest.MonkeyPatch, bucket: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, bucket: str
+) -> None:
     monkeypatch.setenv("AWS_PROFILE", "ghost")  # in no file at all
     smart.smart_save_text(f"s3://{bucket}/ghost", "fine")
     assert smart.smart_load_text(f"s3://{bucket}/ghost") == "fine"
 
 
-def test_nested_blocks_of_both_files_merge(monkeypatch: pytest.MonkeyPatch,
-                                           moto_server: MotoS3, bucket: str) -> None:
+def test_nested_blocks_of_both_files_merge(
+    monkeypatch: pytest.MonkeyPatch, moto_server: MotoS3, bucket: str
+) -> None:
     for name in ("AWS_ENDPOINT_URL", "AWS_S3_ADDRESSING_STYLE"):
         monkeypatch.delenv(name)
     # the endpoint only in the config file's nested block, the style only in the
     # credentials file's (as `megfile config s3` writes it)
-    _write(os.environ["AWS_CONFIG_FILE"],
-           f"[default]\ns3 =\n    endpoint_url = {moto_server.endpoint}\n"
-           "    signature_version = s3v4\n")
-    _write(os.environ["AWS_SHARED_CREDENTIALS_FILE"],
-           "[default]\ns3 =\n    addressing_style = path\n")
+    _write(
+        os.environ["AWS_CONFIG_FILE"],
+        f"[default]\ns3 =\n    endpoint_url = {moto_server.endpoint}\n"
+        "    signature_version = s3v4\n",
+    )
+    _write(
+        os.environ["AWS_SHARED_CREDENTIALS_FILE"], "[default]\ns3 =\n    addressing_style = path\n"
+    )
     settings = resolve()
     assert settings.endpoint_url == moto_server.endpoint
     assert settings.endpoint_source.startswith("s3.endpoint_url")
@@ -126,8 +140,10 @@ def test_nested_blocks_of_both_files_merge(monkeypatch: pytest.MonkeyPatch,
     smart.smart_save_text(f"s3://{bucket}/merged", "ok")
     assert smart.smart_load_text(f"s3://{bucket}/merged") == "ok"
     # the credentials file wins for a key both blocks set
-    _write(os.environ["AWS_SHARED_CREDENTIALS_FILE"],
-           "[default]\ns3 =\n    addressing_style = virtual\n")
+    _write(
+        os.environ["AWS_SHARED_CREDENTIALS_FILE"],
+        "[default]\ns3 =\n    addressing_style = virtual\n",
+    )
     assert resolve().addressing_style == "virtual"
 
 
@@ -164,10 +180,13 @@ def test_settings_are_read_lazily(monkeypatch: pytest.MonkeyPatch, bucket: str) 
     assert smart.smart_load_text(f"s3://{bucket}/lazy") == "x"
 
 
-@pytest.mark.parametrize(("endpoint", "signed"), [
-    ("https://s3.example.invalid", False), ("http://s3.example.invalid", True)])
-def test_upload_body_is_hashed_only_without_tls(monkeypatch: pytest.MonkeyPatch,
-                                                endpoint: str, signed: bool) -> None:
+@pytest.mark.parametrize(
+    ("endpoint", "signed"),
+    [("https://s3.example.invalid", False), ("http://s3.example.invalid", True)],
+)
+def test_upload_body_is_hashed_only_without_tls(
+    monkeypatch: pytest.MonkeyPatch, endpoint: str, signed: bool
+) -> None:
     import hashlib
 
     from botocore.awsrequest import AWSResponse

@@ -24,21 +24,28 @@ from megfile_s3.errors import (
 )
 
 
-@pytest.mark.parametrize(("status", "code"), [
-    (503, "SlowDown"), (500, "InternalError"), (429, "TooManyRequests"),
-    (503, "ServiceUnavailable"), (400, "RequestTimeout"), (504, "GatewayTimeout"),
-    (502, "BadGateway"),
-])
-def test_transient_errors_are_retried(bucket: str, inject: Any, status: int,
-                                      code: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (503, "SlowDown"),
+        (500, "InternalError"),
+        (429, "TooManyRequests"),
+        (503, "ServiceUnavailable"),
+        (400, "RequestTimeout"),
+        (504, "GatewayTimeout"),
+        (502, "BadGateway"),
+    ],
+)
+def test_transient_errors_are_retried(bucket: str, inject: Any, status: int, code: str) -> None:
     seen = inject("PutObject", status, code, times=2)
     smart.smart_save_text(f"s3://{bucket}/r.txt", "ok")
     assert seen["PutObject"] == 3
     assert smart.smart_load_text(f"s3://{bucket}/r.txt") == "ok"
 
 
-def test_retries_stop_at_the_configured_count(bucket: str, inject: Any,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_retries_stop_at_the_configured_count(
+    bucket: str, inject: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MEGFILE_S3_MAX_RETRY_TIMES", "3")
     seen = inject("HeadObject", 503, "SlowDown", times=100)
     with pytest.raises(MaxRetriesExceededError) as raised:
@@ -50,17 +57,20 @@ def test_retries_stop_at_the_configured_count(bucket: str, inject: Any,
     assert "MEGFILE_S3_MAX_RETRY_TIMES" in str(raised.value)
 
 
-def test_unreachable_endpoint_says_what_to_check(bucket: str,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable_endpoint_says_what_to_check(
+    bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
     port = closed.getsockname()[1]
     closed.close()  # nothing listens there now
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("MEGFILE_S3_MAX_RETRY_TIMES", "2")
-    for action in (lambda: smart.smart_load_content(f"s3://{bucket}/k"),
-                   lambda: smart.smart_open(f"s3://{bucket}/k", "rb"),
-                   lambda: smart.smart_save_content(f"s3://{bucket}/k", b"x")):
+    for action in (
+        lambda: smart.smart_load_content(f"s3://{bucket}/k"),
+        lambda: smart.smart_open(f"s3://{bucket}/k", "rb"),
+        lambda: smart.smart_save_content(f"s3://{bucket}/k", b"x"),
+    ):
         with pytest.raises(S3RetriesExhaustedError) as raised:
             action()
         text = str(raised.value)
@@ -82,8 +92,9 @@ def test_not_found_is_not_retried(bucket: str, calls: Any) -> None:
         smart.smart_open(f"s3://{bucket}/missing", "rb")
 
 
-def test_permission_error_names_endpoint_and_masks_key(bucket: str, inject: Any,
-                                                       moto_server: MotoS3) -> None:
+def test_permission_error_names_endpoint_and_masks_key(
+    bucket: str, inject: Any, moto_server: MotoS3
+) -> None:
     inject("GetObject", 403, "AccessDenied", times=5)
     smart.smart_save_text(f"s3://{bucket}/secret.txt", "s")
     with pytest.raises(PermissionError) as raised:
@@ -122,8 +133,9 @@ class CuttingProxy:
     connection as the request arrives (no answer at all), ``"stall"`` answers
     nothing for ``stall`` seconds and then closes (a read timeout)."""
 
-    def __init__(self, target: tuple[str, int], cuts: int, mode: str = "cut",
-                 stall: float = 3.0) -> None:
+    def __init__(
+        self, target: tuple[str, int], cuts: int, mode: str = "cut", stall: float = 3.0
+    ) -> None:
         self.target = target
         self.cuts = cuts
         self.mode = mode
@@ -160,8 +172,7 @@ class CuttingProxy:
 
         if cut and self.mode == "reset":
             client.recv(65536)  # the request arrives; the answer is an RST
-            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                              struct.pack("ii", 1, 0))
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             client.close()
             upstream.close()
             return
@@ -198,8 +209,9 @@ class CuttingProxy:
         self.sock.close()
 
 
-def test_cut_body_is_retried(bucket: str, moto_server: MotoS3,
-                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cut_body_is_retried(
+    bucket: str, moto_server: MotoS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = bytes(range(256)) * 400
     smart.smart_save_content(f"s3://{bucket}/cut.bin", data)
     host, port = moto_server.endpoint.rpartition("/")[2].split(":")
@@ -216,9 +228,9 @@ def test_cut_body_is_retried(bucket: str, moto_server: MotoS3,
 
 
 @pytest.mark.parametrize("mode", ["reset", "stall"])
-def test_reset_and_timed_out_requests_are_retried(bucket: str, moto_server: MotoS3,
-                                                  monkeypatch: pytest.MonkeyPatch,
-                                                  mode: str) -> None:
+def test_reset_and_timed_out_requests_are_retried(
+    bucket: str, moto_server: MotoS3, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
     import megfile_s3.client
 
     data = b"payload" * 1000

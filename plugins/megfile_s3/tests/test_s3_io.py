@@ -62,7 +62,8 @@ def test_lazy_open_sends_head_and_no_data(bucket: str, calls: Any) -> None:
 
 
 def test_open_probes_at_most_a_block_and_streams_on_from_its_end(
-        bucket: str, calls: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    bucket: str, calls: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from megfile_s3 import readers
 
     url = f"s3://{bucket}/probed.bin"
@@ -101,7 +102,8 @@ def test_open_probes_at_most_a_block_and_streams_on_from_its_end(
 
 
 def test_lazy_prefetch_env_opens_many_handles_with_heads_only(
-        bucket: str, calls: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    bucket: str, calls: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = f"s3://{bucket}/many.bin"
     blob = os.urandom(300 << 10)
     smart.smart_save_content(url, blob)
@@ -142,8 +144,9 @@ def test_empty_object(bucket: str, s3: Any) -> None:
 def test_etag_guard_when_object_is_replaced(bucket: str, s3: Any) -> None:
     url = f"s3://{bucket}/changing.bin"
     smart.smart_save_content(url, b"a" * (256 << 10))
-    with smart.smart_open(url, "rb", block_size=64 << 10, max_buffer_size=128 << 10,
-                          block_forward=0) as handle:
+    with smart.smart_open(
+        url, "rb", block_size=64 << 10, max_buffer_size=128 << 10, block_forward=0
+    ) as handle:
         assert handle.read(10) == b"a" * 10
         s3.put_object(Bucket=bucket, Key="changing.bin", Body=b"b" * (256 << 10))
         handle.seek(200 << 10)
@@ -224,8 +227,7 @@ def test_multipart_write_part_count(bucket: str, calls: Any, s3: Any) -> None:
     assert _uploads(s3, bucket) == []
 
 
-def test_failing_with_block_keeps_old_object_and_leaves_no_upload(
-        bucket: str, s3: Any) -> None:
+def test_failing_with_block_keeps_old_object_and_leaves_no_upload(bucket: str, s3: Any) -> None:
     url = f"s3://{bucket}/keep.bin"
     smart.smart_save_content(url, b"old")
 
@@ -247,8 +249,9 @@ def test_failing_with_block_keeps_old_object_and_leaves_no_upload(
     assert _uploads(s3, bucket) == []
 
 
-def test_refused_part_leaves_no_upload(bucket: str, s3: Any, inject: Any,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refused_part_leaves_no_upload(
+    bucket: str, s3: Any, inject: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MEGFILE_S3_MAX_RETRY_TIMES", "2")
     url = f"s3://{bucket}/refused.bin"
     smart.smart_save_content(url, b"old")
@@ -262,8 +265,9 @@ def test_refused_part_leaves_no_upload(bucket: str, s3: Any, inject: Any,
 
 
 @pytest.mark.parametrize("mode", ["wb", "xb"])
-def test_lost_answer_to_complete_is_not_an_error(bucket: str, s3: Any, mode: str,
-                                                  inject: Any) -> None:
+def test_lost_answer_to_complete_is_not_an_error(
+    bucket: str, s3: Any, mode: str, inject: Any
+) -> None:
     """The server completes the upload but its answer is lost: the retry finds the
     upload gone (``NoSuchUpload``; with ``x``, a failed precondition: the object is
     there) and must see that the object is its own. moto answers a repeated
@@ -297,8 +301,7 @@ def test_lost_answer_to_complete_is_not_an_error(bucket: str, s3: Any, mode: str
         client.meta.events.unregister("after-call.s3.CompleteMultipartUpload", lose_answer)
 
 
-def test_complete_refused_for_another_object_still_fails(bucket: str, s3: Any,
-                                                         inject: Any) -> None:
+def test_complete_refused_for_another_object_still_fails(bucket: str, s3: Any, inject: Any) -> None:
     """``NoSuchUpload`` when the key holds something else is an error as before."""
     s3.put_object(Bucket=bucket, Key="gone.bin", Body=b"someone else's")
     inject("CompleteMultipartUpload", 404, "NoSuchUpload")

@@ -66,14 +66,14 @@ def test_prefix_and_marker_directories(bucket: str, s3: Any) -> None:
     assert smart.smart_getsize(f"s3://{bucket}/p") == len("p/a.txt") + len("p/sub/b.txt")
 
 
-def test_listing_pages(bucket: str, s3: Any, calls: Any,
-                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_listing_pages(bucket: str, s3: Any, calls: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(megfile_s3.path, "LIST_MAX_KEYS", 2)
     keys = [f"d/f{i}.txt" for i in range(5)] + [f"d/s{i}/x" for i in range(3)]
     _put(s3, bucket, *keys)
     calls.reset()
     assert smart.smart_listdir(f"s3://{bucket}/d") == sorted(
-        [f"f{i}.txt" for i in range(5)] + [f"s{i}" for i in range(3)])
+        [f"f{i}.txt" for i in range(5)] + [f"s{i}" for i in range(3)]
+    )
     assert calls["ListObjectsV2"] == 4  # 8 entries, 2 per page
     assert all(p.get("Delimiter") == "/" for n, p in calls.params if n == "ListObjectsV2")
     calls.reset()
@@ -84,40 +84,53 @@ def test_listing_pages(bucket: str, s3: Any, calls: Any,
     assert calls["ListObjectsV2"] == 5
 
 
-def test_recursive_glob_is_one_listing_per_brace_prefix(bucket: str, s3: Any,
-                                                        calls: Any) -> None:
+def test_recursive_glob_is_one_listing_per_brace_prefix(bucket: str, s3: Any, calls: Any) -> None:
     _put(s3, bucket, "g/a/1.txt", "g/a/x/2.txt", "g/b/3.txt", "g/c/4.txt", "g/c/5.log")
     calls.reset()
     found = smart.smart_glob(f"s3://{bucket}/g/{{a,c}}/**/*.txt")
-    assert found == [f"s3://{bucket}/g/a/1.txt", f"s3://{bucket}/g/a/x/2.txt",
-                     f"s3://{bucket}/g/c/4.txt"]
-    prefixes = sorted(p["Prefix"] for n, p in calls.params if n == "ListObjectsV2"
-                      and "Delimiter" not in p)
+    assert found == [
+        f"s3://{bucket}/g/a/1.txt",
+        f"s3://{bucket}/g/a/x/2.txt",
+        f"s3://{bucket}/g/c/4.txt",
+    ]
+    prefixes = sorted(
+        p["Prefix"] for n, p in calls.params if n == "ListObjectsV2" and "Delimiter" not in p
+    )
     assert prefixes == ["g/a/", "g/c/"]
     assert calls["HeadObject"] == 0
     # the whole literal prefix is listed, not just its directories
     _put(s3, bucket, "g/xa/1.txt", "g/xb/y/2.txt", "g/xc.txt", "g/v1/z/3.txt", "g/v2/4.txt")
     calls.reset()
     assert smart.smart_glob(f"s3://{bucket}/g/x*/**/*.txt") == [
-        f"s3://{bucket}/g/xa/1.txt", f"s3://{bucket}/g/xb/y/2.txt"]
+        f"s3://{bucket}/g/xa/1.txt",
+        f"s3://{bucket}/g/xb/y/2.txt",
+    ]
     # as megfile on S3: a trailing ** gives what lies below, not the prefix itself
     assert sorted(smart.smart_glob(f"s3://{bucket}/g/v[12]/**")) == [
-        f"s3://{bucket}/g/{rest}" for rest in ("v1/z", "v1/z/3.txt", "v2/4.txt")]
+        f"s3://{bucket}/g/{rest}" for rest in ("v1/z", "v1/z/3.txt", "v2/4.txt")
+    ]
     prefixes = [p["Prefix"] for n, p in calls.params if n == "ListObjectsV2"]
     assert prefixes == ["g/x", "g/v"]
     calls.reset()  # a walk (no **) lists one level, from the same literal prefix
     assert smart.smart_glob(f"s3://{bucket}/g/x*/*.txt") == [f"s3://{bucket}/g/xa/1.txt"]
     assert smart.smart_glob(f"s3://{bucket}/g/{{xc,xb}}*") == [
-        f"s3://{bucket}/g/xb", f"s3://{bucket}/g/xc.txt"]
+        f"s3://{bucket}/g/xb",
+        f"s3://{bucket}/g/xc.txt",
+    ]
     assert sorted(smart.smart_glob(f"s3://{bucket}/g/nothing*/*")) == []
-    listed = [(p["Prefix"], p.get("Delimiter")) for n, p in calls.params
-              if n == "ListObjectsV2"]
-    assert listed == [("g/x", "/"), ("g/xa/", "/"), ("g/xb/", "/"), ("g/x", "/"),
-                      ("g/nothing", "/")]
+    listed = [(p["Prefix"], p.get("Delimiter")) for n, p in calls.params if n == "ListObjectsV2"]
+    assert listed == [
+        ("g/x", "/"),
+        ("g/xa/", "/"),
+        ("g/xb/", "/"),
+        ("g/x", "/"),
+        ("g/nothing", "/"),
+    ]
 
 
-def test_remove_batches_and_refuses_roots(bucket: str, s3: Any, calls: Any,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_remove_batches_and_refuses_roots(
+    bucket: str, s3: Any, calls: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(megfile_s3.path, "DELETE_BATCH", 3)
     _put(s3, bucket, *[f"r/{i}" for i in range(7)], "r/deep/x", "keep")
     s3.put_object(Bucket=bucket, Key="r/", Body=b"")
@@ -168,19 +181,26 @@ def test_rename_directory(bucket: str, s3: Any) -> None:
     assert smart.smart_isdir(f"s3://{bucket}/dst/empty")
 
 
-def test_copy_is_server_side_and_multipart_above_threshold(bucket: str, s3: Any,
-                                                           calls: Any) -> None:
+def test_copy_is_server_side_and_multipart_above_threshold(
+    bucket: str, s3: Any, calls: Any
+) -> None:
     data = os.urandom(12 * MiB)
-    s3.put_object(Bucket=bucket, Key="big", Body=data, ContentType="image/png",
-                  Metadata={"owner": "me"})
+    s3.put_object(
+        Bucket=bucket, Key="big", Body=data, ContentType="image/png", Metadata={"owner": "me"}
+    )
     calls.reset()
     smart.smart_copy(f"s3://{bucket}/big", f"s3://{bucket}/copy1")
     assert calls["CopyObject"] == 1
     assert calls["GetObject"] == 0
     calls.reset()
     seen: list[int] = []
-    copy_object(S3Path(f"s3://{bucket}/big"), S3Path(f"s3://{bucket}/copy2"),
-                callback=seen.append, threshold=5 * MiB, part_size=5 * MiB)
+    copy_object(
+        S3Path(f"s3://{bucket}/big"),
+        S3Path(f"s3://{bucket}/copy2"),
+        callback=seen.append,
+        threshold=5 * MiB,
+        part_size=5 * MiB,
+    )
     assert calls["UploadPartCopy"] == 2  # 5 MiB + 7 MiB (the short tail joins)
     assert calls["GetObject"] == 0
     assert calls["UploadPart"] == 0
@@ -190,25 +210,34 @@ def test_copy_is_server_side_and_multipart_above_threshold(bucket: str, s3: Any,
     assert (copied["ContentType"], copied["Metadata"]) == ("image/png", {"owner": "me"})
 
 
-def test_multipart_copy_parts_come_from_one_version(bucket: str, s3: Any,
-                                                   calls: Any) -> None:
+def test_multipart_copy_parts_come_from_one_version(bucket: str, s3: Any, calls: Any) -> None:
     etag = s3.put_object(Bucket=bucket, Key="moving", Body=os.urandom(12 * MiB))["ETag"]
     calls.reset()
-    copy_object(S3Path(f"s3://{bucket}/moving"), S3Path(f"s3://{bucket}/whole"),
-                threshold=5 * MiB, part_size=5 * MiB)
-    conditions = [params.get("CopySourceIfMatch") for name, params in calls.params
-                  if name == "UploadPartCopy"]
+    copy_object(
+        S3Path(f"s3://{bucket}/moving"),
+        S3Path(f"s3://{bucket}/whole"),
+        threshold=5 * MiB,
+        part_size=5 * MiB,
+    )
+    conditions = [
+        params.get("CopySourceIfMatch") for name, params in calls.params if name == "UploadPartCopy"
+    ]
     assert conditions == [etag, etag]  # moto does not check it; S3 does
 
 
-def test_multipart_copy_of_a_replaced_source_fails_cleanly(bucket: str, s3: Any,
-                                                           inject: Any) -> None:
+def test_multipart_copy_of_a_replaced_source_fails_cleanly(
+    bucket: str, s3: Any, inject: Any
+) -> None:
     s3.put_object(Bucket=bucket, Key="moving", Body=os.urandom(12 * MiB))
     # S3's answer to the condition
     inject("UploadPartCopy", 412, "PreconditionFailed", condition="x-amz-copy-source-If-Match")
     with pytest.raises(FileChangedError):
-        copy_object(S3Path(f"s3://{bucket}/moving"), S3Path(f"s3://{bucket}/mixed"),
-                    threshold=5 * MiB, part_size=5 * MiB)
+        copy_object(
+            S3Path(f"s3://{bucket}/moving"),
+            S3Path(f"s3://{bucket}/mixed"),
+            threshold=5 * MiB,
+            part_size=5 * MiB,
+        )
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix="mixed")
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
@@ -243,8 +272,9 @@ def test_concat_uses_part_copies(bucket: str, s3: Any, calls: Any) -> None:
     for index, piece in enumerate(pieces):
         s3.put_object(Bucket=bucket, Key=f"c/{index}", Body=piece)
     calls.reset()
-    smart.smart_concat([f"s3://{bucket}/c/{i}" for i in range(len(pieces))],
-                       f"s3://{bucket}/joined")
+    smart.smart_concat(
+        [f"s3://{bucket}/c/{i}" for i in range(len(pieces))], f"s3://{bucket}/joined"
+    )
     assert s3.get_object(Bucket=bucket, Key="joined")["Body"].read() == b"".join(pieces)
     # 6 MiB copied; the small pieces plus the head of the 12 MiB one make a part;
     # the rest of it is copied; "end" is the short last part
@@ -255,16 +285,18 @@ def test_concat_uses_part_copies(bucket: str, s3: Any, calls: Any) -> None:
     assert smart.smart_load_content(f"s3://{bucket}/tiny") == b"small-1end"
 
 
-def test_concat_across_profiles_streams(bucket: str, moto_server: Any,
-                                       monkeypatch: pytest.MonkeyPatch, calls: Any) -> None:
+def test_concat_across_profiles_streams(
+    bucket: str, moto_server: Any, monkeypatch: pytest.MonkeyPatch, calls: Any
+) -> None:
     for name, value in moto_server.env("other").items():
         monkeypatch.setenv(name, value)
     big, small = os.urandom(6 * MiB), b"tail"
     smart.smart_save_content(f"s3+other://{bucket}/o/big", big)
     smart.smart_save_content(f"s3://{bucket}/o/small", small)
     calls.reset()
-    smart.smart_concat([f"s3+other://{bucket}/o/big", f"s3://{bucket}/o/small"],
-                       f"s3://{bucket}/o/joined")
+    smart.smart_concat(
+        [f"s3+other://{bucket}/o/big", f"s3://{bucket}/o/small"], f"s3://{bucket}/o/joined"
+    )
     # a part copy would read the other profile's object with this profile's client
     assert calls["UploadPartCopy"] == 0
     assert smart.smart_load_content(f"s3://{bucket}/o/joined") == big + small
@@ -278,8 +310,7 @@ def test_md5_from_etag_or_recalculated(bucket: str, s3: Any, calls: Any) -> None
     calls.reset()
     assert smart.smart_getmd5(f"s3://{bucket}/m") == hashlib.md5(data).hexdigest()
     assert calls["GetObject"] == 0
-    assert smart.smart_getmd5(f"s3://{bucket}/m", recalculate=True) == \
-        hashlib.md5(data).hexdigest()
+    assert smart.smart_getmd5(f"s3://{bucket}/m", recalculate=True) == hashlib.md5(data).hexdigest()
     assert calls["GetObject"] == 1
     big = os.urandom(11 * MiB)
     with smart.smart_open(f"s3://{bucket}/mp", "wb", block_size=5 * MiB) as handle:
@@ -331,9 +362,9 @@ def test_sync_to_s3_skips_on_second_run(bucket: str, tmp_path: Any) -> None:
     assert smart.smart_sync(f"s3://{bucket}/up", str(back)).copied == 0
 
 
-def test_copy_and_move_across_profiles_stream(bucket: str, moto_server: Any,
-                                              monkeypatch: pytest.MonkeyPatch,
-                                              calls: Any) -> None:
+def test_copy_and_move_across_profiles_stream(
+    bucket: str, moto_server: Any, monkeypatch: pytest.MonkeyPatch, calls: Any
+) -> None:
     for name, value in moto_server.env("other").items():
         monkeypatch.setenv(name, value)
     data = os.urandom(100_000)
@@ -369,8 +400,12 @@ def test_odd_keys_through_multipart_copy_and_rename(bucket: str) -> None:
     src = f"s3://{bucket}/{odd}/big.bin"
     with smart.smart_open(src, "wb", block_size=5 * MiB) as handle:  # multipart
         handle.write(blob)
-    copy_object(S3Path(src), S3Path(f"s3://{bucket}/{odd}/copy #2.bin"),
-                threshold=5 * MiB, part_size=5 * MiB)  # UploadPartCopy
+    copy_object(
+        S3Path(src),
+        S3Path(f"s3://{bucket}/{odd}/copy #2.bin"),
+        threshold=5 * MiB,
+        part_size=5 * MiB,
+    )  # UploadPartCopy
     smart.smart_copy(src, f"s3://{bucket}/{odd}/copy %3.bin")  # CopyObject
     smart.smart_move(f"s3://{bucket}/{odd}", f"s3://{bucket}/moved ?+")
     names = sorted(smart.smart_listdir(f"s3://{bucket}/moved ?+"))
@@ -386,8 +421,13 @@ def test_access_read_and_write_as_megfile(bucket: str, s3: Any, inject: Any) -> 
     from megfile_core import Access
 
     _put(s3, bucket, "k.txt", "dir/f")
-    for path in (f"s3://{bucket}/k.txt", f"s3://{bucket}/dir", f"s3://{bucket}/dir/",
-                 f"s3://{bucket}", f"s3://{bucket}/"):
+    for path in (
+        f"s3://{bucket}/k.txt",
+        f"s3://{bucket}/dir",
+        f"s3://{bucket}/dir/",
+        f"s3://{bucket}",
+        f"s3://{bucket}/",
+    ):
         for mode in (Access.READ, Access.WRITE):
             assert smart.smart_access(path, mode) is True, (path, mode)
             assert SmartPath(path).access(mode) is True, (path, mode)

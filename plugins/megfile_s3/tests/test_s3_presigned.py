@@ -32,8 +32,7 @@ def test_anything_but_a_plain_206_is_left_to_get_object(bucket: str, s3: Any) ->
     assert ranges.get(20, 29) is None  # 416: past the end
 
 
-def test_the_reader_presigns_once_and_sends_its_ranges_that_way(
-        bucket: str, calls: Any) -> None:
+def test_the_reader_presigns_once_and_sends_its_ranges_that_way(bucket: str, calls: Any) -> None:
     url = f"s3://{bucket}/big.bin"
     blob = os.urandom(3 * MiB + 5)
     smart.smart_save_content(url, blob)
@@ -58,8 +57,7 @@ def test_a_missing_object_still_raises_file_not_found(bucket: str, s3: Any) -> N
             handle.read(10)
 
 
-def test_a_transport_error_never_shows_the_signed_url(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_transport_error_never_shows_the_signed_url(monkeypatch: pytest.MonkeyPatch) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -141,7 +139,8 @@ def test_uploads_do_not_wait_for_100_continue(bucket: str) -> None:
 
 @pytest.mark.parametrize("key", ["dir/a b#?%+ü.bin", "dir/%2F..%2F&x=1.bin"])
 def test_keys_that_need_quoting_read_through_the_presigned_url(
-        bucket: str, calls: Any, key: str) -> None:
+    bucket: str, calls: Any, key: str
+) -> None:
     url = f"s3://{bucket}/{key}"
     blob = os.urandom(3 * MiB)
     smart.smart_save_content(url, blob)
@@ -183,8 +182,7 @@ class _RangeServer:
                 outer.answer(self)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     @property
@@ -237,7 +235,7 @@ def test_a_200_with_the_right_content_range_is_used(range_server: Any) -> None:
     server = range_server(blob, "rclone")
     ranges = presigned.PresignedRanges(get_client(), "b", "k")
     assert ranges.get(10, 19) == (blob[10:20], len(blob), '"0123456789abcdef"')
-    assert ranges.get(3 * MiB, 4 * MiB) == (blob[3 * MiB:], len(blob), '"0123456789abcdef"')
+    assert ranges.get(3 * MiB, 4 * MiB) == (blob[3 * MiB :], len(blob), '"0123456789abcdef"')
     assert server.seen == [(True, "bytes=10-19"), (True, f"bytes={3 * MiB}-{4 * MiB}")]
 
 
@@ -255,8 +253,7 @@ def test_rclone_style_200_answers_cost_one_get_per_block(range_server: Any) -> N
     assert [signed for signed, _ in server.seen].count(True) == 3
 
 
-def test_a_200_that_is_not_exactly_the_range_is_left_to_get_object(
-        range_server: Any) -> None:
+def test_a_200_that_is_not_exactly_the_range_is_left_to_get_object(range_server: Any) -> None:
     blob = os.urandom(1000)
     shifted = range_server(blob, "shifted")
     ranges = presigned.PresignedRanges(get_client(), "b", "k")

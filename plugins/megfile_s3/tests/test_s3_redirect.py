@@ -24,8 +24,7 @@ class _Server:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
@@ -45,7 +44,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _record(self) -> None:
         self.owner.requests.append(
-            (self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
+            (self.command, self.path, {k.lower(): v for k, v in self.headers.items()})
+        )
 
 
 def redirector(target: str, status: int = 307) -> _Server:
@@ -123,8 +123,8 @@ def test_same_site_rule() -> None:
 
 
 def test_redirects_followed_to_same_host_keep_credentials(
-        bucket: str, s3: Any, moto_server: Any, servers: list[_Server],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    bucket: str, s3: Any, moto_server: Any, servers: list[_Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
     blob = bytes(range(256)) * 800  # 200 KiB: several ranged GETs
     s3.put_object(Bucket=bucket, Key="dir/obj.bin", Body=blob)
     front = redirector(moto_server.endpoint, status=302)
@@ -134,8 +134,9 @@ def test_redirects_followed_to_same_host_keep_credentials(
     url = f"s3://{bucket}/dir/obj.bin"
     # one fetch at a time: the first presigned range meets the redirect, the rest go
     # straight to get_object
-    with smart.smart_open(url, "rb", block_size=64 << 10, max_buffer_size=256 << 10,
-                          max_workers=1) as f:
+    with smart.smart_open(
+        url, "rb", block_size=64 << 10, max_buffer_size=256 << 10, max_workers=1
+    ) as f:
         assert f.read() == blob
     assert smart.smart_load_content(url, 10, 20) == blob[10:20]
     assert smart.smart_stat(url).size == len(blob)  # HEAD is followed too
@@ -154,7 +155,8 @@ def test_redirects_followed_to_same_host_keep_credentials(
 
 
 def test_redirect_to_another_host_drops_credentials(
-        bucket: str, servers: list[_Server], monkeypatch: pytest.MonkeyPatch) -> None:
+    bucket: str, servers: list[_Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
     blob = b"payload-" * 1000
     origin = object_server(blob)
     servers.append(origin)
@@ -168,8 +170,9 @@ def test_redirect_to_another_host_drops_credentials(
         assert handle.read() == blob
     assert smart.smart_load_content(url, 8, 16) == blob[8:16]
     sent = front.headers_of("GET")
-    assert sent and all("authorization" in h and h["x-amz-security-token"] ==
-                        "session-token-secret" for h in sent)
+    assert sent and all(
+        "authorization" in h and h["x-amz-security-token"] == "session-token-secret" for h in sent
+    )
     received = origin.headers_of("GET")
     assert len(received) == len(sent)
     for headers in received:
@@ -179,9 +182,14 @@ def test_redirect_to_another_host_drops_credentials(
 
 
 @pytest.mark.parametrize("profile", ["", "edge"])
-def test_redirect_is_a_clear_error_when_off(bucket: str, s3: Any, moto_server: Any,
-                                            servers: list[_Server], profile: str,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_redirect_is_a_clear_error_when_off(
+    bucket: str,
+    s3: Any,
+    moto_server: Any,
+    servers: list[_Server],
+    profile: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     s3.put_object(Bucket=bucket, Key="k", Body=b"data")
     front = redirector(moto_server.endpoint)
     servers.append(front)
@@ -209,8 +217,9 @@ def test_redirect_is_a_clear_error_when_off(bucket: str, s3: Any, moto_server: A
     assert smart.smart_load_content(url) == b"data"
 
 
-def test_redirect_loop_stops(bucket: str, servers: list[_Server],
-                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_redirect_loop_stops(
+    bucket: str, servers: list[_Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
     front = redirector("")
     servers.append(front)
     _point_at(monkeypatch, front)

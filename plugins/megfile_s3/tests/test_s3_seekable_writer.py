@@ -29,8 +29,7 @@ def _wait_for(condition: Any) -> bool:
 
 
 def _parts(calls: Any) -> list[int]:
-    return sorted(params["PartNumber"] for name, params in calls.params
-                  if name == "UploadPart")
+    return sorted(params["PartNumber"] for name, params in calls.params if name == "UploadPart")
 
 
 def test_patch_header_after_the_body(bucket: str, s3: Any, calls: Any) -> None:
@@ -65,8 +64,11 @@ def test_seek_into_the_uploaded_middle_is_refused(bucket: str, s3: Any) -> None:
     data = os.urandom(4 * block)
     with smart.smart_open(url, "wb", limited_seekable=True, block_size=block) as out:
         out.write(data)
-        with pytest.raises(io.UnsupportedOperation, match=r"cannot seek to 7340032.*head "
-                           r"\[0, 5242880\)") as caught:
+        with pytest.raises(
+            io.UnsupportedOperation,
+            match=r"cannot seek to 7340032.*head "
+            r"\[0, 5242880\)",
+        ) as caught:
             out.seek(7 * MiB)
         assert isinstance(caught.value, OSError)
         assert out.tell() == len(data)  # a refused seek does not move
@@ -78,8 +80,15 @@ def test_seek_into_the_uploaded_middle_is_refused(bucket: str, s3: Any) -> None:
         out.write(b"ABCD")
         out.seek(len(data) + 4)  # past the end: a hole of zeros
         out.write(b"!")
-    expected = data[: block - 4] + b"1234" + data[block : 3 * block] + b"ABCD" + \
-        data[3 * block + 4 :] + b"\0" * 4 + b"!"
+    expected = (
+        data[: block - 4]
+        + b"1234"
+        + data[block : 3 * block]
+        + b"ABCD"
+        + data[3 * block + 4 :]
+        + b"\0" * 4
+        + b"!"
+    )
     assert s3.get_object(Bucket=bucket, Key="middle.bin")["Body"].read() == expected
 
 
@@ -92,21 +101,23 @@ def test_small_file_is_one_put(bucket: str, s3: Any, calls: Any) -> None:
         out.seek(0)
         out.write(b"head")
     assert smart.smart_load_content(url) == b"head" + b"x" * 496 + b"middle" + b"x" * 494
-    assert (calls["PutObject"], calls["CreateMultipartUpload"], calls["UploadPart"]) == \
-        (1, 0, 0)
+    assert (calls["PutObject"], calls["CreateMultipartUpload"], calls["UploadPart"]) == (1, 0, 0)
     with smart.smart_open(f"s3://{bucket}/empty.bin", "wb", limited_seekable=True):
         pass
     assert smart.smart_load_content(f"s3://{bucket}/empty.bin") == b""
     # head + tail still in memory (default: one block each) is one PUT too
     calls.reset()
     tiny = os.urandom(MIN_PART_SIZE + 1000)
-    with smart.smart_open(f"s3://{bucket}/two.bin", "wb", limited_seekable=True,
-                          block_size=MIN_PART_SIZE) as out:
+    with smart.smart_open(
+        f"s3://{bucket}/two.bin", "wb", limited_seekable=True, block_size=MIN_PART_SIZE
+    ) as out:
         out.write(tiny)
         out.seek(MIN_PART_SIZE + 10)
         out.write(b"T")
-    assert smart.smart_load_content(f"s3://{bucket}/two.bin") == \
-        tiny[: MIN_PART_SIZE + 10] + b"T" + tiny[MIN_PART_SIZE + 11 :]
+    assert (
+        smart.smart_load_content(f"s3://{bucket}/two.bin")
+        == tiny[: MIN_PART_SIZE + 10] + b"T" + tiny[MIN_PART_SIZE + 11 :]
+    )
     assert (calls["PutObject"], calls["UploadPart"]) == (1, 0)
 
 
@@ -124,8 +135,7 @@ def test_failing_with_block_aborts(bucket: str, s3: Any) -> None:
 
 def test_atomic_writer_dropped_without_close_aborts(bucket: str, s3: Any) -> None:
     url = f"s3://{bucket}/dropped.bin"
-    out = smart.smart_open(url, "wb", limited_seekable=True, atomic=True,
-                           block_size=5 * MiB)
+    out = smart.smart_open(url, "wb", limited_seekable=True, atomic=True, block_size=5 * MiB)
     out.write(os.urandom(16 * MiB))
     assert _wait_for(lambda: _uploads(s3, bucket))
     del out
@@ -137,8 +147,7 @@ def test_atomic_writer_dropped_without_close_aborts(bucket: str, s3: Any) -> Non
 def test_refused_head_part_leaves_no_upload(bucket: str, s3: Any, inject: Any) -> None:
     url = f"s3://{bucket}/refused.bin"
     seen = inject("UploadPart", 403, "AccessDenied", times=0)
-    out = smart.smart_open(url, "wb", limited_seekable=True, block_size=5 * MiB,
-                           tail_block_size=0)
+    out = smart.smart_open(url, "wb", limited_seekable=True, block_size=5 * MiB, tail_block_size=0)
     body_part = part_size_function(5 * MiB)(2)
     out.write(os.urandom(5 * MiB + body_part))  # the head, and one part that goes up now
     assert _wait_for(lambda: seen.get("UploadPart") == 1)
@@ -155,5 +164,4 @@ def test_options_are_checked(bucket: str) -> None:
     with pytest.raises(TypeError, match="limited_seekable=True"):
         smart.smart_open(f"s3://{bucket}/x", "wb", head_block_size=MiB)
     with pytest.raises(TypeError, match="only for mode"):
-        smart.smart_open(f"s3://{bucket}/x", "rb", limited_seekable=True,
-                         tail_block_size=MiB)
+        smart.smart_open(f"s3://{bucket}/x", "rb", limited_seekable=True, tail_block_size=MiB)

@@ -85,8 +85,9 @@ def test_another_etag_is_not_shared(bucket: str, calls: Any) -> None:
 def test_changed_object_is_an_error_not_a_mix(bucket: str) -> None:
     url = f"s3://{bucket}/replaced.bin"
     smart.smart_save_content(url, _blob(5))
-    with smart.smart_open(url, "rb", share_cache_key="k", block_size=BLOCK,
-                          max_buffer_size=2 * BLOCK, block_forward=0) as handle:
+    with smart.smart_open(
+        url, "rb", share_cache_key="k", block_size=BLOCK, max_buffer_size=2 * BLOCK, block_forward=0
+    ) as handle:
         assert handle.read(10) == _blob(5)[:10]
         smart.smart_save_content(url, _blob(6))
         handle.seek(4 * BLOCK)
@@ -124,8 +125,10 @@ def test_shared_blocks_stay_within_the_budget(bucket: str, calls: Any) -> None:
     blob = _blob(8)
     smart.smart_save_content(url, blob)
     options = {"block_size": BLOCK, "max_buffer_size": 2 * BLOCK}
-    with smart.smart_open(url, "rb", share_cache_key="b", **options) as one, \
-            smart.smart_open(url, "rb", share_cache_key="b", **options) as two:
+    with (
+        smart.smart_open(url, "rb", share_cache_key="b", **options) as one,
+        smart.smart_open(url, "rb", share_cache_key="b", **options) as two,
+    ):
         for offset in range(0, len(blob), 16 * KiB):
             assert one.read(16 * KiB) == blob[offset : offset + 16 * KiB]
             assert shared_cache.stats()["b"]["bytes"] <= 2 * BLOCK

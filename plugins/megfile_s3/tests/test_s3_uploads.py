@@ -28,19 +28,33 @@ NOW = dt.datetime(2025, 1, 10, 12, 0, tzinfo=dt.timezone.utc)
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MEGFILE, *args], capture_output=True, text=True,
-                          env=dict(os.environ), timeout=60, check=False)
+    return subprocess.run(
+        [MEGFILE, *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+        check=False,
+    )
 
 
 def _open_uploads(s3: Any, bucket: str) -> list[str]:
-    return sorted(u["Key"] for u in
-                  s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []))
+    return sorted(u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []))
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("30m", 1800), ("24h", 86400), ("7d", 7 * 86400), ("2w", 14 * 86400), ("90", 90),
-    ("0s", 0), ("1.5h", 5400), (" 10M ", 600),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("30m", 1800),
+        ("24h", 86400),
+        ("7d", 7 * 86400),
+        ("2w", 14 * 86400),
+        ("90", 90),
+        ("0s", 0),
+        ("1.5h", 5400),
+        (" 10M ", 600),
+    ],
+)
 def test_parse_duration(text: str, seconds: int) -> None:
     assert parse_duration(text).total_seconds() == seconds
 
@@ -55,14 +69,17 @@ def test_select_stale_with_fixed_times() -> None:
     def upload(name: str, hours: float) -> PendingUpload:
         return PendingUpload("b", name, f"id-{name}", NOW - dt.timedelta(hours=hours))
 
-    uploads = [upload("fresh", 1), upload("day", 24), upload("older", 25),
-               upload("week", 8 * 24)]
+    uploads = [upload("fresh", 1), upload("day", 24), upload("older", 25), upload("week", 8 * 24)]
     naive = PendingUpload("b", "naive", "id", dt.datetime(2025, 1, 9, 11, 0))  # UTC
     names = lambda chosen: [u.key for u in chosen]  # noqa: E731
     assert names(select_stale(uploads, parse_duration("24h"), NOW)) == ["day", "older", "week"]
     assert names(select_stale(uploads, parse_duration("7d"), NOW)) == ["week"]
     assert names(select_stale(uploads, parse_duration("30m"), NOW)) == [
-        "fresh", "day", "older", "week"]
+        "fresh",
+        "day",
+        "older",
+        "week",
+    ]
     assert names(select_stale(uploads, parse_duration("9d"), NOW)) == []
     assert names(select_stale(uploads, dt.timedelta(0), NOW)) == names(uploads)
     assert names(select_stale([naive], parse_duration("25h"), NOW)) == ["naive"]
@@ -81,12 +98,12 @@ def test_abort_uploads_relative_to_the_reported_time(bucket: str, s3: Any) -> No
     [pending] = list_uploads(url)
     a_day_later = pending.initiated + dt.timedelta(days=1)
     assert abort_uploads(url, parse_duration("2d"), now=a_day_later) == []
-    assert abort_uploads(url, parse_duration("12h"), now=a_day_later,
-                         dry_run=True) == [pending]
+    assert abort_uploads(url, parse_duration("12h"), now=a_day_later, dry_run=True) == [pending]
     assert _open_uploads(s3, bucket) == ["job/part.bin"]
     reported: list[PendingUpload] = []
-    assert abort_uploads(url, parse_duration("12h"), now=a_day_later,
-                         report=reported.append) == [pending]
+    assert abort_uploads(url, parse_duration("12h"), now=a_day_later, report=reported.append) == [
+        pending
+    ]
     assert reported == [pending]
     assert _open_uploads(s3, bucket) == []
     with pytest.raises(ValueError, match="name a bucket"):
@@ -94,9 +111,10 @@ def test_abort_uploads_relative_to_the_reported_time(bucket: str, s3: Any) -> No
 
 
 def test_cli_abort_uploads(bucket: str, s3: Any) -> None:
-    ids = {key: s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
-           for key in ("tmp/a.bin", "tmp/sub/b.bin", "tmp/c d.bin", "tmp2/x.bin",
-                       "keep/y.bin")}
+    ids = {
+        key: s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+        for key in ("tmp/a.bin", "tmp/sub/b.bin", "tmp/c d.bin", "tmp2/x.bin", "keep/y.bin")
+    }
     s3.put_object(Bucket=bucket, Key="tmp/done.bin", Body=b"complete objects stay")
     everything = sorted(ids)
     stale = ["tmp/a.bin", "tmp/c d.bin", "tmp/sub/b.bin"]

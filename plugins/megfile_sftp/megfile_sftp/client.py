@@ -78,8 +78,15 @@ class Target:
         password = url.password if url.password is not None else env["password"]
         if not url.host:
             raise ValueError(f"sftp URL without a host: sftp://{url.safe_netloc}")
-        return cls(url.host, url.port or 22, username, password,
-                   env["key_path"], env["key_type"], env["key_password"])
+        return cls(
+            url.host,
+            url.port or 22,
+            username,
+            password,
+            env["key_path"],
+            env["key_type"],
+            env["key_password"],
+        )
 
     @property
     def display(self) -> str:
@@ -90,8 +97,9 @@ class Target:
 class Connection:
     """An authenticated SSH client and its SFTP channel (used by one thread)."""
 
-    def __init__(self, target: Target, client: paramiko.SSHClient,
-                 sftp: paramiko.SFTPClient) -> None:
+    def __init__(
+        self, target: Target, client: paramiko.SSHClient, sftp: paramiko.SFTPClient
+    ) -> None:
         self.target = target
         self.client = client
         self.sftp = sftp
@@ -110,8 +118,12 @@ class Connection:
     def alive(self) -> bool:
         transport = self.client.get_transport()
         channel = self.sftp.get_channel()
-        return bool(transport is not None and transport.is_active() and channel is not None
-                    and not channel.closed)
+        return bool(
+            transport is not None
+            and transport.is_active()
+            and channel is not None
+            and not channel.closed
+        )
 
     def close(self) -> None:
         try:
@@ -158,7 +170,8 @@ def _semaphore(target: Target) -> threading.BoundedSemaphore:
         semaphore = _semaphores.get(key)
         if semaphore is None:
             semaphore = _semaphores[key] = threading.BoundedSemaphore(
-                config.max_unauth_connections())
+                config.max_unauth_connections()
+            )
         return semaphore
 
 
@@ -199,28 +212,32 @@ def _load_key(target: Target) -> paramiko.PKey | None:
     if not target.key_path:
         return None
     classes: dict[str, Any] = {
-        "RSA": paramiko.RSAKey, "ECDSA": paramiko.ECDSAKey, "ED25519": paramiko.Ed25519Key,
+        "RSA": paramiko.RSAKey,
+        "ECDSA": paramiko.ECDSAKey,
+        "ED25519": paramiko.Ed25519Key,
     }
     if hasattr(paramiko, "DSSKey"):
         classes["DSA"] = paramiko.DSSKey
     path = os.path.expanduser(target.key_path)
     if not os.path.exists(path):
-        raise SftpAuthenticationError(
-            f"SFTP_PRIVATE_KEY_PATH={target.key_path!r} does not exist")
+        raise SftpAuthenticationError(f"SFTP_PRIVATE_KEY_PATH={target.key_path!r} does not exist")
     if target.key_type:
         key: paramiko.PKey = classes[target.key_type].from_private_key_file(
-            path, password=target.key_password)
+            path, password=target.key_password
+        )
         return key
     try:  # paramiko >= 3.2 tells the type itself
-        return paramiko.PKey.from_path(path, passphrase=(
-            target.key_password.encode() if target.key_password else None))
+        return paramiko.PKey.from_path(
+            path, passphrase=(target.key_password.encode() if target.key_password else None)
+        )
     except (AttributeError, paramiko.SSHException, ValueError):
         return paramiko.RSAKey.from_private_key_file(path, password=target.key_password)
 
 
 def _transport_factory(sock: socket.socket, **kwargs: Any) -> paramiko.Transport:
-    transport = paramiko.Transport(sock, default_window_size=WINDOW_SIZE,
-                                   default_max_packet_size=MAX_PACKET_SIZE, **kwargs)
+    transport = paramiko.Transport(
+        sock, default_window_size=WINDOW_SIZE, default_max_packet_size=MAX_PACKET_SIZE, **kwargs
+    )
     options = transport.get_security_options()
     ciphers = tuple(options.ciphers)
     fast = tuple(c for c in _FAST_CIPHERS if c in ciphers)
@@ -236,17 +253,23 @@ def _connect(target: Target) -> Connection:
     try:
         with semaphore:  # bounds the handshakes; released whatever happens
             client.connect(
-                target.host, target.port, username=target.username,
-                password=target.password, pkey=_load_key(target),
-                timeout=config.CONNECT_TIMEOUT, banner_timeout=config.CONNECT_TIMEOUT,
-                auth_timeout=config.CONNECT_TIMEOUT, channel_timeout=config.CONNECT_TIMEOUT,
+                target.host,
+                target.port,
+                username=target.username,
+                password=target.password,
+                pkey=_load_key(target),
+                timeout=config.CONNECT_TIMEOUT,
+                banner_timeout=config.CONNECT_TIMEOUT,
+                auth_timeout=config.CONNECT_TIMEOUT,
+                channel_timeout=config.CONNECT_TIMEOUT,
                 transport_factory=_transport_factory,
             )
         transport = client.get_transport()
         assert transport is not None
         transport.set_keepalive(config.KEEPALIVE_INTERVAL)
         sftp = paramiko.SFTPClient.from_transport(
-            transport, window_size=WINDOW_SIZE, max_packet_size=MAX_PACKET_SIZE)
+            transport, window_size=WINDOW_SIZE, max_packet_size=MAX_PACKET_SIZE
+        )
         if sftp is None:
             raise SftpConnectionError(f"{target.display} refused the sftp subsystem")
         channel = sftp.get_channel()
@@ -263,7 +286,8 @@ def _connect(target: Target) -> Connection:
             f"{target.key_path or 'none'}; agent and ~/.ssh/id_* tried): {error}. Put "
             "the user and password in the URL (sftp://user:password@host//path, "
             "percent-encoded) or set SFTP_USERNAME / SFTP_PASSWORD / "
-            "SFTP_PRIVATE_KEY_PATH") from None
+            "SFTP_PRIVATE_KEY_PATH"
+        ) from None
     except BaseException:
         client.close()
         raise
@@ -295,13 +319,17 @@ def _read_limits(connection: Connection) -> None:
 
 
 def _policy(target: Target) -> RetryPolicy:
-    return RetryPolicy(config.retry_times(), should_retry=is_transient,
-                       on_retry=lambda _error, _attempt: drop(target))
+    return RetryPolicy(
+        config.retry_times(),
+        should_retry=is_transient,
+        on_retry=lambda _error, _attempt: drop(target),
+    )
 
 
 def call(target: Target, func: Callable[[Connection], T], path: object) -> T:
     """``func(connection)`` with retries on a fresh connection; errors translated
     (missing file -> ``FileNotFoundError`` ..., password masked in every message)."""
+
     def attempt() -> T:
         return func(get_connection(target))
 

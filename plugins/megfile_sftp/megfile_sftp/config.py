@@ -28,9 +28,7 @@ def credentials() -> dict[str, str | None]:
     ``SFTP_PRIVATE_KEY_TYPE`` and ``SFTP_PRIVATE_KEY_PASSWORD`` (``None`` when unset)."""
     key_type = os.environ.get("SFTP_PRIVATE_KEY_TYPE") or None
     if key_type is not None and key_type.upper() not in KEY_TYPES:
-        raise ValueError(
-            f"SFTP_PRIVATE_KEY_TYPE={key_type!r} is not one of {', '.join(KEY_TYPES)}"
-        )
+        raise ValueError(f"SFTP_PRIVATE_KEY_TYPE={key_type!r} is not one of {', '.join(KEY_TYPES)}")
     return {
         "username": os.environ.get("SFTP_USERNAME") or None,
         "password": os.environ.get("SFTP_PASSWORD") or None,

@@ -93,13 +93,27 @@ _BY_ERRNO: dict[int, tuple[type[SftpError], str]] = {
     errno.ENOTDIR: (SftpNotADirectoryError, "not a directory"),
 }
 
-_TRANSIENT_ERRNOS = frozenset({
-    errno.ECONNRESET, errno.ECONNABORTED, errno.ECONNREFUSED, errno.EPIPE,
-    errno.ETIMEDOUT, errno.EADDRNOTAVAIL, errno.EHOSTUNREACH, errno.ENETUNREACH,
-})
-_TRANSIENT_TEXT = ("socket is closed", "cannot assign requested address",
-                   "server connection dropped", "connection reset", "broken pipe",
-                   "channel closed", "eof during negotiation")
+_TRANSIENT_ERRNOS = frozenset(
+    {
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.ECONNREFUSED,
+        errno.EPIPE,
+        errno.ETIMEDOUT,
+        errno.EADDRNOTAVAIL,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+    }
+)
+_TRANSIENT_TEXT = (
+    "socket is closed",
+    "cannot assign requested address",
+    "server connection dropped",
+    "connection reset",
+    "broken pipe",
+    "channel closed",
+    "eof during negotiation",
+)
 
 
 def make_error(kind: int, path: Any, text: str = "") -> SftpError:
@@ -119,7 +133,8 @@ def translate(error: BaseException, path: Any) -> BaseException:
     if is_transient(error):
         wrapped = SftpConnectionError(
             f"connection to {mask_url(str(path))} failed: {type(error).__name__}: "
-            f"{mask_url(str(error))}")
+            f"{mask_url(str(error))}"
+        )
         wrapped.__cause__ = error
         return wrapped
     if isinstance(error, OSError) and not isinstance(error, socket.timeout):
@@ -140,9 +155,17 @@ def is_transient(error: BaseException) -> bool:
         return False
     if isinstance(error, SftpConnectionError):
         return bool(getattr(error, "transient", True))
-    if isinstance(error, (paramiko.SSHException, EOFError, ConnectionError,
-                          paramiko.ssh_exception.NoValidConnectionsError,
-                          socket.timeout, TimeoutError)):
+    if isinstance(
+        error,
+        (
+            paramiko.SSHException,
+            EOFError,
+            ConnectionError,
+            paramiko.ssh_exception.NoValidConnectionsError,
+            socket.timeout,
+            TimeoutError,
+        ),
+    ):
         return True
     if isinstance(error, OSError):
         if error.errno in _TRANSIENT_ERRNOS:

@@ -57,8 +57,9 @@ class _WriteAcks:
 
 
 class SftpFile(io.BufferedIOBase):
-    def __init__(self, handle: paramiko.SFTPFile, mode: str, name: str,
-                 write_size: int | None = None) -> None:
+    def __init__(
+        self, handle: paramiko.SFTPFile, mode: str, name: str, write_size: int | None = None
+    ) -> None:
         super().__init__()
         self._handle = handle
         self._mode = mode
@@ -72,8 +73,9 @@ class SftpFile(io.BufferedIOBase):
 
         handle = self._handle
         chunk = bytes(data[: self._write_size])
-        num = handle.sftp._async_request(self._acks, CMD_WRITE, handle.handle,
-                                         int64(handle._realpos), chunk)
+        num = handle.sftp._async_request(
+            self._acks, CMD_WRITE, handle.handle, int64(handle._realpos), chunk
+        )
         self._acks.pending.add(num)
         self._wait_acks(DEPTH - 1)
         return len(chunk)
@@ -191,9 +193,16 @@ class AtomicSftpFile(SftpFile):
 
     atomic = True
 
-    def __init__(self, handle: paramiko.SFTPFile, mode: str, name: str,
-                 write_size: int | None = None, *, publish: Callable[[], None],
-                 discard: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        handle: paramiko.SFTPFile,
+        mode: str,
+        name: str,
+        write_size: int | None = None,
+        *,
+        publish: Callable[[], None],
+        discard: Callable[[], None],
+    ) -> None:
         super().__init__(handle, mode, name, write_size)
         self._publish = publish
         self._discard = discard
@@ -228,8 +237,7 @@ class AtomicSftpFile(SftpFile):
         try:
             self._discard()
         except Exception as cleanup:
-            add_note(error, f"removing the temp file of {self._name} also failed: "
-                            f"{cleanup!r}")
+            add_note(error, f"removing the temp file of {self._name} also failed: {cleanup!r}")
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is None:

@@ -26,8 +26,14 @@ import paramiko
 from megfile_sftp import config
 from megfile_sftp.errors import SftpHostKeyChangedError, SftpUnknownHostKeyError
 
-__all__ = ["HostKeyPolicy", "confirm_host_key", "fingerprint", "host_key_name",
-           "load_known_hosts", "sftp_add_host_key"]
+__all__ = [
+    "HostKeyPolicy",
+    "confirm_host_key",
+    "fingerprint",
+    "host_key_name",
+    "load_known_hosts",
+    "sftp_add_host_key",
+]
 
 _log = logging.getLogger("megfile_sftp")
 _accepted: dict[tuple[str, str], paramiko.PKey] = {}  # process-wide, by (name, type)
@@ -66,8 +72,9 @@ class HostKeyPolicy(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
     def __init__(self, port: int) -> None:
         self.port = port
 
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str,
-                         key: paramiko.PKey) -> None:
+    def missing_host_key(
+        self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
+    ) -> None:
         policy = config.host_key_policy()
         name = hostname  # paramiko passes "[host]:port" for other ports
         host = name[1:].rpartition("]:")[0] if name.startswith("[") else name
@@ -78,29 +85,39 @@ class HostKeyPolicy(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
                 f"megfile_sftp.sftp_add_host_key({host!r}, port={self.port}) (writes "
                 f"~/.ssh/known_hosts; prompt=True asks first) or `ssh-keyscan -p "
                 f"{self.port} {host} >> ~/.ssh/known_hosts`, or set "
-                "MEGFILE_SFTP_HOST_KEY_POLICY=auto (trust on first use) or =warning")
+                "MEGFILE_SFTP_HOST_KEY_POLICY=auto (trust on first use) or =warning"
+            )
             # the megfile CLI offers this at a terminal, then reruns the command
             error.megfile_cli_fix = functools.partial(confirm_host_key, host, self.port, key)
             raise error
         if policy == "warning":
-            _log.warning("sftp: accepting unknown host key for %s: %s %s", name,
-                         key.get_name(), fingerprint(key))
+            _log.warning(
+                "sftp: accepting unknown host key for %s: %s %s",
+                name,
+                key.get_name(),
+                fingerprint(key),
+            )
         with _accepted_lock:
             _accepted[(name, key.get_name())] = key
         client.get_host_keys().add(name, key.get_name(), key)
 
 
-def translate_bad_host_key(error: paramiko.BadHostKeyException,
-                           port: int) -> SftpHostKeyChangedError:
-    name = host_key_name(error.hostname, port) if not error.hostname.startswith("[") \
+def translate_bad_host_key(
+    error: paramiko.BadHostKeyException, port: int
+) -> SftpHostKeyChangedError:
+    name = (
+        host_key_name(error.hostname, port)
+        if not error.hostname.startswith("[")
         else error.hostname
+    )
     return SftpHostKeyChangedError(
         f"the host key of {name} CHANGED: the server offered {error.key.get_name()} "
         f"{fingerprint(error.key)}, known_hosts has {error.expected_key.get_name()} "
         f"{fingerprint(error.expected_key)}. Someone may be intercepting the "
         "connection, or the server was reinstalled. Never accepted automatically: "
         f"if the new key is right, remove the old one (`ssh-keygen -R '{name}'`) and "
-        "add the new one (megfile_sftp.sftp_add_host_key)")
+        "add the new one (megfile_sftp.sftp_add_host_key)"
+    )
 
 
 def forget_accepted() -> None:
@@ -115,21 +132,30 @@ def confirm_host_key(hostname: str, port: int, key: paramiko.PKey) -> bool:
     import click  # a dependency of megfile-core; only the CLI gets here
 
     name = host_key_name(hostname, port)
-    click.echo(f"The host key of {name} is not known.\n"
-               f"  key type:    {key.get_name()}\n"
-               f"  fingerprint: {fingerprint(key)}\n"
-               "Compare the fingerprint with the one the server's owner gives you "
-               "(ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the server).", err=True)
-    if not click.confirm(f"Trust this key and add it to {known_hosts_path()}?",
-                         default=False, err=True):
+    click.echo(
+        f"The host key of {name} is not known.\n"
+        f"  key type:    {key.get_name()}\n"
+        f"  fingerprint: {fingerprint(key)}\n"
+        "Compare the fingerprint with the one the server's owner gives you "
+        "(ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the server).",
+        err=True,
+    )
+    if not click.confirm(
+        f"Trust this key and add it to {known_hosts_path()}?", default=False, err=True
+    ):
         return False
     sftp_add_host_key(hostname, port, key=key)
     return True
 
 
-def sftp_add_host_key(hostname: str, port: int = 22, prompt: bool = False,
-                      host_key_path: str | None = None, *,
-                      key: paramiko.PKey | None = None) -> bool:
+def sftp_add_host_key(
+    hostname: str,
+    port: int = 22,
+    prompt: bool = False,
+    host_key_path: str | None = None,
+    *,
+    key: paramiko.PKey | None = None,
+) -> bool:
     """Fetch the host key of ``hostname:port`` and add it to known_hosts.
 
     :param prompt: ask ``yes``/``no`` on the terminal (showing the fingerprint) first.
@@ -151,10 +177,13 @@ def sftp_add_host_key(hostname: str, port: int = 22, prompt: bool = False,
         if known[key.get_name()] == key:
             return False
         raise translate_bad_host_key(
-            paramiko.BadHostKeyException(name, key, known[key.get_name()]), port)
+            paramiko.BadHostKeyException(name, key, known[key.get_name()]), port
+        )
     if prompt:
-        answer = input(f"The host key of {name} is {key.get_name()} {fingerprint(key)}.\n"
-                       "Add it to known hosts? [yes/no] ")
+        answer = input(
+            f"The host key of {name} is {key.get_name()} {fingerprint(key)}.\n"
+            "Add it to known hosts? [yes/no] "
+        )
         if answer.strip().lower() not in ("y", "yes"):
             return False
     directory = os.path.dirname(path)

@@ -21,8 +21,14 @@ from megfile_sftp.ops import attrs_version, remove_quietly, rename
 if TYPE_CHECKING:
     from megfile_sftp.path import SftpPath
 
-__all__ = ["copy_into", "create", "open_atomic_file", "open_paramiko_file", "open_reader",
-           "open_writer"]
+__all__ = [
+    "copy_into",
+    "create",
+    "open_atomic_file",
+    "open_paramiko_file",
+    "open_reader",
+    "open_writer",
+]
 
 
 def open_reader(path: SftpPath, options: dict[str, Any]) -> IO[bytes]:
@@ -39,12 +45,19 @@ def open_reader(path: SftpPath, options: dict[str, Any]) -> IO[bytes]:
         size = now.st_size if now is not None else None
         return RangeResult(data, size, attrs_version(now))
 
-    reader_options = {k: options[k] for k in (
-        "block_size", "max_buffer_size", "max_workers", "block_forward")
-        if k in options}
-    return PrefetchReader(read_range, name=path._safe,  # type: ignore[return-value]
-                          size=attrs.st_size or 0, version=attrs_version(attrs),
-                          **reader_options)
+    reader_options = {
+        k: options[k]
+        for k in ("block_size", "max_buffer_size", "max_workers", "block_forward")
+        if k in options
+    }
+    return PrefetchReader(
+        read_range,
+        name=path._safe,  # type: ignore[return-value]
+        size=attrs.st_size or 0,
+        version=attrs_version(attrs),
+        **reader_options,
+    )
+
 
 def create(path: SftpPath, remote: str, flags: int) -> None:
     """Create (``flags``: truncate or exclusive) ``remote``; parents as needed."""
@@ -65,6 +78,7 @@ def create(path: SftpPath, remote: str, flags: int) -> None:
         if flags & paramiko.sftp.SFTP_FLAG_EXCL and kind is not None:
             raise make_error(errno.EEXIST, path._safe) from None
         raise
+
 
 def open_writer(path: SftpPath, mode: str, atomic: bool, options: dict[str, Any]) -> IO[bytes]:
     from paramiko.sftp import (
@@ -111,11 +125,19 @@ def open_writer(path: SftpPath, mode: str, atomic: bool, options: dict[str, Any]
         if atomic:
             path._call(lambda c: remove_quietly(c, write_to))
 
-    writer_options = {k: options[k] for k in ("block_size", "max_buffer_size",
-                                               "max_workers") if k in options}
-    return PartWriter(upload_part, name=path._safe,  # type: ignore[return-value]
-                      complete=complete, abort=abort, put_single=put_single,
-                      atomic=atomic, **writer_options)
+    writer_options = {
+        k: options[k] for k in ("block_size", "max_buffer_size", "max_workers") if k in options
+    }
+    return PartWriter(
+        upload_part,
+        name=path._safe,  # type: ignore[return-value]
+        complete=complete,
+        abort=abort,
+        put_single=put_single,
+        atomic=atomic,
+        **writer_options,
+    )
+
 
 def open_paramiko_file(path: SftpPath, mode: str) -> IO[bytes]:
     remote = path._remote
@@ -139,6 +161,7 @@ def open_paramiko_file(path: SftpPath, mode: str) -> IO[bytes]:
             raise make_error(errno.EEXIST, path._safe) from None
         raise
     return SftpFile(handle, mode, path._safe, write_size)  # type: ignore[return-value]
+
 
 def open_atomic_file(path: SftpPath, mode: str) -> IO[bytes]:
     """``ab``, ``rb+``, ``wb+``, ``ab+``, ``xb+`` with ``atomic=True``: edit a temp
@@ -191,8 +214,15 @@ def open_atomic_file(path: SftpPath, mode: str) -> IO[bytes]:
         except Exception as cleanup:
             add_note(error, f"removing {temp._safe} also failed: {cleanup!r}")
         raise
-    return AtomicSftpFile(handle, mode, path._safe,  # type: ignore[return-value]
-                          write_size, publish=publish, discard=discard)
+    return AtomicSftpFile(
+        handle,
+        mode,
+        path._safe,  # type: ignore[return-value]
+        write_size,
+        publish=publish,
+        discard=discard,
+    )
+
 
 def copy_into(path: SftpPath, dst: SftpPath) -> None:
     """Overwrite the existing file ``dst`` (same server) with this file's bytes:

@@ -14,8 +14,14 @@ import paramiko
 from megfile_core.types import StatResult
 from megfile_sftp.client import Connection
 
-__all__ = ["attrs_version", "lsetstat_mode", "posix_join", "remove_quietly", "rename",
-           "stat_result"]
+__all__ = [
+    "attrs_version",
+    "lsetstat_mode",
+    "posix_join",
+    "remove_quietly",
+    "rename",
+    "stat_result",
+]
 
 
 def stat_result(attrs: paramiko.SFTPAttributes) -> StatResult:
@@ -23,18 +29,16 @@ def stat_result(attrs: paramiko.SFTPAttributes) -> StatResult:
     mtime = float(attrs.st_mtime or 0)
     atime = float(attrs.st_atime if attrs.st_atime is not None else mtime)
     size = attrs.st_size or 0
-    extra = os.stat_result((mode, 0, 0, 1, attrs.st_uid or 0, attrs.st_gid or 0, size,
-                            atime, mtime, mtime))
-    return StatResult(size, mtime, mtime, _stat.S_ISDIR(mode), _stat.S_ISLNK(mode),
-                      extra=extra)
+    extra = os.stat_result(
+        (mode, 0, 0, 1, attrs.st_uid or 0, attrs.st_gid or 0, size, atime, mtime, mtime)
+    )
+    return StatResult(size, mtime, mtime, _stat.S_ISDIR(mode), _stat.S_ISLNK(mode), extra=extra)
 
 
 def attrs_version(attrs: Any) -> str | None:
     if attrs is None or attrs.st_mtime is None:
         return None
     return str(attrs.st_mtime)
-
-
 
 
 def posix_join(directory: str, name: str) -> str:

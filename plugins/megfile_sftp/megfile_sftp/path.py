@@ -91,8 +91,11 @@ class SftpPath(BasePath):
 
     @property
     def path_with_protocol(self) -> str:
-        return f"{self.root_scheme}://{self.netloc}/{self.path}" if self.path \
+        return (
+            f"{self.root_scheme}://{self.netloc}/{self.path}"
+            if self.path
             else f"{self.root_scheme}://{self.netloc}"
+        )
 
     @property
     def path_without_protocol(self) -> str:
@@ -188,8 +191,11 @@ class SftpPath(BasePath):
             if self._kind() not in ("dir", "link", None):
                 raise make_error(errno.ENOTDIR, self._safe) from None
             raise
-        entries = [FileEntry(a.filename, str(self.joinpath(a.filename)), stat_result(a))
-                   for a in items if a.filename not in (".", "..")]
+        entries = [
+            FileEntry(a.filename, str(self.joinpath(a.filename)), stat_result(a))
+            for a in items
+            if a.filename not in (".", "..")
+        ]
         entries.sort(key=lambda e: e.name)
         return ContextIterator(iter(entries))
 
@@ -333,7 +339,9 @@ class SftpPath(BasePath):
             if not self._call(lambda c: lsetstat_mode(c, remote, mode)):
                 raise UnsupportedError(
                     "changing the mode of a symbolic link itself (lchmod or "
-                    "chmod(follow_symlinks=False); chmod its target instead)", self._safe)
+                    "chmod(follow_symlinks=False); chmod its target instead)",
+                    self._safe,
+                )
             return
         self._call(lambda c: c.sftp.chmod(remote, mode))
 

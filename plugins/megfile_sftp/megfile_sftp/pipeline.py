@@ -90,7 +90,8 @@ class _RangeRead:
         self.start = start
         self.todo: deque[tuple[int, int]] = deque(
             (offset, min(step, start + length - offset))
-            for offset in range(start, start + length, step))
+            for offset in range(start, start + length, step)
+        )
         self.pending: dict[int, tuple[int, int]] = {}
         self.pieces: dict[int, bytes] = {}
         self.eof_at = start + length
@@ -167,8 +168,9 @@ def read_at(conn: Connection, path: str, start: int, length: int) -> tuple[bytes
     return reads.result(), attrs
 
 
-def write_at(conn: Connection, path: str, offset: int, data: memoryview | bytes,
-             handle: bytes | None = None) -> None:
+def write_at(
+    conn: Connection, path: str, offset: int, data: memoryview | bytes, handle: bytes | None = None
+) -> None:
     """Write ``data`` at ``offset`` of the existing file ``path`` (several requests
     in flight; raises the first error status)."""
     sftp = conn.sftp
@@ -185,8 +187,7 @@ def write_at(conn: Connection, path: str, offset: int, data: memoryview | bytes,
         while position < view.nbytes or pending:
             while position < view.nbytes and len(pending) < DEPTH and first_error is None:
                 chunk = bytes(view[position : position + step])
-                num = sftp._async_request(box, CMD_WRITE, handle,
-                                          int64(offset + position), chunk)
+                num = sftp._async_request(box, CMD_WRITE, handle, int64(offset + position), chunk)
                 pending.add(num)
                 position += len(chunk)
             if first_error is not None and not pending:

@@ -94,16 +94,18 @@ def remote_concat(src_paths: list[SftpPath], dst_path: SftpPath) -> bool:
         sources = [shlex.quote(src._absolute_remote()) for src in src_paths]
         dst.parent.mkdir(parents=True, exist_ok=True)
         final = dst._absolute_remote()
-        temp = posix_join(final.rpartition("/")[0] or "/",
-                          f".{dst.name}.{secrets.token_hex(4)}.temp")
-        command = (f"cat -- {' '.join(sources)} > {shlex.quote(temp)} && "
-                   f"mv -f -- {shlex.quote(temp)} {shlex.quote(final)}")
+        temp = posix_join(
+            final.rpartition("/")[0] or "/", f".{dst.name}.{secrets.token_hex(4)}.temp"
+        )
+        command = (
+            f"cat -- {' '.join(sources)} > {shlex.quote(temp)} && "
+            f"mv -f -- {shlex.quote(temp)} {shlex.quote(final)}"
+        )
         result = run(dst._target, command, dst._safe)
         if result is not None and result[0] == 0:
             return True
         if result is not None:
             run(dst._target, f"rm -f -- {shlex.quote(temp)}", dst._safe)
             if result[0] not in (126, 127):  # a real failure, not "no cat here"
-                raise make_error(errno.EIO, dst._safe,
-                                 result[2].decode("utf-8", "replace").strip())
+                raise make_error(errno.EIO, dst._safe, result[2].decode("utf-8", "replace").strip())
     return False

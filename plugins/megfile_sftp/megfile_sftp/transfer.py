@@ -18,11 +18,17 @@ from megfile_sftp.path import SftpPath
 __all__ = ["download", "upload"]
 
 
-def upload(src_path: str, dst_path: str, *, callback: Callable[[int], None] | None = None,
-           followlinks: bool = False, overwrite: bool = True) -> None:
+def upload(
+    src_path: str,
+    dst_path: str,
+    *,
+    callback: Callable[[int], None] | None = None,
+    followlinks: bool = False,
+    overwrite: bool = True,
+) -> None:
     """Local file -> ``sftp://``."""
     if src_path.startswith("file://"):
-        src_path = src_path[len("file://"):]
+        src_path = src_path[len("file://") :]
     dst = SftpPath(dst_path)
     if not overwrite and dst.exists():
         return
@@ -34,11 +40,17 @@ def upload(src_path: str, dst_path: str, *, callback: Callable[[int], None] | No
     dst.utime(stat.st_atime, stat.st_mtime)
 
 
-def download(src_path: str, dst_path: str, *, callback: Callable[[int], None] | None = None,
-             followlinks: bool = False, overwrite: bool = True) -> None:
+def download(
+    src_path: str,
+    dst_path: str,
+    *,
+    callback: Callable[[int], None] | None = None,
+    followlinks: bool = False,
+    overwrite: bool = True,
+) -> None:
     """``sftp://`` -> local file."""
     if dst_path.startswith("file://"):
-        dst_path = dst_path[len("file://"):]
+        dst_path = dst_path[len("file://") :]
     if not overwrite and os.path.exists(dst_path):
         return
     src = SftpPath(src_path)

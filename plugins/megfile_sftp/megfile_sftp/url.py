@@ -15,6 +15,7 @@ from megfile_core.url import mask_url
 
 __all__ = ["SftpUrl", "parse_netloc", "split_url"]
 
+
 @dataclass(frozen=True)
 class SftpUrl:
     """The connection part of an sftp URL (values decoded)."""
@@ -32,7 +33,7 @@ class SftpUrl:
 
 def _masked_netloc(netloc: str) -> str:
     """``user:password@host`` -> ``user:***@host``."""
-    return mask_url(f"sftp://{netloc}")[len("sftp://"):]
+    return mask_url(f"sftp://{netloc}")[len("sftp://") :]
 
 
 #: what is wrong may be a password cut at a raw '/': messages never echo the text
@@ -47,8 +48,10 @@ def parse_netloc(netloc: str) -> SftpUrl:
         if char in userinfo:
             # a URL's query / fragment starts there: other tools (and any masking
             # that follows RFC 3986) would cut the password in two and show half
-            raise ValueError(f"the user or password of sftp://{_masked_netloc(netloc)} "
-                             f"holds a raw {char!r}: percent-encode it as {code}")
+            raise ValueError(
+                f"the user or password of sftp://{_masked_netloc(netloc)} "
+                f"holds a raw {char!r}: percent-encode it as {code}"
+            )
     if at:
         user, colon, secret = userinfo.partition(":")
         username = unquote(user) or None
@@ -68,12 +71,13 @@ def parse_netloc(netloc: str) -> SftpUrl:
     else:
         host, colon, port_text = hostport.partition(":")
         if ":" in port_text:
-            raise ValueError("bad sftp URL host: write IPv6 hosts as [addr]:port"
-                             + _ENCODE_HINT)
+            raise ValueError("bad sftp URL host: write IPv6 hosts as [addr]:port" + _ENCODE_HINT)
     if port_text:
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ValueError(f"bad port in the sftp URL of host {host!r}: a number "
-                             "from 1 to 65535" + _ENCODE_HINT)
+            raise ValueError(
+                f"bad port in the sftp URL of host {host!r}: a number "
+                "from 1 to 65535" + _ENCODE_HINT
+            )
         port = int(port_text)
     return SftpUrl(netloc, unquote(host), port, username, password)
 

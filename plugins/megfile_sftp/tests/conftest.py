@@ -39,10 +39,12 @@ def password_user(sshd: SshServer) -> Iterator[tuple[str, str]]:
     """A local user with a password (sshd checks /etc/shadow with UsePAM no), made
     for this session and removed at its end."""
     if subprocess.run(["id", PASSWORD_USER], capture_output=True).returncode != 0:
-        subprocess.run(["useradd", "-m", "-s", "/bin/sh", PASSWORD_USER], check=True,
-                       capture_output=True)
-    subprocess.run(["chpasswd"], input=f"{PASSWORD_USER}:{PASSWORD}".encode(), check=True,
-                   capture_output=True)
+        subprocess.run(
+            ["useradd", "-m", "-s", "/bin/sh", PASSWORD_USER], check=True, capture_output=True
+        )
+    subprocess.run(
+        ["chpasswd"], input=f"{PASSWORD_USER}:{PASSWORD}".encode(), check=True, capture_output=True
+    )
     yield PASSWORD_USER, PASSWORD
     from megfile_sftp import client
 
@@ -63,9 +65,15 @@ def sftp_env(sshd: SshServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     (home / ".ssh" / "known_hosts").write_text(sshd.host_key_line())
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("SFTP_PRIVATE_KEY_PATH", str(sshd.client_key))
-    for name in ("SFTP_USERNAME", "SFTP_PASSWORD", "SFTP_PRIVATE_KEY_TYPE",
-                 "SFTP_PRIVATE_KEY_PASSWORD", "MEGFILE_SFTP_HOST_KEY_POLICY",
-                 "SSH_AUTH_SOCK", "MEGFILE_CONFIG_PATH"):
+    for name in (
+        "SFTP_USERNAME",
+        "SFTP_PASSWORD",
+        "SFTP_PRIVATE_KEY_TYPE",
+        "SFTP_PRIVATE_KEY_PASSWORD",
+        "MEGFILE_SFTP_HOST_KEY_POLICY",
+        "SSH_AUTH_SOCK",
+        "MEGFILE_CONFIG_PATH",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MEGFILE_SFTP_MAX_RETRY_TIMES", "3")
     return home

@@ -51,8 +51,9 @@ def _keygen(path: Path, kind: str = "ed25519") -> None:
     for stale in (path, path.with_name(path.name + ".pub")):
         if stale.exists():
             stale.unlink()
-    subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-f", str(path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", kind, "-N", "", "-f", str(path)], check=True, capture_output=True
+    )
 
 
 @dataclass
@@ -63,8 +64,9 @@ class SshServer:
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @classmethod
-    def create(cls, directory: str | os.PathLike[str], password_auth: bool = False,
-               port: int | None = None) -> SshServer:
+    def create(
+        cls, directory: str | os.PathLike[str], password_auth: bool = False, port: int | None = None
+    ) -> SshServer:
         ensure_sshd()
         root = Path(directory)
         root.mkdir(parents=True, exist_ok=True)
@@ -129,15 +131,17 @@ class SshServer:
             raise RuntimeError("sshd already started")
         os.makedirs("/run/sshd", exist_ok=True)
         sshd = ensure_sshd()
-        check = subprocess.run([sshd, "-t", "-f", str(self.config)],
-                               capture_output=True, text=True)
+        check = subprocess.run([sshd, "-t", "-f", str(self.config)], capture_output=True, text=True)
         if check.returncode != 0:
             raise RuntimeError(f"invalid sshd config: {check.stderr.strip()}")
         log = open(self.log, "ab")  # noqa: SIM115 - handed to the child
         try:
             self.process = subprocess.Popen(
                 [sshd, "-D", "-e", "-f", str(self.config)],
-                stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+            )
         finally:
             log.close()
         deadline = time.monotonic() + timeout

@@ -38,8 +38,9 @@ def test_key_auth_from_env(sshd: SshServer, remote_dir: str) -> None:
     assert Path(remote_dir, "k.txt").read_text() == "key"
 
 
-def test_key_auth_typed_and_missing_key(sshd: SshServer, remote_dir: str,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_auth_typed_and_missing_key(
+    sshd: SshServer, remote_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SFTP_PRIVATE_KEY_TYPE", "ED25519")
     assert smart_listdir(f"sftp://root@127.0.0.1:{sshd.port}/{remote_dir}") == []
     sftp_client.close_all()
@@ -48,9 +49,12 @@ def test_key_auth_typed_and_missing_key(sshd: SshServer, remote_dir: str,
         smart_listdir(f"sftp://root@127.0.0.1:{sshd.port}/{remote_dir}")
 
 
-def test_password_auth_url_and_env(sshd: SshServer, password_user: tuple[str, str],
-                                   monkeypatch: pytest.MonkeyPatch,
-                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_password_auth_url_and_env(
+    sshd: SshServer,
+    password_user: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     user, password = password_user
     monkeypatch.delenv("SFTP_PRIVATE_KEY_PATH")
     caplog.set_level(logging.DEBUG)
@@ -75,8 +79,8 @@ def test_password_auth_url_and_env(sshd: SshServer, password_user: tuple[str, st
 
 
 def test_wrong_password_does_not_reuse_a_good_connection(
-        sshd: SshServer, password_user: tuple[str, str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    sshd: SshServer, password_user: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     user, password = password_user
     monkeypatch.delenv("SFTP_PRIVATE_KEY_PATH")
     good = f"sftp://{user}:{quote(password, safe='')}@127.0.0.1:{sshd.port}/"
@@ -85,8 +89,9 @@ def test_wrong_password_does_not_reuse_a_good_connection(
         smart_listdir(f"sftp://{user}:bad@127.0.0.1:{sshd.port}/")
 
 
-def test_unknown_host_key_rejected_by_default(sshd: SshServer, sftp_env: Path,
-                                             remote_dir: str) -> None:
+def test_unknown_host_key_rejected_by_default(
+    sshd: SshServer, sftp_env: Path, remote_dir: str
+) -> None:
     (sftp_env / ".ssh" / "known_hosts").write_text("")
     url = f"sftp://root@127.0.0.1:{sshd.port}/{remote_dir}"
     with pytest.raises(SftpUnknownHostKeyError) as info:
@@ -102,9 +107,14 @@ def test_unknown_host_key_rejected_by_default(sshd: SshServer, sftp_env: Path,
 
 
 @pytest.mark.parametrize("policy", ["auto", "warning"])
-def test_unknown_host_key_accepted_by_policy(sshd: SshServer, sftp_env: Path, remote_dir: str,
-                                             monkeypatch: pytest.MonkeyPatch, policy: str,
-                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_unknown_host_key_accepted_by_policy(
+    sshd: SshServer,
+    sftp_env: Path,
+    remote_dir: str,
+    monkeypatch: pytest.MonkeyPatch,
+    policy: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     known = sftp_env / ".ssh" / "known_hosts"
     known.write_text("")
     monkeypatch.setenv("MEGFILE_SFTP_HOST_KEY_POLICY", policy)
@@ -118,8 +128,9 @@ def test_unknown_host_key_accepted_by_policy(sshd: SshServer, sftp_env: Path, re
     assert smart_listdir(f"sftp://root@127.0.0.1:{sshd.port}/{remote_dir}") == []
 
 
-def test_sftp_add_host_key(sshd: SshServer, sftp_env: Path, remote_dir: str,
-                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sftp_add_host_key(
+    sshd: SshServer, sftp_env: Path, remote_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     known = sftp_env / ".ssh" / "known_hosts"
     known.unlink()
     assert sftp_add_host_key("127.0.0.1", port=sshd.port) is True
@@ -128,13 +139,11 @@ def test_sftp_add_host_key(sshd: SshServer, sftp_env: Path, remote_dir: str,
     assert smart_listdir(f"sftp://root@127.0.0.1:{sshd.port}/{remote_dir}") == []
     other = sftp_env / "elsewhere" / "known"
     monkeypatch.setattr("builtins.input", lambda prompt: "no")
-    assert sftp_add_host_key("127.0.0.1", sshd.port, prompt=True,
-                             host_key_path=str(other)) is False
+    assert sftp_add_host_key("127.0.0.1", sshd.port, prompt=True, host_key_path=str(other)) is False
     assert not other.exists()
     answers: list[str] = []
     monkeypatch.setattr("builtins.input", lambda prompt: answers.append(prompt) or "yes")
-    assert sftp_add_host_key("127.0.0.1", sshd.port, prompt=True,
-                             host_key_path=str(other)) is True
+    assert sftp_add_host_key("127.0.0.1", sshd.port, prompt=True, host_key_path=str(other)) is True
     assert "SHA256:" in answers[0]
     assert other.read_text() == sshd.host_key_line()
 
@@ -147,8 +156,9 @@ def second_sshd(tmp_path: Path) -> Iterator[SshServer]:
     server.stop()
 
 
-def test_changed_host_key_is_always_an_error(second_sshd: SshServer, sftp_env: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_changed_host_key_is_always_an_error(
+    second_sshd: SshServer, sftp_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     known = sftp_env / ".ssh" / "known_hosts"
     known.write_text(second_sshd.host_key_line())
     monkeypatch.setenv("SFTP_PRIVATE_KEY_PATH", str(second_sshd.client_key))
@@ -164,8 +174,11 @@ def test_changed_host_key_is_always_an_error(second_sshd: SshServer, sftp_env: P
         assert not hasattr(info.value, "megfile_cli_fix")  # never offered to accept
     with pytest.raises(SftpHostKeyChangedError):
         sftp_add_host_key("127.0.0.1", port=second_sshd.port)
-    subprocess.run(["ssh-keygen", "-R", f"[127.0.0.1]:{second_sshd.port}", "-f", str(known)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["ssh-keygen", "-R", f"[127.0.0.1]:{second_sshd.port}", "-f", str(known)],
+        check=True,
+        capture_output=True,
+    )
     assert sftp_add_host_key("127.0.0.1", port=second_sshd.port) is True
     monkeypatch.delenv("MEGFILE_SFTP_HOST_KEY_POLICY")
     assert smart_exists(url)

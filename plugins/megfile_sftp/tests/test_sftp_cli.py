@@ -21,8 +21,9 @@ PROMPT = "Trust this key"
 
 @pytest.fixture(scope="module")
 def megfile_cmd() -> str:
-    found = shutil.which("megfile", path=str(Path(sys.executable).parent)) or \
-        shutil.which("megfile")
+    found = shutil.which("megfile", path=str(Path(sys.executable).parent)) or shutil.which(
+        "megfile"
+    )
     assert found, "the megfile console script is not installed"
     return found
 
@@ -43,20 +44,36 @@ def script_cmd() -> str:
 
 
 def _env(home: Path, key: Path) -> dict[str, str]:
-    env = dict(os.environ, HOME=str(home), SFTP_PRIVATE_KEY_PATH=str(key),
-               MEGFILE_SFTP_MAX_RETRY_TIMES="2")
-    for name in ("MEGFILE_SFTP_HOST_KEY_POLICY", "SSH_AUTH_SOCK", "SFTP_USERNAME",
-                 "SFTP_PASSWORD", "MEGFILE_CONFIG_PATH"):
+    env = dict(
+        os.environ, HOME=str(home), SFTP_PRIVATE_KEY_PATH=str(key), MEGFILE_SFTP_MAX_RETRY_TIMES="2"
+    )
+    for name in (
+        "MEGFILE_SFTP_HOST_KEY_POLICY",
+        "SSH_AUTH_SOCK",
+        "SFTP_USERNAME",
+        "SFTP_PASSWORD",
+        "MEGFILE_CONFIG_PATH",
+    ):
         env.pop(name, None)
     return env
 
 
-def _in_terminal(script: str, command: list[str], answer: str, env: dict[str, str],
-                 ) -> subprocess.CompletedProcess[str]:
+def _in_terminal(
+    script: str,
+    command: list[str],
+    answer: str,
+    env: dict[str, str],
+) -> subprocess.CompletedProcess[str]:
     """``command`` with stdin, stdout and stderr on a pseudo-terminal; ``answer`` typed."""
     line = " ".join(subprocess.list2cmdline([part]) for part in command)
-    return subprocess.run([script, "-qec", line, "/dev/null"], input=answer, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [script, "-qec", line, "/dev/null"],
+        input=answer,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -69,8 +86,8 @@ def listing(sshd: SshServer, remote_dir: str, tmp_path: Path) -> tuple[str, Path
 
 
 def test_cli_accepts_an_unknown_host_key_at_a_terminal(
-        sshd: SshServer, listing: tuple[str, Path], megfile_cmd: str,
-        script_cmd: str) -> None:
+    sshd: SshServer, listing: tuple[str, Path], megfile_cmd: str, script_cmd: str
+) -> None:
     url, home = listing
     env = _env(home, sshd.client_key)
     done = _in_terminal(script_cmd, [megfile_cmd, "ls", url], "y\n", env)
@@ -83,18 +100,23 @@ def test_cli_accepts_an_unknown_host_key_at_a_terminal(
     assert known.read_text() == sshd.host_key_line()
     assert stat.S_IMODE(known.stat().st_mode) == 0o600
     # trusted from now on: no prompt, even without a terminal
-    again = subprocess.run([megfile_cmd, "ls", url], env=env, stdin=subprocess.DEVNULL,
-                           capture_output=True, text=True, timeout=60)
+    again = subprocess.run(
+        [megfile_cmd, "ls", url],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert again.returncode == 0, again.stderr
     assert again.stdout.split() == ["visible-file.txt"]
 
 
 def test_cli_declined_host_key_is_not_written(
-        sshd: SshServer, listing: tuple[str, Path], megfile_cmd: str,
-        script_cmd: str) -> None:
+    sshd: SshServer, listing: tuple[str, Path], megfile_cmd: str, script_cmd: str
+) -> None:
     url, home = listing
-    done = _in_terminal(script_cmd, [megfile_cmd, "ls", url], "n\n",
-                        _env(home, sshd.client_key))
+    done = _in_terminal(script_cmd, [megfile_cmd, "ls", url], "n\n", _env(home, sshd.client_key))
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert PROMPT in output
@@ -103,11 +125,17 @@ def test_cli_declined_host_key_is_not_written(
 
 
 def test_cli_without_a_terminal_never_prompts(
-        sshd: SshServer, listing: tuple[str, Path], megfile_cmd: str) -> None:
+    sshd: SshServer, listing: tuple[str, Path], megfile_cmd: str
+) -> None:
     url, home = listing
-    done = subprocess.run([megfile_cmd, "ls", url], env=_env(home, sshd.client_key),
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [megfile_cmd, "ls", url],
+        env=_env(home, sshd.client_key),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert "[SftpUnknownHostKeyError] unknown host key" in done.stderr
     assert "MEGFILE_SFTP_HOST_KEY_POLICY" in done.stderr
@@ -117,7 +145,8 @@ def test_cli_without_a_terminal_never_prompts(
 
 
 def test_cli_never_offers_to_accept_a_changed_key(
-        tmp_path: Path, megfile_cmd: str, script_cmd: str) -> None:
+    tmp_path: Path, megfile_cmd: str, script_cmd: str
+) -> None:
     server = SshServer.create(tmp_path / "sshd-changed")
     server.start()
     try:
@@ -127,8 +156,9 @@ def test_cli_never_offers_to_accept_a_changed_key(
         known.write_text(server.host_key_line())
         server.restart(new_host_key=True)
         url = f"sftp://root@127.0.0.1:{server.port}//tmp"
-        done = _in_terminal(script_cmd, [megfile_cmd, "ls", url], "y\n",
-                            _env(home, server.client_key))
+        done = _in_terminal(
+            script_cmd, [megfile_cmd, "ls", url], "y\n", _env(home, server.client_key)
+        )
     finally:
         server.stop()
     output = done.stdout + done.stderr
@@ -139,11 +169,13 @@ def test_cli_never_offers_to_accept_a_changed_key(
 
 
 def test_cli_sync_between_two_spellings_of_a_server_streams(
-        sshd: SshServer, sftp_env: Path, remote_dir: str, megfile_cmd: str) -> None:
+    sshd: SshServer, sftp_env: Path, remote_dir: str, megfile_cmd: str
+) -> None:
     """127.0.0.1 and localhost are different servers to us: no remote cp, the bytes
     stream through the client, mtimes are carried, a second sync copies nothing."""
     (sftp_env / ".ssh" / "known_hosts").write_text(
-        sshd.host_key_line() + sshd.host_key_line("localhost"))
+        sshd.host_key_line() + sshd.host_key_line("localhost")
+    )
     src = Path(remote_dir, "src")
     (src / "sub").mkdir(parents=True)
     payload = {"a.bin": os.urandom(3 << 20), "sub/b.txt": b"b" * 1000, "sub/empty": b""}
@@ -153,21 +185,32 @@ def test_cli_sync_between_two_spellings_of_a_server_streams(
     src_url = f"sftp://root@127.0.0.1:{sshd.port}/{remote_dir}/src"
     dst_url = f"sftp://root@localhost:{sshd.port}/{remote_dir}/dst"
     env = _env(sftp_env, sshd.client_key)
-    done = subprocess.run([megfile_cmd, "sync", src_url, dst_url], env=env,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [megfile_cmd, "sync", src_url, dst_url],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     for name, data in payload.items():
         copied = Path(remote_dir, "dst", name)
         assert copied.read_bytes() == data
         assert copied.stat().st_mtime == 1_600_000_000
     before = {name: Path(remote_dir, "dst", name).stat().st_ctime_ns for name in payload}
-    again = subprocess.run([megfile_cmd, "sync", src_url, dst_url], env=env,
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                           timeout=60)
+    again = subprocess.run(
+        [megfile_cmd, "sync", src_url, dst_url],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert again.returncode == 0, again.stderr
-    assert {name: Path(remote_dir, "dst", name).stat().st_ctime_ns
-            for name in payload} == before  # nothing written, not even an mtime
+    assert {
+        name: Path(remote_dir, "dst", name).stat().st_ctime_ns for name in payload
+    } == before  # nothing written, not even an mtime
 
 
 def test_ls_long_and_rm_as_megfile(megfile_cmd: str, sftp_root: str, remote_dir: str) -> None:
@@ -180,8 +223,13 @@ def test_ls_long_and_rm_as_megfile(megfile_cmd: str, sftp_root: str, remote_dir:
     os.symlink("a.txt", f"{remote_dir}/link")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([megfile_cmd, *args], capture_output=True, text=True,
-                              timeout=60, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [megfile_cmd, *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
 
     def line(size: str, name: str, path: str) -> str:
         mtime = time.localtime(os.lstat(path).st_mtime)

@@ -19,8 +19,9 @@ from megfile_sftp.path import SftpPath
 
 
 @pytest.fixture
-def own_sshd(tmp_path: Path, sftp_env: Path,
-             monkeypatch: pytest.MonkeyPatch) -> Iterator[SshServer]:
+def own_sshd(
+    tmp_path: Path, sftp_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SshServer]:
     """A server these tests may restart without disturbing the others."""
     server = SshServer.create(tmp_path / "own-sshd")
     server.start()
@@ -81,7 +82,8 @@ def test_server_restart_in_the_middle_of_a_read(own_sshd: SshServer, remote_dir:
 
 
 def test_transient_error_is_retried_on_a_fresh_connection(
-        sftp_root: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    sftp_root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = SftpPath(sftp_root)._target
     before = sftp_client.get_connection(target)
     real_stat = paramiko.SFTPClient.lstat
@@ -100,8 +102,9 @@ def test_transient_error_is_retried_on_a_fresh_connection(
     assert not before.alive()  # the old transport was closed, not leaked
 
 
-def test_non_transient_errors_are_not_retried(sftp_root: str,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_non_transient_errors_are_not_retried(
+    sftp_root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[int] = []
     real_stat = paramiko.SFTPClient.lstat
 
@@ -126,8 +129,9 @@ def test_retries_give_up(sftp_root: str, monkeypatch: pytest.MonkeyPatch) -> Non
     assert isinstance(info.value, ConnectionError)
 
 
-def test_refused_connection_leaves_nothing_behind(sshd: SshServer, remote_dir: str,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refused_connection_leaves_nothing_behind(
+    sshd: SshServer, remote_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MEGFILE_SFTP_MAX_RETRY_TIMES", "1")
     monkeypatch.setenv("SFTP_MAX_UNAUTH_CONN", "1")
     sftp_client.close_all()
@@ -146,8 +150,9 @@ def test_refused_connection_leaves_nothing_behind(sshd: SshServer, remote_dir: s
     assert time.monotonic() - started < 2
 
 
-def test_failed_handshake_releases_its_slot(sshd: SshServer, sftp_env: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_handshake_releases_its_slot(
+    sshd: SshServer, sftp_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SFTP_MAX_UNAUTH_CONN", "1")
     monkeypatch.setenv("MEGFILE_SFTP_MAX_RETRY_TIMES", "1")
     port = free_port()
@@ -166,8 +171,9 @@ def test_failed_handshake_releases_its_slot(sshd: SshServer, sftp_env: Path,
         server.stop()
 
 
-def test_handshakes_are_bounded(sshd: SshServer, remote_dir: str,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_handshakes_are_bounded(
+    sshd: SshServer, remote_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SFTP_MAX_UNAUTH_CONN", "2")
     monkeypatch.setattr(sftp_client, "_semaphores", {})
     active = {"now": 0, "max": 0}
@@ -188,8 +194,9 @@ def test_handshakes_are_bounded(sshd: SshServer, remote_dir: str,
     monkeypatch.setattr(paramiko.SSHClient, "connect", counting)
     url = f"sftp://root@127.0.0.1:{sshd.port}/{remote_dir}"
     results: list[object] = []
-    threads = [threading.Thread(target=lambda: results.append(smart_listdir(url)))
-               for _ in range(6)]
+    threads = [
+        threading.Thread(target=lambda: results.append(smart_listdir(url))) for _ in range(6)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

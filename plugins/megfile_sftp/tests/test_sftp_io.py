@@ -34,8 +34,9 @@ def in_flight(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return seen
 
 
-def test_reads_pipeline_many_requests(sftp_root: str, remote_dir: str,
-                                      in_flight: dict[str, int]) -> None:
+def test_reads_pipeline_many_requests(
+    sftp_root: str, remote_dir: str, in_flight: dict[str, int]
+) -> None:
     data = os.urandom(6 * 1024 * 1024 + 123)
     Path(remote_dir, "r.bin").write_bytes(data)
     with smart_open(f"{sftp_root}/r.bin", "rb", block_size=1 << 20) as handle:
@@ -45,8 +46,9 @@ def test_reads_pipeline_many_requests(sftp_root: str, remote_dir: str,
     assert smart_load_content(f"{sftp_root}/r.bin", 5, 4_000_000) == data[5:4_000_000]
 
 
-def test_writes_pipeline_parallel_parts(sftp_root: str, remote_dir: str,
-                                        in_flight: dict[str, int]) -> None:
+def test_writes_pipeline_parallel_parts(
+    sftp_root: str, remote_dir: str, in_flight: dict[str, int]
+) -> None:
     data = os.urandom(5 * 1024 * 1024 + 7)
     with smart_open(f"{sftp_root}/w.bin", "wb", block_size=1 << 20) as handle:
         assert isinstance(handle, PartWriter)
@@ -65,8 +67,9 @@ def test_server_limits_are_used(sftp_root: str) -> None:
     assert conn.write_size > DEFAULT_IO_SIZE
 
 
-def test_short_reads_are_completed(sftp_root: str, remote_dir: str,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_short_reads_are_completed(
+    sftp_root: str, remote_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = os.urandom(200_000)
     Path(remote_dir, "s.bin").write_bytes(data)
     from megfile_sftp.client import get_connection
@@ -165,8 +168,9 @@ def test_reader_detects_a_changed_file(sftp_root: str, remote_dir: str) -> None:
     from megfile_core.errors import FileChangedError
 
     Path(remote_dir, "c.bin").write_bytes(os.urandom(3 << 20))
-    with smart_open(f"{sftp_root}/c.bin", "rb", block_size=1 << 20,
-                    max_buffer_size=1 << 20) as handle:
+    with smart_open(
+        f"{sftp_root}/c.bin", "rb", block_size=1 << 20, max_buffer_size=1 << 20
+    ) as handle:
         handle.read(10)
         Path(remote_dir, "c.bin").write_bytes(os.urandom(2 << 20))
         with pytest.raises(FileChangedError):
@@ -200,9 +204,13 @@ def _temps(directory: str) -> list[str]:
 
 
 @pytest.mark.parametrize("no_exec", [False, True], ids=["cp", "streamed"])
-def test_atomic_append_and_update_modes(sftp_root: str, remote_dir: str, no_exec: bool,
-                                        cp_commands: list[str],
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_atomic_append_and_update_modes(
+    sftp_root: str,
+    remote_dir: str,
+    no_exec: bool,
+    cp_commands: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from megfile_sftp import remote
 
     if no_exec:  # an sftp-only account: the copy is streamed through the client
@@ -290,8 +298,9 @@ def test_atomic_update_modes_leave_nothing_on_failure(sftp_root: str, remote_dir
     assert os.listdir(remote_dir) == ["keep.txt"]
 
 
-def test_atomic_update_publish_failure_discards(sftp_root: str, remote_dir: str,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_atomic_update_publish_failure_discards(
+    sftp_root: str, remote_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from megfile_sftp import opening as sftp_opening
 
     Path(remote_dir, "p.txt").write_text("old")
@@ -347,7 +356,8 @@ def test_failed_writes_are_raised_not_dropped(sshd, remote_dir: str) -> None:  #
 
 
 def test_atomic_update_with_a_failed_write_is_not_published(
-        sftp_root: str, remote_dir: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    sftp_root: str, remote_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A write the server refuses (injected: the answer to one write turned into a
     failure) makes close() raise, and the half-written temp file never replaces the
     target."""

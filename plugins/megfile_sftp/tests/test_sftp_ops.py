@@ -112,8 +112,9 @@ def test_rename_overwrite_and_move_tree(sftp_root: str, remote_dir: str) -> None
     assert Path(remote_dir, "new/deeper/t3/x/1").read_text() == "1"
 
 
-def test_rename_without_posix_rename(sftp_root: str, remote_dir: str,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rename_without_posix_rename(
+    sftp_root: str, remote_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import paramiko
 
     def refuse(self: object, old: str, new: str) -> None:
@@ -150,8 +151,9 @@ def test_md5_remote_and_streamed(sftp_root: str, monkeypatch: pytest.MonkeyPatch
     assert smart_getmd5(f"{sftp_root}/{name}") == hashlib.md5(data).hexdigest()
 
 
-def test_copy_same_host_uses_cp(sftp_root: str, remote_dir: str,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_copy_same_host_uses_cp(
+    sftp_root: str, remote_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = os.urandom(100_000)
     smart_save_content(f"{sftp_root}/s p.bin", data)
     SmartPath(f"{sftp_root}/s p.bin").utime(1_600_000_000, 1_600_000_000)
@@ -169,8 +171,9 @@ def test_copy_same_host_uses_cp(sftp_root: str, remote_dir: str,
     assert Path(remote_dir, "streamed.bin").read_bytes() == data
 
 
-def test_concat_runs_a_real_redirect(sftp_root: str, remote_dir: str,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_concat_runs_a_real_redirect(
+    sftp_root: str, remote_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     parts = [os.urandom(1000 + i) for i in range(3)]
     names = ["p 1", "p'2", "p>3"]
     for name, data in zip(names, parts, strict=True):
@@ -210,8 +213,9 @@ def test_sync_both_ways_sets_mtimes(sftp_root: str, tmp_path: Path) -> None:
     assert smart_sync(f"{sftp_root}/up", f"{sftp_root}/up2").copied == 0
 
 
-def test_copy_funcs_are_registered(sftp_root: str, tmp_path: Path,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_copy_funcs_are_registered(
+    sftp_root: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from megfile_core.registry import get_registry
     from megfile_sftp import transfer
 
@@ -228,7 +232,8 @@ def test_copy_funcs_are_registered(sftp_root: str, tmp_path: Path,
 
 
 def test_a_failed_download_leaves_the_local_file_as_it_was(
-        sftp_root: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sftp_root: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     smart_save_content(f"{sftp_root}/f.bin", b"new" * 1000)
     local = tmp_path / "local" / "f.bin"
     local.parent.mkdir()
@@ -280,8 +285,8 @@ def traffic(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 
 def test_copy_and_sync_on_one_server_move_no_bytes_through_us(
-        sftp_root: str, remote_dir: str, traffic: dict[str, int],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    sftp_root: str, remote_dir: str, traffic: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = os.urandom(2 << 20)
     Path(remote_dir, "src/sub").mkdir(parents=True)
     Path(remote_dir, "src/a.bin").write_bytes(data)
@@ -299,12 +304,17 @@ def test_copy_and_sync_on_one_server_move_no_bytes_through_us(
 
 
 def test_copy_and_sync_between_two_servers_stream(
-        sshd, sftp_env: Path, remote_dir: str,  # type: ignore[no-untyped-def]
-        traffic: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    sshd,
+    sftp_env: Path,
+    remote_dir: str,  # type: ignore[no-untyped-def]
+    traffic: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """root@127.0.0.1 and root@localhost are two servers to us (same sshd here):
     no remote cp (it could not reach the other one), the bytes stream through us."""
     (sftp_env / ".ssh" / "known_hosts").write_text(
-        sshd.host_key_line() + sshd.host_key_line("localhost"))
+        sshd.host_key_line() + sshd.host_key_line("localhost")
+    )
     one = f"sftp://root@127.0.0.1:{sshd.port}/{remote_dir}"
     two = f"sftp://root@localhost:{sshd.port}/{remote_dir}"
     data = os.urandom(3 << 20)
@@ -336,8 +346,7 @@ def test_lchmod_of_a_link_is_unsupported_and_says_so(sftp_root: str, remote_dir:
     os.chmod(target, 0o644)
     os.symlink(target, f"{remote_dir}/link")
     link = SmartPath(f"{sftp_root}/link")
-    for change in (lambda: link.lchmod(0o600),
-                   lambda: link.chmod(0o600, follow_symlinks=False)):
+    for change in (lambda: link.lchmod(0o600), lambda: link.chmod(0o600, follow_symlinks=False)):
         with pytest.raises(UnsupportedError, match="symbolic link") as info:
             change()
         assert isinstance(info.value, OSError)
@@ -361,11 +370,13 @@ def test_lchmod_of_a_link_is_unsupported_and_says_so(sftp_root: str, remote_dir:
 
 
 def test_move_between_two_servers_copies_then_removes(
-        sshd, sftp_env: Path, remote_dir: str) -> None:  # type: ignore[no-untyped-def]
+    sshd, sftp_env: Path, remote_dir: str
+) -> None:  # type: ignore[no-untyped-def]
     """Same class, no variant, other host: not one backend. The move went core ->
     plugin rename -> core move ... until RecursionError."""
     (sftp_env / ".ssh" / "known_hosts").write_text(
-        sshd.host_key_line() + sshd.host_key_line("localhost"))
+        sshd.host_key_line() + sshd.host_key_line("localhost")
+    )
     one = f"sftp://root@127.0.0.1:{sshd.port}/{remote_dir}"
     two = f"sftp://root@localhost:{sshd.port}/{remote_dir}"
     Path(remote_dir, "src/sub").mkdir(parents=True)
@@ -391,7 +402,10 @@ def test_recursive_glob_yields_its_base_as_a_directory(sftp_root: str, remote_di
     Path(remote_dir, "f.txt").write_text("f")
     # as the stdlib and megfile on a file system: "X/**" starts with "X/"
     assert smart_glob(f"{sftp_root}/X/**") == [
-        f"{sftp_root}/X/", f"{sftp_root}/X/a.txt", f"{sftp_root}/X/sub",
-        f"{sftp_root}/X/sub/b.txt"]
+        f"{sftp_root}/X/",
+        f"{sftp_root}/X/a.txt",
+        f"{sftp_root}/X/sub",
+        f"{sftp_root}/X/sub/b.txt",
+    ]
     assert smart_glob(f"{sftp_root}/*/**")[:2] == [f"{sftp_root}/X/", f"{sftp_root}/X/a.txt"]
     assert f"{sftp_root}/f.txt" not in smart_glob(f"{sftp_root}/*/**")

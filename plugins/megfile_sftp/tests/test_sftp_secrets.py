@@ -35,8 +35,9 @@ SECRET_PIECES = ("with@odd", "with%40odd", "odd/chars", "odd%2Fchars", "chars")
 
 
 def _leaks(text: str, password: str) -> list[str]:
-    return [piece for piece in (password, quote(password, safe=""), *SECRET_PIECES)
-            if piece in text]
+    return [
+        piece for piece in (password, quote(password, safe=""), *SECRET_PIECES) if piece in text
+    ]
 
 
 def _everything(error: BaseException) -> str:
@@ -44,16 +45,16 @@ def _everything(error: BaseException) -> str:
     parts: list[str] = []
     seen: BaseException | None = error
     while seen is not None:
-        parts += [str(seen), repr(seen), repr(seen.args),
-                  *getattr(seen, "__notes__", [])]
+        parts += [str(seen), repr(seen), repr(seen.args), *getattr(seen, "__notes__", [])]
         seen = seen.__cause__ or seen.__context__
     parts += traceback.format_exception(error)
     return "\n".join(parts)
 
 
 @pytest.fixture
-def pw_url(sshd: SshServer, password_user: tuple[str, str],
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def pw_url(
+    sshd: SshServer, password_user: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
     user, password = password_user
     monkeypatch.delenv("SFTP_PRIVATE_KEY_PATH")
     sftp_client.close_all()
@@ -62,8 +63,12 @@ def pw_url(sshd: SshServer, password_user: tuple[str, str],
 
 
 def test_password_never_in_errors_reprs_or_debug_logs(
-        pw_url: str, password_user: tuple[str, str], sshd: SshServer,
-        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    pw_url: str,
+    password_user: tuple[str, str],
+    sshd: SshServer,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     user, password = password_user
     caplog.set_level(logging.DEBUG)  # every logger, paramiko's transport too
     shown: list[str] = []
@@ -77,8 +82,10 @@ def test_password_never_in_errors_reprs_or_debug_logs(
     assert smart_listdir(f"{pw_url}/dir") == ["file.txt"]
     path = SmartPath(f"{pw_url}/dir/file.txt")
     shown += [repr(path), repr(path.pathlike), repr(path.parent), repr(path.pathlike.parent)]
-    assert repr(path) == f"SmartPath('sftp://{user}:***@127.0.0.1:{sshd.port}" \
+    assert (
+        repr(path) == f"SmartPath('sftp://{user}:***@127.0.0.1:{sshd.port}"
         f"//home/{user}/dir/file.txt')"
+    )
     for mode in ("rb", "r", "wb", "ab", "rb+"):
         with smart_open(f"{pw_url}/dir/file.txt", mode) as handle:
             shown += [repr(handle), str(getattr(handle, "name", ""))]
@@ -86,18 +93,18 @@ def test_password_never_in_errors_reprs_or_debug_logs(
     failure(lambda: smart_stat(f"{pw_url}/missing/deeper"), FileNotFoundError)
     failure(lambda: smart_open(f"{pw_url}/missing.txt", "rb+"), FileNotFoundError)
     failure(lambda: SmartPath(f"{pw_url}/missing").unlink(), FileNotFoundError)
-    failure(lambda: SmartPath(f"{pw_url}/dir").listdir() and
-            SmartPath(f"{pw_url}/dir/file.txt").listdir(), NotADirectoryError)
-    failure(lambda: smart_glob(f"{pw_url}/nothing/*.x", missing_ok=False),
-            FileNotFoundError)
-    failure(lambda: SmartPath(f"{pw_url}/dir").glob("*.none", missing_ok=False),
-            FileNotFoundError)
-    failure(lambda: SmartPath(f"{pw_url}/dir/file.txt").relative_to("/elsewhere"),
-            ValueError)
+    failure(
+        lambda: (
+            SmartPath(f"{pw_url}/dir").listdir() and SmartPath(f"{pw_url}/dir/file.txt").listdir()
+        ),
+        NotADirectoryError,
+    )
+    failure(lambda: smart_glob(f"{pw_url}/nothing/*.x", missing_ok=False), FileNotFoundError)
+    failure(lambda: SmartPath(f"{pw_url}/dir").glob("*.none", missing_ok=False), FileNotFoundError)
+    failure(lambda: SmartPath(f"{pw_url}/dir/file.txt").relative_to("/elsewhere"), ValueError)
     os.symlink(f"/home/{user}/dir/file.txt", f"/home/{user}/dir/link")
     failure(lambda: SmartPath(f"{pw_url}/dir/link").lchmod(0o600), UnsupportedError)
-    failure(lambda: smart_open(f"{pw_url}/dir/file.txt", "x+", atomic=True),
-            FileExistsError)
+    failure(lambda: smart_open(f"{pw_url}/dir/file.txt", "x+", atomic=True), FileExistsError)
     wrong = pw_url.replace(quote(password, safe=""), quote("wrong" + password, safe=""))
     sftp_client.close_all()
     failure(lambda: smart_listdir(wrong), PermissionError)
@@ -105,12 +112,23 @@ def test_password_never_in_errors_reprs_or_debug_logs(
     refused = pw_url.replace(f":{sshd.port}/", f":{free_port()}/")
     failure(lambda: smart_listdir(refused), ConnectionError)
     # forms written differently: raw '@' and ':' in the password, IPv6, no user
-    for url in ("sftp://u:pw:with@odd@h//x", "sftp://u:pw%3Awith%40odd@[::1]:2//x",
-                "sftp://:pw:with@odd@h/rel"):
-        shown += [repr(SftpPath(url)), repr(SmartPath(url)), repr(SmartPath(url).parent),
-                  SftpPath(url)._display()]
-    for bad in ("sftp://u:pw:with?odd@h//x", "sftp://u:pw:with#odd@h//x",
-                "sftp://u:with/odd/chars@h//x", "sftp://u:odd:chars/x@h//x"):
+    for url in (
+        "sftp://u:pw:with@odd@h//x",
+        "sftp://u:pw%3Awith%40odd@[::1]:2//x",
+        "sftp://:pw:with@odd@h/rel",
+    ):
+        shown += [
+            repr(SftpPath(url)),
+            repr(SmartPath(url)),
+            repr(SmartPath(url).parent),
+            SftpPath(url)._display(),
+        ]
+    for bad in (
+        "sftp://u:pw:with?odd@h//x",
+        "sftp://u:pw:with#odd@h//x",
+        "sftp://u:with/odd/chars@h//x",
+        "sftp://u:odd:chars/x@h//x",
+    ):
         failure(lambda bad=bad: SmartPath(bad).pathlike, ValueError)  # type: ignore[misc]
     logged = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
     assert "paramiko.transport" in caplog.text  # DEBUG logging was really on
@@ -121,7 +139,8 @@ def test_password_never_in_errors_reprs_or_debug_logs(
 
 
 def test_cli_output_never_shows_the_password(
-        pw_url: str, password_user: tuple[str, str], sftp_env: Path) -> None:
+    pw_url: str, password_user: tuple[str, str], sftp_env: Path
+) -> None:
     _user, password = password_user
     megfile = str(Path(sys.executable).parent / "megfile")
     env = {k: v for k, v in os.environ.items() if k != "SFTP_PRIVATE_KEY_PATH"}
@@ -131,8 +150,9 @@ def test_cli_output_never_shows_the_password(
         [megfile, "--log-level", "DEBUG", "cp", f"{pw_url}/missing.txt", str(sftp_env / "x")],
     ]
     for command in runs:
-        done = subprocess.run(command, env=env, stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
+        )
         output = done.stdout + done.stderr
         assert done.returncode == 1, output
         assert "***" in output

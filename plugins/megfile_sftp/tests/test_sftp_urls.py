@@ -53,7 +53,11 @@ def test_derived_paths_keep_connection_and_form() -> None:
     assert str(path.with_name("z")) == "sftp://u:pw@h:2//a/b/z"
     # as megfile: up to the server's root, then the empty local path
     assert [str(p) for p in path.parents] == [
-        "sftp://u:pw@h:2//a/b", "sftp://u:pw@h:2//a", "sftp://u:pw@h:2//", ""]
+        "sftp://u:pw@h:2//a/b",
+        "sftp://u:pw@h:2//a",
+        "sftp://u:pw@h:2//",
+        "",
+    ]
     # a trailing slash is an empty last part (megfile's URI semantics)
     folder = SftpPath("sftp://u@h//a/b/")
     assert folder.parts == ("sftp://u@h//", "a", "b", "")
@@ -101,9 +105,14 @@ def test_glob_and_scan_results_keep_the_url(sftp_root: str) -> None:
     found = smart_glob(f"{sftp_root}/**/*.txt")
     assert found == [f"{sftp_root}/a/1.txt", f"{sftp_root}/a/b/2.txt"]
     assert list(smart_scan(sftp_root)) == [
-        f"{sftp_root}/a/1.txt", f"{sftp_root}/a/b/2.txt", f"{sftp_root}/c.log"]
+        f"{sftp_root}/a/1.txt",
+        f"{sftp_root}/a/b/2.txt",
+        f"{sftp_root}/c.log",
+    ]
     assert [str(p) for p in SmartPath(sftp_root).glob("a/*")] == [
-        f"{sftp_root}/a/1.txt", f"{sftp_root}/a/b"]
+        f"{sftp_root}/a/1.txt",
+        f"{sftp_root}/a/b",
+    ]
     assert "//" in sftp_root.split("@", 1)[1]
 
 
@@ -116,8 +125,7 @@ def test_relative_form_is_relative_to_login_dir(sshd, remote_dir: str) -> None: 
         with open(f"/root/{name}/f.txt") as handle:
             assert handle.read() == "rel"
         assert relative.parent.listdir() == ["f.txt"]
-        assert str(relative.absolute()) == \
-            f"sftp://root@127.0.0.1:{sshd.port}//root/{name}/f.txt"
+        assert str(relative.absolute()) == f"sftp://root@127.0.0.1:{sshd.port}//root/{name}/f.txt"
     finally:
         import shutil
 

@@ -17,8 +17,9 @@ class DemoPath(BasePath):
         return self._local().stat(follow_symlinks)
 
     def scandir(self):
-        entries = (FileEntry(e.name, str(self.joinpath(e.name)), e.stat)
-                   for e in self._local().scandir())
+        entries = (
+            FileEntry(e.name, str(self.joinpath(e.name)), e.stat) for e in self._local().scandir()
+        )
         return ContextIterator(entries)
 
     def _open(self, mode, **options):
