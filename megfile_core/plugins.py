@@ -12,7 +12,6 @@ import os
 import threading
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from importlib import metadata
 from typing import Any
@@ -22,6 +21,7 @@ import pluggy
 from megfile_core import __version__, hookspecs
 from megfile_core.impl_marker import PROJECT
 from megfile_core.registry import BUILTIN_PLUGINS, get_registry
+from megfile_core.types import BrokenPlugin, PluginInfo
 
 __all__ = [
     "BrokenPlugin",
@@ -34,27 +34,7 @@ __all__ = [
 ]
 
 #: a plugin still implementing a hook of 0.1 (megfile_register_protocols ...) gets a hint
-_MIGRATE = (
-    "; since megfile-core 0.2 a plugin implements megfile_register(registrar): "
-    "see 'Moving from the 0.1 hooks' in docs/plugins.md"
-)
-
-
-@dataclass
-class PluginInfo:
-    name: str
-    module: str
-    distribution: str | None = None
-    version: str | None = None
-    builtin: bool = False
-
-
-@dataclass
-class BrokenPlugin:
-    name: str
-    distribution: str | None
-    reason: str
-    traceback: str
+_MIGRATE = "; a 0.2 plugin implements megfile_register(registrar): see docs/plugins.md"
 
 
 _lock = threading.RLock()
@@ -98,11 +78,8 @@ def get_plugin_manager() -> pluggy.PluginManager:
             pm = pluggy.PluginManager(PROJECT)
             pm.add_hookspecs(hookspecs)
             for name, module in BUILTIN_PLUGINS.items():
-                _load(
-                    pm,
-                    PluginInfo(name, module, "megfile-core", __version__, True),
-                    partial(importlib.import_module, module),
-                )
+                info = PluginInfo(name, module, "megfile-core", __version__, True)
+                _load(pm, info, partial(importlib.import_module, module))
             disabled = os.environ.get("MEGFILE_DISABLED_PLUGINS", "").replace(" ", "")
             for ep in entry_points():
                 if ep.value in BUILTIN_PLUGINS.values() or ep.name in disabled.split(","):
@@ -142,14 +119,12 @@ def list_plugins() -> list[dict[str, Any]]:
     """Name, distribution, version, module, protocols and hooks of each loaded plugin."""
     pm, registry = get_plugin_manager(), get_registry()
     registry.known_protocols()
-    return [
-        {
-            **vars(_infos.get(name) or PluginInfo(name, repr(plugin))),
-            "protocols": registry.protocols(name),
-            "hooks": sorted(h.name for h in pm.get_hookcallers(plugin) or []),
-        }
-        for name, plugin in sorted(pm.list_name_plugin(), key=lambda item: item[0])
-    ]
+    rows = []
+    for name, plugin in sorted(pm.list_name_plugin(), key=lambda item: item[0]):
+        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
+        info = vars(_infos.get(name) or PluginInfo(name, repr(plugin)))
+        rows.append({**info, "protocols": registry.protocols(name), "hooks": hooks})
+    return rows
 
 
 def broken_plugins() -> list[BrokenPlugin]:

@@ -6,6 +6,7 @@ import enum
 import os
 import stat as _stat
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 if TYPE_CHECKING:
@@ -13,10 +14,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Access",
+    "BrokenPlugin",
     "ContextIterator",
     "CopyFunc",
     "FileEntry",
     "PathLike",
+    "PluginInfo",
     "StatResult",
 ]
 
@@ -160,3 +163,24 @@ class ContextIterator(Iterator[FileEntry]):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass
+class PluginInfo:
+    """A loaded plugin, as ``megfile plugins`` lists it."""
+
+    name: str
+    module: str
+    distribution: str | None = None
+    version: str | None = None
+    builtin: bool = False
+
+
+@dataclass
+class BrokenPlugin:
+    """A plugin that failed to load or to register, and why."""
+
+    name: str
+    distribution: str | None
+    reason: str
+    traceback: str
