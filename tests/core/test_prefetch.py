@@ -658,9 +658,11 @@ def test_reads_spanning_blocks_never_evict_the_next_block(executor: ThreadPoolEx
     data = payload(40_000)
     mem = Memory(data, delay=0.005)
     in_caller: list[tuple[int, int]] = []
+    fetched: list[tuple[int, int]] = []
     caller = threading.current_thread()
 
     def hook(start: int, end: int) -> None:
+        fetched.append((start, end))
         if threading.current_thread() is caller:
             in_caller.append((start, end))
 
@@ -680,7 +682,10 @@ def test_reads_spanning_blocks_never_evict_the_next_block(executor: ThreadPoolEx
             got += chunk
             time.sleep(0.02)  # a consumer slower than the fetches: they are all ready
     assert got == data
-    assert in_caller == [], in_caller
+    # an evicted block is fetched a second time: every block once, and (on a machine
+    # whose pool keeps up) none of them in the caller
+    assert sorted(fetched) == sorted(set(fetched)), fetched
+    assert len(in_caller) <= 1, in_caller  # a starved pool may leave one to the caller
 
 
 class _Stream:
