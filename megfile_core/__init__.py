@@ -11,76 +11,16 @@ import importlib
 import os
 from typing import TYPE_CHECKING, Any
 
-from megfile_core.impl_marker import hookimpl
+from megfile_core.impl_marker import hookimpl as hookimpl
 
 __version__ = "0.1.0"
 
-_SMART = [
-    "smart_abspath",
-    "smart_access",
-    "smart_cache",
-    "smart_combine_open",
-    "smart_concat",
-    "smart_copy",
-    "smart_exists",
-    "smart_getmd5",
-    "smart_getmtime",
-    "smart_getsize",
-    "smart_glob",
-    "smart_glob_stat",
-    "smart_iglob",
-    "smart_isabs",
-    "smart_isdir",
-    "smart_isfile",
-    "smart_islink",
-    "smart_ismount",
-    "smart_listdir",
-    "smart_load_content",
-    "smart_load_from",
-    "smart_load_text",
-    "smart_lstat",
-    "smart_makedirs",
-    "smart_move",
-    "smart_open",
-    "smart_path_join",
-    "smart_readlink",
-    "smart_realpath",
-    "smart_relpath",
-    "smart_remove",
-    "smart_rename",
-    "smart_save_as",
-    "smart_save_content",
-    "smart_save_text",
-    "smart_scan",
-    "smart_scan_stat",
-    "smart_scandir",
-    "smart_stat",
-    "smart_symlink",
-    "smart_sync",
-    "smart_sync_with_progress",
-    "smart_touch",
-    "smart_unlink",
-    "smart_walk",
-    "register_copy_func",
-    "SmartCacher",
-]
-_ERRORS = [
-    "MegfileError",
-    "ProtocolError",
-    "ProtocolNotFoundError",
-    "ProtocolExistsError",
-    "PluginError",
-    "PluginLoadError",
-    "UnsupportedError",
-    "FileChangedError",
-    "UnsafePathError",
-    "UnknownError",
-    "MaxRetriesExceededError",
-    "SameFileError",
-]
+#: modules whose ``__all__`` is the one list of the names megfile_core re-exports
+#: from them: the ``smart_*`` façade (smart.py) and the errors (errors.py)
+_FROM_ALL = ("megfile_core.smart", "megfile_core.errors")
+#: every other public name, and the module it lives in
 _LAZY: dict[str, str] = {
-    **{name: "megfile_core.smart" for name in _SMART},
-    **{name: "megfile_core.errors" for name in _ERRORS},
+    "SameFileError": "megfile_core.errors",  # shutil's, imported when asked for
     "SmartPath": "megfile_core.smart_path",
     "BasePath": "megfile_core.pathlike",
     "StatResult": "megfile_core.types",
@@ -94,83 +34,30 @@ _LAZY: dict[str, str] = {
     "stdio_open": "megfile_core.builtin.shortcuts",
 }
 
-__all__ = [
-    "Access",
-    "BasePath",
-    "FSPath",
-    "FileChangedError",
-    "FileEntry",
-    "MaxRetriesExceededError",
-    "MegfileError",
-    "PluginError",
-    "PluginLoadError",
-    "ProtocolError",
-    "ProtocolExistsError",
-    "ProtocolNotFoundError",
-    "SameFileError",
-    "SmartCacher",
-    "SmartPath",
-    "StatResult",
-    "StdioPath",
-    "UnknownError",
-    "UnsafePathError",
-    "UnsupportedError",
-    "fs_copy",
-    "hookimpl",
-    "is_fs",
-    "is_stdio",
-    "register_copy_func",
-    "smart_abspath",
-    "smart_access",
-    "smart_cache",
-    "smart_combine_open",
-    "smart_concat",
-    "smart_copy",
-    "smart_exists",
-    "smart_getmd5",
-    "smart_getmtime",
-    "smart_getsize",
-    "smart_glob",
-    "smart_glob_stat",
-    "smart_iglob",
-    "smart_isabs",
-    "smart_isdir",
-    "smart_isfile",
-    "smart_islink",
-    "smart_ismount",
-    "smart_listdir",
-    "smart_load_content",
-    "smart_load_from",
-    "smart_load_text",
-    "smart_lstat",
-    "smart_makedirs",
-    "smart_move",
-    "smart_open",
-    "smart_path_join",
-    "smart_readlink",
-    "smart_realpath",
-    "smart_relpath",
-    "smart_remove",
-    "smart_rename",
-    "smart_save_as",
-    "smart_save_content",
-    "smart_save_text",
-    "smart_scan",
-    "smart_scan_stat",
-    "smart_scandir",
-    "smart_stat",
-    "smart_symlink",
-    "smart_sync",
-    "smart_sync_with_progress",
-    "smart_touch",
-    "smart_unlink",
-    "smart_walk",
-    "stdio_open",
-]
+
+def _public_names() -> list[str]:
+    """``__all__``: built on first use (it imports smart.py and errors.py)."""
+    names = {"hookimpl", *_LAZY}
+    for module in _FROM_ALL:
+        names.update(importlib.import_module(module).__all__)
+    return sorted(names)
+
+
+def _home(name: str) -> str | None:
+    """The module a public name comes from (smart.py is imported only when asked
+    for a name it may hold)."""
+    if name in _LAZY:
+        return _LAZY[name]
+    if name.startswith("_"):
+        return None
+    return next((m for m in _FROM_ALL if name in importlib.import_module(m).__all__), None)
 
 
 def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
+    if name == "__all__":
+        names = globals()["__all__"] = _public_names()
+        return names
+    module_name = _home(name)
     if module_name is not None:
         value = getattr(importlib.import_module(module_name), name)
         globals()[name] = value
@@ -211,76 +98,35 @@ def _plugin_export(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(_public_names()))
 
 
 if TYPE_CHECKING:
-    from megfile_core.builtin.fs import FSPath
-    from megfile_core.builtin.shortcuts import fs_copy, is_fs, is_stdio, stdio_open
-    from megfile_core.builtin.stdio import StdioPath
-    from megfile_core.errors import (
-        FileChangedError,
-        MaxRetriesExceededError,
-        MegfileError,
-        PluginError,
-        PluginLoadError,
-        ProtocolError,
-        ProtocolExistsError,
-        ProtocolNotFoundError,
-        SameFileError,
-        UnknownError,
-        UnsafePathError,
-        UnsupportedError,
+    from megfile_core.builtin.fs import FSPath as FSPath
+    from megfile_core.builtin.shortcuts import (
+        fs_copy as fs_copy,
     )
-    from megfile_core.pathlike import BasePath
-    from megfile_core.smart import (
-        SmartCacher,
-        register_copy_func,
-        smart_abspath,
-        smart_access,
-        smart_cache,
-        smart_combine_open,
-        smart_concat,
-        smart_copy,
-        smart_exists,
-        smart_getmd5,
-        smart_getmtime,
-        smart_getsize,
-        smart_glob,
-        smart_glob_stat,
-        smart_iglob,
-        smart_isabs,
-        smart_isdir,
-        smart_isfile,
-        smart_islink,
-        smart_ismount,
-        smart_listdir,
-        smart_load_content,
-        smart_load_from,
-        smart_load_text,
-        smart_lstat,
-        smart_makedirs,
-        smart_move,
-        smart_open,
-        smart_path_join,
-        smart_readlink,
-        smart_realpath,
-        smart_relpath,
-        smart_remove,
-        smart_rename,
-        smart_save_as,
-        smart_save_content,
-        smart_save_text,
-        smart_scan,
-        smart_scan_stat,
-        smart_scandir,
-        smart_stat,
-        smart_symlink,
-        smart_sync,
-        smart_sync_with_progress,
-        smart_touch,
-        smart_unlink,
-        smart_walk,
+    from megfile_core.builtin.shortcuts import (
+        is_fs as is_fs,
     )
-    from megfile_core.smart_path import SmartPath
-    from megfile_core.types import Access, FileEntry, StatResult
+    from megfile_core.builtin.shortcuts import (
+        is_stdio as is_stdio,
+    )
+    from megfile_core.builtin.shortcuts import (
+        stdio_open as stdio_open,
+    )
+    from megfile_core.builtin.stdio import StdioPath as StdioPath
+    from megfile_core.errors import *  # noqa: F403 (the names of its __all__)
+    from megfile_core.errors import SameFileError as SameFileError
+    from megfile_core.pathlike import BasePath as BasePath
+    from megfile_core.smart import *  # noqa: F403 (the names of its __all__)
+    from megfile_core.smart_path import SmartPath as SmartPath
+    from megfile_core.types import (
+        Access as Access,
+    )
+    from megfile_core.types import (
+        FileEntry as FileEntry,
+    )
+    from megfile_core.types import (
+        StatResult as StatResult,
+    )
