@@ -48,7 +48,7 @@ def _home(name: str) -> str | None:
     for a name it may hold)."""
     if name in _LAZY:
         return _LAZY[name]
-    if name.startswith("_"):
+    if name.startswith("_") or _is_submodule(name):  # `from megfile_core import io`
         return None
     return next((m for m in _FROM_ALL if name in importlib.import_module(m).__all__), None)
 
