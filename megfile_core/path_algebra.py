@@ -31,7 +31,9 @@ def display(value: Any) -> str:
     return _display(value)
 
 
-def _fspath_str(value: Any) -> str:
+def _fspath_str(value: Any, name: str = "path") -> str:
+    """``value`` as a path string; a TypeError naming the argument ``name`` for
+    anything that is no path."""
     if isinstance(value, PathAlgebra):
         return str(value)
     if isinstance(value, str):
@@ -40,7 +42,9 @@ def _fspath_str(value: Any) -> str:
         result = os.fspath(value)
         if isinstance(result, str):
             return result
-    raise TypeError(f"expected a path (str, os.PathLike or BasePath), not {type(value).__name__}")
+    raise TypeError(
+        f"{name} must be a path (str, os.PathLike or a path object), not {type(value).__name__}"
+    )
 
 
 class PathAlgebra:

@@ -9,7 +9,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 from megfile_core.glob import expand_braces
 from megfile_core.io.copy import concat, copy_file, stream_copy
 from megfile_core.path_algebra import _fspath_str
-from megfile_core.pathlike import BasePath, ContextIterator
+from megfile_core.pathlike import ContextIterator
 from megfile_core.registry import get_registry
 from megfile_core.smart_path import SmartPath, as_smart_path
 from megfile_core.types import Access, FileEntry, StatResult
@@ -261,9 +261,7 @@ def smart_glob_stat(
     pathname: Any, recursive: bool = True, missing_ok: bool = True
 ) -> Iterator[FileEntry]:
     """Entries matching a pattern: ``* ** ? [seq] [!seq] {a,b}``."""
-    if not isinstance(pathname, (str, os.PathLike, BasePath)):
-        raise TypeError(f"pathname must be a str or os.PathLike, not {type(pathname).__name__}")
-    pattern = _fspath_str(pathname)
+    pattern = _fspath_str(pathname, "pathname")
     alternatives = _split_protocols(pattern)
     if len(alternatives) == 1:
         yield from _path(pattern).glob_stat(recursive=recursive, missing_ok=missing_ok)
@@ -307,10 +305,6 @@ def smart_remove(path: Any, missing_ok: bool = False, followlinks: bool = False)
 def smart_symlink(src_path: Any, dst_path: Any) -> None:
     """Create a link at ``dst_path`` pointing to ``src_path``."""
     _path(dst_path, "dst_path").symlink_to(_path(src_path, "src_path"))
-
-
-def _same_backend(src: SmartPath, dst: SmartPath) -> bool:
-    return src.pathlike._same_backend(dst.pathlike)
 
 
 def smart_copy(
@@ -409,7 +403,7 @@ def smart_rename(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:
         raise IsADirectoryError(f"is a directory: {src._display()}; use smart_move for trees")
     if src.path_with_protocol == dst.path_with_protocol:
         return
-    if _same_backend(src, dst):
+    if src.pathlike._same_backend(dst.pathlike):
         src.pathlike.rename(dst.pathlike, overwrite=overwrite)
         return
     smart_copy(src, dst, overwrite=overwrite)

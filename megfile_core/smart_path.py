@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
+from megfile_core.builtin.fs import check_fd
 from megfile_core.errors import ProtocolExistsError
 from megfile_core.path_algebra import _fspath_str
 from megfile_core.pathlike import BasePath, ContextIterator
@@ -23,8 +24,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SmartPath", "as_smart_path", "resolve_alias"]
 
-_MAX_FD = 2**31 - 1  # an int path is a file descriptor: a C int
-
 
 def as_smart_path(path: Any, name: str = "path") -> SmartPath:
     """``path`` as a SmartPath. A value of the wrong type or range is a TypeError
@@ -36,11 +35,8 @@ def as_smart_path(path: Any, name: str = "path") -> SmartPath:
         raise TypeError(
             f"{name} must be a path (str, os.PathLike or a path object), not {type(path).__name__}"
         )
-    if isinstance(path, int) and not 0 <= path <= _MAX_FD:
-        raise ValueError(
-            f"{name}: {path} is no file descriptor (an int path is one, from 0 to "
-            f"{_MAX_FD}); pass a str or os.PathLike for a file name"
-        )
+    if isinstance(path, int):
+        check_fd(path, name)
     return SmartPath(path)
 
 
@@ -67,8 +63,6 @@ def _make_pathlike(
     if isinstance(path, int) and not isinstance(path, bool):
         return get_registry().get_path_class("file")(path), None
     text = _fspath_str(path)
-    if not isinstance(text, str):
-        raise TypeError(f"expected a path, not {type(path).__name__}")
     scheme, rest = split_scheme(text)
     alias = None
     if not scheme:
@@ -266,13 +260,6 @@ class SmartPath(BasePath):
             for o in other
         ]
         return self._wrap(self.pathlike.relative_to(*resolved))
-
-    def is_relative_to(self, *other: Any) -> bool:
-        try:
-            self.relative_to(*other)
-        except ValueError:
-            return False
-        return True
 
     def match(self, pattern: str) -> bool:
         scheme, _rest = split_scheme(pattern)

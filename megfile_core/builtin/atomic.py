@@ -11,7 +11,13 @@ __all__ = ["AtomicFile", "temp_name"]
 def temp_name(path: str) -> str:
     """``dir/.name.<8 hex>.temp`` in the target's own directory."""
     directory, name = os.path.split(path)
-    return os.path.join(directory, f".{name}.{os.urandom(4).hex()}.temp")
+    return os.path.join(directory, temp_basename(name))
+
+
+def temp_basename(name: str) -> str:
+    """``.name.<8 hex>.temp``: where a file called ``name`` is written before it
+    replaces the target (any backend's atomic write)."""
+    return f".{name}.{os.urandom(4).hex()}.temp"
 
 
 class AtomicFile:

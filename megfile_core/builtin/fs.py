@@ -33,6 +33,17 @@ Self = TypeVar("Self", bound="FSPath")
 _MAX_FD = 2**31 - 1  # the C int the os functions take
 
 
+def check_fd(fd: int, name: str = "path") -> int:
+    """An int path is a file descriptor; one out of range is a ValueError naming
+    the argument (``os`` would raise an OverflowError)."""
+    if not 0 <= fd <= _MAX_FD:
+        raise ValueError(
+            f"{name}: {fd} is no file descriptor (an int path is one, from 0 to "
+            f"{_MAX_FD}); pass a str or os.PathLike for a file name"
+        )
+    return fd
+
+
 @hookimpl
 def megfile_register(registrar: Registrar) -> None:
     registrar.register_protocol("file", FSPath)
@@ -57,12 +68,7 @@ class FSPath(BasePath):
     def __init__(self, path: Any = ".", *other_paths: Any) -> None:
         self.fd: int | None = None
         if isinstance(path, int) and not isinstance(path, bool):
-            if not 0 <= path <= _MAX_FD:
-                raise ValueError(
-                    f"path: {path} is no file descriptor (an int path is one, from 0 "
-                    f"to {_MAX_FD}); pass a str or os.PathLike for a file name"
-                )
-            self.fd = path
+            self.fd = check_fd(path)
             path = str(path)
         super().__init__(path, *other_paths)
         if self.variant is not None:

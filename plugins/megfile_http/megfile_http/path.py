@@ -7,7 +7,6 @@ from typing import IO, Any, TypeVar
 
 import requests
 
-from megfile_core.errors import UnsupportedError
 from megfile_core.pathlike import COMMON_OPEN_OPTIONS
 from megfile_core.readonly import ReadOnlyPath
 from megfile_core.types import StatResult
@@ -182,12 +181,9 @@ class HttpPath(ReadOnlyPath):
         )
 
     # -- what HTTP cannot do: ReadOnlyPath refuses it ----------------------------
-    def _refuse(self, operation: str) -> Exception:
-        return UnsupportedError(operation, self._client().name)
-
     def _refuse_write(self, mode: str, operation: str) -> Exception:
         """What megfile raises for a write: a ValueError naming the binary mode."""
-        return HttpUnacceptableModeError(mode, operation, self._client().name)
+        return HttpUnacceptableModeError(mode, operation, self)
 
 
 class HttpsPath(HttpPath):

@@ -5,13 +5,13 @@ update modes, and the atomic edit of an existing file."""
 from __future__ import annotations
 
 import errno
-import secrets
 import shlex
 import stat as _stat
 from typing import IO, TYPE_CHECKING, Any
 
 import paramiko
 
+from megfile_core.builtin.atomic import temp_basename
 from megfile_core.io.copy import copy_stream
 from megfile_sftp.client import Connection
 from megfile_sftp.errors import make_error
@@ -98,7 +98,7 @@ def open_writer(path: SftpPath, mode: str, atomic: bool, options: dict[str, Any]
     if exclusive and path._kind() is not None:
         raise make_error(errno.EEXIST, path._safe)
     if atomic:
-        name = f".{path.name}.{secrets.token_hex(4)}.temp"
+        name = temp_basename(path.name)
         temp = path.with_name(name)
         write_to = temp._remote
         create(path, write_to, SFTP_FLAG_WRITE | SFTP_FLAG_CREATE | SFTP_FLAG_EXCL)
@@ -185,7 +185,7 @@ def open_atomic_file(path: SftpPath, mode: str) -> IO[bytes]:
     exclusive = flavour[0] == "x"
     if exclusive and (attrs is not None or path._kind() is not None):
         raise make_error(errno.EEXIST, path._safe)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.temp")
+    temp = path.with_name(temp_basename(path.name))
     temp_remote, final = temp._remote, path._remote
     create(temp, temp_remote, SFTP_FLAG_WRITE | SFTP_FLAG_CREATE | SFTP_FLAG_EXCL)
 

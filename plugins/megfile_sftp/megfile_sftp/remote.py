@@ -8,7 +8,6 @@ back to moving the bytes themselves.
 from __future__ import annotations
 
 import errno
-import secrets
 import shlex
 import stat as _stat
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import paramiko
 
+from megfile_core.builtin.atomic import temp_basename
 from megfile_sftp.client import Connection, Target, call
 from megfile_sftp.errors import make_error
 from megfile_sftp.ops import posix_join
@@ -94,9 +94,7 @@ def remote_concat(src_paths: list[SftpPath], dst_path: SftpPath) -> bool:
         sources = [shlex.quote(src._absolute_remote()) for src in src_paths]
         dst.parent.mkdir(parents=True, exist_ok=True)
         final = dst._absolute_remote()
-        temp = posix_join(
-            final.rpartition("/")[0] or "/", f".{dst.name}.{secrets.token_hex(4)}.temp"
-        )
+        temp = posix_join(final.rpartition("/")[0] or "/", temp_basename(dst.name))
         command = (
             f"cat -- {' '.join(sources)} > {shlex.quote(temp)} && "
             f"mv -f -- {shlex.quote(temp)} {shlex.quote(final)}"
