@@ -719,7 +719,7 @@ def _children(
 def iglob_entries(
     path: BasePath, *, recursive: bool = True, missing_ok: bool = True
 ) -> Iterator[FileEntry]:
-    """Lazily yield a ``FileEntry`` for every path matching the pattern ``path.path``.
+    """Lazily yield a ``FileEntry`` for every path matching the pattern ``path._path``.
 
     Results are written the way the pattern was (same scheme and variant; a
     relative local pattern gives relative paths) and appear once each, in no
@@ -733,7 +733,7 @@ def iglob_entries(
     too many alternatives.
     """
     matched = False
-    for prefix, alts in _plan(path.path, recursive, type(path).glob_base_dir):
+    for prefix, alts in _plan(path._path, recursive, type(path).glob_base_dir):
         result = path._derive(prefix)
         if prefix or path.is_absolute():
             roots = _Roots(result, result, not prefix, str(result))

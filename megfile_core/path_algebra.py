@@ -52,12 +52,19 @@ class PathAlgebra:
 
     protocol: ClassVar[str] = ""
 
-    #: the path after ``protocol://`` (a POSIX path for URI backends)
-    path: str
+    #: the backend's path after ``protocol://`` (a POSIX path for URI backends);
+    #: backends read and set it, and ``path_without_protocol`` returns it by default
+    _path: str
     #: the scheme as written (``"s3+prof"``), or ``""`` when the protocol was omitted
     scheme: str
     #: the part after ``+`` in ``base+variant://`` (an S3 profile name), else None
     variant: str | None
+    #: ``(alias, target prefix)`` for a path written with a configured alias
+    #: (``oss://b/k`` for ``s3+oss://b/k``): ``str()`` shows the alias, while
+    #: ``path_with_protocol`` and ``os.fspath`` give the URL it stands for
+    _alias: tuple[str, str] | None = None
+    #: on a SmartPath class, the backend class it is made of (see smart_path.py)
+    _smart_of: ClassVar[type[BasePath] | None] = None
 
     def __init__(self, path: Any = "", *other_paths: Any) -> None:
         text = _fspath_str(path)
@@ -66,7 +73,7 @@ class PathAlgebra:
             base, _, variant = scheme.partition("+")
             if not self._accepts(base):
                 raise ValueError(
-                    f"{type(self).__name__} serves {self.protocol}:// URLs, not {text!r}"
+                    f"{type(self).__name__} serves {type(self).protocol}:// URLs, not {text!r}"
                 )
             if "+" in scheme and not variant:
                 raise ValueError(f"empty variant in {text!r}: write {base}+NAME://")
@@ -76,42 +83,71 @@ class PathAlgebra:
             self.scheme = ""
             self.variant = None
             rest = text
-        self.path = rest
+        self._path = rest
         if other_paths:
-            self.path = self._join(rest, *(_fspath_str(p) for p in other_paths))
+            self._path = self._join(rest, *(_fspath_str(p) for p in other_paths))
 
     def _same_backend(self, other: BasePath) -> bool:
         """Whether ``other`` lives in the same store with the same credentials, so
         that ``rename`` and ``concat`` between the two can stay on the server. The
         class and the variant decide by default; a backend whose URLs name a server
         (``sftp://user@host:port``) compares that too."""
-        return type(self) is type(other) and self.variant == other.variant
+        mine, theirs = type(self), type(other)
+        return (mine._smart_of or mine) is (theirs._smart_of or theirs) and (
+            self.variant == other.variant
+        )
 
     def _accepts(self, base: str) -> bool:
         """Whether ``base://`` URLs belong to this class (HTTP takes two)."""
-        return base == self.protocol
+        return base == type(self).protocol
 
     # -- identity ---------------------------------------------------------------
+    def __copy__(self: Self) -> Self:
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        return new
+
     def _derive(self: Self, path: str) -> Self:
         """A path of the same class, scheme and variant at ``path``."""
         new = _copy.copy(self)
-        new.path = path
+        new._path = path
         return new
 
     @property
+    def path(self) -> str:
+        """The whole path as written, protocol included when it was (megfile's ``path``)."""
+        return str(self)
+
+    @property
     def root_scheme(self) -> str:
-        return self.scheme or self.protocol
+        return self.scheme or type(self).protocol
 
     @property
     def path_without_protocol(self) -> str:
-        return self.path
+        return self._path
 
     @property
     def path_with_protocol(self) -> str:
-        return f"{self.root_scheme}://{self.path}"
+        return f"{self.root_scheme}://{self._path}"
 
     def __str__(self) -> str:
-        return self.path_with_protocol if self.scheme else self.path
+        text = self.path_with_protocol if self.scheme else self._path
+        return self._aliased(text) if self._alias else text
+
+    def _aliased(self, text: str) -> str:
+        """``text`` (a URL of this backend) written with this path's alias, when
+        it lies under the alias's target."""
+        assert self._alias is not None
+        name, prefix = self._alias
+        if text.startswith(prefix):
+            return f"{name}://{text[len(prefix) :]}"
+        return f"{name}://" if text == prefix.rstrip("/") else text
+
+    def _unaliased(self, text: str) -> str:
+        """``text`` with this path's alias (if it starts with it) rewritten."""
+        if self._alias is not None and text.startswith(self._alias[0] + "://"):
+            return self._alias[1] + text[len(self._alias[0]) + 3 :]
+        return text
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._display()!r})"
@@ -167,7 +203,7 @@ class PathAlgebra:
         return path
 
     def joinpath(self: Self, *other_paths: Any) -> Self:
-        return self._derive(self._join(self.path, *(_fspath_str(p) for p in other_paths)))
+        return self._derive(self._join(self._path, *(_fspath_str(p) for p in other_paths)))
 
     def _path_join(self, *others: str) -> str:
         """``smart_path_join``'s string: ``str(joinpath)`` for URLs, where ``..``
@@ -176,7 +212,11 @@ class PathAlgebra:
 
     @property
     def parts(self) -> tuple[str, ...]:
-        body = self.path.lstrip("/")
+        if self._alias is not None:  # shown from the alias when the path lies under it
+            name, shown = self._alias[0] + "://", str(self)
+            if shown.startswith(name):
+                return (name, *shown[len(name) :].split("/"))
+        body = self._path.lstrip("/")
         return (self._parts_head, *body.split("/")) if body else (self._parts_head,)
 
     @property
@@ -225,7 +265,7 @@ class PathAlgebra:
         # URI semantics, as megfile: a trailing slash ends in an empty last part,
         # so the parent of ``s3://b/dir/`` is ``s3://b/dir``; a root is its own
         # parent, and an absolute path (``sftp://h//a``) keeps its "/"
-        path = self.path
+        path = self._path
         if not path.strip("/"):
             return self._derive(path)
         head = path.rpartition("/")[0].rstrip("/")
@@ -235,7 +275,7 @@ class PathAlgebra:
     def parents(self: Self) -> Sequence[Self]:
         result = []
         current = self
-        while current.path.strip("/"):
+        while current._path.strip("/"):
             current = current.parent
             result.append(current)
         return tuple(result)
@@ -243,11 +283,11 @@ class PathAlgebra:
     def with_name(self: Self, name: str) -> Self:
         # ``s3://b/dir/`` has an empty last part that a name replaces (as megfile);
         # only the root has no name to replace
-        if not self.name and not self.path.strip("/"):
+        if not self.name and not self._path.strip("/"):
             raise ValueError(f"{self._display()} has an empty name")
         if not name or "/" in name:
             raise ValueError(f"invalid name {name!r}")
-        return self._derive(self.path[: len(self.path) - len(self.name)] + name)
+        return self._derive(self._path[: len(self._path) - len(self.name)] + name)
 
     def with_stem(self: Self, stem: str) -> Self:
         return self.with_name(stem + self.suffix)
@@ -258,10 +298,11 @@ class PathAlgebra:
         return self.with_name(self.stem + suffix)
 
     def _other_path(self, other: Any) -> str:
-        text = _fspath_str(other)
+        text = self._unaliased(_fspath_str(other))
         scheme, rest = split_scheme(text)
-        if scheme and scheme.partition("+")[0] != self.protocol:
-            raise ValueError(f"{text!r} is not a {self.protocol}:// path")
+        protocol = type(self).protocol
+        if scheme and scheme.partition("+")[0] != protocol:
+            raise ValueError(f"{text!r} is not a {protocol}:// path")
         return rest
 
     def relative_to(self: Self, *other: Any) -> Self:
@@ -270,7 +311,7 @@ class PathAlgebra:
             raise TypeError("relative_to() needs at least one argument")
         base = self._join(self._other_path(other[0]), *map(_fspath_str, other[1:]))
         base = base.rstrip("/")
-        path = self.path
+        path = self._path
         if path == base:
             relative = ""
         elif not base or path.startswith(base + "/"):
@@ -290,14 +331,14 @@ class PathAlgebra:
 
     def match(self, pattern: str) -> bool:
         """Whether this path matches a glob pattern (relative: from the right)."""
-        scheme, rest = split_scheme(pattern)
+        scheme, rest = split_scheme(self._unaliased(pattern))
         if scheme:
-            return match_path(self.path.strip("/"), rest.strip("/"), anchored=True)
+            return match_path(self._path.strip("/"), rest.strip("/"), anchored=True)
         if pattern.startswith("/"):  # an absolute pattern is anchored at the root
-            return self.path.startswith("/") and match_path(
-                self.path.strip("/"), pattern.strip("/"), anchored=True
+            return self._path.startswith("/") and match_path(
+                self._path.strip("/"), pattern.strip("/"), anchored=True
             )
-        return match_path(self.path.strip("/"), pattern.strip("/"), anchored=False)
+        return match_path(self._path.strip("/"), pattern.strip("/"), anchored=False)
 
     def is_absolute(self) -> bool:
         return True

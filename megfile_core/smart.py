@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from megfile_core.glob import expand_braces
-from megfile_core.io.copy import concat, copy_file, stream_copy
+from megfile_core.io.copy import concat, stream_copy
 from megfile_core.path_algebra import _fspath_str
 from megfile_core.pathlike import ContextIterator
 from megfile_core.registry import get_registry
@@ -106,7 +106,7 @@ def smart_load_content(path: Any, start: int | None = None, stop: int | None = N
             raise ValueError(f"{name} {value} is out of range (a file offset is a 64-bit int)")
     smart = _path(path)
     if (start is not None and start < 0) or (stop is not None and stop < 0):
-        size = smart.pathlike._content_size()
+        size = smart._content_size()
         if not size:  # empty, or a size nobody told: slice the whole content here
             return smart._load_content(None, None)[start:stop]
         start, stop, _ = slice(start, stop).indices(size)
@@ -221,8 +221,7 @@ def smart_readlink(path: Any) -> SmartPath:
 def smart_path_join(path: Any, *other_paths: Any) -> str:
     """Join path parts. URLs ignore the leading ``/`` of later parts and keep ``..``;
     local paths (``file://`` too) follow ``os.path.normpath(os.path.join(...))``."""
-    smart = _path(path)
-    return smart._str(smart.pathlike._path_join(*map(_fspath_str, other_paths)))
+    return _path(path)._path_join(*map(_fspath_str, other_paths))
 
 
 # -- listing ---------------------------------------------------------------------------
@@ -315,9 +314,8 @@ def smart_copy(
     overwrite: bool = True,
 ) -> None:
     """Copy one file between any two protocols, by the fastest registered path."""
-    src, dst = _path(src_path, "src_path"), _path(dst_path, "dst_path")
-    copy_file(
-        src.pathlike, dst.pathlike, callback=callback, followlinks=followlinks, overwrite=overwrite
+    _path(src_path, "src_path").copy(
+        dst_path, callback=callback, followlinks=followlinks, overwrite=overwrite
     )
 
 
@@ -387,13 +385,7 @@ def smart_sync_with_progress(
 
 def smart_move(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:
     """Move a file or a tree: a rename on one backend, else sync then remove."""
-    from megfile_core.sync import move
-
-    move(
-        _path(src_path, "src_path").pathlike,
-        _path(dst_path, "dst_path").pathlike,
-        overwrite=overwrite,
-    )
+    _path(src_path, "src_path").move(dst_path, overwrite=overwrite)
 
 
 def smart_rename(src_path: Any, dst_path: Any, overwrite: bool = True) -> None:

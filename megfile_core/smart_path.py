@@ -1,26 +1,29 @@
 """``SmartPath``: a path of any protocol, dispatched by its URL scheme.
 
 ``SmartPath(url)`` splits the scheme, rewrites an alias, asks the registry for the
-backend class and delegates every call to that backend's path (``.pathlike``). Paths
-and path strings it hands back keep the scheme, variant and alias the user wrote.
+backend class and returns an instance of that class, mixed with ``SmartPath``: every
+method is the backend's own (no proxy), and ``isinstance(p, SmartPath)``,
+``isinstance(p, <the backend's class>)`` both hold. ``SmartPath`` adds only what differs from a
+backend path: ``protocol`` keeps the variant or alias the user wrote, ``repr`` says
+``SmartPath``, and ``rename``/``move``/``copy`` cross protocols. A path written
+with an alias shows the alias again (see :class:`~megfile_core.path_algebra.PathAlgebra`).
 """
 
 from __future__ import annotations
 
+import copy as _copy
 import os
-from collections.abc import Callable, Iterator, Sequence
-from typing import IO, TYPE_CHECKING, Any, BinaryIO
+import threading
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from megfile_core.builtin.fs import check_fd
 from megfile_core.errors import ProtocolExistsError
+from megfile_core.io.copy import copy_file
 from megfile_core.path_algebra import _fspath_str
-from megfile_core.pathlike import BasePath, ContextIterator
+from megfile_core.pathlike import BasePath
 from megfile_core.registry import get_registry
-from megfile_core.types import Access, FileEntry, StatResult
 from megfile_core.url import split_scheme
-
-if TYPE_CHECKING:
-    from megfile_core.sync import SyncResult
 
 __all__ = ["SmartPath", "as_smart_path", "resolve_alias"]
 
@@ -57,41 +60,72 @@ def resolve_alias(scheme: str, rest: str) -> tuple[str, str, tuple[str, str] | N
     return url, new_scheme, (scheme, prefix)
 
 
-def _make_pathlike(
-    path: Any, other_paths: Sequence[Any]
-) -> tuple[BasePath, tuple[str, str] | None]:
+def _resolve(path: Any) -> tuple[type[BasePath], Any, tuple[str, str] | None]:
+    """The backend class for ``path``, the argument its constructor takes, and the
+    alias the URL was written with."""
     if isinstance(path, int) and not isinstance(path, bool):
-        return get_registry().get_path_class("file")(path), None
+        return get_registry().get_path_class("file"), path, None
     text = _fspath_str(path)
     scheme, rest = split_scheme(text)
-    alias = None
     if not scheme:
-        cls = get_registry().get_path_class("file")
-    else:
-        if scheme not in ("file", "stdio"):
-            from megfile_core.config import apply_config_env  # not for local paths
+        return get_registry().get_path_class("file"), text, None
+    alias = None
+    if scheme not in ("file", "stdio"):
+        from megfile_core.config import apply_config_env  # not for local paths
 
-            apply_config_env()
-            text, scheme, alias = resolve_alias(scheme, rest)
-        cls = get_registry().get_path_class(scheme)
-    return cls(text, *other_paths), alias
+        apply_config_env()
+        text, scheme, alias = resolve_alias(scheme, rest)
+    return get_registry().get_path_class(scheme), text, alias
+
+
+_classes: dict[type[BasePath], type[SmartPath]] = {}
+_classes_lock = threading.Lock()
+
+
+def _smart_class(backend: type[BasePath]) -> type[SmartPath]:
+    """``SmartPath`` mixed into ``backend``: one class per backend class, made once."""
+    backend = backend._smart_of or backend
+    found = _classes.get(backend)
+    if found is None:
+        with _classes_lock:
+            found = _classes.get(backend)
+            if found is None:
+                name = f"SmartPath[{backend.__name__}]"
+                attrs = {"__module__": __name__, "__qualname__": name, "_smart_of": backend}
+                found = _classes[backend] = type(name, (SmartPath, backend), attrs)
+    return found
+
+
+class _Protocol:
+    """``protocol``: on a class, the backend's protocol (``s3``); on a SmartPath, the
+    scheme as the user wrote it (``s3+prof``, or the alias), as megfile's does."""
+
+    def __get__(self, obj: BasePath | None, owner: type[BasePath]) -> str:
+        backend = owner._smart_of
+        if obj is None:
+            return backend.protocol if backend is not None else ""
+        return obj._alias[0] if obj._alias else obj.root_scheme
 
 
 class SmartPath(BasePath):
     """A path of any registered protocol; see the module docstring."""
 
-    pathlike: BasePath
-    _alias: tuple[str, str] | None
+    protocol: ClassVar[str] = _Protocol()  # type: ignore[assignment]
+
+    def __new__(cls, path: Any = ".", *other_paths: Any) -> SmartPath:
+        if isinstance(path, BasePath):
+            new: SmartPath = _copy.copy(path)  # type: ignore[assignment]
+            new.__class__ = _smart_class(type(path))
+            return new.joinpath(*other_paths) if other_paths else new
+        backend, argument, alias = _resolve(path)
+        new = object.__new__(_smart_class(backend))
+        backend.__init__(new, argument, *other_paths)
+        if alias is not None:
+            new._alias = alias
+        return new
 
     def __init__(self, path: Any = ".", *other_paths: Any) -> None:
-        if isinstance(path, SmartPath):
-            self.pathlike = path.pathlike.joinpath(*other_paths) if other_paths else path.pathlike
-            self._alias = path._alias
-        elif isinstance(path, BasePath):
-            self.pathlike = path.joinpath(*other_paths) if other_paths else path
-            self._alias = None
-        else:
-            self.pathlike, self._alias = _make_pathlike(path, other_paths)
+        """Made in ``__new__``: nothing left to do."""
 
     @classmethod
     def register(cls, path_class: type[BasePath], override_ok: bool = False) -> type[BasePath]:
@@ -105,408 +139,42 @@ class SmartPath(BasePath):
             registry.registrar("runtime").register_protocol(protocol, path_class)
         return path_class
 
-    # -- wrapping of results -------------------------------------------------------
-    def _wrap(self, pathlike: BasePath) -> SmartPath:
-        new = object.__new__(SmartPath)
-        new.pathlike = pathlike
-        new._alias = self._alias
-        return new
-
-    def _str(self, text: str) -> str:
-        """Re-apply the alias to a path string the backend returned."""
-        if self._alias is None:
-            return text
-        name, prefix = self._alias
-        full = text
-        if "://" not in text:
-            full = f"{self.pathlike.root_scheme}://{text}"
-        if full.startswith(prefix):
-            return f"{name}://{full[len(prefix) :]}"
-        return text
-
-    def _entry(self, entry: FileEntry) -> FileEntry:
-        if self._alias is None:
-            return entry
-        return FileEntry(entry.name, self._str(entry.path), entry.stat)
-
-    def _arg(self, value: Any) -> Any:
-        """A path argument as the backend expects it (aliases resolved)."""
-        if isinstance(value, SmartPath):
-            return value.pathlike
-        if isinstance(value, BasePath):
-            return value
-        return SmartPath(value).pathlike
-
-    # -- identity ------------------------------------------------------------------
     @property
-    def protocol(self) -> str:  # type: ignore[override]
-        """The scheme with its variant (``s3+prof``), as megfile; ``file`` for local paths."""
-        return self.pathlike.root_scheme
-
-    @property
-    def path(self) -> str:  # type: ignore[override]
-        """The whole path as written, protocol included (megfile's ``path``); the
-        backend's own ``path`` is ``path_without_protocol``."""
-        return str(self)
-
-    @property
-    def scheme(self) -> str:  # type: ignore[override]
-        return self._alias[0] if self._alias else self.pathlike.scheme
-
-    @property
-    def variant(self) -> str | None:  # type: ignore[override]
-        return self.pathlike.variant
-
-    @property
-    def root_scheme(self) -> str:
-        return self.pathlike.root_scheme
-
-    @property
-    def path_with_protocol(self) -> str:
-        return self._str(self.pathlike.path_with_protocol)
-
-    @property
-    def path_without_protocol(self) -> str:
-        return self.pathlike.path_without_protocol
-
-    def __str__(self) -> str:
-        return self._str(str(self.pathlike))
+    def pathlike(self) -> BasePath:
+        """The backend's own path (megfile's ``SmartPath.pathlike``), alias resolved."""
+        plain: BasePath = _copy.copy(self)
+        plain.__class__ = type(self)._smart_of or type(self)
+        plain._alias = None
+        return plain
 
     def __repr__(self) -> str:
         return f"SmartPath({self._display()!r})"
 
-    def _display(self) -> str:
-        return self._str(self.pathlike._display())
-
-    def __fspath__(self) -> str:
-        return self.pathlike.__fspath__()
-
-    def __lt__(self, other: BasePath) -> bool:
-        other_like = other.pathlike if isinstance(other, SmartPath) else other
-        return self.pathlike < other_like
-
-    def _derive(self, path: str) -> SmartPath:
-        return self._wrap(self.pathlike._derive(path))
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the mixed class is made at run time; a pickle names SmartPath and the URL
+        return SmartPath, (str(self),)
 
     @classmethod
     def from_path(cls, path: Any) -> SmartPath:
-        return cls(path)
+        return SmartPath(path)
 
     @classmethod
     def from_uri(cls, uri: str) -> SmartPath:
-        return cls(uri)
+        return SmartPath(uri)
 
-    # -- pure operations -------------------------------------------------------------
-    def joinpath(self, *other_paths: Any) -> SmartPath:
-        return self._wrap(self.pathlike.joinpath(*other_paths))
-
-    @property
-    def parts(self) -> tuple[str, ...]:
-        parts = self.pathlike.parts
-        if self._alias and parts and "://" in parts[0]:
-            full = str(self)
-            if full.startswith(self._alias[0] + "://"):
-                return (self._alias[0] + "://", *[p for p in full.split("://", 1)[1].split("/")])
-        return parts
-
-    @property
-    def root(self) -> str:
-        return self.pathlike.root
-
-    @property
-    def anchor(self) -> str:
-        return self.pathlike.anchor
-
-    @property
-    def drive(self) -> str:
-        return self.pathlike.drive
-
-    @property
-    def name(self) -> str:
-        return self.pathlike.name
-
-    @property
-    def suffix(self) -> str:
-        return self.pathlike.suffix
-
-    @property
-    def suffixes(self) -> list[str]:
-        return self.pathlike.suffixes
-
-    @property
-    def stem(self) -> str:
-        return self.pathlike.stem
-
-    @property
-    def parent(self) -> SmartPath:
-        return self._wrap(self.pathlike.parent)
-
-    @property
-    def parents(self) -> Sequence[SmartPath]:
-        return tuple(self._wrap(p) for p in self.pathlike.parents)
-
-    def with_name(self, name: str) -> SmartPath:
-        return self._wrap(self.pathlike.with_name(name))
-
-    def with_stem(self, stem: str) -> SmartPath:
-        return self._wrap(self.pathlike.with_stem(stem))
-
-    def with_suffix(self, suffix: str) -> SmartPath:
-        return self._wrap(self.pathlike.with_suffix(suffix))
-
-    def relative_to(self, *other: Any) -> SmartPath:
-        resolved = [
-            self._arg(o) if isinstance(o, SmartPath) or "://" in _fspath_str(o) else o
-            for o in other
-        ]
-        return self._wrap(self.pathlike.relative_to(*resolved))
-
-    def match(self, pattern: str) -> bool:
-        scheme, _rest = split_scheme(pattern)
-        if self._alias and scheme == self._alias[0]:
-            pattern = str(SmartPath(pattern).pathlike)
-        return self.pathlike.match(pattern)
-
-    def is_absolute(self) -> bool:
-        return self.pathlike.is_absolute()
-
-    def is_reserved(self) -> bool:
-        return self.pathlike.is_reserved()
-
-    def as_posix(self) -> str:
-        return str(self)
-
-    def as_uri(self) -> str:
-        return self.pathlike.as_uri()
-
-    def absolute(self) -> SmartPath:
-        return self._wrap(self.pathlike.absolute())
-
-    def abspath(self) -> str:
-        return self._str(self.pathlike.abspath())
-
-    def resolve(self, strict: bool = False) -> SmartPath:
-        return self._wrap(self.pathlike.resolve(strict))
-
-    def realpath(self) -> str:
-        return self._str(self.pathlike.realpath())
-
-    def relpath(self, start: Any = None) -> str:
-        return self.pathlike.relpath(start)
-
-    def expanduser(self) -> SmartPath:
-        return self._wrap(self.pathlike.expanduser())
-
-    def cwd(self) -> str:  # type: ignore[override]
-        return self.pathlike.cwd()
-
-    def home(self) -> str:  # type: ignore[override]
-        return self.pathlike.home()
-
-    # -- metadata ------------------------------------------------------------------
-    def stat(self, follow_symlinks: bool = True) -> StatResult:
-        return self.pathlike.stat(follow_symlinks=follow_symlinks)
-
-    def lstat(self) -> StatResult:
-        return self.pathlike.lstat()
-
-    def exists(self, followlinks: bool = False) -> bool:
-        return self.pathlike.exists(followlinks=followlinks)
-
-    def is_dir(self, followlinks: bool = False) -> bool:
-        return self.pathlike.is_dir(followlinks=followlinks)
-
-    def is_file(self, followlinks: bool = False) -> bool:
-        return self.pathlike.is_file(followlinks=followlinks)
-
-    def is_symlink(self) -> bool:
-        return self.pathlike.is_symlink()
-
-    def is_mount(self) -> bool:
-        return self.pathlike.is_mount()
-
-    def is_socket(self) -> bool:
-        return self.pathlike.is_socket()
-
-    def is_fifo(self) -> bool:
-        return self.pathlike.is_fifo()
-
-    def is_block_device(self) -> bool:
-        return self.pathlike.is_block_device()
-
-    def is_char_device(self) -> bool:
-        return self.pathlike.is_char_device()
-
-    def getsize(self, follow_symlinks: bool = False) -> int:
-        return self.pathlike.getsize(follow_symlinks)
-
-    def getmtime(self, follow_symlinks: bool = False) -> float:
-        return self.pathlike.getmtime(follow_symlinks)
-
-    def access(self, mode: Access = Access.READ, followlinks: bool = False) -> bool:
-        return self.pathlike.access(mode, followlinks)
-
-    def samefile(self, other_path: Any) -> bool:
-        return self.pathlike.samefile(self._arg(other_path))
-
-    def md5(self, recalculate: bool = False, followlinks: bool = False) -> str:
-        return self.pathlike.md5(recalculate=recalculate, followlinks=followlinks)
-
-    def owner(self) -> str:
-        return self.pathlike.owner()
-
-    def group(self) -> str:
-        return self.pathlike.group()
-
-    # -- listing -------------------------------------------------------------------
-    def scandir(self) -> ContextIterator:
-        inner = self.pathlike.scandir()
-        if self._alias is None:
-            return inner
-
-        def entries() -> Iterator[FileEntry]:
-            with inner:
-                for entry in inner:
-                    yield self._entry(entry)
-
-        return ContextIterator(entries())
-
-    def listdir(self) -> list[str]:
-        return self.pathlike.listdir()
-
-    def iterdir(self) -> Iterator[SmartPath]:
-        for child in self.pathlike.iterdir():
-            yield self._wrap(child)
-
-    def walk(self, followlinks: bool = False) -> Iterator[tuple[str, list[str], list[str]]]:
-        for root, dirs, files in self.pathlike.walk(followlinks=followlinks):
-            yield self._str(root), dirs, files
-
-    def scan(self, missing_ok: bool = True, followlinks: bool = False) -> Iterator[str]:
-        for path in self.pathlike.scan(missing_ok=missing_ok, followlinks=followlinks):
-            yield self._str(path)
-
-    def scan_stat(self, missing_ok: bool = True, followlinks: bool = False) -> Iterator[FileEntry]:
-        for entry in self.pathlike.scan_stat(missing_ok=missing_ok, followlinks=followlinks):
-            yield self._entry(entry)
-
-    def _scan_tree(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
-        for relative, entry in self.pathlike._scan_tree(followlinks):
-            yield relative, self._entry(entry)
-
-    def glob_stat(
-        self, pattern: str = "", recursive: bool = True, missing_ok: bool = True
-    ) -> Iterator[FileEntry]:
-        for entry in self.pathlike.glob_stat(pattern, recursive=recursive, missing_ok=missing_ok):
-            yield self._entry(entry)
-
-    def iglob(
-        self, pattern: str = "", recursive: bool = True, missing_ok: bool = True
-    ) -> Iterator[SmartPath]:
-        for child in self.pathlike.iglob(pattern, recursive=recursive, missing_ok=missing_ok):
-            yield self._wrap(child)
-
-    def glob(
-        self, pattern: str = "", recursive: bool = True, missing_ok: bool = True
-    ) -> list[SmartPath]:
-        return list(self.iglob(pattern, recursive=recursive, missing_ok=missing_ok))
-
-    def rglob(self, pattern: str = "") -> list[SmartPath]:
-        return [self._wrap(p) for p in self.pathlike.rglob(pattern)]
-
-    # -- content -------------------------------------------------------------------
-    def open(
-        self,
-        mode: str = "r",
-        buffering: int = -1,
-        encoding: str | None = None,
-        errors: str | None = None,
-        newline: str | None = None,
-        **options: Any,
-    ) -> IO[Any]:
-        return self.pathlike.open(mode, buffering, encoding, errors, newline, **options)
-
-    def _open(self, mode: str, **options: Any) -> IO[bytes]:
-        return self.pathlike._open(mode, **options)
-
-    def read_bytes(self) -> bytes:
-        return self.pathlike.read_bytes()
-
-    def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
-        return self.pathlike.read_text(encoding, errors)
-
-    def write_bytes(self, data: bytes) -> int:
-        return self.pathlike.write_bytes(data)
-
-    def write_text(
-        self,
-        data: str,
-        encoding: str | None = None,
-        errors: str | None = None,
-        newline: str | None = None,
-    ) -> int:
-        return self.pathlike.write_text(data, encoding, errors, newline)
-
-    def load(self) -> BinaryIO:
-        return self.pathlike.load()
-
-    def save(self, file_object: BinaryIO) -> None:
-        self.pathlike.save(file_object)
-
-    def _load_content(self, start: int | None, stop: int | None) -> bytes:
-        return self.pathlike._load_content(start, stop)
-
-    # -- changes -------------------------------------------------------------------
-    def mkdir(self, mode: int = 0o777, parents: bool = False, exist_ok: bool = False) -> None:
-        self.pathlike.mkdir(mode, parents, exist_ok)
-
-    def makedirs(self, exist_ok: bool = False) -> None:
-        self.pathlike.makedirs(exist_ok)
-
-    def touch(self, exist_ok: bool = True) -> None:
-        self.pathlike.touch(exist_ok)
-
-    def unlink(self, missing_ok: bool = False) -> None:
-        self.pathlike.unlink(missing_ok)
-
-    def rmdir(self) -> None:
-        self.pathlike.rmdir()
-
-    def remove(self, missing_ok: bool = False, followlinks: bool = False) -> None:
-        self.pathlike.remove(missing_ok, followlinks)
-
+    # -- across protocols (a backend's own rename and copy stay on its store) ---------
     def rename(self, dst_path: Any, overwrite: bool = True) -> SmartPath:
-        from megfile_core.smart import smart_move
+        from megfile_core.sync import move
 
-        smart_move(self, dst_path, overwrite=overwrite)
-        return SmartPath(dst_path)
+        dst = as_smart_path(dst_path, "dst_path")
+        move(self.pathlike, dst.pathlike, overwrite=overwrite)
+        return dst
 
     def replace(self, dst_path: Any, overwrite: bool = True) -> SmartPath:
         return self.rename(dst_path, overwrite=overwrite)
 
     def move(self, dst_path: Any, overwrite: bool = True) -> SmartPath:
         return self.rename(dst_path, overwrite=overwrite)
-
-    def symlink(self, dst_path: Any) -> None:
-        self.pathlike.symlink(self._arg(dst_path))
-
-    def symlink_to(self, target: Any, target_is_directory: bool = False) -> None:
-        self.pathlike.symlink_to(self._arg(target), target_is_directory)
-
-    def hardlink_to(self, target: Any) -> None:
-        self.pathlike.hardlink_to(self._arg(target))
-
-    def readlink(self) -> SmartPath:
-        return self._wrap(self.pathlike.readlink())
-
-    def utime(self, atime: float, mtime: float) -> None:
-        self.pathlike.utime(atime, mtime)
-
-    def chmod(self, mode: int, *, follow_symlinks: bool = True) -> None:
-        self.pathlike.chmod(mode, follow_symlinks=follow_symlinks)
-
-    def lchmod(self, mode: int) -> None:
-        self.pathlike.lchmod(mode)
 
     def copy(
         self,
@@ -515,22 +183,13 @@ class SmartPath(BasePath):
         followlinks: bool = False,
         overwrite: bool = True,
     ) -> None:
-        from megfile_core.smart import smart_copy
-
-        smart_copy(self, dst_path, callback=callback, followlinks=followlinks, overwrite=overwrite)
-
-    def sync(
-        self,
-        dst_path: Any,
-        followlinks: bool = False,
-        force: bool = False,
-        overwrite: bool = True,
-        **options: Any,
-    ) -> SyncResult:
-        from megfile_core.sync import sync
-
-        return sync(
-            self, dst_path, followlinks=followlinks, force=force, overwrite=overwrite, **options
+        dst = as_smart_path(dst_path, "dst_path")
+        copy_file(
+            self.pathlike,
+            dst.pathlike,
+            callback=callback,
+            followlinks=followlinks,
+            overwrite=overwrite,
         )
 
 

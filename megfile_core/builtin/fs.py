@@ -79,15 +79,17 @@ class FSPath(BasePath):
         return posixpath.join(path, *others) if others else path
 
     def joinpath(self: Self, *other_paths: Any) -> Self:
-        if self.path == "." and other_paths:  # pathlib and megfile: "." / "x" is "x"
+        if self._path == "." and other_paths:  # pathlib and megfile: "." / "x" is "x"
             return self._derive(self._join(*map(_fspath_str, other_paths)))
         return super().joinpath(*other_paths)
 
     def _derive(self: Self, path: str) -> Self:
         # as megfile: a path derived from ``file:///x`` (parent, joinpath, listing
-        # results) is a plain local path; only ``with_name`` keeps the scheme
+        # results) is a plain local path; only ``with_name`` keeps the scheme, and
+        # an alias for a file:// URL, which shows the alias on every derived path
         new = super()._derive(path)
-        new.scheme = ""
+        if self._alias is None:
+            new.scheme = ""
         new.fd = None
         return new
 
@@ -97,18 +99,18 @@ class FSPath(BasePath):
     # -- pure operations: pathlib semantics --------------------------------------
     @property
     def _local(self) -> str:
-        return self.path or "."
+        return self._path or "."
 
     @property
     def parts(self) -> tuple[str, ...]:
         # pathlib semantics: drop empty and "." components, keep ".." (a symlink
         # may stand before it, so "a/../b" is not "b").
-        pieces = tuple(p for p in self.path.split("/") if p and p != ".")
-        return ("/", *pieces) if self.path.startswith("/") else pieces
+        pieces = tuple(p for p in self._path.split("/") if p and p != ".")
+        return ("/", *pieces) if self._path.startswith("/") else pieces
 
     @property
     def root(self) -> str:
-        return "/" if self.path.startswith("/") else ""
+        return "/" if self._path.startswith("/") else ""
 
     @property
     def anchor(self) -> str:
@@ -165,12 +167,12 @@ class FSPath(BasePath):
         return new
 
     def is_absolute(self) -> bool:
-        return self.path.startswith("/")
+        return self._path.startswith("/")
 
     def absolute(self: Self) -> Self:
         if self.is_absolute():
             return self
-        return self._derive(posixpath.join(os.getcwd(), self.path))
+        return self._derive(posixpath.join(os.getcwd(), self._path))
 
     def abspath(self) -> str:
         return os.path.abspath(self._local)
@@ -200,7 +202,7 @@ class FSPath(BasePath):
         return cls(uri)
 
     def expanduser(self: Self) -> Self:
-        return self._derive(os.path.expanduser(self.path))
+        return self._derive(os.path.expanduser(self._path))
 
     @classmethod
     def cwd(cls) -> str:
@@ -298,7 +300,7 @@ class FSPath(BasePath):
             raise NotADirectoryError(f"not a directory: {self!s}")
 
         def entries() -> Iterator[FileEntry]:
-            base = self.path  # plain local paths, as megfile, also for file://
+            base = self._path  # plain local paths, as megfile, also for file://
             with os.scandir(self._local) as handle:
                 for entry in handle:
                     try:
@@ -312,7 +314,7 @@ class FSPath(BasePath):
         return sorted(os.listdir(self._local))
 
     def _scan_tree(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
-        base = self.path
+        base = self._path
         stack = [("", self._local)]
         while stack:
             prefix, directory = stack.pop()
@@ -461,7 +463,7 @@ class FSPath(BasePath):
         return self._derive(_fspath_str(dst_path) if not self.scheme else dst)
 
     def symlink(self, dst_path: Any) -> None:
-        os.symlink(self.path, os.fspath(FSPath(_fspath_str(dst_path))))
+        os.symlink(self._path, os.fspath(FSPath(_fspath_str(dst_path))))
 
     def symlink_to(self, target: Any, target_is_directory: bool = False) -> None:
         os.symlink(os.fspath(FSPath(_fspath_str(target))), self._local, target_is_directory)

@@ -80,7 +80,7 @@ class StdioPath(BasePath):
 
     def __init__(self, path: Any = "stdio://-", *other_paths: Any) -> None:
         super().__init__(path, *other_paths)
-        if self.path not in _READABLE | _WRITABLE:
+        if self._path not in _READABLE | _WRITABLE:
             raise ValueError(
                 f"{str(self)!r} is not a standard stream: use stdio://- , stdio://0 "
                 "(read), stdio://1 or stdio://2 (write)"
@@ -90,11 +90,11 @@ class StdioPath(BasePath):
         if "+" in mode:
             raise ValueError(f"{self!s} cannot be opened for reading and writing")
         if mode == "rb":
-            if self.path not in _READABLE:
+            if self._path not in _READABLE:
                 raise ValueError(f"{self!s} is write-only: read from stdio://- or stdio://0")
             return _Unclosable(sys.stdin.buffer, str(self), "rb")  # type: ignore[return-value]
-        if self.path not in _WRITABLE:
+        if self._path not in _WRITABLE:
             raise ValueError(f"{self!s} is read-only: write to stdio://-, stdio://1 or 2")
-        stream = sys.stderr if self.path == "2" else sys.stdout
+        stream = sys.stderr if self._path == "2" else sys.stdout
         stream.flush()
         return _Unclosable(stream.buffer, str(self), "wb")  # type: ignore[return-value]

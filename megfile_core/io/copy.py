@@ -9,7 +9,8 @@
   download must: into a temp file beside the target that replaces it only when
   every byte arrived (with the source's mtime, so a later sync skips it), removed on
   any failure; the target's directories are made only then, after the source
-  answered, so a missing source creates nothing.
+  answered, so a missing source creates nothing. :func:`upload_from` is the one
+  upload of a local file to a path of any store.
 * :func:`copier` resolves how files of one protocol pair are copied (a registered
   copy function, the class's own ``copy``, else :func:`stream_copy`), once for a
   whole sync rather than once per file; :func:`copy_file` is the one-file form.
@@ -39,6 +40,7 @@ __all__ = [
     "download_to",
     "open_download",
     "stream_copy",
+    "upload_from",
 ]
 
 #: the most a copy moves per call (and the largest buffer it allocates)
@@ -144,6 +146,33 @@ def open_download(path: str, mtime: float | None = None) -> AtomicFile:
     return download
 
 
+def upload_from(
+    local: str,
+    dst: BasePath,
+    callback: Callback | None = None,
+    *,
+    followlinks: bool = False,
+    overwrite: bool = True,
+) -> os.stat_result | None:
+    """Copy the local file ``local`` (a ``file://`` URL too) to ``dst`` through
+    ``dst.open("wb")`` (a remote store's parallel writer). Returns the source's
+    stat, for a backend that then sets the remote mtime, or None when
+    ``overwrite=False`` kept an existing ``dst``."""
+    if local.startswith("file://"):
+        local = local[len("file://") :]
+    if followlinks:
+        local = os.path.realpath(local)
+    if os.path.isdir(local):
+        raise IsADirectoryError(f"is a directory: {local} (use sync to copy trees)")
+    if not overwrite and dst.exists():
+        return None
+    with open(local, "rb") as reader:
+        stat = os.fstat(reader.fileno())
+        with dst.open("wb") as writer:
+            copy_stream(reader, writer, callback, size=stat.st_size)
+    return stat
+
+
 def download_to(
     path: str,
     reader: Any,
@@ -174,7 +203,7 @@ def copier(src: BasePath, dst: BasePath) -> PathCopy:
     from megfile_core.registry import get_registry
 
     func = get_registry().get_copy_func(src.root_scheme, dst.root_scheme)
-    same_class = type(src) is type(dst)
+    same_class = (type(src)._smart_of or type(src)) is (type(dst)._smart_of or type(dst))
 
     def copy(source: BasePath, target: BasePath, **options: Any) -> None:
         if source.path_with_protocol == target.path_with_protocol:

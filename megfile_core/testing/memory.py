@@ -156,7 +156,7 @@ class MemoryPath(BasePath):
 
     @property
     def key(self) -> str:
-        return _key(self.path)
+        return _key(self._path)
 
     def stat(self, follow_symlinks: bool = True) -> StatResult:
         key = self.key

@@ -158,14 +158,14 @@ def test_sync_parses_no_url_per_file(
 
     for index in range(6):
         smart.smart_save_content(f"memory://root/src/{index}", b"x")
-    real = smart_path._make_pathlike
+    real = smart_path._resolve
     parsed: list[Any] = []
 
-    def counting(path: Any, other_paths: Any) -> Any:
+    def counting(path: Any) -> Any:
         parsed.append(path)
-        return real(path, other_paths)
+        return real(path)
 
-    monkeypatch.setattr(smart_path, "_make_pathlike", counting)
+    monkeypatch.setattr(smart_path, "_resolve", counting)
     result = smart.smart_sync("memory://root/src", str(tmp_path / "dst"), max_workers=2)
     assert result.copied == 6
     assert len(parsed) == 2  # the two roots

@@ -101,7 +101,7 @@ class FakeGlobPath(BasePath):
 
     @property
     def key(self) -> str:
-        return self.path.strip("/")
+        return self._path.strip("/")
 
     def stat(self, follow_symlinks: bool = True) -> StatResult:
         self.fs.stat_calls[self.key] += 1
@@ -824,13 +824,13 @@ class FakeLocalPath(FakeGlobPath):
     (``os.scandir("")`` fails); "." is the working directory, here the root."""
 
     def is_absolute(self) -> bool:
-        return self.path.startswith("/")
+        return self._path.startswith("/")
 
     @property
     def key(self) -> str:
-        if not self.path:
+        if not self._path:
             return "\0no such directory"
-        path = self.path.strip("/")
+        path = self._path.strip("/")
         while path == "." or path.startswith("./"):
             path = path[2:]
         return path
@@ -1155,7 +1155,7 @@ def test_iglob_agrees_with_reference_on_fake_backend(
     expected = {"fakeglob://" + under(base, r) for r in relative}
     kinds = {"fakeglob://" + under(base, r): d for r, d in flat.items()}
     check_entries(entries, expected, kinds)
-    assert len(fs.scan_tree_calls) <= len(split_pattern(path.path))
+    assert len(fs.scan_tree_calls) <= len(split_pattern(path._path))
 
 
 # -- the real local disk (megfile_core.builtin.fs.FSPath) ---------------------------

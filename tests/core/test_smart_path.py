@@ -24,6 +24,56 @@ def test_dispatch_by_scheme(memory_root):
     assert isinstance(SmartPath("MEMORY://a/b").pathlike, MemoryPath)
 
 
+#: everything SmartPath itself defines; the rest is the backend's own method
+SMART_PATH_OWN = {
+    "__new__", "__init__", "register", "pathlike", "__repr__", "__reduce__",
+    "from_path", "from_uri", "rename", "replace", "move", "copy", "protocol",
+}  # fmt: skip
+
+
+def test_smart_path_is_the_backend_class_not_a_proxy(memory_root):
+    path = SmartPath("memory://b/k")
+    assert isinstance(path, SmartPath)
+    assert isinstance(path, MemoryPath)
+    # methods are the backend's own functions, not pass-throughs
+    assert type(path).stat is MemoryPath.stat
+    assert type(path).scandir is MemoryPath.scandir
+    assert type(path).read_text is MemoryPath.read_text
+    own = {name for name in vars(SmartPath) if not name.startswith("__") or name in SMART_PATH_OWN}
+    own -= {"__module__", "__doc__", "__qualname__", "__firstlineno__", "__static_attributes__"}
+    own = {n for n in own if n not in ("__annotations__", "__dict__", "__weakref__")}
+    assert own <= SMART_PATH_OWN, own - SMART_PATH_OWN
+    # one class per backend, and derived paths stay SmartPaths of it
+    assert type(SmartPath("memory://x")) is type(path)
+    assert type(path.parent) is type(path)
+    assert type(path / "z") is type(path)
+    assert type(path.pathlike) is MemoryPath
+    assert SmartPath(path.pathlike) == path
+    assert type(SmartPath(path.pathlike)) is type(path)
+
+
+def test_smart_path_protocol_and_class_protocol(memory_root):
+    path = SmartPath("memory+v://b/k")
+    assert path.protocol == "memory+v"
+    assert type(path).protocol == "memory"
+    assert path.pathlike.protocol == "memory"
+    assert repr(path) == "SmartPath('memory+v://b/k')"
+
+
+def test_smart_path_pickles_by_url(memory_root, monkeypatch):
+    import pickle
+
+    path = SmartPath("memory://b/k")
+    again = pickle.loads(pickle.dumps(path))
+    assert again == path
+    assert type(again) is type(path)
+    monkeypatch.setenv("MEGFILE_ALIASES__MEM", "memory://root/")
+    aliased = SmartPath("mem://x/y")
+    again = pickle.loads(pickle.dumps(aliased))
+    assert str(again) == "mem://x/y"
+    assert again.path_with_protocol == "memory://root/x/y"
+
+
 def test_uri_pure_operations(memory_root):
     path = SmartPath("memory://b/a/c.tar.gz")
     assert path.parts == ("memory://", "b", "a", "c.tar.gz")

@@ -198,7 +198,7 @@ class EvilPath(BasePath):
     protocol = "evil"
 
     def stat(self, follow_symlinks=True):
-        return StatResult(0, 0, 0, isdir=not self.path.endswith(".txt"))
+        return StatResult(0, 0, 0, isdir=not self._path.endswith(".txt"))
 
     def _scan_tree(self, followlinks=False) -> Iterator[tuple[str, FileEntry]]:
         stat = StatResult(3, 0, 0)

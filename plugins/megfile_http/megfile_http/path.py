@@ -73,7 +73,7 @@ class HttpPath(ReadOnlyPath):
     def url(self) -> str:
         """The URL requested (a ``+variant`` in the scheme is dropped)."""
         base = self.root_scheme.partition("+")[0]
-        return f"{base}://{self.path}"
+        return f"{base}://{self._path}"
 
     @property
     def session(self) -> requests.Session:

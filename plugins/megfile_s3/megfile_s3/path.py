@@ -69,11 +69,11 @@ class S3Path(BasePath):
     # -- parsing -----------------------------------------------------------------
     @property
     def bucket(self) -> str:
-        return self.path.lstrip("/").partition("/")[0]
+        return self._path.lstrip("/").partition("/")[0]
 
     @property
     def key(self) -> str:
-        return self.path.lstrip("/").partition("/")[2]
+        return self._path.lstrip("/").partition("/")[2]
 
     @property
     def profile(self) -> str | None:
@@ -178,7 +178,7 @@ class S3Path(BasePath):
 
     def _link_target(self, target: str) -> S3Path:
         path = S3Path(target)
-        return self._derive(path.path)
+        return self._derive(path._path)
 
     def is_dir(self, followlinks: bool = False) -> bool:
         if not self.bucket:
@@ -625,7 +625,7 @@ class S3Path(BasePath):
                 Bucket=dst.bucket,
                 Key=dst.key,
                 Body=b"",
-                Metadata={_SYMLINK_KEY: f"s3://{target.path}"},
+                Metadata={_SYMLINK_KEY: f"s3://{target._path}"},
             )
 
     def readlink(self) -> S3Path:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from megfile_core import config as core_config
-from megfile_core.io.copy import copy_stream, open_download, stream_copy
+from megfile_core.io.copy import copy_stream, open_download, stream_copy, upload_from
 from megfile_core.io.pool import bounded_map
 from megfile_core.pathlike import BasePath
 from megfile_s3.client import S3Client, settings_of
@@ -222,14 +222,7 @@ def upload(
     overwrite: bool = True,
 ) -> None:
     """file -> s3: the local file through the parallel multipart writer."""
-    dst = _s3(dst_path)
-    local = os.path.realpath(src_path) if followlinks else src_path
-    if os.path.isdir(local):
-        raise IsADirectoryError(f"is a directory: {src_path} (use sync to copy trees)")
-    if not overwrite and dst.exists():
-        return
-    with open(local, "rb") as reader, dst.open("wb") as writer:
-        copy_stream(reader, writer, callback, size=os.fstat(reader.fileno()).st_size)
+    upload_from(src_path, _s3(dst_path), callback, followlinks=followlinks, overwrite=overwrite)
 
 
 def _first_block(

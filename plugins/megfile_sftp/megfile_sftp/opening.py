@@ -91,7 +91,7 @@ def open_writer(path: SftpPath, mode: str, atomic: bool, options: dict[str, Any]
     from megfile_core.io.writer import PartWriter
     from megfile_sftp.pipeline import write_at
 
-    if not path.path.strip("/"):
+    if not path._path.strip("/"):
         raise make_error(errno.EISDIR, path._safe)
     exclusive = mode[0] == "x"
     final = path._remote
@@ -143,10 +143,10 @@ def open_paramiko_file(path: SftpPath, mode: str) -> IO[bytes]:
     remote = path._remote
     flavour = mode.replace("b", "")  # 'ab', 'rb+', 'wb+', 'ab+', 'xb+'
     if flavour[0] in "wax":
-        if not path.path.strip("/"):
+        if not path._path.strip("/"):
             raise make_error(errno.EISDIR, path._safe)
         parent = path.parent
-        if parent.path != path.path and not parent.exists():
+        if parent._path != path._path and not parent.exists():
             parent.mkdir(parents=True, exist_ok=True)
     if path._kind() == "dir":
         raise make_error(errno.EISDIR, path._safe)
@@ -172,7 +172,7 @@ def open_atomic_file(path: SftpPath, mode: str) -> IO[bytes]:
     from megfile_sftp.files import AtomicSftpFile, add_note
 
     flavour = mode.replace("b", "")
-    if not path.path.strip("/"):
+    if not path._path.strip("/"):
         raise make_error(errno.EISDIR, path._safe)
     try:
         attrs: paramiko.SFTPAttributes | None = path._attrs(True)

@@ -60,7 +60,7 @@ class SftpPath(BasePath):
         if not scheme:  # megfile's path_without_protocol form: host//abs
             scheme, rest = "sftp", text
         base, _, variant = scheme.partition("+")
-        if base != self.protocol:
+        if base != type(self).protocol:
             raise ValueError(f"SftpPath serves sftp:// URLs, not {mask_url(text)!r}")
         if variant:
             raise ValueError(f"sftp URLs take no +variant: {mask_url(text)!r}")
@@ -68,9 +68,9 @@ class SftpPath(BasePath):
         self._url = parse_netloc(netloc)
         self.scheme = base
         self.variant = None
-        self.path = remote
+        self._path = remote
         if other_paths:
-            self.path = self._join(remote, *(_fspath_str(p) for p in other_paths))
+            self._path = self._join(remote, *(_fspath_str(p) for p in other_paths))
 
     # -- identity --------------------------------------------------------------------
     @property
@@ -92,8 +92,8 @@ class SftpPath(BasePath):
     @property
     def path_with_protocol(self) -> str:
         return (
-            f"{self.root_scheme}://{self.netloc}/{self.path}"
-            if self.path
+            f"{self.root_scheme}://{self.netloc}/{self._path}"
+            if self._path
             else f"{self.root_scheme}://{self.netloc}"
         )
 
@@ -118,7 +118,7 @@ class SftpPath(BasePath):
         scheme, rest = split_scheme(text)
         if not scheme:
             return text
-        if scheme.partition("+")[0] != self.protocol:
+        if scheme.partition("+")[0] != type(self).protocol:
             raise ValueError(f"{mask_url(text)!r} is not an sftp:// path")
         return split_url(rest)[1]
 
@@ -129,14 +129,16 @@ class SftpPath(BasePath):
     @property
     def _parts_head(self) -> str:
         head = f"{self.root_scheme}://{self.netloc}/"
-        return head + "/" if self.path.startswith("/") else head
+        return head + "/" if self._path.startswith("/") else head
 
     @property
     def parents(self) -> Sequence[BasePath]:  # type: ignore[override]
         """Up to the root, then megfile's last entry: the empty local path ``''``."""
         from megfile_core.builtin.fs import FSPath
+        from megfile_core.smart_path import SmartPath
 
-        return (*super().parents, FSPath(""))
+        last = SmartPath("") if isinstance(self, SmartPath) else FSPath("")
+        return (*super().parents, last)
 
     def is_absolute(self) -> bool:
         return True  # a relative form is relative to the login dir, a fixed place
@@ -148,7 +150,7 @@ class SftpPath(BasePath):
 
     @property
     def _remote(self) -> str:
-        return self.path or "."
+        return self._path or "."
 
     def _call(self, func: Callable[[Connection], Any]) -> Any:
         return call(self._target, func, self._safe)
@@ -209,7 +211,7 @@ class SftpPath(BasePath):
         return self._derive(real)
 
     def absolute(self: Self) -> Self:
-        if self.path.startswith("/"):
+        if self._path.startswith("/"):
             return self
         return self.resolve()
 
@@ -219,7 +221,7 @@ class SftpPath(BasePath):
         if target is None:
             raise make_error(errno.EINVAL, self._safe, "not a symbolic link")
         if not target.startswith("/"):
-            parent = self.parent.path
+            parent = self.parent._path
             target = self._join(parent, target) if parent else target
         return self._derive(target)
 
@@ -231,8 +233,8 @@ class SftpPath(BasePath):
         return super().md5(recalculate, followlinks)
 
     def _absolute_remote(self) -> str:
-        if self.path.startswith("/"):
-            return self.path
+        if self._path.startswith("/"):
+            return self._path
         remote = self._remote
         return self._call(lambda c: c.sftp.normalize(remote))  # type: ignore[no-any-return]
 
@@ -249,7 +251,7 @@ class SftpPath(BasePath):
                 return
             raise make_error(errno.EEXIST, self._safe) from None
         parent = self.parent
-        if not parents or parent.path == self.path:
+        if not parents or parent._path == self._path:
             raise make_error(errno.ENOENT, self._safe, "parent directory missing")
         parent.mkdir(mode, parents=True, exist_ok=True)
         self.mkdir(mode, parents=False, exist_ok=exist_ok)

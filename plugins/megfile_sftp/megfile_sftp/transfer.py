@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from megfile_core.io.copy import copy_stream, download_to
+from megfile_core.io.copy import download_to, upload_from
 from megfile_sftp.path import SftpPath
 
 __all__ = ["download", "upload"]
@@ -26,18 +26,12 @@ def upload(
     followlinks: bool = False,
     overwrite: bool = True,
 ) -> None:
-    """Local file -> ``sftp://``."""
-    if src_path.startswith("file://"):
-        src_path = src_path[len("file://") :]
-    dst = SftpPath(dst_path)
-    if not overwrite and dst.exists():
-        return
-    stat = os.stat(src_path)
-    if os.path.isdir(src_path):
-        raise IsADirectoryError(f"is a directory: {src_path} (use sync to copy trees)")
-    with open(src_path, "rb") as reader, dst.open("wb") as writer:
-        copy_stream(reader, writer, callback, size=stat.st_size)
-    dst.utime(stat.st_atime, stat.st_mtime)
+    """Local file -> ``sftp://``, with the local mtime."""
+    stat = upload_from(
+        src_path, SftpPath(dst_path), callback, followlinks=followlinks, overwrite=overwrite
+    )
+    if stat is not None:
+        SftpPath(dst_path).utime(stat.st_atime, stat.st_mtime)
 
 
 def download(

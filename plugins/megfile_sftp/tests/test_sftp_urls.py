@@ -13,16 +13,17 @@ from megfile_sftp.url import parse_netloc
 
 def test_absolute_and_relative_forms() -> None:
     absolute = SftpPath("sftp://u@h:2222//data/x.txt")
-    assert absolute.path == "/data/x.txt"
+    assert absolute._path == "/data/x.txt"  # the remote path
+    assert absolute.path == "sftp://u@h:2222//data/x.txt"  # megfile's: the whole URL
     assert (absolute.hostname, absolute.port, absolute.username) == ("h", 2222, "u")
     assert str(absolute) == "sftp://u@h:2222//data/x.txt"
     relative = SftpPath("sftp://h/rel/y")
-    assert relative.path == "rel/y"
+    assert relative._path == "rel/y"
     assert relative.port == 22
     assert str(relative) == "sftp://h/rel/y"
-    assert SftpPath("sftp://h").path == ""
-    assert SftpPath("sftp://h/").path == ""
-    assert SftpPath("sftp://h//").path == "/"
+    assert SftpPath("sftp://h")._path == ""
+    assert SftpPath("sftp://h/")._path == ""
+    assert SftpPath("sftp://h//")._path == "/"
 
 
 def test_percent_encoded_credentials_and_ipv6() -> None:

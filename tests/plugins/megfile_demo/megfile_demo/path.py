@@ -11,7 +11,7 @@ class DemoPath(BasePath):
     protocol = "demo"
 
     def _local(self) -> FSPath:
-        return FSPath(os.path.join(os.environ["MEGFILE_DEMO_ROOT"], self.path.lstrip("/")))
+        return FSPath(os.path.join(os.environ["MEGFILE_DEMO_ROOT"], self._path.lstrip("/")))
 
     def stat(self, follow_symlinks=True):
         return self._local().stat(follow_symlinks)
