@@ -20,6 +20,7 @@ __all__ = [
     "env_int",
     "env_size",
     "get_aliases",
+    "list_workers",
     "max_workers",
     "parse_quantity",
     "read_config",
@@ -120,6 +121,13 @@ def writer_max_buffer_size() -> int:
 
 def max_workers() -> int:
     return _positive("MEGFILE_MAX_WORKERS", env_int("MEGFILE_MAX_WORKERS", 8))
+
+
+def list_workers() -> int:
+    """Listings in flight for one sharded listing of an object store."""
+    return _positive(
+        "MEGFILE_LIST_MAX_WORKERS", env_int("MEGFILE_LIST_MAX_WORKERS", 2 * max_workers())
+    )
 
 
 def sync_workers() -> int:

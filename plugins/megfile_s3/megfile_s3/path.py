@@ -19,7 +19,9 @@ import itertools
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
+from megfile_core import config as core_config
 from megfile_core.errors import UnsupportedError
+from megfile_core.io.sharded import sharded_listing
 from megfile_core.pathlike import BasePath, ContextIterator, check_open_options
 from megfile_core.types import Access, FileEntry, StatResult
 from megfile_s3.client import S3Client, get_client, settings_of
@@ -38,6 +40,12 @@ __all__ = ["DELETE_BATCH", "LIST_MAX_KEYS", "S3Path"]
 
 #: keys per ListObjectsV2 page (tests lower it to force paging)
 LIST_MAX_KEYS = 1000
+
+
+def _object_key(item: dict[str, Any]) -> str:
+    return str(item["Key"])
+
+
 #: keys per DeleteObjects call (S3's limit)
 DELETE_BATCH = 1000
 _MAX_LINK_DEPTH = 40
@@ -271,6 +279,20 @@ class S3Path(BasePath):
                 return
             params["ContinuationToken"] = token
 
+    def _objects(self, client: S3Client, prefix: str) -> Iterator[dict[str, Any]]:
+        """Every object under ``prefix`` in key order: one ListObjectsV2 request
+        when a page holds them all, else several in flight at once over disjoint
+        key ranges (core's sharded listing)."""
+        params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": LIST_MAX_KEYS}
+
+        def list_page(after: str | None, _stop: str | None) -> tuple[list[dict[str, Any]], bool]:
+            request = params if after is None else {**params, "StartAfter": after}
+            with self._errors(client):
+                page = client.list_objects_v2(**request)
+            return page.get("Contents", []), bool(page.get("IsTruncated"))
+
+        return sharded_listing(list_page, _object_key, workers=core_config.list_workers())
+
     def _list_buckets(self, client: S3Client) -> list[FileEntry]:
         with self._errors(client):
             response = client.list_buckets()
@@ -322,7 +344,7 @@ class S3Path(BasePath):
                     yield FileEntry(name, str(self.joinpath(name)), _object_stat(item))
 
     def _scan_tree(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
-        """One paginated listing without delimiter; directories are derived from the
+        """One listing without delimiter (sharded when long); directories are derived from the
         keys (and from ``dir/`` marker objects), each reported once."""
         return self._scan_tree_from("", followlinks)
 
@@ -342,25 +364,22 @@ class S3Path(BasePath):
         prefix = self._dir_prefix()
         seen: set[str] = set()
         try:
-            for page in self._pages(client, prefix + start, None):
-                for item in page.get("Contents", []):
-                    relative = item["Key"][len(prefix) :]
-                    parts = relative.split("/")
-                    for depth in range(1, len(parts)):
-                        directory = "/".join(parts[:depth])
-                        if directory and directory not in seen:
-                            seen.add(directory)
-                            yield (
-                                directory,
-                                FileEntry(
-                                    parts[depth - 1], str(self.joinpath(directory)), _DIR_STAT
-                                ),
-                            )
-                    if relative and not relative.endswith("/"):
+            for item in self._objects(client, prefix + start):
+                relative = item["Key"][len(prefix) :]
+                parts = relative.split("/")
+                for depth in range(1, len(parts)):
+                    directory = "/".join(parts[:depth])
+                    if directory and directory not in seen:
+                        seen.add(directory)
                         yield (
-                            relative,
-                            FileEntry(parts[-1], str(self.joinpath(relative)), _object_stat(item)),
+                            directory,
+                            FileEntry(parts[depth - 1], str(self.joinpath(directory)), _DIR_STAT),
                         )
+                if relative and not relative.endswith("/"):
+                    yield (
+                        relative,
+                        FileEntry(parts[-1], str(self.joinpath(relative)), _object_stat(item)),
+                    )
         except S3BucketNotFoundError:
             return
 

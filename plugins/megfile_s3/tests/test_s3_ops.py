@@ -77,11 +77,45 @@ def test_listing_pages(bucket: str, s3: Any, calls: Any, monkeypatch: pytest.Mon
     assert calls["ListObjectsV2"] == 4  # 8 entries, 2 per page
     assert all(p.get("Delimiter") == "/" for n, p in calls.params if n == "ListObjectsV2")
     calls.reset()
+    monkeypatch.setenv("MEGFILE_LIST_MAX_WORKERS", "1")  # serial: sharding is tested below
     assert len(list(smart.smart_scan(f"s3://{bucket}/d"))) == 8
     lists = [p for n, p in calls.params if n == "ListObjectsV2"]
     # one stat (HEAD miss + one probe) then one paginated listing without delimiter
     assert [p.get("Delimiter") for p in lists[1:]] == [None] * 4
     assert calls["ListObjectsV2"] == 5
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        [f"flat/k{i:05d}" for i in range(600)],
+        [f"tree/d{i:03d}/f{j:02d}.bin" for i in range(30) for j in range(20)],
+        [f"mixed/{w}{i}" for w in ("a", "a/", "a0", "b b", "z~", "Z") for i in range(90)],
+    ],
+    ids=["flat", "tree", "mixed"],
+)
+def test_sharded_listing_is_the_serial_listing(
+    bucket: str, s3: Any, calls: Any, monkeypatch: pytest.MonkeyPatch, keys: list[str]
+) -> None:
+    """A long listing runs several ListObjectsV2 at once over disjoint key ranges,
+    and yields exactly what one serial listing yields, in the same order."""
+    _put(s3, bucket, *keys)
+    monkeypatch.setattr(megfile_s3.path, "LIST_MAX_KEYS", 25)
+    top = keys[0].split("/")[0]
+    monkeypatch.setenv("MEGFILE_LIST_MAX_WORKERS", "1")
+    calls.reset()
+    serial = list(smart.smart_scan(f"s3://{bucket}/{top}"))
+    serial_requests = calls["ListObjectsV2"]
+    monkeypatch.setenv("MEGFILE_LIST_MAX_WORKERS", "8")
+    calls.reset()
+    sharded = list(smart.smart_scan(f"s3://{bucket}/{top}"))
+    assert sharded == serial
+    assert sharded == sorted(f"s3://{bucket}/{k}" for k in keys)
+    starts = {p.get("StartAfter") for n, p in calls.params if n == "ListObjectsV2"}
+    # a serial listing starts each page after a key it saw; a split starts a new
+    # range at a key between two (no object's key)
+    assert starts - set(keys) - {None}
+    assert calls["ListObjectsV2"] <= 2 * serial_requests  # a few empty probes at most
 
 
 def test_recursive_glob_is_one_listing_per_brace_prefix(bucket: str, s3: Any, calls: Any) -> None:

@@ -1,0 +1,119 @@
+"""The sharded listing engine over an in-memory sorted key list (the S3 tests run
+it against the moto server)."""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from megfile_core.io.sharded import gallop_key, midpoint_key, sharded_listing
+
+
+class Pages:
+    """A sorted key list served a page per call; counts the calls in flight."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+
+def pages_of(
+    keys: list[str],
+    size: int,
+    calls: list[str | None],
+    delay: float = 0.0,
+    seen: Pages | None = None,
+):
+    ordered = sorted(set(keys))  # a store's keys are unique
+    seen = seen or Pages()
+
+    def list_page(after: str | None, _last: str | None) -> tuple[list[str], bool]:
+        calls.append(after)
+        with seen.lock:
+            seen.in_flight += 1
+            seen.most_in_flight = max(seen.most_in_flight, seen.in_flight)
+        if delay:
+            time.sleep(delay)
+        with seen.lock:
+            seen.in_flight -= 1
+        start = 0 if after is None else bisect.bisect_right(ordered, after)
+        page = ordered[start : start + size]
+        return page, start + size < len(ordered)
+
+    return list_page
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF)), max_size=300),
+    st.integers(1, 7),
+    st.integers(1, 6),
+)
+def test_yields_every_key_once_in_order(keys: list[str], size: int, workers: int) -> None:
+    calls: list[str | None] = []
+    found = list(sharded_listing(pages_of(keys, size, calls), str, workers=workers))
+    assert found == sorted(set(keys))
+
+
+def test_one_page_costs_one_request() -> None:
+    calls: list[str | None] = []
+    assert list(sharded_listing(pages_of(["a", "b"], 10, calls), str, workers=8)) == ["a", "b"]
+    assert calls == [None]
+
+
+def test_a_long_listing_runs_ranges_at_once() -> None:
+    keys = [f"k{i:05d}" for i in range(2000)]
+    calls: list[str | None] = []
+    seen = Pages()
+    found = list(sharded_listing(pages_of(keys, 20, calls, 0.005, seen), str, workers=8))
+    assert found == keys
+    assert seen.most_in_flight >= 4
+    assert set(calls) - set(keys) - {None}  # ranges started between keys
+    assert len(calls) < 2 * 100  # 100 pages serially; a few empty probes at most
+
+
+def test_an_error_in_a_range_reaches_the_caller_in_order() -> None:
+    keys = [f"k{i:04d}" for i in range(400)]
+    inner = pages_of(keys, 10, [])
+
+    def failing(after: str | None, stop: str | None) -> tuple[list[str], bool]:
+        if after is not None and after > "k0300":
+            raise PermissionError("denied")
+        return inner(after, stop)
+
+    found: list[str] = []
+    with pytest.raises(PermissionError):
+        for key in sharded_listing(failing, str, workers=4):
+            found.append(key)
+    assert found == keys[: len(found)]  # a prefix of the listing, nothing out of order
+    assert len(found) >= 300
+
+
+def test_closing_early_stops_the_workers() -> None:
+    keys = [f"k{i:05d}" for i in range(5000)]
+    calls: list[str | None] = []
+    listing = sharded_listing(pages_of(keys, 10, calls, delay=0.002), str, workers=6)
+    assert next(listing) == "k00000"
+    listing.close()  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 5
+    while any(t.name == "megfile-list" for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "listing threads still running"
+        time.sleep(0.05)
+    assert len(calls) < 500
+
+
+def test_midpoint_key() -> None:
+    assert midpoint_key("a", "b") is not None
+    assert "a" < midpoint_key("a", "b") < "b"  # type: ignore[operator]
+    assert "k000999" < midpoint_key("k000999", "k199999") < "k199999"  # type: ignore[operator]
+    assert midpoint_key("k000999", None) > "k000999"  # type: ignore[operator]
+    assert midpoint_key("x", "x ") is None  # adjacent in the alphabet
+    assert "k00019" < gallop_key("k00000", "k00019", 32) < "k1"  # type: ignore[operator]
+    assert midpoint_key("b", "a") is None
+    assert midpoint_key("é", None) is None  # split only in ASCII
