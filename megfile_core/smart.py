@@ -95,7 +95,9 @@ def smart_open(
         ``s3_open_func(url, mode, encoding=..., errors=..., **options)`` with the
         options it accepts."""
     if s3_open_func is not None and _is_s3(path):
-        kwargs = _accepted(s3_open_func, {"encoding": encoding, "errors": errors, **options})
+        from megfile_core.utils import necessary_params
+
+        kwargs = necessary_params(s3_open_func, encoding=encoding, errors=errors, **options)
         return s3_open_func(_fspath_str(path), mode, **kwargs)
     buffering = options.pop("buffering", -1)
     newline = options.pop("newline", None)
@@ -106,17 +108,6 @@ def _is_s3(path: Any) -> bool:
     from megfile_core.url_checks import is_s3
 
     return isinstance(path, (str, os.PathLike)) and is_s3(path)
-
-
-def _accepted(func: Callable[..., Any], options: dict[str, Any]) -> dict[str, Any]:
-    """The ``options`` that ``func`` takes by keyword (all, if it has ``**``)."""
-    import inspect
-
-    params = inspect.signature(func).parameters.values()
-    if any(p.kind is p.VAR_KEYWORD for p in params):
-        return options
-    names = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    return {name: value for name, value in options.items() if name in names}
 
 
 def smart_load_content(path: Any, start: int | None = None, stop: int | None = None) -> bytes:
