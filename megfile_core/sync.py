@@ -170,6 +170,11 @@ def sync(
     :param overwrite: ``False`` never replaces an existing destination file.
     :param max_workers: copies in parallel (default ``MEGFILE_SYNC_MAX_WORKERS``,
         else twice ``MEGFILE_MAX_WORKERS``).
+    :param executor: runs the copies (default: a private thread pool). On a pool of
+        other processes (``ProcessPoolExecutor``, or ``map_func=pool.map``) each
+        copy's bytes reach ``callback`` and ``progress`` at once when it ends.
+    :raises SyncUnsafeEntriesError: after copying the rest, when source entries were
+        skipped because their relative path would leave ``dst_path``.
     :param dry_run: copy nothing; ``SyncResult.planned`` lists what would be copied.
     :param progress: receives bytes and per-file events.
     """
