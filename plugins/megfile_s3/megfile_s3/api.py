@@ -7,6 +7,7 @@ from typing import Any
 
 from megfile_core.io.copy import concat, concat_streams
 from megfile_core.smart_path import SmartPath
+from megfile_core.url_checks import is_s3
 from megfile_s3.opens import (
     s3_buffered_open,
     s3_cached_open,
@@ -36,13 +37,6 @@ __all__ = [
     "s3_share_cache_open",
     "s3_upload",
 ]
-
-
-def is_s3(path: Any) -> bool:
-    """Whether ``path`` is an ``s3://`` or ``s3+PROFILE://`` URL."""
-    text = str(path)
-    scheme, sep, _ = text.partition("://")
-    return bool(sep) and scheme.partition("+")[0] == "s3"
 
 
 def parse_s3_url(url: Any) -> tuple[str, str]:
