@@ -32,12 +32,20 @@ _LAZY: dict[str, str] = {
     "is_stdio": "megfile_core.builtin.shortcuts",
     "fs_copy": "megfile_core.builtin.shortcuts",
     "stdio_open": "megfile_core.builtin.shortcuts",
+    **{
+        name: "megfile_core.url_checks"
+        for name in ("is_s3", "is_sftp", "is_http", "is_webdav", "is_hdfs")
+    },
 }
+#: megfile's names that a plugin provides (s3_open, sftp_copy, the path classes) are
+#: listed, with the plugin to install, in megfile_core.megfile_names
 
 
 def _public_names() -> list[str]:
     """``__all__``: built on first use (it imports smart.py and errors.py)."""
-    names = {"hookimpl", *_LAZY}
+    from megfile_core.megfile_names import plugin_names
+
+    names = {"hookimpl", *_LAZY, *plugin_names()}  # a missing plugin's names are left out
     for module in _FROM_ALL:
         names.update(importlib.import_module(module).__all__)
     return sorted(names)
@@ -57,6 +65,10 @@ def __getattr__(name: str) -> Any:
     if name == "__all__":
         names = globals()["__all__"] = _public_names()
         return names
+    if name in _plugin_table():
+        from megfile_core.megfile_names import resolve
+
+        return resolve(name)  # ImportError naming the plugin when it is missing
     module_name = _home(name)
     if module_name is not None:
         value = getattr(importlib.import_module(module_name), name)
@@ -67,6 +79,12 @@ def __getattr__(name: str) -> Any:
         if value is not None:
             return value
     raise AttributeError(f"module 'megfile_core' has no attribute {name!r}")
+
+
+def _plugin_table() -> dict[str, str]:
+    from megfile_core.megfile_names import PLUGIN_NAMES
+
+    return PLUGIN_NAMES
 
 
 def _is_submodule(name: str) -> bool:
@@ -130,3 +148,4 @@ if TYPE_CHECKING:
     from megfile_core.types import (
         StatResult as StatResult,
     )
+    from megfile_core.url_checks import *  # noqa: F403 (is_s3, is_sftp ...)

@@ -83,15 +83,31 @@ def smart_open(
     mode: str = "r",
     encoding: str | None = None,
     errors: str | None = None,
+    *,
+    s3_open_func: Callable[..., IO[Any]] | None = None,
     **options: Any,
 ) -> IO[Any]:
     """Open a file of any protocol; ``options`` go to the backend (``atomic``,
-    ``max_workers``, ``block_size``, ``buffering``, ``newline`` ...)."""
-    if options.get("s3_open_func") is None:
-        options.pop("s3_open_func", None)
+    ``max_workers``, ``block_size``, ``buffering``, ``newline`` ...).
+
+    :param s3_open_func: opens ``s3://`` paths instead of the S3 plugin's default
+        (megfile's hook, e.g. ``s3_prefetch_open``): called as
+        ``s3_open_func(url, mode, encoding=..., errors=..., **options)`` with the
+        options it accepts."""
+    if s3_open_func is not None and _is_s3(path):
+        from megfile_core.utils import necessary_params
+
+        kwargs = necessary_params(s3_open_func, encoding=encoding, errors=errors, **options)
+        return s3_open_func(_fspath_str(path), mode, **kwargs)
     buffering = options.pop("buffering", -1)
     newline = options.pop("newline", None)
     return _path(path).open(mode, buffering, encoding, errors, newline, **options)
+
+
+def _is_s3(path: Any) -> bool:
+    from megfile_core.url_checks import is_s3
+
+    return isinstance(path, (str, os.PathLike)) and is_s3(path)
 
 
 def smart_load_content(path: Any, start: int | None = None, stop: int | None = None) -> bytes:

@@ -4,29 +4,49 @@ A destination file is skipped when its size equals the source's and its mtime is
 not older (copies carry the source mtime over wherever the destination can store
 it, so a second sync copies nothing). The destination tree is listed once instead of
 stat-ing every file. Copies run on a bounded pool while the source listing is still
-being read. A source entry whose relative path would leave the destination root
-(``..``, an absolute path) is refused with :class:`UnsafePathError` before anything
-is written for it.
+being read.
+
+A source entry whose relative path would leave the destination root (``..``, an
+absolute path) is skipped and logged; the other files are copied, then
+:class:`SyncUnsafeEntriesError` names the skipped ones. Temp files that a killed
+copy left in the destination (our ``.name.<8 hex>.temp`` names, untouched for
+``MEGFILE_SYNC_STALE_TEMP_SECONDS``, 600 by default) are removed by the next sync
+there. Copies may run on a process pool (``executor=ProcessPoolExecutor()``): the
+workers get picklable work items, the counting is done in this process.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from megfile_core import config
+from megfile_core.builtin.atomic import is_temp_basename
 from megfile_core.errors import UnsafePathError
 from megfile_core.io.copy import copier, copy_file
 from megfile_core.io.pool import bounded_map
 from megfile_core.pathlike import BasePath
 from megfile_core.smart_path import SmartPath, as_smart_path
 from megfile_core.types import FileEntry, StatResult
+from megfile_core.url import mask_url
 
-__all__ = ["SyncProgress", "SyncResult", "move", "safe_relative", "sync"]
+__all__ = [
+    "SyncProgress",
+    "SyncResult",
+    "SyncUnsafeEntriesError",
+    "move",
+    "safe_relative",
+    "sync",
+]
+
+_log = logging.getLogger(__name__)
+#: unsafe entries a SyncUnsafeEntriesError message names (the rest are counted)
+_SHOWN = 5
 
 
 class SyncProgress(Protocol):
@@ -47,6 +67,27 @@ class SyncResult:
     bytes: int = 0
     seconds: float = 0.0
     planned: list[tuple[str, str]] = field(default_factory=list)
+    #: (source path, reason) of each entry skipped because it would leave the root
+    unsafe: list[tuple[str, str]] = field(default_factory=list)
+    #: destination paths (relative) of stale temp files removed
+    removed_temps: list[str] = field(default_factory=list)
+
+
+class SyncUnsafeEntriesError(UnsafePathError):
+    """Raised at the end of a sync that skipped unsafe source entries; the other
+    files were copied. ``result`` is the :class:`SyncResult`."""
+
+    def __init__(self, result: SyncResult) -> None:
+        count = len(result.unsafe)
+        shown = ", ".join(repr(mask_url(source)) for source, _ in result.unsafe[:_SHOWN])
+        more = f" and {count - _SHOWN} more" if count > _SHOWN else ""
+        super().__init__(
+            f"sync skipped {count} source {'entry' if count == 1 else 'entries'} whose "
+            f"relative path would leave the destination directory: {shown}{more}; "
+            f"{result.copied} other file(s) were copied. Rename these at the source "
+            "and sync again"
+        )
+        self.result = result
 
 
 def safe_relative(relative: str, source: str) -> str:
@@ -83,14 +124,18 @@ def _destination_index(dst: SmartPath, followlinks: bool) -> dict[str, StatResul
 
 
 def _source_entries(
-    src: SmartPath, followlinks: bool, given: Iterable[FileEntry] | None
+    src: SmartPath,
+    followlinks: bool,
+    given: Iterable[FileEntry] | None,
+    refuse: Callable[[str, str], None],
 ) -> Iterator[tuple[str, FileEntry]]:
     root = str(src).rstrip("/")
     if given is not None:
         for entry in given:
             path = entry.path
             if not path.startswith(root + "/"):
-                raise UnsafePathError(f"src_file_stats entry {path!r} is not under {root!r}")
+                refuse(path, f"src_file_stats entry {path!r} is not under {root!r}")
+                continue
             yield path[len(root) + 1 :], entry
         return
     for relative, entry in src._scan_tree(followlinks):
@@ -125,6 +170,11 @@ def sync(
     :param overwrite: ``False`` never replaces an existing destination file.
     :param max_workers: copies in parallel (default ``MEGFILE_SYNC_MAX_WORKERS``,
         else twice ``MEGFILE_MAX_WORKERS``).
+    :param executor: runs the copies (default: a private thread pool). On a pool of
+        other processes (``ProcessPoolExecutor``, or ``map_func=pool.map``) each
+        copy's bytes reach ``callback`` and ``progress`` at once when it ends.
+    :raises SyncUnsafeEntriesError: after copying the rest, when source entries were
+        skipped because their relative path would leave ``dst_path``.
     :param dry_run: copy nothing; ``SyncResult.planned`` lists what would be copied.
     :param progress: receives bytes and per-file events.
     """
@@ -144,8 +194,20 @@ def sync(
     )
     jobs = run.jobs(src_file_stats)
     if executor is None and max_workers is None and map_func is not map:
-        for _ in map_func(run.copy_one, run.plan(jobs)):
-            pass
+        if _in_processes(getattr(map_func, "__self__", None)):
+            for done in map_func(_copy_in_worker, run.worker_items(run.plan(jobs))):
+                run.finish(done)
+        else:
+            for _ in map_func(run.copy_one, run.plan(jobs)):
+                pass
+    elif _in_processes(executor):
+        bounded_map(
+            _copy_in_worker,
+            run.worker_items(run.plan(jobs)),
+            max_workers or config.sync_workers(),
+            executor=executor,
+            on_result=run.finish,
+        )
     else:
         bounded_map(
             run.copy_one,
@@ -154,8 +216,33 @@ def sync(
             executor=executor,
             name="megfile-sync",
         )
+    run.remove_stale_temps()
     run.result.seconds = time.monotonic() - started
+    if run.result.unsafe:
+        raise SyncUnsafeEntriesError(run.result)
     return run.result
+
+
+def _in_processes(executor: object) -> bool:
+    """Whether ``executor`` may run calls in other processes (anything but a thread
+    pool): its work must then be picklable."""
+    return isinstance(executor, Executor) and not isinstance(executor, ThreadPoolExecutor)
+
+
+def _copy_in_worker(item: tuple[str, str, str, bool]) -> tuple[str, int]:
+    """Copy one file in a worker process: ``(source root URL, relative path,
+    target URL, followlinks)`` -> ``(target URL, bytes copied)``."""
+    root_url, relative, target_url, followlinks = item
+    root = as_smart_path(root_url).pathlike
+    source = root.joinpath(relative) if relative else root
+    target = as_smart_path(target_url).pathlike
+    moved = [0]
+
+    def count(n: int) -> None:
+        moved[0] += n
+
+    copier(source, target)(source, target, callback=count, followlinks=followlinks)
+    return target_url, moved[0]
 
 
 class _SyncRun:
@@ -184,6 +271,10 @@ class _SyncRun:
         # one protocol pair per sync: how to copy is resolved once, not for every file
         self.copy = copier(src.pathlike, dst.pathlike)
         self.dst_index: dict[str, StatResult] | None = None
+        #: source files whose names look like our temp files (never removed)
+        self.source_temps: set[str] = set()
+        #: target URL -> entry of the copies a process pool is running
+        self.in_workers: dict[str, FileEntry] = {}
 
     def jobs(self, given: Iterable[FileEntry] | None) -> Iterator[tuple[str, FileEntry]]:
         """(relative path, entry) of every source file; "" for a single file."""
@@ -191,7 +282,13 @@ class _SyncRun:
             return iter([("", FileEntry(self.src.name, str(self.src), self.src_stat))])
         if not (self.force and self.overwrite):
             self.dst_index = _destination_index(self.dst, self.followlinks)
-        return _source_entries(self.src, self.followlinks, given)
+        return _source_entries(self.src, self.followlinks, given, self.refuse)
+
+    def refuse(self, source: str, reason: str) -> None:
+        """Skip an unsafe entry: logged now, raised about when the sync ends."""
+        _log.warning("sync: skipping %s: %s", mask_url(source), mask_url(reason))
+        with self.lock:
+            self.result.unsafe.append((source, reason))
 
     def _existing(self, relative: str, target: SmartPath) -> StatResult | None:
         if self.force and self.overwrite:
@@ -213,7 +310,13 @@ class _SyncRun:
         """The files to copy; skipped ones are counted, a dry run lists them."""
         for relative, entry in jobs:
             if relative:
-                cleaned = safe_relative(relative, entry.path)
+                try:
+                    cleaned = safe_relative(relative, entry.path)
+                except UnsafePathError as error:
+                    self.refuse(entry.path, str(error))
+                    continue
+                if is_temp_basename(cleaned.rpartition("/")[2]):
+                    self.source_temps.add(cleaned)
                 target = self.dst.joinpath(cleaned)
             else:
                 cleaned, target = "", self.dst
@@ -233,6 +336,55 @@ class _SyncRun:
         listed = getattr(self.progress, "on_listed", None)
         if listed is not None:
             listed()
+
+    def worker_items(
+        self, planned: Iterator[tuple[str, FileEntry, SmartPath]]
+    ) -> Iterator[tuple[str, str, str, bool]]:
+        """The picklable form of the planned copies, for :func:`_copy_in_worker`."""
+        root = str(self.src)
+        for relative, entry, target in planned:
+            url = str(target)
+            with self.lock:
+                self.in_workers[url] = entry
+            yield root, relative, url, self.followlinks
+
+    def finish(self, done: tuple[str, int]) -> None:
+        """Count a copy a worker process made (its bytes are reported at once)."""
+        url, count = done
+        with self.lock:
+            entry = self.in_workers.pop(url)
+            self.result.copied += 1
+            self.result.bytes += count
+        if self.callback is not None:
+            self.callback(entry.path, count)
+        if self.progress is not None:
+            self.progress.on_bytes(count)
+            self.progress.on_file("copied", entry.path, url, entry.stat.size)
+        if self.after_copy is not None:
+            self.after_copy(entry.path, url)
+
+    def remove_stale_temps(self) -> None:
+        """Remove temp files a killed copy left in the destination: our temp names
+        only, untouched for ``MEGFILE_SYNC_STALE_TEMP_SECONDS`` (a live writer
+        touches its temp file as it writes), and none the source itself holds."""
+        if self.dst_index is None or self.dry_run:
+            return
+        age = config.env_int("MEGFILE_SYNC_STALE_TEMP_SECONDS", 600)
+        cutoff = time.time() - age
+        for relative, stat in self.dst_index.items():
+            if (
+                not is_temp_basename(relative.rpartition("/")[2])
+                or relative in self.source_temps
+                or stat.mtime > cutoff
+            ):
+                continue
+            try:
+                self.dst.joinpath(relative).unlink(missing_ok=True)
+            except OSError as error:
+                _log.warning("sync: could not remove stale temp file %s: %s", relative, error)
+                continue
+            self.result.removed_temps.append(relative)
+            _log.info("sync: removed a stale temp file %s", relative)
 
     def copy_one(self, item: tuple[str, FileEntry, SmartPath]) -> None:
         relative, entry, target = item

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import IO, Any
 
-__all__ = ["AtomicFile", "temp_name"]
+__all__ = ["AtomicFile", "is_temp_basename", "temp_basename", "temp_name"]
 
 
 def temp_name(path: str) -> str:
@@ -18,6 +18,20 @@ def temp_basename(name: str) -> str:
     """``.name.<8 hex>.temp``: where a file called ``name`` is written before it
     replaces the target (any backend's atomic write)."""
     return f".{name}.{os.urandom(4).hex()}.temp"
+
+
+def is_temp_basename(name: str) -> bool:
+    """Whether ``name`` has the form :func:`temp_basename` gives."""
+    stem, dot, suffix = name.rpartition(".")
+    head, dot2, token = stem.rpartition(".")
+    return (
+        name.startswith(".")
+        and bool(dot and dot2)
+        and suffix == "temp"
+        and len(head) > 1
+        and len(token) == 8
+        and all(c in "0123456789abcdef" for c in token)
+    )
 
 
 class AtomicFile:

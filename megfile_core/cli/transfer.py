@@ -213,8 +213,11 @@ def sync_command(
     what differs; copying starts while SRC is still being listed."""
     if worker == 0 or worker < -1:
         raise click.BadParameter("must be -1 or at least 1", param_hint="--worker")
+    from megfile_core.sync import SyncUnsafeEntriesError
+
     progress = _progress(progress_bar, quiet=quiet, verbose=verbose)
     counter = progress or CliProgress(stream=io.StringIO())
+    unsafe = None
     try:
         result = _copy_tree(
             src,
@@ -225,12 +228,16 @@ def sync_command(
             workers=None if worker == -1 else worker,
             dry_run=dry_run,
         )
+    except SyncUnsafeEntriesError as error:  # the safe files were copied: say so first
+        result, unsafe = error.result, error
     finally:
         counter.close()
     for source, target in result.planned:
         click.echo(f"would copy {source} -> {target}")
     if not quiet:
         click.echo(counter.summary(dry_run=dry_run, planned=len(result.planned)), err=True)
+    if unsafe is not None:
+        raise unsafe  # exit status 1, the message names the skipped entries
 
 
 @click.command("rm")

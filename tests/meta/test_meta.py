@@ -182,6 +182,11 @@ def test_core_names_no_backend():
     root = pathlib.Path(megfile_core.__file__).parent
     offenders = []
     for path in root.rglob("*.py"):
+        if path.name == "megfile_names.py":
+            # the install-hint table of megfile's plugin-provided names (S3Path ->
+            # megfile_s3): naming them is its job (test_surface.py checks that
+            # importing it and megfile's submodules loads no plugin)
+            continue
         text = path.read_text()
         for word in ("boto3", "paramiko", "import requests", "S3Path", "SftpPath"):
             if word in text:

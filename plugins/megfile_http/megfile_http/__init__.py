@@ -8,18 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from megfile_core.url_checks import is_http
+
 __all__ = ["HttpPath", "HttpsPath", "get_http_session", "is_http"]
-
-
-def is_http(path: Any) -> bool:
-    """Whether ``path`` is an ``http://`` or ``https://`` URL."""
-    import os
-
-    text = os.fspath(path) if isinstance(path, os.PathLike) else path
-    if not isinstance(text, str):
-        text = str(path)
-    scheme = text.partition("://")[0].partition("+")[0].lower() if "://" in text else ""
-    return scheme in ("http", "https")
 
 
 def __getattr__(name: str) -> Any:

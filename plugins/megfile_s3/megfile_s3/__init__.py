@@ -12,6 +12,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _API = (
+    "get_s3_client",
     "is_s3",
     "parse_s3_url",
     "s3_concat",
@@ -20,6 +21,13 @@ _API = (
     "s3_generate_presigned_url",
     "s3_load_content",
     "s3_upload",
+    "s3_buffered_open",
+    "s3_cached_open",
+    "s3_memory_open",
+    "s3_open",
+    "s3_pipe_open",
+    "s3_prefetch_open",
+    "s3_share_cache_open",
 )
 __all__ = ["S3Path", *_API]
 

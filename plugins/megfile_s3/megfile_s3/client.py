@@ -36,7 +36,7 @@ from megfile_s3.errors import S3ConfigError, is_retryable
 if TYPE_CHECKING:
     from megfile_s3.config import S3Settings
 
-__all__ = ["S3Client", "clear_cache", "get_client", "retry_call", "retry_policy"]
+__all__ = ["S3Client", "build_client", "clear_cache", "get_client", "retry_call", "retry_policy"]
 
 T = TypeVar("T")
 S3Client = Any  # botocore generates the class at run time
@@ -201,7 +201,15 @@ def _build(settings: S3Settings) -> S3Client:
         return _build_locked(settings)
 
 
-def _build_locked(settings: S3Settings) -> S3Client:
+def build_client(profile: str | None, config: Any) -> S3Client:
+    """A new (uncached) client of ``profile`` whose botocore options are the
+    profile's with ``config`` (a ``botocore.config.Config``) merged on top."""
+    settings = s3_config.resolve(profile)
+    with _build_lock:
+        return _build_locked(settings, config)
+
+
+def _build_locked(settings: S3Settings, extra: Any = None) -> S3Client:
     try:
         session = _session(
             settings.session_profile, bool(settings.access_key and settings.secret_key)
@@ -212,7 +220,9 @@ def _build_locked(settings: S3Settings) -> S3Client:
         "s3",
         endpoint_url=settings.endpoint_url,
         verify=settings.verify,
-        config=_botocore_config(settings),
+        config=_botocore_config(settings)
+        if extra is None
+        else _botocore_config(settings).merge(extra),
         aws_access_key_id=settings.access_key,
         aws_secret_access_key=settings.secret_key,
         aws_session_token=settings.session_token,

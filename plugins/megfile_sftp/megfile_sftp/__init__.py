@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from megfile_sftp.api import sftp_concat, sftp_copy, sftp_download, sftp_upload
     from megfile_sftp.errors import (
         SftpAuthenticationError,
         SftpConnectionError,
@@ -29,11 +30,20 @@ __all__ = [
     "SftpPath",
     "SftpUnknownHostKeyError",
     "sftp_add_host_key",
+    "sftp_concat",
+    "sftp_copy",
+    "sftp_download",
+    "sftp_upload",
 ]
 
 _LAZY = {
     "SftpPath": "megfile_sftp.path",
     "sftp_add_host_key": "megfile_sftp.hostkeys",
+    **{
+        name: "megfile_sftp.api"
+        for name in __all__
+        if name.startswith("sftp_") and "host" not in name
+    },
     **{name: "megfile_sftp.errors" for name in __all__ if name.endswith("Error")},
 }
 

@@ -1,0 +1,6 @@
+"""``from megfile.http_path import ...`` keeps working: megfile's http_path names, for
+HTTP(S) (the megfile-http plugin), resolved on first use."""
+
+from megfile_core.megfile_names import reexport
+
+__all__, __getattr__, __dir__ = reexport("http_path")

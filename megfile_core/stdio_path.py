@@ -1,0 +1,6 @@
+"""``from megfile.stdio_path import ...`` keeps working: megfile's stdio_path names, for
+stdin/stdout (core's own), resolved on first use."""
+
+from megfile_core.megfile_names import reexport
+
+__all__, __getattr__, __dir__ = reexport("stdio_path")
