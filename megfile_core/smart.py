@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from megfile_core.glob import expand_braces
+from megfile_core.io.compression import DEFAULT, CompressionArg
 from megfile_core.io.copy import concat, copy_file, stream_copy
 from megfile_core.path_algebra import _fspath_str
 from megfile_core.pathlike import ContextIterator
@@ -83,15 +84,24 @@ def smart_open(
     mode: str = "r",
     encoding: str | None = None,
     errors: str | None = None,
+    *,
+    compression: CompressionArg = DEFAULT,
     **options: Any,
 ) -> IO[Any]:
     """Open a file of any protocol; ``options`` go to the backend (``atomic``,
-    ``max_workers``, ``block_size``, ``buffering``, ``newline`` ...)."""
+    ``max_workers``, ``block_size``, ``buffering``, ``newline`` ...).
+
+    ``compression``: None reads and writes the bytes as stored; ``"infer"`` picks
+    gzip, bz2, xz or zstd from the suffix (``.gz``, ``.bz2``, ``.xz``, ``.zst``); a
+    codec name always uses that codec. Left out, ``MEGFILE_COMPRESSION`` decides
+    (unset: None). See :mod:`megfile_core.io.compression`."""
     if options.get("s3_open_func") is None:
         options.pop("s3_open_func", None)
     buffering = options.pop("buffering", -1)
     newline = options.pop("newline", None)
-    return _path(path).open(mode, buffering, encoding, errors, newline, **options)
+    return _path(path).open(
+        mode, buffering, encoding, errors, newline, compression=compression, **options
+    )
 
 
 def smart_load_content(path: Any, start: int | None = None, stop: int | None = None) -> bytes:
@@ -135,6 +145,11 @@ def smart_save_as(file_object: BinaryIO, path: Any) -> None:
     _path(path).save(file_object)
 
 
+def _open_stored(path: Any, mode: str) -> IO[Any]:
+    """``smart_open`` of the bytes as stored, whatever ``MEGFILE_COMPRESSION`` says."""
+    return smart_open(path, mode, compression=None)
+
+
 def smart_combine_open(
     path_glob: str, mode: str = "rb", open_func: Callable[..., IO[Any]] | None = None
 ) -> CombineReader:
@@ -145,7 +160,7 @@ def smart_combine_open(
         raise ValueError(f"smart_combine_open reads only (mode 'rb' or 'r'), not {mode!r}")
     entries = sorted(smart_glob_stat(path_glob, missing_ok=False), key=lambda e: e.path)
     files = [(e.path, e.stat.size) for e in entries if not e.stat.is_dir()]
-    reader = CombineReader(files, open_func or smart_open)
+    reader = CombineReader(files, open_func or _open_stored)
     if mode == "r":
         import io
 

@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from megfile_core.builtin.fs import check_fd
 from megfile_core.errors import ProtocolExistsError
+from megfile_core.io.compression import DEFAULT, CompressionArg, default_compression
 from megfile_core.path_algebra import _fspath_str
 from megfile_core.pathlike import BasePath, ContextIterator
 from megfile_core.registry import get_registry
@@ -422,9 +423,15 @@ class SmartPath(BasePath):
         encoding: str | None = None,
         errors: str | None = None,
         newline: str | None = None,
+        *,
+        compression: CompressionArg = DEFAULT,
         **options: Any,
     ) -> IO[Any]:
-        return self.pathlike.open(mode, buffering, encoding, errors, newline, **options)
+        """``compression``: see megfile_core.io.compression (default MEGFILE_COMPRESSION)."""
+        codec = default_compression() if compression is DEFAULT else compression
+        return self.pathlike.open(
+            mode, buffering, encoding, errors, newline, compression=codec, **options
+        )
 
     def _open(self, mode: str, **options: Any) -> IO[bytes]:
         return self.pathlike._open(mode, **options)
