@@ -13,7 +13,12 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from megfile_core.builtin.fs import check_fd
 from megfile_core.errors import ProtocolExistsError
-from megfile_core.io.compression import DEFAULT, CompressionArg, default_compression
+from megfile_core.io.compression import (
+    DEFAULT,
+    CompressionArg,
+    default_compression,
+    open_compressed,
+)
 from megfile_core.path_algebra import _fspath_str
 from megfile_core.pathlike import BasePath, ContextIterator
 from megfile_core.registry import get_registry
@@ -429,9 +434,11 @@ class SmartPath(BasePath):
     ) -> IO[Any]:
         """``compression``: see megfile_core.io.compression (default MEGFILE_COMPRESSION)."""
         codec = default_compression() if compression is DEFAULT else compression
-        return self.pathlike.open(
-            mode, buffering, encoding, errors, newline, compression=codec, **options
-        )
+        if codec is not None:  # a backend's own open never needs to know about it
+            return open_compressed(
+                self.pathlike, codec, mode, buffering, encoding, errors, newline, **options
+            )
+        return self.pathlike.open(mode, buffering, encoding, errors, newline, **options)
 
     def _open(self, mode: str, **options: Any) -> IO[bytes]:
         return self.pathlike._open(mode, **options)

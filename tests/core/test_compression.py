@@ -350,3 +350,16 @@ def test_large_streams_are_never_held_whole(tmp_path, name, suffix, tool):
     assert total == size
     assert write_peak < 12 << 20, write_peak
     assert read_peak < 12 << 20, read_peak
+
+
+def test_backend_paths_open_compressed_too(tmp_path, memory_root):
+    local = SmartPath(str(tmp_path / "direct.gz")).pathlike  # FSPath, its own open
+    with local.open("wb", compression="infer", atomic=True) as handle:
+        handle.write(b"local")
+    assert tool_decompress("gzip", str(tmp_path / "direct.gz")) == b"local"
+    assert local.open("rb", compression="gzip").read() == b"local"
+    memory = SmartPath(f"{memory_root}/direct.bz2").pathlike  # BasePath.open
+    with memory.open("w", compression="bz2") as handle:
+        handle.write("memory")
+    assert memory.open("rb").read()[:3] == b"BZh"  # no compression=: as stored
+    assert memory.open("r", compression="infer").read() == "memory"
