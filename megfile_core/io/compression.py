@@ -189,11 +189,16 @@ def codec_for(name: str, source: str = "compression") -> Codec:
 
 
 def infer_compression(path: str) -> str | None:
-    """The codec a path's suffix names (``a/b.csv.gz`` -> ``gzip``), else None."""
+    """The codec a path's suffix names (``a/b.csv.gz`` -> ``gzip``), else None. In a
+    URL a query string does not hide the suffix (``https://h/a.gz?sig=...``)."""
     lowered = str(path).rstrip("/").lower()
-    for codec in CODECS.values():
-        if lowered.endswith(codec.suffix):
-            return codec.name
+    candidates = [lowered]
+    if "://" in lowered and "?" in lowered:
+        candidates.append(lowered.partition("?")[0])
+    for text in candidates:
+        for codec in CODECS.values():
+            if text.endswith(codec.suffix):
+                return codec.name
     return None
 
 
@@ -242,13 +247,13 @@ def open_compressed(
     raw = path.open(binary_mode, **options)
     binary: IO[bytes]
     if binary_mode[0] == "r":
-        reader = DecodingReader(raw, codec, str(path))
+        reader = DecodingReader(raw, codec, path._display())
         if buffering == 0:
             return cast(IO[bytes], reader)
         size = buffering if buffering > 1 else 64 << 10
         binary = io.BufferedReader(reader, size)
     else:
-        binary = cast(IO[bytes], EncodingWriter(raw, codec, str(path)))
+        binary = cast(IO[bytes], EncodingWriter(raw, codec, path._display()))
     if not text:
         return binary
     try:

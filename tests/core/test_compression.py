@@ -176,7 +176,8 @@ def test_infer_compression_reads_the_suffix():
     assert infer_compression("/x/Y.BZ2") == "bz2"
     assert infer_compression("data.xz") == "xz"
     assert infer_compression("sftp://h//d/a.zst") == "zstd"
-    for plain in ("a.gzip", "a.txt", "gz", "a.gz.txt", "a.zstd"):
+    assert infer_compression("https://h/a.csv.xz?sig=secret") == "xz"
+    for plain in ("a.gzip", "a.txt", "gz", "a.gz.txt", "a.zstd", "/a.gz?x", "https://h/a?b.gz.x"):
         assert infer_compression(plain) is None
 
 

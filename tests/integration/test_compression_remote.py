@@ -147,8 +147,12 @@ def test_http_reads_compressed_files(http_files, name, suffix, tool):
             handle.seek(0, io.SEEK_END)
     with megfile_core.smart_open(url, "r", encoding="latin-1", compression=name) as text:
         assert text.readlines()[-1] == "row 39999,value\n"
-    with pytest.raises(DecompressionError, match=name):
-        megfile_core.smart_open(f"{base}/bad{suffix}", "rb", compression="infer").read()
+    with pytest.raises(DecompressionError, match=name) as caught:
+        megfile_core.smart_open(
+            f"{base}/bad{suffix}?sig=topsecret", "rb", compression="infer"
+        ).read()
+    assert f"bad{suffix}?sig=***" in str(caught.value)  # inferred through the query,
+    assert "topsecret" not in str(caught.value)  # and the signature is masked
     with pytest.raises(OSError):  # HTTP is read-only, compressed or not
         megfile_core.smart_open(f"{base}/new{suffix}", "wb", compression="infer")
     assert not (directory / f"new{suffix}").exists()
