@@ -364,3 +364,25 @@ def test_backend_paths_open_compressed_too(tmp_path, memory_root):
         handle.write("memory")
     assert memory.open("rb").read()[:3] == b"BZh"  # no compression=: as stored
     assert memory.open("r", compression="infer").read() == "memory"
+
+
+def test_stdio_streams_both_ways():
+    """A child process reads stdin with one codec and writes stdout with another."""
+    code = (
+        "import megfile_core as m\n"
+        "with m.smart_open('stdio://0', 'rb', compression='bz2') as src, "
+        "m.smart_open('stdio://1', 'wb', compression='zstd') as dst:\n"
+        "    while chunk := src.read(65536):\n"
+        "        dst.write(chunk)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        input=tool_compress("bzip2", DATA),
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    unpacked = subprocess.run(
+        ["zstd", "-q", "-dc"], input=result.stdout, capture_output=True, check=True
+    )
+    assert unpacked.stdout == DATA
