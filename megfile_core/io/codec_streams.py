@@ -10,10 +10,12 @@ compressing writer over a backend's binary file.
   ``SEEK_END`` is refused, the decompressed size being unknown until the end.
 * :class:`EncodingWriter` compresses into the backend's writer through a
   :class:`Sink`. ``close()`` writes the codec's trailer, then closes (publishes)
-  the backend file. ``abort()``, or an exception leaving a ``with`` block, aborts
-  the backend file when it can abort (``atomic=True`` files, object-store
-  uploads), so nothing is published; otherwise it closes normally, as a plain
-  file does. An unclosed writer over an atomic file is aborted when collected.
+  the backend file. Over a backend file that can abort (``atomic=True`` files,
+  object-store uploads) the writer is an :class:`AbortableEncodingWriter`:
+  ``abort()``, or an exception leaving a ``with`` block, aborts the backend file
+  so nothing is published, and an unclosed writer over an atomic file is aborted
+  when collected. Over other files an exception closes it normally, as it does a
+  plain file. A failed write or trailer aborts (or closes) the backend file too.
   ``flush()`` adds no sync point to the compressed stream: data reaches the
   backend as the codec emits it, and all of it at ``close()``.
 """
@@ -28,7 +30,16 @@ from megfile_core.io.compression import Codec, DecompressionError
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer, WriteableBuffer
 
-__all__ = ["Decoder", "DecodingReader", "Encoder", "EncodingWriter", "Sink", "Source"]
+__all__ = [
+    "AbortableEncodingWriter",
+    "Decoder",
+    "DecodingReader",
+    "Encoder",
+    "EncodingWriter",
+    "Sink",
+    "Source",
+    "encoding_writer",
+]
 
 _SKIP_CHUNK = 1 << 20
 
@@ -219,7 +230,7 @@ class EncodingWriter(io.BufferedIOBase):
         try:
             self._encoder = codec.encoder(self._sink)
         except BaseException:
-            self._abort_raw()
+            getattr(raw, "abort", raw.close)()
             raise
         self._written = 0
 
@@ -266,7 +277,7 @@ class EncodingWriter(io.BufferedIOBase):
             try:
                 self._encoder.write(view)
             except BaseException:
-                self.abort()
+                self._fail()
                 raise
         self._written += count
         return count
@@ -281,40 +292,44 @@ class EncodingWriter(io.BufferedIOBase):
         try:
             self._encoder.close()
         except BaseException:
-            self._abort_raw()
-            super().close()
+            self._fail()
             raise
         try:
             self._raw.close()
         finally:
             super().close()
 
-    def abort(self) -> bool:
-        """Abort the backend file if it can abort (nothing is published), else close
-        it as it is; True when it was aborted."""
+    def _fail(self) -> None:
+        """After an error: abort the backend file if it can, else close it as is."""
         if self.closed:
-            return False
-        if getattr(self._raw, "abort", None) is None:
-            self.close()
-            return False
-        aborted = self._abort_raw()
+            return
+        self._sink.discard = True  # the codec's trailer goes nowhere
         try:
-            self._encoder.close()  # into the discarding sink: frees the codec
+            self._encoder.close()
         except Exception:
             pass
-        super().close()
-        return aborted
-
-    def _abort_raw(self) -> bool:
-        self._sink.discard = True
-        abort = getattr(self._raw, "abort", None)
-        if abort is None:
-            try:
+        try:
+            abort = getattr(self._raw, "abort", None)
+            if abort is not None:
+                abort()
+            else:
                 self._raw.close()
-            except Exception:
-                pass
+        finally:
+            super().close()
+
+
+class AbortableEncodingWriter(EncodingWriter):
+    """An :class:`EncodingWriter` over a backend file that can abort: ``abort()``
+    and a ``with`` block left by an exception publish nothing (module doc). Only
+    such writers have ``abort``, so a text wrapper over a plain file closes it
+    normally, with its pending text, as a plain text file does."""
+
+    def abort(self) -> bool:
+        """Drop everything written: the backend file publishes nothing."""
+        if self.closed:
             return False
-        return bool(abort())
+        self._fail()
+        return True
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is not None:
@@ -330,3 +345,9 @@ class EncodingWriter(io.BufferedIOBase):
         except Exception:
             return
         super().__del__()
+
+
+def encoding_writer(raw: IO[bytes], codec: Codec, name: str) -> EncodingWriter:
+    """The writer class that fits ``raw``: abortable when ``raw`` can abort."""
+    kind = EncodingWriter if getattr(raw, "abort", None) is None else AbortableEncodingWriter
+    return kind(raw, codec, name)

@@ -18,6 +18,7 @@ compressed stream over the backend's own binary file.
 
 from __future__ import annotations
 
+import codecs
 import enum
 import io
 from collections.abc import Callable
@@ -241,7 +242,9 @@ def open_compressed(
     if buffering == 0 and text:
         raise ValueError("can't have unbuffered text I/O")
     codec.check()  # a missing package fails before anything is opened or created
-    from megfile_core.io.codec_streams import DecodingReader, EncodingWriter
+    if text:
+        codecs.lookup(encoding or "utf-8")  # so does an unknown encoding
+    from megfile_core.io.codec_streams import DecodingReader, encoding_writer
     from megfile_core.io.text import TextFile
 
     raw = path.open(binary_mode, **options)
@@ -253,7 +256,7 @@ def open_compressed(
         size = buffering if buffering > 1 else 64 << 10
         binary = io.BufferedReader(reader, size)
     else:
-        binary = cast(IO[bytes], EncodingWriter(raw, codec, path._display()))
+        binary = cast(IO[bytes], encoding_writer(raw, codec, path._display()))
     if not text:
         return binary
     try:

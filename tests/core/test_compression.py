@@ -262,6 +262,18 @@ def test_atomic_write_publishes_nothing_on_failure(tmp_path, name, suffix, tool,
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]  # no temp left
 
 
+def test_without_atomic_a_failing_block_closes_like_a_plain_file(tmp_path):
+    path = tmp_path / "plain.gz"
+    with pytest.raises(RuntimeError, match="boom"):
+        with megfile_core.smart_open(str(path), "w", compression="infer") as handle:
+            handle.write("kept\n")  # still in the text layer when the error comes
+            raise RuntimeError("boom")
+    assert tool_decompress("gzip", str(path)) == b"kept\n"
+    with pytest.raises(LookupError):
+        megfile_core.smart_open(str(tmp_path / "enc.gz"), "w", encoding="nope", compression="gzip")
+    assert not (tmp_path / "enc.gz").exists()
+
+
 def test_atomic_writer_dropped_unclosed_publishes_nothing(tmp_path):
     path = tmp_path / "dropped.gz"
     handle = megfile_core.smart_open(str(path), "wb", compression="infer", atomic=True)
