@@ -398,3 +398,32 @@ def test_stdio_streams_both_ways():
         ["zstd", "-q", "-dc"], input=result.stdout, capture_output=True, check=True
     )
     assert unpacked.stdout == DATA
+
+
+def test_zstd_is_cut_only_at_frame_boundaries(tmp_path):
+    """Every cut of a small stream of several frames is an error unless it falls
+    between frames (zstandard's own reader would return a short result)."""
+    import struct
+
+    first = tool_compress("zstd", b"first frame " * 50)
+    skippable = struct.pack("<II", 0x184D2A53, 5) + b"12345"
+    second = subprocess.run(
+        ["zstd", "-q", "-c", "--no-check"], input=os.urandom(300), capture_output=True, check=True
+    ).stdout
+    stored = first + skippable + second
+    expected = {0: b"", len(first): b"first frame " * 50, len(first) + len(skippable): None}
+    path = tmp_path / "cut.zst"
+    for cut in range(len(stored) + 1):
+        path.write_bytes(stored[:cut])
+        boundary = cut in expected or cut == len(stored)
+        try:
+            with megfile_core.smart_open(str(path), "rb", compression="zstd") as handle:
+                data = handle.read()
+        except DecompressionError:
+            assert not boundary, cut
+            continue
+        assert boundary, f"a cut at {cut} of {len(stored)} read as complete"
+        if cut == len(stored):
+            assert data.startswith(b"first frame ") and len(data) == 600 + 300
+        elif expected[cut] is not None:
+            assert data == expected[cut]
