@@ -410,8 +410,15 @@ def test_zstd_is_cut_only_at_frame_boundaries(tmp_path):
     second = subprocess.run(
         ["zstd", "-q", "-c", "--no-check"], input=os.urandom(300), capture_output=True, check=True
     ).stdout
-    stored = first + skippable + second
-    expected = {0: b"", len(first): b"first frame " * 50, len(first) + len(skippable): None}
+    zeros = tool_compress("zstd", bytes(300_000))  # RLE blocks: 1 stored byte each
+    stored = first + skippable + second + zeros
+    before_zeros = len(first) + len(skippable) + len(second)
+    expected = {
+        0: b"",
+        len(first): b"first frame " * 50,
+        len(first) + len(skippable): None,
+        before_zeros: None,
+    }
     path = tmp_path / "cut.zst"
     for cut in range(len(stored) + 1):
         path.write_bytes(stored[:cut])
@@ -424,6 +431,6 @@ def test_zstd_is_cut_only_at_frame_boundaries(tmp_path):
             continue
         assert boundary, f"a cut at {cut} of {len(stored)} read as complete"
         if cut == len(stored):
-            assert data.startswith(b"first frame ") and len(data) == 600 + 300
+            assert data.startswith(b"first frame ") and len(data) == 600 + 300 + 300_000
         elif expected[cut] is not None:
             assert data == expected[cut]
