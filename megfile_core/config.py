@@ -16,6 +16,7 @@ import threading
 __all__ = [
     "apply_config_env",
     "config_path",
+    "default_compression",
     "env_bool",
     "env_int",
     "env_size",
@@ -117,6 +118,17 @@ def writer_block_size() -> int:
 
 def writer_max_buffer_size() -> int:
     return env_size("MEGFILE_WRITER_MAX_BUFFER_SIZE", 128 << 20)
+
+
+def default_compression() -> str | None:
+    """``MEGFILE_COMPRESSION``: what ``smart_open`` and ``SmartPath.open`` do when no
+    ``compression=`` is passed. Unset, empty or ``none``: the bytes as stored (as
+    megfile does); ``infer``: the codec the file's suffix names (``.gz``, ``.bz2``,
+    ``.xz``, ``.zst``); a codec name (``gzip``, ``bz2``, ``xz``, ``zstd``): that codec
+    for every file. Other functions (``smart_load_content``, ``smart_copy``,
+    ``smart_sync`` ...) never compress. See docs/compression.md."""
+    raw = os.environ.get("MEGFILE_COMPRESSION", "").strip().lower()
+    return None if raw in ("", "none") else raw
 
 
 def max_workers() -> int:

@@ -77,8 +77,16 @@ class BasePath(PathPrimitives):
         encoding: str | None = None,
         errors: str | None = None,
         newline: str | None = None,
+        *,
+        compression: str | None = None,
         **options: Any,
     ) -> IO[Any]:
+        if compression is not None:  # megfile_core.io.compression: "infer" or a codec
+            from megfile_core.io.compression import open_compressed
+
+            return open_compressed(
+                self, compression, mode, buffering, encoding, errors, newline, **options
+            )
         binary_mode, text = parse_mode(mode)
         if not text and (encoding or errors or newline is not None):
             raise ValueError(f"mode {mode!r} is binary: it takes no encoding, errors or newline")

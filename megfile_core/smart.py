@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from megfile_core.glob import expand_braces
+from megfile_core.io.compression import DEFAULT, CompressionArg
 from megfile_core.io.copy import concat, stream_copy
 from megfile_core.path_algebra import _fspath_str
 from megfile_core.pathlike import ContextIterator
@@ -85,15 +86,22 @@ def smart_open(
     errors: str | None = None,
     *,
     s3_open_func: Callable[..., IO[Any]] | None = None,
+    compression: CompressionArg = DEFAULT,
     **options: Any,
 ) -> IO[Any]:
     """Open a file of any protocol; ``options`` go to the backend (``atomic``,
     ``max_workers``, ``block_size``, ``buffering``, ``newline`` ...).
 
+    ``compression``: None reads and writes the bytes as stored; ``"infer"`` picks
+    gzip, bz2, xz or zstd from the suffix (``.gz``, ``.bz2``, ``.xz``, ``.zst``); a
+    codec name always uses that codec. Left out, ``MEGFILE_COMPRESSION`` decides
+    (unset: None). See :mod:`megfile_core.io.compression`.
+
     :param s3_open_func: opens ``s3://`` paths instead of the S3 plugin's default
         (megfile's hook, e.g. ``s3_prefetch_open``): called as
         ``s3_open_func(url, mode, encoding=..., errors=..., **options)`` with the
-        options it accepts."""
+        options it accepts.
+    """
     if s3_open_func is not None and _is_s3(path):
         from megfile_core.utils import necessary_params
 
@@ -101,7 +109,9 @@ def smart_open(
         return s3_open_func(_fspath_str(path), mode, **kwargs)
     buffering = options.pop("buffering", -1)
     newline = options.pop("newline", None)
-    return _path(path).open(mode, buffering, encoding, errors, newline, **options)
+    return _path(path).open(
+        mode, buffering, encoding, errors, newline, compression=compression, **options
+    )
 
 
 def _is_s3(path: Any) -> bool:
@@ -151,6 +161,11 @@ def smart_save_as(file_object: BinaryIO, path: Any) -> None:
     _path(path).save(file_object)
 
 
+def _open_stored(path: Any, mode: str) -> IO[Any]:
+    """``smart_open`` of the bytes as stored, whatever ``MEGFILE_COMPRESSION`` says."""
+    return smart_open(path, mode, compression=None)
+
+
 def smart_combine_open(
     path_glob: str, mode: str = "rb", open_func: Callable[..., IO[Any]] | None = None
 ) -> CombineReader:
@@ -161,7 +176,7 @@ def smart_combine_open(
         raise ValueError(f"smart_combine_open reads only (mode 'rb' or 'r'), not {mode!r}")
     entries = sorted(smart_glob_stat(path_glob, missing_ok=False), key=lambda e: e.path)
     files = [(e.path, e.stat.size) for e in entries if not e.stat.is_dir()]
-    reader = CombineReader(files, open_func or smart_open)
+    reader = CombineReader(files, open_func or _open_stored)
     if mode == "r":
         import io
 

@@ -15,10 +15,16 @@ import copy as _copy
 import os
 import threading
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 from megfile_core.builtin.fs import check_fd
 from megfile_core.errors import ProtocolExistsError
+from megfile_core.io.compression import (
+    DEFAULT,
+    CompressionArg,
+    default_compression,
+    open_compressed,
+)
 from megfile_core.io.copy import copy_file
 from megfile_core.path_algebra import _fspath_str
 from megfile_core.pathlike import BasePath
@@ -161,6 +167,28 @@ class SmartPath(BasePath):
     @classmethod
     def from_uri(cls, uri: str) -> SmartPath:
         return SmartPath(uri)
+
+    def open(
+        self,
+        mode: str = "r",
+        buffering: int = -1,
+        encoding: str | None = None,
+        errors: str | None = None,
+        newline: str | None = None,
+        *,
+        compression: CompressionArg = DEFAULT,
+        **options: Any,
+    ) -> IO[Any]:
+        """The backend's ``open``, plus ``compression`` (None: the stored bytes;
+        ``"infer"`` or a codec name; left out, ``MEGFILE_COMPRESSION`` decides): see
+        :mod:`megfile_core.io.compression`. A backend's own ``open`` never needs to
+        know about it."""
+        codec = default_compression() if compression is DEFAULT else compression
+        if codec is None:
+            return super().open(mode, buffering, encoding, errors, newline, **options)
+        # the backend's plain path: its open reads the stored bytes for the codec
+        plain = self.pathlike
+        return open_compressed(plain, codec, mode, buffering, encoding, errors, newline, **options)
 
     # -- across protocols (a backend's own rename and copy stay on its store) ---------
     def rename(self, dst_path: Any, overwrite: bool = True) -> SmartPath:

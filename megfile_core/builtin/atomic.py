@@ -44,6 +44,9 @@ class AtomicFile:
     is published; ``mtime``, when set before closing, becomes the file's mtime.
     """
 
+    #: read by wrappers (the compressing writer): dropped unclosed, they abort
+    atomic = True
+
     def __init__(
         self,
         path: str,

@@ -360,8 +360,16 @@ class FSPath(BasePath):
         *,
         atomic: bool = False,
         closefd: bool = True,
+        compression: str | None = None,
         **options: Any,
     ) -> IO[Any]:
+        if compression is not None:  # megfile_core.io.compression: "infer" or a codec
+            from megfile_core.io.compression import open_compressed
+
+            options.update(atomic=atomic, closefd=closefd)
+            return open_compressed(
+                self, compression, mode, buffering, encoding, errors, newline, **options
+            )
         binary_mode, _text = parse_mode(mode)
         check_buffering(buffering)
         check_open_options(options, self)

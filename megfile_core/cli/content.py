@@ -12,6 +12,12 @@ import click
 
 import megfile_core
 from megfile_core.cli.completion import complete_path
+from megfile_core.cli.compressed import (
+    codec_of,
+    decompress_options,
+    last_lines_of_stream,
+    open_source,
+)
 from megfile_core.io.copy import copy_stream
 
 __all__ = ["cat_command", "edit_command", "head_command", "tail_command", "to_command"]
@@ -21,11 +27,12 @@ _CHUNK = 1 << 20
 
 @click.command("cat")
 @click.argument("paths", nargs=-1, required=True, shell_complete=complete_path)
-def cat_command(paths: tuple[str, ...]) -> None:
-    """Write the files to standard output."""
+@decompress_options
+def cat_command(paths: tuple[str, ...], decompress: bool, compression: str | None) -> None:
+    """Write the files to standard output (with -d, decompressed)."""
     out = sys.stdout.buffer
     for path in paths:
-        with megfile_core.smart_open(path, "rb") as handle:
+        with open_source(path, codec_of(path, decompress, compression)) as handle:
             copy_stream(handle, out, chunk_size=_CHUNK)
     out.flush()
 
@@ -40,10 +47,11 @@ def cat_command(paths: tuple[str, ...]) -> None:
     show_default=True,
     help="How many lines.",
 )
-def head_command(path: str, lines: int) -> None:
-    """Print the first lines of a file."""
+@decompress_options
+def head_command(path: str, lines: int, decompress: bool, compression: str | None) -> None:
+    """Print the first lines of a file (with -d, of its decompressed content)."""
     out = sys.stdout.buffer
-    with megfile_core.smart_open(path, "rb") as handle:
+    with open_source(path, codec_of(path, decompress, compression)) as handle:
         for _ in range(lines):
             line = handle.readline()
             if not line:
@@ -86,13 +94,25 @@ def last_lines(handle: IO[bytes], size: int, count: int, block: int) -> bytes:
     help="How many lines.",
 )
 @click.option("-f", "--follow", is_flag=True, help="Keep printing what is appended.")
-def tail_command(path: str, lines: int, follow: bool) -> None:
-    """Print the last lines of a file (with -f, then what is appended to it)."""
+@decompress_options
+def tail_command(
+    path: str, lines: int, follow: bool, decompress: bool, compression: str | None
+) -> None:
+    """Print the last lines of a file (with -f, then what is appended to it; with
+    -d, of its decompressed content, read from the start)."""
     from megfile_core.config import reader_block_size
 
     out = sys.stdout.buffer
+    codec = codec_of(path, decompress, compression)
+    if codec is not None:
+        if follow:
+            raise click.UsageError("tail -f cannot follow a file it decompresses")
+        with open_source(path, codec) as handle:
+            out.write(last_lines_of_stream(handle, lines))
+        out.flush()
+        return
     size = megfile_core.smart_stat(path).size
-    with megfile_core.smart_open(path, "rb") as handle:
+    with megfile_core.smart_open(path, "rb", compression=None) as handle:
         out.write(last_lines(handle, size, lines, min(reader_block_size(), 1 << 20)))
     out.flush()
     while follow:
@@ -101,7 +121,7 @@ def tail_command(path: str, lines: int, follow: bool) -> None:
         if new_size < size:  # truncated: start over from the beginning
             size = 0
         if new_size > size:
-            with megfile_core.smart_open(path, "rb") as handle:
+            with megfile_core.smart_open(path, "rb", compression=None) as handle:
                 handle.seek(size)
                 out.write(handle.read(new_size - size))
             out.flush()
@@ -116,7 +136,8 @@ def to_command(path: str, append: bool, tee: bool) -> None:
     """Write standard input to PATH."""
     source = sys.stdin.buffer
     out = sys.stdout.buffer
-    with megfile_core.smart_open(path, "ab" if append else "wb") as handle:
+    mode = "ab" if append else "wb"
+    with megfile_core.smart_open(path, mode, compression=None) as handle:
         while True:
             chunk = source.read1(_CHUNK) if hasattr(source, "read1") else source.read(_CHUNK)
             if not chunk:

@@ -11,6 +11,7 @@ import click
 
 import megfile_core
 from megfile_core.cli.completion import complete_path
+from megfile_core.cli.compressed import copy_compressed, required_codec
 from megfile_core.cli.util import is_dir, target_path
 from megfile_core.glob import has_magic
 from megfile_core.progress import CliProgress
@@ -93,12 +94,15 @@ def _copy(
     progress_bar: bool,
     skip: bool,
     move: bool,
+    codecs: tuple[str | None, str | None] = (None, None),
 ) -> None:
     target = target_path(src, dst, no_target_directory)
     verb = "mv" if move else "cp"
     source_is_dir = is_dir(src)
     if source_is_dir and not recursive:
         raise click.UsageError(f"{src} is a directory: use {verb} -r")
+    if source_is_dir and codecs != (None, None):
+        raise click.UsageError("--compress and --decompress copy one file, not a directory")
     progress = (
         _progress(progress_bar)
         if source_is_dir
@@ -132,6 +136,8 @@ def _copy(
             if not kept:
                 if move:
                     megfile_core.smart_move(src, target)
+                elif codecs != (None, None):
+                    copy_compressed(src, target, codecs, progress.on_bytes if progress else None)
                 else:
                     megfile_core.smart_copy(
                         src, target, callback=progress.on_bytes if progress else None
@@ -163,11 +169,35 @@ def _copy_options(func: Any) -> Any:
 @click.argument("src", shell_complete=complete_path)
 @click.argument("dst", shell_complete=complete_path)
 @_copy_options
+@click.option(
+    "--compress",
+    is_flag=True,
+    help="Compress DST with the codec its suffix names (.gz, .bz2, .xz, .zst).",
+)
+@click.option(
+    "--decompress",
+    is_flag=True,
+    help="Decompress SRC with the codec its suffix names (.gz, .bz2, .xz, .zst).",
+)
 def cp_command(
-    src: str, dst: str, recursive: bool, no_target_directory: bool, progress_bar: bool, skip: bool
+    src: str,
+    dst: str,
+    recursive: bool,
+    no_target_directory: bool,
+    progress_bar: bool,
+    skip: bool,
+    compress: bool,
+    decompress: bool,
 ) -> None:
-    """Copy SRC to DST (any two protocols)."""
-    _copy(src, dst, recursive, no_target_directory, progress_bar, skip, move=False)
+    """Copy SRC to DST (any two protocols); bytes as stored unless --compress or
+    --decompress (both: recompress, e.g. a.gz to a.zst)."""
+    codecs = (
+        required_codec(src, "--decompress", "SRC") if decompress else None,
+        required_codec(target_path(src, dst, no_target_directory), "--compress", "DST")
+        if compress
+        else None,
+    )
+    _copy(src, dst, recursive, no_target_directory, progress_bar, skip, False, codecs)
 
 
 @click.command("mv")

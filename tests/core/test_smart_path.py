@@ -26,7 +26,7 @@ def test_dispatch_by_scheme(memory_root):
 
 #: everything SmartPath itself defines; the rest is the backend's own method
 SMART_PATH_OWN = {
-    "__new__", "__init__", "register", "pathlike", "__repr__", "__reduce__",
+    "__new__", "__init__", "register", "pathlike", "__repr__", "__reduce__", "open",
     "from_path", "from_uri", "rename", "replace", "move", "copy", "protocol",
 }  # fmt: skip
 

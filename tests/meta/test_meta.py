@@ -66,7 +66,7 @@ def test_import_megfile_core_is_light():
     loaded = _run(
         "import sys, megfile_core\n"
         "print(' '.join(m for m in ('boto3','botocore','paramiko','requests','pluggy',"
-        "'importlib.metadata','click','concurrent.futures') if m in sys.modules))"
+        "'importlib.metadata','click','concurrent.futures','zstandard') if m in sys.modules))"
     )
     assert loaded == ""
 
@@ -80,7 +80,7 @@ def test_local_smart_open_stays_light(tmp_path):
         f"smart_open({str(target)!r}).read(); smart_listdir({str(tmp_path)!r})\n"
         "SmartPath('stdio://1')\n"
         "print(' '.join(m for m in ('boto3','botocore','paramiko','requests','pluggy',"
-        "'importlib.metadata') if m in sys.modules))"
+        "'importlib.metadata','zstandard','gzip','bz2','lzma') if m in sys.modules))"
     )
     assert loaded == ""
 

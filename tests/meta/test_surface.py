@@ -67,7 +67,8 @@ SIGNATURE_DIFFERENCES: dict[str, set[str]] = {
     "sftp_add_host_key": {"extra key"},
     # None stands for the S3 plugin's own opener, which core cannot name without
     # importing the plugin (megfile's default is its s3_open)
-    "smart_open": {"s3_open_func: default <object> -> None"},
+    # ... and compression= is ours (transparent .gz/.bz2/.xz/.zst, off by default)
+    "smart_open": {"s3_open_func: default <object> -> None", "extra compression"},
     # None stands for smart_open (defined in the same module: no forward default)
     "smart_combine_open": {"open_func: default <object> -> None"},
     # megfile 4's parameter, kept for code written against it

@@ -1,0 +1,133 @@
+"""Recursive listing of many keys over a 20 ms round trip: serial against sharded.
+
+    python benchmarks/bench_listing.py --keys 200000 --layout tree --runs 3
+
+Makes ``--keys`` empty files under a temp directory served by ``rclone serve s3``
+(benchmarks/rclone_s3.py; a directory at the top is a bucket), puts the delaying
+proxy of benchmarks/netproxy.py in front (``--delay-ms`` each way: 10 = 20 ms round
+trip), and times ``smart_scan`` of the bucket in fresh processes, interleaved: ours
+with ``MEGFILE_LIST_MAX_WORKERS=1`` (one paginated listing, as every peer lists),
+ours sharded (the default), and boto3's ``list_objects_v2`` paginator. Prints the
+median of ``--runs`` runs per column, keys/s and ListObjectsV2 requests (counted in
+the child, at botocore's API call).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from netproxy import DelayProxy  # noqa: E402
+from rclone_s3 import RcloneS3  # noqa: E402
+
+_CHILD = r"""
+import json, sys, time
+import botocore.client
+
+mode, endpoint, bucket = sys.argv[1:4]
+requests = 0
+make_api_call = botocore.client.BaseClient._make_api_call
+
+def counted(self, operation, params):
+    global requests
+    requests += operation == "ListObjectsV2"
+    return make_api_call(self, operation, params)
+
+botocore.client.BaseClient._make_api_call = counted
+started = time.perf_counter()
+if mode == "boto3":
+    import boto3
+    client = boto3.client("s3", endpoint_url=endpoint)
+    count = 0
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        count += len(page.get("Contents", []))
+else:
+    from megfile_core import smart_scan
+    count = sum(1 for _ in smart_scan(f"s3://{bucket}/"))
+seconds = time.perf_counter() - started
+print(json.dumps({"seconds": seconds, "count": count, "requests": requests}))
+"""
+
+
+def make_tree(root: Path, keys: int, layout: str) -> None:
+    bucket = root / "bench"
+    for index in range(keys):
+        if layout == "flat":
+            path = bucket / f"k{index:07d}.bin"
+        else:
+            path = bucket / f"d{index // 1000:04d}" / f"f{index % 1000:04d}.bin"
+        if index % 1000 == 0:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+
+
+def run(mode: str, endpoint: str, env: dict[str, str]) -> dict[str, float]:
+    child_env = {**os.environ, **env}
+    if mode == "serial":
+        child_env["MEGFILE_LIST_MAX_WORKERS"] = "1"
+    answer = subprocess.run(
+        [sys.executable, "-c", _CHILD, "boto3" if mode == "boto3" else "ours", endpoint, "bench"],
+        capture_output=True,
+        text=True,
+        env=child_env,
+        check=True,
+    )
+    result: dict[str, float] = json.loads(answer.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--keys", type=int, default=20000)
+    parser.add_argument("--layout", choices=("tree", "flat"), default="tree")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--delay-ms", type=float, default=10.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-list-") as temp:
+        started = time.perf_counter()
+        make_tree(Path(temp), args.keys, args.layout)
+        print(f"made {args.keys} files in {time.perf_counter() - started:.1f} s")
+        with RcloneS3(Path(temp)) as server:
+            env = {
+                "AWS_ACCESS_KEY_ID": server.access_key,
+                "AWS_SECRET_ACCESS_KEY": server.secret_key,
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_S3_ADDRESSING_STYLE": "path",
+            }
+            with DelayProxy(server.port, args.delay_ms / 1000, 0) as proxy:
+                endpoint = f"http://127.0.0.1:{proxy.port}"
+                env["AWS_ENDPOINT_URL"] = endpoint
+                modes = ("serial", "sharded", "boto3")
+                results: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
+                for _ in range(args.runs):
+                    for mode in modes:
+                        results[mode].append(run(mode, endpoint, env))
+    print(
+        f"\n{args.keys} keys, {args.layout}, {2 * args.delay_ms:.0f} ms round trip, "
+        f"median of {args.runs}"
+    )
+    print("| listing | seconds | keys/s | requests | vs serial |")
+    print("|---|---:|---:|---:|---:|")
+    serial = statistics.median(r["seconds"] for r in results["serial"])
+    for mode, rows in results.items():
+        seconds = statistics.median(r["seconds"] for r in rows)
+        assert all(r["count"] == args.keys for r in rows), (mode, [r["count"] for r in rows])
+        requests = statistics.median(r["requests"] for r in rows)
+        print(
+            f"| {mode} | {seconds:.2f} | {args.keys / seconds:,.0f} | {requests} "
+            f"| {serial / seconds:.2f}x |"
+        )
+
+
+if __name__ == "__main__":
+    main()
