@@ -676,7 +676,10 @@ def test_reads_spanning_blocks_never_evict_the_next_block(executor: ThreadPoolEx
         executor=executor,
     ) as r:
         got = bytearray(r.read(2 * block))
-        assert in_caller == [(0, block - 1)]  # the first block: nobody fetched it yet
+        # the first block: nobody fetched it yet; a pool starved by a loaded machine
+        # may also leave the second block of this first read to the caller
+        assert in_caller[:1] == [(0, block - 1)]
+        assert set(in_caller) <= {(0, block - 1), (block, 2 * block - 1)}, in_caller
         in_caller.clear()
         while chunk := r.read(2 * block):
             got += chunk
