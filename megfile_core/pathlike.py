@@ -52,6 +52,12 @@ __all__ = [
 ]
 
 Self = TypeVar("Self", bound="BasePath")
+
+
+def _first(item: tuple[str, FileEntry]) -> str:
+    return item[0]
+
+
 _COPY_CHUNK = 8 << 20
 
 
@@ -68,6 +74,9 @@ class BasePath(PathPrimitives):
     #: file system; an object store, whose directories are only key prefixes,
     #: sets it False (megfile's S3 yields only what lies below the prefix)
     glob_base_dir: ClassVar[bool] = True
+    #: whether ``_scan_tree`` yields in the order of the relative paths (an object
+    #: store's key order); else :meth:`_scan_files_sorted` sorts one directory at a time
+    tree_listing_sorted: ClassVar[bool] = False
 
     # -- derived: metadata -------------------------------------------------------
     def open(
@@ -238,6 +247,51 @@ class BasePath(PathPrimitives):
                             stack.append((relative + "/", current.joinpath(entry.name)))
             except (FileNotFoundError, NotADirectoryError):
                 continue
+
+    def _scan_files_sorted(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
+        """Every file below this directory as ``(relative path, entry)``, in the
+        order of the relative paths as strings, so that two trees can be compared by
+        walking both at once (sync) with memory for one directory per level, never
+        for the whole tree. Default: a depth-first walk that sorts each directory,
+        a directory's name counting as ``name/``; a backend with its own
+        ``_scan_tree`` sets ``tree_listing_sorted`` when that comes in order (else
+        its listing is sorted whole)."""
+        if self.tree_listing_sorted or type(self)._scan_tree is not BasePath._scan_tree:
+            files = (item for item in self._scan_tree(followlinks) if not item[1].is_dir())
+            # a backend's own tree listing in no known order is sorted whole
+            yield from files if self.tree_listing_sorted else sorted(files, key=_first)
+            return
+        levels = [iter(self._sorted_level("", self, followlinks))]
+        while levels:
+            item = next(levels[-1], None)
+            if item is None:
+                levels.pop()
+            elif item[2]:
+                child = self.joinpath(item[0])
+                levels.append(iter(self._sorted_level(item[0] + "/", child, followlinks)))
+            else:
+                yield item[0], item[1]
+
+    @staticmethod
+    def _sorted_level(
+        prefix: str, node: BasePath, followlinks: bool
+    ) -> list[tuple[str, FileEntry, bool]]:
+        """One directory of :meth:`_scan_files_sorted`: (relative path, entry, is a
+        directory to enter), sorted as the relative paths of what lies below."""
+        rows = []
+        try:
+            with node.scandir() as entries:
+                for entry in entries:
+                    descend = entry.is_dir() or (
+                        followlinks
+                        and entry.is_symlink()
+                        and node.joinpath(entry.name).is_dir(True)
+                    )
+                    rows.append((prefix + entry.name, entry, descend))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        rows.sort(key=lambda row: row[0] + "/" if row[2] else row[0])
+        return rows
 
     def _scandir_from(self, start: str) -> ContextIterator:
         """``scandir`` for a caller that needs only the names beginning with the

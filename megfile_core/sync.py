@@ -3,8 +3,9 @@
 A destination file is skipped when its size equals the source's and its mtime is
 not older (copies carry the source mtime over wherever the destination can store
 it, so a second sync copies nothing). The destination tree is listed once instead of
-stat-ing every file. Copies run on a bounded pool while the source listing is still
-being read.
+stat-ing every file, and both trees stream side by side in the order of their
+relative paths, so memory does not grow with the number of files. Copies run on a
+bounded pool while the source listing is still being read.
 
 A source entry whose relative path would leave the destination root (``..``, an
 absolute path) is skipped and logged; the other files are copied, then
@@ -110,17 +111,54 @@ def _is_current(src: StatResult, dst: StatResult | None) -> bool:
     return dst.size == src.size and dst.mtime >= int(src.mtime)
 
 
-def _destination_index(dst: SmartPath, followlinks: bool) -> dict[str, StatResult]:
-    try:
-        if not dst.is_dir():
-            return {}
-    except OSError:
-        return {}
-    index = {}
-    for relative, entry in dst._scan_tree(followlinks):
-        if not entry.is_dir():
-            index[relative] = entry.stat
-    return index
+class _Destination:
+    """What the destination holds, looked up in the order the source is listed.
+
+    Both trees stream in the order of their relative paths
+    (``BasePath._scan_files_sorted``): a lookup moves the destination listing up to
+    the name asked for, so memory does not grow with the number of files. A lookup
+    out of order (a source listing given by the caller, or names that normalise
+    differently) asks the destination directly. Temp files of ours that the listing
+    passes are kept for :meth:`_SyncRun.remove_stale_temps`."""
+
+    def __init__(self, dst: SmartPath, followlinks: bool) -> None:
+        self.dst = dst
+        self.listing: Iterator[tuple[str, FileEntry]] = iter(())
+        try:
+            if dst.is_dir():
+                self.listing = dst._scan_files_sorted(followlinks)
+        except OSError:
+            pass
+        self.current: tuple[str, FileEntry] | None = None
+        self.last = ""
+        self.temps: list[tuple[str, StatResult]] = []
+
+    def _advance(self) -> None:
+        self.current = next(self.listing, None)
+        if self.current is not None and is_temp_basename(self.current[0].rpartition("/")[2]):
+            self.temps.append((self.current[0], self.current[1].stat))
+
+    def lookup(self, relative: str, target: SmartPath) -> StatResult | None:
+        if relative < self.last:  # out of order: ask the store
+            try:
+                return target.stat()
+            except (FileNotFoundError, NotADirectoryError):
+                return None
+        self.last = relative
+        if self.current is None:
+            self._advance()
+        while self.current is not None and self.current[0] < relative:
+            self._advance()
+        if self.current is not None and self.current[0] == relative:
+            return self.current[1].stat
+        return None
+
+    def drain(self) -> list[tuple[str, StatResult]]:
+        """The temp files of ours in the whole destination listing."""
+        for relative, entry in self.listing:
+            if is_temp_basename(relative.rpartition("/")[2]):
+                self.temps.append((relative, entry.stat))
+        return self.temps
 
 
 def _source_entries(
@@ -138,9 +176,7 @@ def _source_entries(
                 continue
             yield path[len(root) + 1 :], entry
         return
-    for relative, entry in src._scan_tree(followlinks):
-        if not entry.is_dir():
-            yield relative, entry
+    yield from src._scan_files_sorted(followlinks)
 
 
 def sync(
@@ -270,7 +306,7 @@ class _SyncRun:
         self.src_stat = src.stat(follow_symlinks=True)
         # one protocol pair per sync: how to copy is resolved once, not for every file
         self.copy = copier(src.pathlike, dst.pathlike)
-        self.dst_index: dict[str, StatResult] | None = None
+        self.destination: _Destination | None = None
         #: source files whose names look like our temp files (never removed)
         self.source_temps: set[str] = set()
         #: target URL -> entry of the copies a process pool is running
@@ -281,7 +317,7 @@ class _SyncRun:
         if not self.src_stat.is_dir():
             return iter([("", FileEntry(self.src.name, str(self.src), self.src_stat))])
         if not (self.force and self.overwrite):
-            self.dst_index = _destination_index(self.dst, self.followlinks)
+            self.destination = _Destination(self.dst, self.followlinks)
         return _source_entries(self.src, self.followlinks, given, self.refuse)
 
     def refuse(self, source: str, reason: str) -> None:
@@ -293,8 +329,8 @@ class _SyncRun:
     def _existing(self, relative: str, target: SmartPath) -> StatResult | None:
         if self.force and self.overwrite:
             return None  # everything is copied: no need to look
-        if self.dst_index is not None:
-            return self.dst_index.get(relative)
+        if self.destination is not None:
+            return self.destination.lookup(relative, target)
         try:
             return target.stat()
         except (FileNotFoundError, NotADirectoryError):
@@ -367,11 +403,11 @@ class _SyncRun:
         """Remove temp files a killed copy left in the destination: our temp names
         only, untouched for ``MEGFILE_SYNC_STALE_TEMP_SECONDS`` (a live writer
         touches its temp file as it writes), and none the source itself holds."""
-        if self.dst_index is None or self.dry_run:
+        if self.destination is None or self.dry_run:
             return
         age = config.env_int("MEGFILE_SYNC_STALE_TEMP_SECONDS", 600)
         cutoff = time.time() - age
-        for relative, stat in self.dst_index.items():
+        for relative, stat in self.destination.drain():
             if (
                 not is_temp_basename(relative.rpartition("/")[2])
                 or relative in self.source_temps

@@ -60,6 +60,31 @@ def _to_stat(result: os.stat_result, islnk: bool | None = None) -> StatResult:
     )
 
 
+def _sorted_dir(
+    prefix: str, directory: str, followlinks: bool
+) -> list[tuple[str, os.DirEntry[str], StatResult | None]]:
+    """One directory of ``FSPath._scan_files_sorted``: (relative path, entry, stat
+    of a file or None for a directory to enter), in the order of the relative paths
+    of what lies below (a directory's name counts as ``name/``)."""
+    rows: list[tuple[str, os.DirEntry[str], StatResult | None]] = []
+    try:
+        handle = os.scandir(directory)
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        return rows
+    with handle:
+        for entry in handle:
+            try:
+                if entry.is_dir(follow_symlinks=followlinks):
+                    rows.append((prefix + entry.name, entry, None))
+                else:
+                    stat = _to_stat(entry.stat(follow_symlinks=followlinks))
+                    rows.append((prefix + entry.name, entry, stat))
+            except FileNotFoundError:
+                continue  # removed while we listed, or a dangling link
+    rows.sort(key=lambda row: row[0] + "/" if row[2] is None else row[0])
+    return rows
+
+
 class FSPath(BasePath):
     """A local path. ``file:///abs``, ``file://rel``, ``/abs``, ``rel`` or an int fd."""
 
@@ -334,6 +359,20 @@ class FSPath(BasePath):
                     yield relative, FileEntry(entry.name, self._join(base, relative), stat)
                     if entry.is_dir(follow_symlinks=followlinks):
                         stack.append((relative + "/", entry.path))
+
+    def _scan_files_sorted(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
+        base = self._path
+        levels = [iter(_sorted_dir("", self._local, followlinks))]
+        while levels:
+            row = next(levels[-1], None)
+            if row is None:
+                levels.pop()
+                continue
+            relative, entry, stat = row
+            if stat is None:
+                levels.append(iter(_sorted_dir(relative + "/", entry.path, followlinks)))
+            else:
+                yield relative, FileEntry(entry.name, self._join(base, relative), stat)
 
     def walk(self, followlinks: bool = False) -> Iterator[tuple[str, list[str], list[str]]]:
         if not os.path.isdir(self._local):

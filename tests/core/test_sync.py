@@ -11,9 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from megfile_core import smart
+from megfile_core.builtin.fs import FSPath
 from megfile_core.errors import UnsafePathError
 from megfile_core.pathlike import BasePath, ContextIterator
 from megfile_core.registry import get_registry
+from megfile_core.smart_path import SmartPath
 from megfile_core.sync import safe_relative, sync
 from megfile_core.types import FileEntry, StatResult
 
@@ -244,3 +246,63 @@ def test_sync_with_progress_reports_on_stderr(tmp_path, capsys):
     assert (tmp_path / "d" / "b" / "c").read_bytes() == b"4567"
     err = capsys.readouterr().err
     assert "100%" in err and "2/2 files" in err
+
+
+TRICKY_NAMES = ["a", "a.txt", "a-b", "a0", "b/c", "a b/x", "ü/1", "z", "é", "A/B/C", "a.d/e"]
+
+
+def test_scan_files_sorted_is_in_relative_path_order(tmp_path, memory_root):
+    """Sync walks both trees at once: each listing must come in the order of the
+    relative paths as strings (a directory ``a`` sorts as ``a/``, after ``a.txt``)."""
+    for name in ["x/" + n for n in TRICKY_NAMES] + ["x.txt", "x0/y"]:
+        path = tmp_path / "t" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(name.encode())
+        smart.smart_save_content(f"{memory_root}/t/{name}", name.encode())
+    for root in (str(tmp_path / "t"), f"{memory_root}/t"):
+        listed = [relative for relative, _ in SmartPath(root)._scan_files_sorted()]
+        assert listed == sorted(listed)
+        assert sorted(listed) == sorted(["x/" + n for n in TRICKY_NAMES] + ["x.txt", "x0/y"])
+    # the generic walk (through scandir), as a backend without its own listing gets it
+    generic = [r for r, _ in BasePath._scan_files_sorted(SmartPath(str(tmp_path / "t")).pathlike)]
+    assert generic == sorted(generic) and len(generic) == len(TRICKY_NAMES) + 2
+
+
+def test_sync_reads_the_destination_listing_alongside_the_source(tmp_path, monkeypatch):
+    """The destination listing is consumed as the source listing advances, never
+    read whole before the first copy (memory independent of the number of files)."""
+    src, dst = tmp_path / "s", tmp_path / "d"
+    names = [f"d{i // 50:02d}/f{i % 50:02d}" for i in range(500)]
+    _tree(str(src), {n: b"x" for n in names})
+    _tree(str(dst), {n: b"old!" for n in names})  # every file differs: all copied
+    pulled: list[str] = []
+    original = FSPath._scan_files_sorted
+
+    def watched(self, followlinks=False):
+        for item in original(self, followlinks):
+            if str(self) == str(dst):
+                pulled.append(item[0])
+            yield item
+
+    monkeypatch.setattr(FSPath, "_scan_files_sorted", watched)
+    ahead: list[int] = []
+
+    def after_copy(source: str, _target: str) -> None:
+        relative = os.path.relpath(source, src)
+        ahead.append(len([p for p in list(pulled) if p > relative]))
+
+    result = sync(str(src), str(dst), max_workers=1, callback_after_copy_file=after_copy)
+    assert result.copied == 500
+    assert len(pulled) == 500
+    assert max(ahead) <= 1  # the destination listing is never ahead of the source
+
+
+def test_sync_stale_temps_found_by_the_streamed_listing(tmp_path):
+    src, dst = tmp_path / "s", tmp_path / "d"
+    _tree(str(src), {"a/1": b"1", "m/2": b"2"})
+    _tree(str(dst), {"z/.late.0123abcd.temp": b"partial", "a/.x.89abcdef.temp": b"p"})
+    old = time.time() - 3600
+    for temp in ("z/.late.0123abcd.temp", "a/.x.89abcdef.temp"):
+        os.utime(dst / temp, (old, old))
+    result = sync(str(src), str(dst))
+    assert sorted(result.removed_temps) == ["a/.x.89abcdef.temp", "z/.late.0123abcd.temp"]

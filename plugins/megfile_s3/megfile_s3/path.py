@@ -343,6 +343,9 @@ class S3Path(BasePath):
                 if name:  # the directory's own marker is not an entry
                     yield FileEntry(name, str(self.joinpath(name)), _object_stat(item))
 
+    #: the tree listing comes in key order (sync compares two trees as they stream)
+    tree_listing_sorted = True
+
     def _scan_tree(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
         """One listing without delimiter (sharded when long); directories are derived from the
         keys (and from ``dir/`` marker objects), each reported once."""

@@ -116,6 +116,9 @@ def test_sharded_listing_is_the_serial_listing(
     # range at a key between two (no object's key)
     assert starts - set(keys) - {None}
     assert calls["ListObjectsV2"] <= 2 * serial_requests  # a few empty probes at most
+    # the tree listing itself streams in key order (sync walks two trees at once)
+    streamed = [r for r, _ in SmartPath(f"s3://{bucket}/{top}")._scan_files_sorted()]
+    assert streamed == sorted(k[len(top) + 1 :] for k in keys)
 
 
 def test_recursive_glob_is_one_listing_per_brace_prefix(bucket: str, s3: Any, calls: Any) -> None:
