@@ -127,7 +127,9 @@ class WsgiDav:
 
 def nginx_binary() -> str | None:
     """nginx when it is installed and built with the dav module, else None."""
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    found = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None
+    )
     if found is None:
         return None
     built = subprocess.run([found, "-V"], capture_output=True, text=True)
