@@ -24,7 +24,7 @@ class FaultServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_PROPFIND(self) -> None:  # noqa: N802 - the HTTP method's name
+            def do_PROPFIND(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 self.rfile.read(length)
                 outer.requests.append(self.command)
