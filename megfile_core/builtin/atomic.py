@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import IO, Any
 
-__all__ = ["AtomicFile", "temp_name"]
+__all__ = ["AtomicFile", "temp_basename", "temp_name"]
 
 
 def temp_name(path: str) -> str:
