@@ -7,7 +7,7 @@ only when a request URL is built. The user and password are percent-decoded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
 from megfile_core.url import mask_url
@@ -24,8 +24,8 @@ class Server:
     host: str
     port: int | None
     username: str | None
-    password: str | None
-    secure: bool
+    password: str | None = field(repr=False)
+    secure: bool = False
 
     @property
     def base_url(self) -> str:

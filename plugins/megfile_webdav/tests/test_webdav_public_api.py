@@ -32,9 +32,10 @@ DOCUMENTED_HOOKS = frozenset(
         "_parts_head",
     }
 )
-CORE_PRIVATE = frozenset(
-    name for name in dir(BasePath) if name.startswith("_") and not name.startswith("__")
-) - DOCUMENTED_HOOKS
+CORE_PRIVATE = (
+    frozenset(name for name in dir(BasePath) if name.startswith("_") and not name.startswith("__"))
+    - DOCUMENTED_HOOKS
+)
 
 
 def _private(name: str) -> bool:
