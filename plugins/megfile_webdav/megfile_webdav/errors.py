@@ -72,6 +72,14 @@ class WebdavTLSError(ConnectionError):
         )
 
 
+_OPERATIONS = {
+    "PROPFIND": "listing a directory or reading metadata",
+    "MKCOL": "making a directory",
+    "MOVE": "moving on the server",
+    "COPY": "copying on the server",
+}
+
+
 def status_error(status: int, reason: str, method: str, path: str) -> OSError:
     """The error for an unexpected answer ``status`` to ``method`` on ``path``."""
     what = f"{method} failed ({status} {reason})".replace(" )", ")")
@@ -89,8 +97,8 @@ def status_error(status: int, reason: str, method: str, path: str) -> OSError:
         return FileExistsError(errno.EEXIST, f"the target exists; {what}", path)
     if status == 507:
         return OSError(errno.ENOSPC, f"the server has no space left (507); {what}", path)
-    if status in (405, 501) and method in ("PROPFIND", "MKCOL", "MOVE", "COPY"):
-        return WebdavUnsupportedError(path, method, method, status)
+    if status in (405, 501) and method in _OPERATIONS:
+        return WebdavUnsupportedError(path, method, _OPERATIONS[method], status)
     if status in RETRY_STATUSES:
         return WebdavServerError(path, method, status, reason)
     return OSError(errno.EIO, f"unexpected answer; {what}", path)

@@ -171,7 +171,7 @@ class WebdavPath(BasePath):
         if response.status_code == 403 and not remote.endswith("/"):
             raise status_error(403, response.reason or "", "HEAD", self.display_name)
         if response.status_code in (200, 403) or location.endswith("/"):
-            return StatResult(isdir=True, extra={"headers": dict(response.headers)})
+            return StatResult(isdir=True)
         raise status_error(404, "Not Found", "HEAD", self.display_name)
 
     def _kind(self) -> str | None:
@@ -215,7 +215,7 @@ class WebdavPath(BasePath):
         if kind == "dir" and exist_ok:
             return
         if kind is None:
-            raise WebdavUnsupportedError(self.display_name, "MKCOL", "mkdir", status)
+            raise WebdavUnsupportedError(self.display_name, "MKCOL", "making a directory", status)
         raise FileExistsError(errno.EEXIST, "file exists", self.display_name)
 
     def ensure_parent(self) -> None:
@@ -428,7 +428,7 @@ def _head_file_stat(response: Response) -> StatResult:
     length = response.headers.get("Content-Length", "")
     modified = response.headers.get("Last-Modified")
     mtime = email.utils.parsedate_to_datetime(modified).timestamp() if modified else 0.0
-    extra = {"etag": response.headers.get("ETag"), "headers": dict(response.headers)}
+    extra = {"etag": response.headers.get("ETag")}
     size = int(length) if length.isdigit() else 0
     return StatResult(size, mtime, mtime, False, False, extra)
 

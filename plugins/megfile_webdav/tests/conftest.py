@@ -79,3 +79,13 @@ def davs_root(wsgidav_tls: WsgiDav, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"{wsgidav_tls.url('webdavs')}/test-{uuid.uuid4().hex[:12]}"
     megfile.smart_makedirs(url)
     return url
+
+
+@pytest.fixture
+def nginx_root(nginx_dav: NginxDav) -> str:
+    """A fresh directory on nginx's dav module (made by MKCOL)."""
+    import megfile_core as megfile
+
+    url = f"{nginx_dav.url()}/test-{uuid.uuid4().hex[:12]}"
+    megfile.smart_makedirs(url)
+    return url

@@ -138,6 +138,7 @@ def nginx_binary() -> str | None:
 
 _NGINX_CONF = """
 daemon off;
+{user}
 worker_processes 1;
 pid {state}/nginx.pid;
 error_log {state}/error.log;
@@ -175,7 +176,9 @@ class NginxDav:
 
     def start(self) -> None:
         conf = self.state / "nginx.conf"
-        conf.write_text(_NGINX_CONF.format(state=self.state, port=self.port, root=self.root))
+        user = "user root root;" if os.geteuid() == 0 else ""  # workers reach the temp dir
+        text = _NGINX_CONF.format(state=self.state, port=self.port, root=self.root, user=user)
+        conf.write_text(text)
         log = self.state / "error.log"
         log.touch()
         self.process = subprocess.Popen(
