@@ -334,13 +334,14 @@ class WebdavPath(BasePath):
             callback(stat.size)
 
     # -- content -------------------------------------------------------------------------
-    def get(self, start: int = 0, stop: int | None = None) -> Response:
+    def get(self, start: int = 0, stop: int | None = None, stream: bool = False) -> Response:
         """GET ``[start, stop)`` (the rest when ``stop`` is None); 200 when the server
-        ignores ``Range``, 416 past the end."""
+        ignores ``Range``, 416 past the end. ``stream``: the body is read later."""
         headers = {"Accept-Encoding": "identity"}
         if start or stop is not None:
             headers["Range"] = f"bytes={start}-{'' if stop is None else stop - 1}"
-        return self.client.request("GET", self.remote, headers=headers, ok=(200, 206, 416))
+        ok = (200, 206, 416)
+        return self.client.request("GET", self.remote, headers=headers, ok=ok, stream=stream)
 
     def _load_content(self, start: int | None, stop: int | None) -> bytes:
         begin = start or 0
