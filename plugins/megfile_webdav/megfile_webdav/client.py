@@ -1,9 +1,11 @@
 """Requests to one WebDAV server: a pooled ``requests`` session per thread, the
 credentials, TLS verification, timeouts and retries.
 
-Credentials: the user and password written in the URL, else ``WEBDAV_USERNAME`` and
-``WEBDAV_PASSWORD`` (HTTP basic auth); ``WEBDAV_TOKEN`` sends
-``Authorization: Bearer <token>`` instead. TLS verification is on; ``WEBDAV_CA_BUNDLE``
+Credentials: the user and password written in the URL, else a bearer token
+(``Authorization: Bearer <token>``) from ``WEBDAV_TOKEN_COMMAND`` (a command whose
+output is the token: run once, and again when the server answers 401) or
+``WEBDAV_TOKEN``, else ``WEBDAV_USERNAME`` and ``WEBDAV_PASSWORD`` (HTTP basic auth),
+the order megfile uses. TLS verification is on; ``WEBDAV_CA_BUNDLE``
 names a CA file or directory, ``WEBDAV_VERIFY_SSL=0`` turns verification off.
 ``WEBDAV_TIMEOUT`` (seconds, default 30) bounds connecting and each read.
 Connection errors and 5xx answers are retried ``MEGFILE_WEBDAV_MAX_RETRY_TIMES``
@@ -14,7 +16,10 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
+import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -36,6 +41,10 @@ __all__ = ["Client", "Response", "close_sessions", "verify_setting"]
 _log = logging.getLogger("megfile_webdav")
 _local = threading.local()
 _POOL = 32
+#: WEBDAV_TOKEN_COMMAND -> (token, when it was run)
+_command_tokens: dict[str, tuple[str, float]] = {}
+_token_lock = threading.Lock()
+_REFRESH_AFTER = 5.0  # seconds before a 401 may run the token command again
 
 Response = requests.Response
 Body = bytes | memoryview | Iterable[bytes] | None
@@ -102,8 +111,10 @@ class Client:
         self.name = name
 
     def _auth_headers(self) -> tuple[tuple[str, str] | None, dict[str, str]]:
-        token = os.environ.get("WEBDAV_TOKEN", "").strip()
-        if token and self.server.username is None:
+        token = command_token() if self.server.username is None else None
+        if token is None and self.server.username is None:
+            token = os.environ.get("WEBDAV_TOKEN", "").strip() or None
+        if token:
             return None, {"Authorization": f"Bearer {token}"}
         user = self.server.username or os.environ.get("WEBDAV_USERNAME") or None
         password = self.server.password
@@ -135,7 +146,12 @@ class Client:
         attempts = config.max_retry_times("webdav") if retried else 1
         policy = RetryPolicy(max(attempts, 1), should_retry=_retryable)
         try:
-            return policy.call(send)
+            try:
+                return policy.call(send)
+            except PermissionError:
+                if not (retried and self.server.username is None and refresh_command_token()):
+                    raise
+                return policy.call(send)  # once more with the command's new token
         except MaxRetriesExceededError as error:
             raise self._translate(error.error, method) from error
         except requests.exceptions.RequestException as error:
@@ -189,6 +205,50 @@ class Client:
         if isinstance(error, OSError):
             return error
         return OSError(f"{method} {self.name} failed: {type(error).__name__}")
+
+
+def command_token() -> str | None:
+    """The token ``WEBDAV_TOKEN_COMMAND`` prints (run on first use), or None."""
+    command = os.environ.get("WEBDAV_TOKEN_COMMAND", "").strip()
+    if not command:
+        return None
+    with _token_lock:
+        known = _command_tokens.get(command)
+        if known is None:
+            known = _command_tokens[command] = (_run_token_command(command), time.monotonic())
+    return known[0]
+
+
+def refresh_command_token() -> bool:
+    """Run ``WEBDAV_TOKEN_COMMAND`` again after a 401 (not more than every 5 s);
+    whether there is a new token to try."""
+    command = os.environ.get("WEBDAV_TOKEN_COMMAND", "").strip()
+    if not command:
+        return False
+    with _token_lock:
+        known = _command_tokens.get(command)
+        if known is not None and time.monotonic() - known[1] < _REFRESH_AFTER:
+            return False
+        _command_tokens[command] = (_run_token_command(command), time.monotonic())
+    return True
+
+
+def _run_token_command(command: str) -> str:
+    try:
+        done = subprocess.run(
+            shlex.split(command), capture_output=True, text=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        raise PermissionError(
+            f"WEBDAV_TOKEN_COMMAND could not run ({type(error).__name__}): check the command"
+        ) from None
+    token = done.stdout.strip()
+    if done.returncode != 0 or not token:
+        raise PermissionError(
+            f"WEBDAV_TOKEN_COMMAND exited with {done.returncode} and "
+            f"{'no' if not token else 'a'} token on its output: check the command"
+        )
+    return token
 
 
 def call_quietly(func: Callable[[], Any]) -> None:

@@ -1,6 +1,8 @@
 """A loopback HTTP server for faults WsgiDAV cannot be asked to produce: it answers
-the first ``failures`` requests with ``status`` and then a fixed PROPFIND answer.
-Runs on a thread of the test process; stopped by the fixture."""
+the first ``failures`` requests with ``status`` and then a fixed PROPFIND answer;
+with ``token`` set, only requests carrying ``Authorization: Bearer <token>`` (WsgiDAV
+has no bearer tokens), 401 for the others. Runs on a thread of the test process;
+stopped by the test."""
 
 from __future__ import annotations
 
@@ -17,10 +19,12 @@ _MULTISTATUS = b"""<?xml version="1.0" encoding="utf-8"?>
 
 
 class FaultServer:
-    def __init__(self, failures: int, status: int = 503) -> None:
+    def __init__(self, failures: int, status: int = 503, token: str | None = None) -> None:
         self.failures = failures
         self.status = status
+        self.token = token
         self.requests: list[str] = []
+        self.authorizations: list[str | None] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -28,8 +32,11 @@ class FaultServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 self.rfile.read(length)
                 outer.requests.append(self.command)
-                if len(outer.requests) <= outer.failures:
-                    self.send_response(outer.status)
+                given = self.headers.get("Authorization")
+                outer.authorizations.append(given)
+                refused = outer.token is not None and given != f"Bearer {outer.token}"
+                if refused or len(outer.requests) <= outer.failures:
+                    self.send_response(401 if refused else outer.status)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -49,6 +50,52 @@ def test_a_token_is_sent_as_bearer_and_never_logged(
     assert "tok-SECRET-123" not in str(caught.value)
     assert "tok-SECRET-123" not in caplog.text
     assert "PROPFIND" in caplog.text  # the requests were logged, without the token
+
+
+def test_token_goes_as_bearer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBDAV_TOKEN", "abc")
+    monkeypatch.setenv("WEBDAV_USERNAME", "ignored-when-a-token-is-set")
+    server = FaultServer(failures=0, token="abc")
+    try:
+        assert megfile.smart_stat(f"webdav://127.0.0.1:{server.port}/f.txt").size == 7
+    finally:
+        server.stop()
+    assert server.authorizations == ["Bearer abc"]
+
+
+def test_token_command_runs_again_after_a_401(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from megfile_webdav import client
+
+    source = tmp_path / "token"
+    source.write_text("first\n")
+    monkeypatch.setenv("WEBDAV_TOKEN_COMMAND", f"cat {source}")
+    monkeypatch.setenv("WEBDAV_TOKEN", "not-used-when-a-command-is-set")
+    monkeypatch.setattr(client, "_command_tokens", {})
+    server = FaultServer(failures=0, token="first")
+    try:
+        url = f"webdav://127.0.0.1:{server.port}/f.txt"
+        assert megfile.smart_exists(url)
+        source.write_text("second\n")
+        server.token = "second"
+        with pytest.raises(PermissionError):  # the command ran less than 5 s ago
+            megfile.smart_stat(url)
+        monkeypatch.setattr(client, "_REFRESH_AFTER", 0.0)
+        assert megfile.smart_stat(url).size == 7
+    finally:
+        server.stop()
+    # exists; the refused stat; the stat that ran the command again
+    assert server.authorizations == ["Bearer first"] * 3 + ["Bearer second"]
+
+
+def test_a_failing_token_command_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from megfile_webdav import client
+
+    monkeypatch.setattr(client, "_command_tokens", {})
+    monkeypatch.setenv("WEBDAV_TOKEN_COMMAND", "false")
+    with pytest.raises(PermissionError, match="WEBDAV_TOKEN_COMMAND exited with 1"):
+        megfile.smart_stat("webdav://127.0.0.1:9/x")
 
 
 def test_password_never_in_debug_logs(dav_root: str, caplog: pytest.LogCaptureFixture) -> None:
