@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import IO, Any, TypeVar
 
-from megfile_core.errors import UnsupportedError
 from megfile_core.io.copy import stream_copy
 from megfile_core.pathlike import BasePath
 from megfile_core.sync import move
@@ -390,12 +389,8 @@ class WebdavPath(BasePath):
             from megfile_webdav.reader import open_reader
 
             return open_reader(self, options)
-        if mode not in ("wb", "xb", "ab"):
-            raise UnsupportedError(
-                f"open({mode!r}) (WebDAV files are read or written whole: use 'rb', "
-                "'wb', 'xb' or 'ab')",
-                self,
-            )
+        if "+" in mode:
+            return self._open_edit(mode, atomic, options)
         return self._open_writer(mode, atomic, options)
 
     def _open_writer(self, mode: str, atomic: bool, options: dict[str, Any]) -> IO[bytes]:
@@ -418,6 +413,37 @@ class WebdavPath(BasePath):
                 writer.abort()  # nothing is published
                 raise
         return writer  # type: ignore[return-value]
+
+    def _open_edit(self, mode: str, atomic: bool, options: dict[str, Any]) -> IO[bytes]:
+        """``rb+``, ``wb+``, ``ab+``, ``xb+``: edited in a local temp file, uploaded as
+        one write when closed (core's :class:`~megfile_core.io.edit.EditFile`)."""
+        from megfile_core.io.copy import copy_stream
+        from megfile_core.io.edit import EditFile
+        from megfile_webdav.writer import open_writer
+
+        if not self._split()[1].strip("/") or self.remote.endswith("/"):
+            raise IsADirectoryError(errno.EISDIR, "is a directory", self.display_name)
+        kind = self._kind()
+        if kind == "dir":
+            raise IsADirectoryError(errno.EISDIR, "is a directory", self.display_name)
+        if mode[0] == "r" and kind is None:
+            raise FileNotFoundError(errno.ENOENT, "no such file", self.display_name)
+        if mode[0] == "x" and kind is not None:
+            raise FileExistsError(errno.EEXIST, "file exists", self.display_name)
+        write_mode = "xb" if mode[0] == "x" else "wb"
+
+        def publish(content: IO[bytes]) -> None:
+            with open_writer(self, write_mode, atomic, options) as writer:
+                copy_stream(content, writer)
+
+        if kind == "file" and mode[0] in "ra":
+            with self.open("rb") as initial:
+                edit = EditFile(
+                    publish, name=self.display_name, mode=mode, initial=initial, atomic=atomic
+                )
+        else:
+            edit = EditFile(publish, name=self.display_name, mode=mode, atomic=atomic)
+        return edit  # type: ignore[return-value]
 
     def walk(self, followlinks: bool = False) -> Iterator[tuple[str, list[str], list[str]]]:
         return super().walk(followlinks=followlinks)

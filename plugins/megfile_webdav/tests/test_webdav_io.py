@@ -97,11 +97,42 @@ def test_append_keeps_what_was_there(dav_root: str) -> None:
     assert megfile.smart_load_content(url) == first + b"tail"
 
 
-def test_update_modes_are_refused_clearly(dav_root: str) -> None:
+def test_update_modes_edit_a_local_copy_and_upload_at_close(
+    dav_root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = f"{dav_root}/f.txt"
-    megfile.smart_save_text(url, "x")
-    with pytest.raises(megfile.UnsupportedError, match="'rb', 'wb', 'xb' or 'ab'"):
-        megfile.smart_open(url, "r+")
+    megfile.smart_save_text(url, "hello world")
+    with recording(monkeypatch) as sent:
+        with megfile.smart_open(url, "r+") as handle:
+            assert handle.read(5) == "hello"
+            handle.seek(0)
+            handle.write("HELLO")
+            assert not [m for m, _ in sent if m == "PUT"]  # nothing sent before close
+    assert [m for m, _ in sent].count("PUT") == 1
+    assert megfile.smart_load_text(url) == "HELLO world"
+    with megfile.smart_open(url, "a+") as handle:
+        handle.write("!")
+        handle.seek(0)
+        assert handle.read() == "HELLO world!"
+    with megfile.smart_open(f"{dav_root}/new/w.bin", "wb+") as handle:
+        handle.write(b"12345")
+        handle.seek(1)
+        assert handle.read(2) == b"23"
+    assert megfile.smart_load_content(f"{dav_root}/new/w.bin") == b"12345"
+    with pytest.raises(FileExistsError):
+        megfile.smart_open(url, "x+")
+    with pytest.raises(FileNotFoundError):
+        megfile.smart_open(f"{dav_root}/missing.txt", "r+")
+
+
+def test_a_failed_edit_publishes_nothing(dav_root: str) -> None:
+    url = f"{dav_root}/kept.txt"
+    megfile.smart_save_text(url, "kept")
+    with pytest.raises(Boom):
+        with megfile.smart_open(url, "r+") as handle:
+            handle.write("lost")
+            raise Boom
+    assert megfile.smart_load_text(url) == "kept"
 
 
 def test_writing_over_a_directory(dav_root: str) -> None:
