@@ -5,7 +5,7 @@ The part after the host is the remote path as written; request URLs percent-enco
 it (:mod:`megfile_webdav.url`). ``str()`` gives the URL as written; ``repr()`` and
 every message mask the password. Listings are PROPFIND (Depth 0 and 1), reads GET
 with ``Range`` through core's prefetch reader, writes one PUT
-(:mod:`megfile_webdav.writer`), directories MKCOL, removals DELETE, and rename and
+(:mod:`megfile_webdav.opening`), directories MKCOL, removals DELETE, and rename and
 copy on one server MOVE and COPY.
 """
 
@@ -389,61 +389,11 @@ class WebdavPath(BasePath):
             from megfile_webdav.reader import open_reader
 
             return open_reader(self, options)
+        from megfile_webdav.opening import open_edit, open_write
+
         if "+" in mode:
-            return self._open_edit(mode, atomic, options)
-        return self._open_writer(mode, atomic, options)
-
-    def _open_writer(self, mode: str, atomic: bool, options: dict[str, Any]) -> IO[bytes]:
-        from megfile_core.io.copy import copy_stream
-        from megfile_webdav.writer import open_writer
-
-        if not self._split()[1].strip("/") or self.remote.endswith("/"):
-            raise IsADirectoryError(errno.EISDIR, "is a directory", self.display_name)
-        kind = self._kind() if mode != "wb" else None
-        if kind == "dir":
-            raise IsADirectoryError(errno.EISDIR, "is a directory", self.display_name)
-        if mode == "xb" and kind is not None:
-            raise FileExistsError(errno.EEXIST, "file exists", self.display_name)
-        writer = open_writer(self, "xb" if mode == "xb" else "wb", atomic, options)
-        if mode == "ab" and kind == "file":
-            try:
-                with self.open("rb") as reader:
-                    copy_stream(reader, writer)
-            except BaseException:
-                writer.abort()  # nothing is published
-                raise
-        return writer  # type: ignore[return-value]
-
-    def _open_edit(self, mode: str, atomic: bool, options: dict[str, Any]) -> IO[bytes]:
-        """``rb+``, ``wb+``, ``ab+``, ``xb+``: edited in a local temp file, uploaded as
-        one write when closed (core's :class:`~megfile_core.io.edit.EditFile`)."""
-        from megfile_core.io.copy import copy_stream
-        from megfile_core.io.edit import EditFile
-        from megfile_webdav.writer import open_writer
-
-        if not self._split()[1].strip("/") or self.remote.endswith("/"):
-            raise IsADirectoryError(errno.EISDIR, "is a directory", self.display_name)
-        kind = self._kind()
-        if kind == "dir":
-            raise IsADirectoryError(errno.EISDIR, "is a directory", self.display_name)
-        if mode[0] == "r" and kind is None:
-            raise FileNotFoundError(errno.ENOENT, "no such file", self.display_name)
-        if mode[0] == "x" and kind is not None:
-            raise FileExistsError(errno.EEXIST, "file exists", self.display_name)
-        write_mode = "xb" if mode[0] == "x" else "wb"
-
-        def publish(content: IO[bytes]) -> None:
-            with open_writer(self, write_mode, atomic, options) as writer:
-                copy_stream(content, writer)
-
-        if kind == "file" and mode[0] in "ra":
-            with self.open("rb") as initial:
-                edit = EditFile(
-                    publish, name=self.display_name, mode=mode, initial=initial, atomic=atomic
-                )
-        else:
-            edit = EditFile(publish, name=self.display_name, mode=mode, atomic=atomic)
-        return edit  # type: ignore[return-value]
+            return open_edit(self, mode, atomic, options)
+        return open_write(self, mode, atomic, options)
 
     def walk(self, followlinks: bool = False) -> Iterator[tuple[str, list[str], list[str]]]:
         return super().walk(followlinks=followlinks)
