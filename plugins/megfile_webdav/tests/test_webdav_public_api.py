@@ -146,3 +146,18 @@ def test_plugin_module_holds_hook_implementations_only() -> None:
     functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
     assert [f.name for f in functions] == ["megfile_register"]
     assert not [n for n in tree.body if isinstance(n, ast.ClassDef)]
+
+
+def test_package_and_hook_import_nothing_heavy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, megfile_webdav, megfile_webdav.plugin\n"
+        "assert megfile_webdav.is_webdav('webdav://h/x')\n"
+        "heavy = {'requests', 'urllib3', 'megfile_webdav.path'} & set(sys.modules)\n"
+        "print(sorted(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
