@@ -198,3 +198,15 @@ def test_sync_across_protocols(dav_root: str, tmp_path: os.PathLike[str]) -> Non
         f"{dav_root}/up/a.txt",
         f"{dav_root}/up/x/b.txt",
     ]
+
+
+def test_streamed_put_and_streamed_get_over_tls(davs_root: str) -> None:
+    url = f"{davs_root}/tls/big.bin"
+    data = os.urandom(3 * MiB + 7)
+    with megfile.smart_open(url, "wb", block_size=MiB, atomic=True) as handle:
+        handle.write(data)
+    with megfile.smart_open(url, "rb", block_size=MiB) as handle:
+        assert handle.read(10) == data[:10]
+        handle.seek(2 * MiB)
+        assert handle.read() == data[2 * MiB :]
+    assert _temps(f"{davs_root}/tls") == []
