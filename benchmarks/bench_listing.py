@@ -2,8 +2,10 @@
 
     python benchmarks/bench_listing.py --keys 200000 --layout tree --runs 3
 
-Makes ``--keys`` empty files under a temp directory served by ``rclone serve s3``
-(benchmarks/rclone_s3.py; a directory at the top is a bucket), puts the delaying
+Serves ``--keys`` keys in a bucket ``bench`` from benchmarks/list_server.py (a
+ListObjectsV2 endpoint that answers a page in O(page), so the round trips show, not
+the server; ``--server rclone``: empty files under ``rclone serve s3``, which walks
+its directory tree for every page), puts the delaying
 proxy of benchmarks/netproxy.py in front (``--delay-ms`` each way: 10 = 20 ms round
 trip), and times ``smart_scan`` of the bucket in fresh processes, interleaved: ours
 with ``MEGFILE_LIST_MAX_WORKERS=1`` (one paginated listing, as every peer lists),
@@ -15,13 +17,14 @@ the child, at botocore's API call).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -59,16 +62,40 @@ print(json.dumps({"seconds": seconds, "count": count, "requests": requests}))
 """
 
 
-def make_tree(root: Path, keys: int, layout: str) -> None:
+def key_names(keys: int, layout: str) -> list[str]:
+    if layout == "flat":
+        return [f"k{index:07d}.bin" for index in range(keys)]
+    return [f"d{index // 1000:04d}/f{index % 1000:04d}.bin" for index in range(keys)]
+
+
+def make_tree(root: Path, names: list[str]) -> None:
     bucket = root / "bench"
-    for index in range(keys):
-        if layout == "flat":
-            path = bucket / f"k{index:07d}.bin"
-        else:
-            path = bucket / f"d{index // 1000:04d}" / f"f{index % 1000:04d}.bin"
-        if index % 1000 == 0:
+    for name in names:
+        path = bucket / name
+        if not path.parent.is_dir():
             path.parent.mkdir(parents=True, exist_ok=True)
         path.touch()
+
+
+@contextlib.contextmanager
+def serve(kind: str, root: Path, names: list[str]) -> Iterator[tuple[int, str, str]]:
+    """(port, access key, secret key) of the server holding ``names`` in ``bench``."""
+    if kind == "rclone":
+        make_tree(root, names)
+        with RcloneS3(root) as server:
+            yield server.port, server.access_key, server.secret_key
+        return
+    keys = root / "keys.txt"
+    keys.write_text("\n".join(names) + "\n", encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "list_server.py"), str(keys)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        yield int(process.stdout.readline()), "BENCH", "BENCH"
+    finally:
+        process.kill()
+        process.wait()
 
 
 def run(mode: str, endpoint: str, env: dict[str, str]) -> dict[str, float]:
@@ -92,19 +119,23 @@ def main() -> None:
     parser.add_argument("--layout", choices=("tree", "flat"), default="tree")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--delay-ms", type=float, default=10.0)
+    parser.add_argument(
+        "--server",
+        choices=("list", "rclone"),
+        default="list",
+        help="list: benchmarks/list_server.py (O(page) per request); rclone: rclone serve s3",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-list-") as temp:
-        started = time.perf_counter()
-        make_tree(Path(temp), args.keys, args.layout)
-        print(f"made {args.keys} files in {time.perf_counter() - started:.1f} s")
-        with RcloneS3(Path(temp)) as server:
+        names = key_names(args.keys, args.layout)
+        with serve(args.server, Path(temp), names) as (port, access, secret):
             env = {
-                "AWS_ACCESS_KEY_ID": server.access_key,
-                "AWS_SECRET_ACCESS_KEY": server.secret_key,
+                "AWS_ACCESS_KEY_ID": access,
+                "AWS_SECRET_ACCESS_KEY": secret,
                 "AWS_DEFAULT_REGION": "us-east-1",
                 "AWS_S3_ADDRESSING_STYLE": "path",
             }
-            with DelayProxy(server.port, args.delay_ms / 1000, 0) as proxy:
+            with DelayProxy(port, args.delay_ms / 1000, 0) as proxy:
                 endpoint = f"http://127.0.0.1:{proxy.port}"
                 env["AWS_ENDPOINT_URL"] = endpoint
                 modes = ("serial", "sharded", "boto3")
@@ -113,8 +144,8 @@ def main() -> None:
                     for mode in modes:
                         results[mode].append(run(mode, endpoint, env))
     print(
-        f"\n{args.keys} keys, {args.layout}, {2 * args.delay_ms:.0f} ms round trip, "
-        f"median of {args.runs}"
+        f"\n{args.keys} keys, {args.layout}, {args.server} server, "
+        f"{2 * args.delay_ms:.0f} ms round trip, median of {args.runs}"
     )
     print("| listing | seconds | keys/s | requests | vs serial |")
     print("|---|---:|---:|---:|---:|")

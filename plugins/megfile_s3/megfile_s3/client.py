@@ -230,7 +230,10 @@ def _build_locked(settings: S3Settings, extra: Any = None) -> S3Client:
     )
     client.meta.events.register("before-call.s3.DeleteObjects", _add_content_md5)
     client.meta.events.register_last("before-call.s3", _no_expect_continue)
+    from megfile_s3.fast_listing import install as install_fast_listing
     from megfile_s3.redirects import install as install_redirects
+
+    install_fast_listing(client)
 
     install_redirects(client, follow=settings.redirect)
     _wrap_api_call(client)

@@ -337,11 +337,11 @@ class S3Path(BasePath):
             for common in page.get("CommonPrefixes", []):
                 name = common["Prefix"][len(prefix) :].rstrip("/")
                 if name:
-                    yield FileEntry(name, str(self.joinpath(name)), _DIR_STAT)
+                    yield FileEntry(name, self._join(str(self), name), _DIR_STAT)
             for item in page.get("Contents", []):
                 name = item["Key"][len(prefix) :]
                 if name:  # the directory's own marker is not an entry
-                    yield FileEntry(name, str(self.joinpath(name)), _object_stat(item))
+                    yield FileEntry(name, self._join(str(self), name), _object_stat(item))
 
     #: the tree listing comes in key order (sync compares two trees as they stream)
     tree_listing_sorted = True
@@ -365,23 +365,28 @@ class S3Path(BasePath):
                     yield f"{bucket.name}/{relative}", entry
             return
         prefix = self._dir_prefix()
-        seen: set[str] = set()
+        base = str(self)
+        # keys come in order, so the keys below a directory come together: a
+        # directory is new when it differs from the one the previous key was in
+        previous: list[str] = []
         try:
             for item in self._objects(client, prefix + start):
                 relative = item["Key"][len(prefix) :]
                 parts = relative.split("/")
-                for depth in range(1, len(parts)):
-                    directory = "/".join(parts[:depth])
-                    if directory and directory not in seen:
-                        seen.add(directory)
-                        yield (
-                            directory,
-                            FileEntry(parts[depth - 1], str(self.joinpath(directory)), _DIR_STAT),
-                        )
+                depth = 0
+                limit = min(len(parts) - 1, len(previous))
+                while depth < limit and parts[depth] == previous[depth]:
+                    depth += 1
+                previous = parts[:-1]
+                for level in range(depth, len(parts) - 1):
+                    if not parts[level]:
+                        continue
+                    directory = "/".join(parts[: level + 1])
+                    yield directory, FileEntry(parts[level], self._join(base, directory), _DIR_STAT)
                 if relative and not relative.endswith("/"):
                     yield (
                         relative,
-                        FileEntry(parts[-1], str(self.joinpath(relative)), _object_stat(item)),
+                        FileEntry(parts[-1], self._join(base, relative), _object_stat(item)),
                     )
         except S3BucketNotFoundError:
             return
