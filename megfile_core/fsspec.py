@@ -41,7 +41,7 @@ def stat_to_info(name: str, stat: StatResult) -> dict[str, Any]:
     """fsspec's ``info`` dict (``name``, ``size``, ``type`` ...) for one stat result."""
     return {
         "name": name,
-        "size": 0 if stat.is_dir() else stat.size,
+        "size": stat.size,
         "type": "directory" if stat.is_dir() else "file",
         "mtime": stat.mtime,
         "created": stat.ctime,
@@ -113,9 +113,6 @@ class MegfileFileSystem(AbstractFileSystem):  # type: ignore[misc]
     @classmethod
     def _parent(cls, path: Any) -> str:
         return cls._name(str(SmartPath(cls._url(path)).parent))
-
-    def unstrip_protocol(self, name: str) -> str:
-        return f"{self.protocol}://{self._strip_protocol(name)}"
 
     # -- metadata ------------------------------------------------------------------
     def info(self, path: Any, **kwargs: Any) -> dict[str, Any]:

@@ -46,7 +46,7 @@ def test_entry_point_serves_megfile_protocol():
     assert known_implementations["megfile"]["class"] == "megfile_core.fsspec.MegfileFileSystem"
 
 
-def test_strip_and_unstrip_keep_the_inner_protocol():
+def test_strip_and_unstrip_keep_the_inner_protocol(memory_root):
     strip = MegfileFileSystem._strip_protocol
     assert strip("megfile://s3+p1://bucket/dir/") == "s3+p1://bucket/dir"
     assert strip("s3+p1://bucket/dir") == "s3+p1://bucket/dir"  # idempotent
@@ -59,6 +59,8 @@ def test_strip_and_unstrip_keep_the_inner_protocol():
     assert fs.unstrip_protocol("megfile:///tmp/x") == "megfile:///tmp/x"
     assert MegfileFileSystem._parent("megfile://s3+p1://b/dir/k") == "s3+p1://b/dir"
     assert MegfileFileSystem._parent("/tmp/x") == "/tmp"
+    assert MegfileFileSystem._parent("megfile://s3+p1://b") == "s3+p1://"
+    assert MegfileFileSystem._parent("memory://root") == "memory://"
 
 
 def test_ls_detail_has_fsspec_shape(fs, memory_root):
