@@ -91,7 +91,7 @@ def test_listed_names_open_again(fs, memory_root):
         "memory://root/sub/deep/c.txt",
     ]
     assert [fs.cat_file(n) for n in names] == [b"alpha", b"0123456789", b"c"]
-    assert [fs.cat_file(fs.unstrip_protocol(n)) for n in names][0] == b"alpha"
+    assert [fs.cat_file(fs.unstrip_protocol(n)) for n in names] == [b"alpha", b"0123456789", b"c"]
     with fsspec.open(fs.unstrip_protocol(names[1]), "rb") as f:
         assert f.read() == b"0123456789"
 
