@@ -154,3 +154,23 @@ def test_opt_in_serves_plain_s3(fsspec_registry, s3_root):
     bucket = s3_root.split("/")[2]
     assert fs.ls(f"s3://{bucket}", detail=False) == [f"{bucket}/root"]
     assert fs.unstrip_protocol(f"{bucket}/root/a.csv") == f"{s3_root}/a.csv"
+
+
+def test_register_a_profile_name_fsspec_does_not_know(fsspec_registry, profile_root):
+    from megfile_core.fsspec import register
+
+    smart.smart_save_text(f"{profile_root}/a.csv", FRAME.to_csv(index=False))
+    register(["s3+backup"])  # no overwrite needed: fsspec has no such name
+    pd.testing.assert_frame_equal(pd.read_csv(f"{profile_root}/a.csv"), FRAME)
+    frame = dd.read_csv(f"{profile_root}/*.csv").compute()
+    assert list(frame.n) == [1, 2, 3]
+
+
+def test_pandas_and_pyarrow_read_over_http(http_files):
+    base, directory = http_files
+    (directory / "a.csv").write_text(FRAME.to_csv(index=False))
+    pq.write_table(pa.Table.from_pandas(FRAME), str(directory / "t.parquet"))
+    pd.testing.assert_frame_equal(pd.read_csv(f"megfile://{base}/a.csv"), FRAME)
+    pd.testing.assert_frame_equal(pd.read_parquet(f"megfile://{base}/t.parquet"), FRAME)
+    with fsspec.open(f"megfile://{base}/t.parquet", "rb") as f:
+        assert isinstance(f, PrefetchReader)
