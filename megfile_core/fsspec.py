@@ -194,6 +194,10 @@ class MegfileFileSystem(AbstractFileSystem):  # type: ignore[misc]
             target.remove()
 
     def cp_file(self, path1: Any, path2: Any, **kwargs: Any) -> None:
+        """Copy one file; a directory (fsspec's ``copy`` lists them) is made at ``path2``."""
+        if SmartPath(self._url(path1)).is_dir():
+            self.makedirs(path2, exist_ok=True)
+            return
         smart.smart_copy(self._url(path1), self._url(path2))
 
     def mv(
