@@ -203,13 +203,15 @@ class MegfileFileSystem(AbstractFileSystem):  # type: ignore[misc]
     def mv(
         self, path1: Any, path2: Any, recursive: bool = False, maxdepth: Any = None, **kwargs: Any
     ) -> None:
-        """Move a file or a whole directory (megfile's ``smart_move``)."""
-        if isinstance(path1, list):
-            for one in path1:
-                target = SmartPath(self._url(path2)) / SmartPath(self._url(one)).name
-                smart.smart_move(self._url(one), str(target))
+        """A file or a whole directory to a new name: one ``smart_move`` (a rename where
+        the backend has one); into an existing directory, a list or a glob: fsspec's
+        copy-then-remove, with fsspec's rules for where things land."""
+        single = isinstance(path1, str) and not has_magic(self._url(path1))
+        target = stringify_path(path2)
+        if single and not target.endswith("/") and not self.exists(target):
+            smart.smart_move(self._url(path1), self._url(target))
             return
-        smart.smart_move(self._url(path1), self._url(path2))
+        super().mv(path1, path2, recursive=recursive, maxdepth=maxdepth, **kwargs)
 
     # -- content -------------------------------------------------------------------
     def cat_file(

@@ -144,6 +144,17 @@ def test_changes_rm_mv_cp_mkdir(fs, memory_root):
         "memory://root/sub2/b.bin",
         "memory://root/sub2/deep/c.txt",
     ]
+    fs.pipe_file(f"{memory_root}/one.txt", b"1")
+    fs.mv(f"{memory_root}/one.txt", f"{memory_root}/sub2")  # into an existing directory
+    fs.mv([f"{memory_root}/moved.txt"], f"{memory_root}/sub2/")
+    fs.mv(f"{memory_root}/sub2/*.txt", f"{memory_root}/txt/")
+    assert fs.find(f"{memory_root}/txt") == [
+        "memory://root/txt/moved.txt",
+        "memory://root/txt/one.txt",
+    ]
+    fs.mv(f"{memory_root}/txt/moved.txt", f"{memory_root}/moved.txt")
+    fs.rm_file(f"{memory_root}/txt/one.txt")
+    fs.rmdir(f"{memory_root}/txt")
     with pytest.raises(IsADirectoryError, match="recursive=True"):
         fs.rm(f"{memory_root}/sub2")
     fs.rm(f"{memory_root}/sub2", recursive=True)
