@@ -253,3 +253,16 @@ def test_import_megfile_core_does_not_import_fsspec():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_third_party_plugin_through_pandas(tmp_path, monkeypatch):
+    """demo:// (tests/plugins/megfile_demo) is a plugin fsspec has never heard of."""
+    import pandas as pd
+
+    monkeypatch.setenv("MEGFILE_DEMO_ROOT", str(tmp_path))
+    frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    frame.to_csv("megfile://demo://tables/t.csv", index=False)
+    assert (tmp_path / "tables" / "t.csv").read_text().splitlines() == ["a,b", "1,x", "2,y"]
+    pd.testing.assert_frame_equal(pd.read_csv("megfile://demo://tables/t.csv"), frame)
+    fs = fsspec.filesystem("megfile")
+    assert fs.ls("megfile://demo://tables", detail=False) == ["demo://tables/t.csv"]
