@@ -68,7 +68,7 @@ class MegfileFileSystem(AbstractFileSystem):  # type: ignore[misc]
 
     Reads are megfile-core's readers (the parallel prefetch reader for S3, SFTP and
     HTTP), writes its writers (the parallel part writer); fsspec's ``block_size``
-    and ``cache_options`` are accepted and ignored (the backends size their own
+    ``cache_type`` and ``cache_options`` are accepted and ignored (the backends size their own
     blocks). Options fsspec does not know go to ``smart_open`` (``max_workers``,
     ``atomic`` ...).
     """
@@ -239,6 +239,7 @@ class MegfileFileSystem(AbstractFileSystem):  # type: ignore[misc]
                 "write outside fs.transaction; an S3 object appears only when its "
                 "file is closed, and atomic=True gives the same on other backends"
             )
+        kwargs.pop("cache_type", None)  # fsspec's read cache: the reader has its own
         file: IO[bytes] = smart.smart_open(self._url(path), mode, **kwargs)
         return file
 

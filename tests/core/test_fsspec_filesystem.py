@@ -186,7 +186,7 @@ def test_open_text_and_ignored_fsspec_options(fs, tmp_path):
     path = f"megfile://{tmp_path}/t.txt"
     with fs.open(path, "w", block_size=5, cache_options={"x": 1}) as f:
         f.write("héllo\n")
-    with fs.open(path, "rb", block_size=2**20) as f:
+    with fs.open(path, "rb", block_size=2**20, cache_type="bytes") as f:
         assert f.read() == "héllo\n".encode()
     with fsspec.open(path, "rt", encoding="utf-8") as f:
         assert f.read() == "héllo\n"
