@@ -67,9 +67,9 @@ class MegfileFileSystem(AbstractFileSystem):  # type: ignore[misc]
     """fsspec's filesystem interface over ``SmartPath`` and the ``smart_*`` functions.
 
     Reads are megfile-core's readers (the parallel prefetch reader for S3, SFTP and
-    HTTP), writes its writers (the parallel part writer); fsspec's ``block_size``
-    ``cache_type`` and ``cache_options`` are accepted and ignored (the backends size their own
-    blocks). Options fsspec does not know go to ``smart_open`` (``max_workers``,
+    HTTP), writes its writers (the parallel part writer). fsspec's ``block_size``,
+    ``cache_type`` and ``cache_options`` are accepted and ignored (the backends size
+    their own blocks); other options go to ``smart_open`` (``max_workers``,
     ``atomic`` ...).
     """
 
