@@ -144,6 +144,26 @@ class MegfileFileSystem(AbstractFileSystem):  # type: ignore[misc]
     def modified(self, path: Any) -> datetime.datetime:
         return _timestamp(SmartPath(self._url(path)).stat().mtime)
 
+    def find(
+        self,
+        path: Any,
+        maxdepth: int | None = None,
+        withdirs: bool = False,
+        detail: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Every file under ``path`` from one ``scan_stat`` (one paginated listing on
+        S3); fsspec's directory walk for ``maxdepth`` or ``withdirs``."""
+        if maxdepth is not None or withdirs:
+            return super().find(path, maxdepth=maxdepth, withdirs=withdirs, detail=detail)
+        target = SmartPath(self._url(path))
+        found = {
+            self._name(entry.path): stat_to_info(self._name(entry.path), entry.stat)
+            for entry in target.scan_stat(missing_ok=True)
+        }
+        names = sorted(found)
+        return {name: found[name] for name in names} if detail else names
+
     def glob(self, path: Any, maxdepth: int | None = None, **kwargs: Any) -> Any:
         """megfile's glob (``* ** ? [seq] {a,b}``); fsspec's own for ``maxdepth`` or a
         pattern ending in ``/`` (directories only)."""

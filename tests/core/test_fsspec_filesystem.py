@@ -266,3 +266,16 @@ def test_third_party_plugin_through_pandas(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(pd.read_csv("megfile://demo://tables/t.csv"), frame)
     fs = fsspec.filesystem("megfile")
     assert fs.ls("megfile://demo://tables", detail=False) == ["demo://tables/t.csv"]
+
+
+@pytest.mark.parametrize("where", ["memory", "local"])
+def test_find_agrees_with_fsspecs_walk(fs, memory_root, tmp_path, where):
+    root = memory_root if where == "memory" else str(tmp_path)
+    _tree(root)
+    walked = super(MegfileFileSystem, fs).find(root, detail=True)
+    assert fs.find(f"megfile://{root}", detail=True) == walked
+    assert fs.find(root) == list(walked) and len(walked) == 3
+    assert fs.find(f"{root}/a.txt") == super(MegfileFileSystem, fs).find(f"{root}/a.txt")
+    assert fs.find(f"{root}/missing") == []
+    dirs = [root, f"{root}/sub", f"{root}/sub/deep"]  # withdirs names the root too
+    assert fs.find(root, withdirs=True) == sorted([*walked, *dirs])

@@ -121,6 +121,13 @@ def test_ls_and_info_dicts(root):
     assert fs.info(f"{root}/d/f.txt") == listing[0]
     assert fs.info(f"megfile://{root}/d/sub")["type"] == "directory"
     assert fs.find(f"{root}/d") == [f"{root}/d/f.txt", f"{root}/d/sub/g.txt"]
+    assert fs.find(f"{root}/d/f.txt") == [f"{root}/d/f.txt"]
+    assert fs.find(f"{root}/d", withdirs=True) == [
+        f"{root}/d",
+        f"{root}/d/f.txt",
+        f"{root}/d/sub",
+        f"{root}/d/sub/g.txt",
+    ]
     assert fs.glob(f"megfile://{root}/d/**/*.txt") == [f"{root}/d/f.txt", f"{root}/d/sub/g.txt"]
     fs.cp_file(f"{root}/d/f.txt", f"{root}/d/copy.txt")
     fs.mv(f"{root}/d/copy.txt", f"{root}/e/moved.txt")
