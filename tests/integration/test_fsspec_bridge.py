@@ -183,3 +183,14 @@ def test_pandas_and_pyarrow_read_over_http(http_files):
     pd.testing.assert_frame_equal(pd.read_parquet(f"megfile://{base}/t.parquet"), FRAME)
     with fsspec.open(f"megfile://{base}/t.parquet", "rb") as f:
         assert isinstance(f, PrefetchReader)
+
+
+def test_dask_writes_and_reads_parquet(root):
+    frame = dd.from_pandas(pd.DataFrame({"a": range(100)}), npartitions=3)
+    frame.to_parquet(f"megfile://{root}/dpq")
+    assert sorted(smart.smart_listdir(f"{root}/dpq")) == [
+        "part.0.parquet",
+        "part.1.parquet",
+        "part.2.parquet",
+    ]
+    assert dd.read_parquet(f"megfile://{root}/dpq").a.sum().compute() == sum(range(100))
