@@ -31,6 +31,7 @@ from megfile_core import smart
 from megfile_core.glob import has_magic
 from megfile_core.smart_path import SmartPath
 from megfile_core.types import StatResult
+from megfile_core.url import mask_url
 
 __all__ = ["MegfileFileSystem", "register", "stat_to_info"]
 
@@ -208,8 +209,8 @@ class MegfileFileSystem(AbstractFileSystem):  # type: ignore[misc]
             target = SmartPath(self._url(one))
             if target.is_dir() and not recursive:
                 raise IsADirectoryError(
-                    f"{target} is a directory: pass recursive=True to remove it and "
-                    "everything under it"
+                    f"{mask_url(str(target))} is a directory: pass recursive=True to "
+                    "remove it and everything under it"
                 )
             target.remove()
 
@@ -241,7 +242,8 @@ class MegfileFileSystem(AbstractFileSystem):  # type: ignore[misc]
 
     def pipe_file(self, path: Any, value: bytes, mode: str = "overwrite", **kwargs: Any) -> None:
         if mode == "create" and self.exists(path):
-            raise FileExistsError(f"{self._url(path)} exists (pipe_file with mode='create')")
+            url = mask_url(self._url(path))
+            raise FileExistsError(f"{url} exists (pipe_file with mode='create')")
         smart.smart_save_content(self._url(path), value)
 
     def _open(

@@ -279,3 +279,14 @@ def test_find_agrees_with_fsspecs_walk(fs, memory_root, tmp_path, where):
     assert fs.find(f"{root}/missing") == []
     dirs = [root, f"{root}/sub", f"{root}/sub/deep"]  # withdirs names the root too
     assert fs.find(root, withdirs=True) == sorted([*walked, *dirs])
+
+
+def test_messages_mask_a_password_in_the_url(fs, memory_root):
+    url = "megfile://memory://user:hunter2@root/d"
+    fs.pipe_file(f"{url}/f", b"x")
+    with pytest.raises(FileExistsError) as exists:
+        fs.pipe_file(f"{url}/f", b"y", mode="create")
+    with pytest.raises(IsADirectoryError) as isdir:
+        fs.rm(url)
+    for error in (exists.value, isdir.value):
+        assert "hunter2" not in str(error) and "memory://user:" in str(error)
