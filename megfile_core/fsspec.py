@@ -201,18 +201,20 @@ class MegfileFileSystem(AbstractFileSystem):  # type: ignore[misc]
         if maxdepth is not None:
             super().rm(path, recursive=recursive, maxdepth=maxdepth)
             return
-        paths = path if isinstance(path, list) else [path]
-        for one in paths:
-            if has_magic(self._url(one)):
-                self.rm(self.glob(one), recursive=recursive)
-                continue
-            target = SmartPath(self._url(one))
-            if target.is_dir() and not recursive:
-                raise IsADirectoryError(
-                    f"{mask_url(str(target))} is a directory: pass recursive=True to "
-                    "remove it and everything under it"
-                )
-            target.remove()
+        for one in path if isinstance(path, list) else [path]:
+            # a glob expands once: what it found is removed as named, even a name
+            # that looks like a pattern itself
+            for match in self.glob(one) if has_magic(self._url(one)) else [one]:
+                self._remove(match, recursive)
+
+    def _remove(self, path: Any, recursive: bool) -> None:
+        target = SmartPath(self._url(path))
+        if target.is_dir() and not recursive:
+            raise IsADirectoryError(
+                f"{mask_url(str(target))} is a directory: pass recursive=True to "
+                "remove it and everything under it"
+            )
+        target.remove()
 
     def cp_file(self, path1: Any, path2: Any, **kwargs: Any) -> None:
         """Copy one file; a directory (fsspec's ``copy`` lists them) is made at ``path2``."""

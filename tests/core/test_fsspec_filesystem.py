@@ -290,3 +290,11 @@ def test_messages_mask_a_password_in_the_url(fs, memory_root):
         fs.rm(url)
     for error in (exists.value, isdir.value):
         assert "hunter2" not in str(error) and "memory://user:" in str(error)
+
+
+def test_rm_of_a_glob_removes_names_that_look_like_patterns(fs, tmp_path):
+    (tmp_path / "a*").write_text("star")
+    (tmp_path / "ab").write_text("b")
+    (tmp_path / "keep").write_text("k")
+    fs.rm(f"megfile://{tmp_path}/a*")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep"]
