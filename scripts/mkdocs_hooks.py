@@ -68,7 +68,12 @@ def _cell(raw: str) -> str:
     return _text(raw).replace("|", "\\|").replace("\n", " ")
 
 
-def _render_command(ctx: click.Context, command: click.Command) -> list[str]:
+def _anchor(ctx: click.Context, name: str) -> str:
+    """The id the toc extension gives the heading ``## megfile config s3``."""
+    return f"{ctx.command_path} {name}".replace(" ", "-").lower()
+
+
+def _render_command(ctx: click.Context, command: click.Command, packages: set[str]) -> list[str]:
     lines = [f"## {ctx.command_path}", ""]
     usage = " ".join(command.collect_usage_pieces(ctx))
     lines += ["```text", f"{ctx.command_path} {usage}".rstrip(), "```", ""]
@@ -90,9 +95,14 @@ def _render_command(ctx: click.Context, command: click.Command) -> list[str]:
             lines.append(f"| `{flags}` | {_cell(meaning)} |")
         lines.append("")
     if isinstance(command, click.Group):
-        subs = [name for name in command.list_commands(ctx)]
+        subs = [
+            sub.info_name for sub, _ in iter_commands(command, ctx, packages) if sub.parent is ctx
+        ]
         if subs:
-            lines += ["Commands: " + ", ".join(f"`{name}`" for name in subs), ""]
+            lines += [
+                "Commands: " + ", ".join(f"[`{name}`](#{_anchor(ctx, name)})" for name in subs),
+                "",
+            ]
     return lines
 
 
@@ -109,10 +119,10 @@ def render_cli_reference(group: click.Group | None = None) -> str:
         "of this repository; an installed plugin adds its own). `megfile COMMAND --help`",
         "prints the same text.",
         "",
-        *_render_command(root, group),
+        *_render_command(root, group, packages),
     ]
     for ctx, command in iter_commands(group, root, packages):
-        lines += _render_command(ctx, command)
+        lines += _render_command(ctx, command, packages)
     return "\n".join(lines).rstrip() + "\n"
 
 
