@@ -20,6 +20,7 @@ INI files (they import configparser).
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -70,6 +71,7 @@ class _Scanner(ast.NodeVisitor):
         self.constants = self._tuples(module)
         self.function: ast.FunctionDef | ast.AsyncFunctionDef | None = None
         self._bound: dict[str, set[str] | None] = {}  # comprehension names in scope
+        self.aliases: set[str] = set()  # names bound to os.environ in the function
 
     @staticmethod
     def _tuples(module: ast.Module) -> dict[str, list[str]]:
@@ -194,15 +196,16 @@ class _Scanner(ast.NodeVisitor):
         self.found |= names
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        outer, self.function = self.function, node
+        outer, self.function = (self.function, self.aliases), node
+        self.aliases = self._environ_aliases()
         self.generic_visit(node)
-        self.function = outer
+        self.function, self.aliases = outer
 
     visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
 
     def visit_Call(self, node: ast.Call) -> None:
         name = _func_name(node.func)
-        aliases = self._environ_aliases()
+        aliases = self.aliases
         if node.args:
             environ_get = (
                 name == "get"
@@ -214,14 +217,14 @@ class _Scanner(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
-        if isinstance(node.ctx, ast.Load) and _is_environ(node.value, self._environ_aliases()):
+        if isinstance(node.ctx, ast.Load) and _is_environ(node.value, self.aliases):
             self._read(node, node.slice)
         self.generic_visit(node)
 
     def _prefix_scan(self, generators: list[ast.comprehension]) -> None:
         """``(k for k in environ if k.startswith("PREFIX"))`` reads ``PREFIX<*>``."""
         for generator in generators:
-            if not _is_environ(generator.iter, self._environ_aliases()):
+            if not _is_environ(generator.iter, self.aliases):
                 continue
             for condition in generator.ifs:
                 for call in ast.walk(condition):
@@ -240,6 +243,11 @@ class _Scanner(ast.NodeVisitor):
         self._bound = saved
 
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp  # type: ignore[assignment]
+
+
+@functools.cache
+def _scan_repository() -> tuple[set[str], list[str]]:
+    return scan_environment(source_files())
 
 
 def scan_environment(files: list[Path], root: Path = ROOT) -> tuple[set[str], list[str]]:
@@ -360,14 +368,14 @@ def compare(read: set[str], documented: set[str]) -> tuple[list[str], list[str]]
 
 
 def test_every_environment_variable_read_is_on_the_configuration_page() -> None:
-    read, unresolved = scan_environment(source_files())
+    read, unresolved = _scan_repository()
     assert not unresolved, f"cannot tell which variable these read: {unresolved}"
     missing, _ = compare(read, documented_environment(PAGE.read_text(encoding="utf-8")))
     assert not missing, f"read by the code, missing from docs/configuration.md: {missing}"
 
 
 def test_every_variable_on_the_configuration_page_is_read() -> None:
-    read, _ = scan_environment(source_files())
+    read, _ = _scan_repository()
     _, stray = compare(read, documented_environment(PAGE.read_text(encoding="utf-8")))
     assert not stray, f"on docs/configuration.md, read nowhere in the code: {stray}"
 
