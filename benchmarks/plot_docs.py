@@ -15,7 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if str(Path(__file__).resolve().parent) not in sys.path:  # run as a script or imported
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import plot_tables
 import plot_tradeoff
@@ -39,6 +40,8 @@ TRADEOFFS = [
 def charts(out: Path | None = None) -> list[Path]:
     """Draw every chart; returns the PNGs written."""
     written = []
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
     for markdown in sorted((RESULTS / "summary").glob("*.md")):
         for title, name, header, rows in plot_tables.parse(markdown.read_text(encoding="utf-8")):
             target = (out or markdown.parent) / name

@@ -22,7 +22,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if str(Path(__file__).resolve().parent) not in sys.path:  # run as a script or imported
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from plot_tables import _number, parse
 

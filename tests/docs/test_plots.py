@@ -17,11 +17,14 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def benchmarks() -> Iterator[dict[str, ModuleType]]:
+    saved = list(sys.path)
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         yield {name: importlib.import_module(name) for name in ("plot_docs", "plot_tradeoff")}
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    finally:  # the scripts put benchmarks/ on sys.path too: leave no trace
+        sys.path[:] = saved
+        for name in ("plot_docs", "plot_tradeoff", "plot_tables"):
+            sys.modules.pop(name, None)
 
 
 def test_tradeoff_points_come_from_the_recorded_table(benchmarks: dict[str, ModuleType]) -> None:
