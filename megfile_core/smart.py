@@ -142,22 +142,27 @@ def smart_load_content(path: Any, start: int | None = None, stop: int | None = N
 
 
 def smart_save_content(path: Any, content: bytes) -> None:
+    """Write ``content`` as the whole file, replacing it."""
     _path(path).write_bytes(content)
 
 
 def smart_load_text(path: Any) -> str:
+    """The whole file decoded as text."""
     return _path(path).read_text()
 
 
 def smart_save_text(path: Any, text: str) -> None:
+    """Write ``text`` as the whole file, replacing it."""
     _path(path).write_text(text)
 
 
 def smart_load_from(path: Any) -> BinaryIO:
+    """The whole file in an in-memory binary file object."""
     return _path(path).load()
 
 
 def smart_save_as(file_object: BinaryIO, path: Any) -> None:
+    """Write everything ``file_object`` still holds to ``path``."""
     _path(path).save(file_object)
 
 
@@ -186,66 +191,84 @@ def smart_combine_open(
 
 # -- metadata -----------------------------------------------------------------------
 def smart_exists(path: Any, followlinks: bool = False) -> bool:
+    """Whether the path exists (a broken link counts, unless ``followlinks``)."""
     return _path(path).exists(followlinks=followlinks)
 
 
 def smart_isdir(path: Any, followlinks: bool = False) -> bool:
+    """Whether the path is a directory (or an object-store prefix)."""
     return _path(path).is_dir(followlinks=followlinks)
 
 
 def smart_isfile(path: Any, followlinks: bool = False) -> bool:
+    """Whether the path is a file (an object, on object stores)."""
     return _path(path).is_file(followlinks=followlinks)
 
 
 def smart_islink(path: Any) -> bool:
+    """Whether the path is a symbolic link."""
     return _path(path).is_symlink()
 
 
 def smart_access(path: Any, mode: Access) -> bool:
+    """Whether the path can be read (``Access.READ``) or written (``Access.WRITE``)."""
     return _path(path).access(mode)
 
 
 def smart_stat(path: Any, follow_symlinks: bool = True) -> StatResult:
+    """Size, modification time and kind of the path."""
     return _path(path).stat(follow_symlinks=follow_symlinks)
 
 
 def smart_lstat(path: Any) -> StatResult:
+    """Like :func:`smart_stat`, without following a symbolic link."""
     return _path(path).lstat()
 
 
 def smart_getsize(path: Any) -> int:
+    """Size in bytes of a file, or the total of every file under a directory."""
     return _path(path).getsize()
 
 
 def smart_getmtime(path: Any) -> float:
+    """Modification time in seconds since the epoch (a directory: its newest file)."""
     return _path(path).getmtime()
 
 
 def smart_getmd5(path: Any, recalculate: bool = False, followlinks: bool = False) -> str:
+    """Hex MD5 of a file; of a directory, the MD5 of its children's MD5s by name.
+
+    ``recalculate`` reads the content even where the backend stores a checksum."""
     return _path(path).md5(recalculate=recalculate, followlinks=followlinks)
 
 
 def smart_isabs(path: Any) -> bool:
+    """Whether the path is absolute (URLs always are)."""
     return _path(path).is_absolute()
 
 
 def smart_ismount(path: Any) -> bool:
+    """Whether the path is a mount point (False for URLs)."""
     return _path(path).is_mount()
 
 
 def smart_abspath(path: Any) -> str:
+    """The absolute path, protocol kept."""
     return _path(path).abspath()
 
 
 def smart_realpath(path: Any) -> str:
+    """The absolute path with symbolic links resolved."""
     return _path(path).realpath()
 
 
 def smart_relpath(path: Any, start: Any = None) -> str:
+    """``path`` relative to ``start`` (local paths: by default the current directory)."""
     return _path(path).relpath(start)
 
 
 def smart_readlink(path: Any) -> SmartPath:
+    """The target of a symbolic link."""
     return _path(path).readlink()
 
 
@@ -257,24 +280,29 @@ def smart_path_join(path: Any, *other_paths: Any) -> str:
 
 # -- listing ---------------------------------------------------------------------------
 def smart_listdir(path: Any = None) -> list[str]:
+    """Sorted names in a directory (default: the current one)."""
     return _path("." if path is None else path).listdir()
 
 
 def smart_scandir(path: Any = None) -> ContextIterator:
+    """Entries of a directory with their stat, as a context-managed iterator."""
     return _path("." if path is None else path).scandir()
 
 
 def smart_scan(path: Any, missing_ok: bool = True, followlinks: bool = False) -> Iterator[str]:
+    """Every file path under ``path``, recursively (a file yields itself)."""
     return _path(path).scan(missing_ok=missing_ok, followlinks=followlinks)
 
 
 def smart_scan_stat(
     path: Any, missing_ok: bool = True, followlinks: bool = False
 ) -> Iterator[FileEntry]:
+    """Like :func:`smart_scan`, with each file's stat."""
     return _path(path).scan_stat(missing_ok=missing_ok, followlinks=followlinks)
 
 
 def smart_walk(path: Any, followlinks: bool = False) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``(root, dirs, files)`` for every directory under ``path``, like ``os.walk``."""
     return _path(path).walk(followlinks=followlinks)
 
 
@@ -307,28 +335,34 @@ def smart_glob_stat(
 
 
 def smart_iglob(pathname: Any, recursive: bool = True, missing_ok: bool = True) -> Iterator[str]:
+    """Paths matching a pattern, lazily (see :func:`smart_glob_stat` for the syntax)."""
     for entry in smart_glob_stat(pathname, recursive=recursive, missing_ok=missing_ok):
         yield entry.path
 
 
 def smart_glob(pathname: Any, recursive: bool = True, missing_ok: bool = True) -> list[str]:
+    """Sorted paths matching a pattern (see :func:`smart_glob_stat` for the syntax)."""
     return sorted(smart_iglob(pathname, recursive=recursive, missing_ok=missing_ok))
 
 
 # -- changes ----------------------------------------------------------------------------
 def smart_makedirs(path: Any, exist_ok: bool = False) -> None:
+    """Create a directory and its parents."""
     _path(path).makedirs(exist_ok=exist_ok)
 
 
 def smart_touch(path: Any) -> None:
+    """Create an empty file, or update the modification time of an existing one."""
     _path(path).touch()
 
 
 def smart_unlink(path: Any, missing_ok: bool = False) -> None:
+    """Remove one file (``missing_ok``: no error when it is absent)."""
     _path(path).unlink(missing_ok=missing_ok)
 
 
 def smart_remove(path: Any, missing_ok: bool = False, followlinks: bool = False) -> None:
+    """Remove a file or a whole tree."""
     _path(path).remove(missing_ok=missing_ok, followlinks=followlinks)
 
 
@@ -506,4 +540,5 @@ class SmartCacher:
 
 
 def smart_cache(path: Any, cacher: type[SmartCacher] = SmartCacher, **options: Any) -> SmartCacher:
+    """A :class:`SmartCacher` for ``path``: ``with smart_cache(url) as local_path:``."""
     return cacher(path, **options)

@@ -23,7 +23,7 @@ class DemoPath(BasePath):
         return ContextIterator(entries)
 
     def _open(self, mode, **options):
-        return self._local().open(mode)
+        return self._local()._open(mode, **options)  # atomic=True and the like
 
     def mkdir(self, mode=0o777, parents=False, exist_ok=False):
         self._local().mkdir(mode, parents, exist_ok)

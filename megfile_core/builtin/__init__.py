@@ -1,0 +1,1 @@
+"""The built-in backends: local files (``file``) and standard streams (``stdio``)."""
