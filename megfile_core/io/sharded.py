@@ -11,8 +11,9 @@ results are yielded in key order, as one serial listing would give them.
 A backend offers it with one function, ``list_page(start_after, last)``: the keys
 after ``start_after`` (all keys when None), as many as one request returns, and
 whether more follow; keys after ``last`` (a hint) may be returned and are dropped
-here. A range with no end first reaches ahead (``gallop_key``: a few pages' worth
-beyond the page it saw, judged by how far that page reached), then halves.
+here. Split points are made of the characters seen in keys so far: a range with no
+end reaches ahead one level of the key hierarchy at a time (:func:`gallop_keys`), a
+range with an end is halved (:func:`split_key`).
 A listing that fits one page costs one request, exactly as a serial one. Memory is
 bounded: each worker holds at most ``queue_pages`` pages ahead of the consumer.
 """
@@ -24,77 +25,97 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
-__all__ = ["ListPage", "gallop_key", "midpoint_key", "sharded_listing"]
+__all__ = ["Alphabet", "ListPage", "gallop_keys", "learn", "sharded_listing", "split_key"]
 
 T = TypeVar("T")
 
 #: ``list_page(start_after, stop) -> (items, more)``: see the module docstring
 ListPage = Callable[[str | None, str | None], tuple[Sequence[T], bool]]
 
-#: keys are split only in this alphabet (S3 orders by UTF-8 bytes; in ASCII the
-#: byte order and the code point order agree, so a midpoint is a valid key)
-_LOW, _HIGH = 0x20, 0x7F
 _DONE = object()
 
 
-_BASE = _HIGH - _LOW + 1
-_WIDTH = 4
+def _median(chars: list[str]) -> str | None:
+    return chars[len(chars) // 2] if chars else None
 
 
-def _number(text: str) -> int | None:
-    """The first ``_WIDTH`` characters of ``text`` as a number (None: not ASCII)."""
-    value = 0
-    for char in text[:_WIDTH].ljust(_WIDTH, chr(_LOW)):
-        digit = ord(char) - _LOW
-        if not 0 <= digit < _BASE:
-            return None
-        value = value * _BASE + digit
-    return value
+def split_key(last: str, bound: str, alphabet: Alphabet) -> str | None:
+    """A key ``k`` with ``last < k < bound`` that halves the keys between them if
+    they spread over the characters seen at each position (``alphabet[i]``:
+    sorted), or None.
 
-
-def _text(value: int) -> str:
-    digits = []
-    for _ in range(_WIDTH):
-        value, digit = divmod(value, _BASE)
-        digits.append(chr(digit + _LOW))
-    return "".join(reversed(digits)).rstrip(chr(_LOW))
-
-
-def _common(a: str, b: str) -> int:
+    At the first position where the two differ, a character between theirs; if
+    there is none, the next position of ``last`` after its own character."""
     common = 0
-    while common < min(len(a), len(b)) and a[common] == b[common]:
+    while common < min(len(last), len(bound)) and last[common] == bound[common]:
         common += 1
-    return common
+    if common == len(bound):  # bound is a prefix of last: last >= bound
+        return None
+    if common < len(last):
+        middle = _median(_between(alphabet, common, last[common], bound[common]))
+        if middle is not None:
+            return last[:common] + middle
+    position = common + 1
+    while position <= len(last) and position <= common + 8:
+        low = last[position] if position < len(last) else ""
+        middle = _median(_between(alphabet, position, low, None))
+        if middle is not None:
+            key = last[:position] + middle
+            if last < key < bound:
+                return key
+        position += 1
+    return None
 
 
-def midpoint_key(low: str, high: str | None) -> str | None:
-    """A key strictly between ``low`` and ``high`` (``None``: no upper end), or None
-    when there is none worth splitting at (they are adjacent, or not ASCII)."""
-    if high is not None and high <= low:
-        return None
-    common = _common(low, high) if high is not None else 0
-    a = _number(low[common:])
-    b = _number(high[common:]) if high is not None else _BASE**_WIDTH - 1
-    if a is None or b is None or (b - a) < 2:
-        return None
-    key = low[:common] + _text((a + b) // 2)
-    if key <= low or (high is not None and key >= high):
-        return None
-    return key
+def gallop_keys(first: str, last: str, alphabet: Alphabet) -> list[str]:
+    """Split keys beyond ``last`` for a range with no end, one per level of the
+    key's hierarchy above the page just listed (``first`` to ``last``): the next
+    sibling of each prefix of ``last`` (``d0000/f0999`` gives ``d0001``, ``d001``,
+    ``d01``, ``d1``, ``e``), so the ranges grow as they go, in increasing order."""
+    common = 0
+    while common < min(len(first), len(last)) and first[common] == last[common]:
+        common += 1
+    keys: list[str] = []
+    for position in range(min(common, len(last)) - 1, -1, -1):
+        # the smallest character above: seen there, else seen anywhere (the
+        # first pages of a listing show only the low end of each position)
+        bigger = _between(alphabet, position, last[position], None)
+        if bigger:
+            key = last[:position] + bigger[0]
+            if key > last and (not keys or key > keys[-1]):
+                keys.append(key)
+    return keys
 
 
-def gallop_key(first: str, last: str, factor: int) -> str | None:
-    """For a range with no upper end: a key about ``factor`` times as far beyond
-    ``last`` as one page reached (from ``first`` to ``last``), or None."""
-    common = _common(first, last)
-    a, b = _number(first[common:]), _number(last[common:])
-    if a is None or b is None or b <= a:
-        return None
-    target = b + (b - a) * factor
-    if target >= _BASE**_WIDTH:
-        return midpoint_key(last, None)
-    key = last[:common] + _text(target)
-    return key if key > last else None
+#: the characters seen at each position of the keys, sorted
+Alphabet = list[str]
+
+
+def _seen(alphabet: Alphabet, position: int) -> str:
+    """The characters seen at ``position``; every character seen anywhere for a
+    position no key reached yet, or ``position=-1``."""
+    if 0 <= position < len(alphabet) and alphabet[position]:
+        return alphabet[position]
+    return "".join(sorted(set("".join(alphabet))))
+
+
+def _between(alphabet: Alphabet, position: int, low: str, high: str | None) -> list[str]:
+    """Characters ``low < c < high`` seen at ``position``, else seen anywhere."""
+    for chars in (_seen(alphabet, position), _seen(alphabet, -1)):
+        found = [c for c in chars if low < c and (high is None or c < high)]
+        if found:
+            return found
+    return []
+
+
+def learn(alphabet: list[set[str]], keys: list[str]) -> Alphabet:
+    """Add the characters of ``keys`` (a sample of a page) to ``alphabet``."""
+    for key in keys[:: max(1, len(keys) // 64)] + keys[-1:]:
+        while len(alphabet) < len(key):
+            alphabet.append(set())
+        for position, char in enumerate(key):
+            alphabet[position].add(char)
+    return ["".join(sorted(chars)) for chars in alphabet]
 
 
 class _Shard(Generic[T]):
@@ -117,9 +138,15 @@ class _Listing(Generic[T]):
         self.workers = max(1, workers)
         self.depth = max(1, depth)
         self.lock = threading.Lock()
+        #: requests in flight, at most ``workers``; a worker whose pages wait for
+        #: the consumer holds none, so the range being consumed can still split
+        self.requests = threading.Semaphore(self.workers)
+        self.most_threads = 3 * self.workers
         self.live = 0
         self.closed = threading.Event()
         self.threads: list[threading.Thread] = []
+        #: the characters seen at each position of a key (split points use them)
+        self.alphabet: list[set[str]] = []
 
     def start(self, shard: _Shard[T]) -> None:
         with self.lock:
@@ -138,27 +165,34 @@ class _Listing(Generic[T]):
                 continue
         return False
 
-    def _split(self, shard: _Shard[T], first: str, last: str) -> None:
-        """Hand the upper part of what is left of ``shard`` to a new worker."""
+    def _split(self, shard: _Shard[T], page: list[str]) -> None:
+        """Hand parts of what is left of ``shard`` to new workers: with no end
+        known, ranges reaching ahead level by level (:func:`gallop_keys`), else
+        the upper half (:func:`split_key`)."""
         with self.lock:
-            if self.live >= self.workers:
-                return
-        if shard.last is None:  # no end known: reach ahead of the page just seen
-            point = gallop_key(first, last, 4 * self.workers)
-        else:
-            point = midpoint_key(last, shard.last)
-        if point is None:
+            free = self.most_threads - self.live
+            alphabet = learn(self.alphabet, page)
+        if free <= 0:
             return
-        upper: _Shard[T] = _Shard(point, shard.last, self.depth)
-        shard.last = point
-        upper.next, shard.next = shard.next, upper
-        self.start(upper)
+        last = page[-1]
+        if shard.last is None:
+            points = gallop_keys(page[0], last, alphabet)[-min(free, self.workers) :]
+        else:
+            point = split_key(last, shard.last, alphabet)
+            points = [point] if point is not None else []
+        # the last range first: each new shard takes what lies above its point
+        for point in reversed(points):
+            upper: _Shard[T] = _Shard(point, shard.last, self.depth)
+            shard.last = point
+            upper.next, shard.next = shard.next, upper
+            self.start(upper)
 
     def _run(self, shard: _Shard[T]) -> None:
         try:
             after = shard.start_after
             while not self.closed.is_set():
-                items, more = self.list_page(after, shard.last)
+                with self.requests:
+                    items, more = self.list_page(after, shard.last)
                 bound = shard.last
                 kept = [i for i in items if bound is None or self.key(i) <= bound]
                 if kept and not self._put(shard, kept):
@@ -166,7 +200,7 @@ class _Listing(Generic[T]):
                 if not more or not items or len(kept) < len(items):
                     break
                 after = self.key(items[-1])
-                self._split(shard, self.key(items[0]), after)
+                self._split(shard, [self.key(i) for i in items])
             self._put(shard, _DONE)
         except BaseException as error:  # the consumer re-raises it in order
             self._put(shard, error)

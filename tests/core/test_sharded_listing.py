@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from megfile_core.io.sharded import gallop_key, midpoint_key, sharded_listing
+from megfile_core.io.sharded import gallop_keys, learn, sharded_listing, split_key
 
 
 class Pages:
@@ -108,12 +108,22 @@ def test_closing_early_stops_the_workers() -> None:
     assert len(calls) < 500
 
 
-def test_midpoint_key() -> None:
-    assert midpoint_key("a", "b") is not None
-    assert "a" < midpoint_key("a", "b") < "b"  # type: ignore[operator]
-    assert "k000999" < midpoint_key("k000999", "k199999") < "k199999"  # type: ignore[operator]
-    assert midpoint_key("k000999", None) > "k000999"  # type: ignore[operator]
-    assert midpoint_key("x", "x ") is None  # adjacent in the alphabet
-    assert "k00019" < gallop_key("k00000", "k00019", 32) < "k1"  # type: ignore[operator]
-    assert midpoint_key("b", "a") is None
-    assert midpoint_key("é", None) is None  # split only in ASCII
+def test_split_key_and_gallop_keys() -> None:
+    names = [f"k{i:07d}.bin" for i in range(0, 200000, 7)]
+    alphabet = learn([], names)
+    point = split_key("k0000999.bin", "k0199999.bin", alphabet)
+    assert point is not None and "k0000999.bin" < point < "k0199999.bin"
+    assert split_key("k0010999.bin", "k01", alphabet) == "k006"  # digits only there
+    assert split_key("b", "a", alphabet) is None  # no room the wrong way round
+    assert split_key("k01", "k01", alphabet) is None
+    point = split_key("é1", "ü", learn([], ["é1", "ö2", "ü3"]))
+    assert point == "ö"
+    tree = learn(
+        [], [f"d{i:04d}/f{j:04d}.bin" for i in range(0, 200, 3) for j in range(0, 1000, 7)]
+    )
+    points = gallop_keys("d0000/f0000.bin", "d0000/f0999.bin", tree)
+    assert points == sorted(set(points))  # increasing: the ranges follow each other
+    assert all(p > "d0000/f0999.bin" for p in points)
+    # the next sibling of each level above the page: the ranges grow as they go
+    assert {"d0001", "d001", "d01", "d1"} <= set(points)
+    assert all("d0000/f0999.bin".startswith(p[:-1]) for p in points)
