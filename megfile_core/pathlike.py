@@ -321,9 +321,7 @@ class BasePath(PathPrimitives):
         if not stat.is_dir():
             yield FileEntry(self.name, str(self), stat)
             return
-        files = [(rel, entry) for rel, entry in self._scan_tree(followlinks) if not entry.is_dir()]
-        files.sort(key=lambda item: item[0])
-        for _, entry in files:
+        for _, entry in self._scan_files_sorted(followlinks):
             yield entry
 
     def scan(self, missing_ok: bool = True, followlinks: bool = False) -> Iterator[str]:

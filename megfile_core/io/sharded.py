@@ -141,7 +141,8 @@ class _Listing(Generic[T]):
         #: requests in flight, at most ``workers``; a worker whose pages wait for
         #: the consumer holds none, so the range being consumed can still split
         self.requests = threading.Semaphore(self.workers)
-        self.most_threads = 3 * self.workers
+        #: threads at most (one worker: one request after the other, no split)
+        self.most_threads = 3 * self.workers if self.workers > 1 else 1
         self.live = 0
         self.closed = threading.Event()
         self.threads: list[threading.Thread] = []

@@ -127,3 +127,13 @@ def test_split_key_and_gallop_keys() -> None:
     # the next sibling of each level above the page: the ranges grow as they go
     assert {"d0001", "d001", "d01", "d1"} <= set(points)
     assert all("d0000/f0999.bin".startswith(p[:-1]) for p in points)
+
+
+def test_one_worker_lists_one_page_after_the_other() -> None:
+    keys = [f"k{i:05d}" for i in range(500)]
+    calls: list[str | None] = []
+    seen = Pages()
+    found = list(sharded_listing(pages_of(keys, 20, calls, 0.001, seen), str, workers=1))
+    assert found == keys
+    assert calls == [None, *keys[19:-1:20]]  # each page after the last key seen
+    assert seen.most_in_flight == 1
