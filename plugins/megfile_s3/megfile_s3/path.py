@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from megfile_core import config as core_config
 from megfile_core.errors import UnsupportedError
+from megfile_core.io.copy import copy_stream
 from megfile_core.io.sharded import sharded_listing
 from megfile_core.pathlike import BasePath, ContextIterator, check_open_options
 from megfile_core.types import Access, FileEntry, StatResult
@@ -407,9 +408,9 @@ class S3Path(BasePath):
             return self._open_reader(client, options, 0)
         if mode[0] == "x" and self._head(client) is not None:
             raise S3FileExistsError(f"file exists: {self._url}")
-        if mode in ("wb", "xb"):
-            from megfile_s3.writers import open_writer
+        from megfile_s3.writers import open_writer
 
+        if mode in ("wb", "xb"):
             return open_writer(
                 client,
                 self.bucket,
@@ -418,7 +419,16 @@ class S3Path(BasePath):
                 {**options, **seekable},
                 exclusive=mode[0] == "x",
             )
-        from megfile_s3.writers import EditFile
+        from megfile_core.io.edit import EditFile
+
+        def publish(content: IO[bytes]) -> None:
+            # the whole object again, through the part writer (the local copy seeks)
+            upload = {k: v for k, v in options.items() if k != "limited_seekable"}
+            exclusive = mode[0] == "x"
+            with open_writer(
+                client, self.bucket, self.key, self._url, upload, exclusive=exclusive
+            ) as out:
+                copy_stream(content, out)
 
         initial = None
         if mode[0] in "ra":
@@ -428,15 +438,9 @@ class S3Path(BasePath):
                 if mode[0] == "r":
                     raise
         try:
-            return EditFile(
-                client,
-                self.bucket,
-                self.key,
-                self._url,
-                mode,
-                initial,  # type: ignore[return-value]
-                options,
-            )
+            atomic = bool(options.get("atomic"))
+            edit = EditFile(publish, name=self._url, mode=mode, initial=initial, atomic=atomic)
+            return edit  # type: ignore[return-value]  # a BufferedIOBase
         finally:
             if initial is not None:
                 initial.close()

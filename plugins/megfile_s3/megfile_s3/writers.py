@@ -23,10 +23,6 @@ Multipart
 from __future__ import annotations
 
 import hashlib
-import io
-import os
-import shutil
-import tempfile
 import threading
 from typing import IO, TYPE_CHECKING, Any
 
@@ -35,13 +31,12 @@ from megfile_s3.client import S3Client, settings_of
 from megfile_s3.errors import raise_s3_error
 
 if TYPE_CHECKING:
-    from _typeshed import ReadableBuffer
+    pass
 
 __all__ = [
     "MAX_PARTS",
     "MAX_PART_SIZE",
     "MIN_PART_SIZE",
-    "EditFile",
     "Multipart",
     "open_writer",
     "part_size_function",
@@ -231,139 +226,3 @@ def open_writer(
     )
     writer.multipart = upload  # type: ignore[attr-defined]  # for tests and tools
     return writer  # type: ignore[return-value]
-
-
-class EditFile(io.BufferedIOBase):
-    """``a``, ``r+``, ``w+``, ``a+``, ``x+``: edit a local temporary copy, upload it
-    on ``close()``; an exception in a ``with`` block (or ``abort()``) uploads nothing."""
-
-    def __init__(
-        self,
-        client: S3Client,
-        bucket: str,
-        key: str,
-        url: str,
-        mode: str,
-        initial: IO[bytes] | None,
-        options: dict[str, Any],
-    ) -> None:
-        super().__init__()
-        self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-        self._client = client
-        self._bucket = bucket
-        self._key = key
-        self._url = url
-        self._mode = mode
-        self._options = options
-        self._aborted = False
-        if initial is not None:
-            shutil.copyfileobj(initial, self._file, 8 << 20)
-        if mode[0] == "a":
-            self._file.seek(0, os.SEEK_END)
-        else:
-            self._file.seek(0)
-
-    @property
-    def name(self) -> str:
-        return self._url
-
-    @property
-    def mode(self) -> str:
-        return self._mode
-
-    def readable(self) -> bool:
-        return "+" in self._mode or self._mode[0] == "r"
-
-    def writable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def _check_readable(self) -> None:
-        if not self.readable():
-            raise io.UnsupportedOperation(f"{self._url} is open for writing only")
-
-    def read(self, size: int | None = -1) -> bytes:
-        self._check_readable()
-        return self._file.read(-1 if size is None else size)
-
-    def read1(self, size: int = -1) -> bytes:
-        return self.read(size)
-
-    def readinto(self, buffer: Any) -> int:
-        self._check_readable()
-        return self._file.readinto(buffer)  # type: ignore[attr-defined, no-any-return]
-
-    def write(self, data: ReadableBuffer) -> int:
-        if self.closed:
-            raise ValueError(f"I/O operation on closed file {self._url!r}")
-        if self._mode[0] == "a":
-            self._file.seek(0, os.SEEK_END)
-        return self._file.write(data)
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        return self._file.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._file.tell()
-
-    def truncate(self, size: int | None = None) -> int:
-        return self._file.truncate(size)
-
-    def flush(self) -> None:
-        if not self.closed and not self._file.closed:
-            self._file.flush()
-
-    def fileno(self) -> int:
-        return self._file.fileno()
-
-    def abort(self) -> bool:
-        if self.closed:
-            return False
-        self._aborted = True
-        self._file.close()
-        super().close()
-        return True
-
-    def close(self) -> None:
-        if self.closed:
-            return
-        try:
-            if not self._aborted:
-                self._file.seek(0)
-                options = {
-                    k: v for k, v in self._options.items() if k != "limited_seekable"
-                }  # the local copy seeks anyway
-                writer = open_writer(
-                    self._client,
-                    self._bucket,
-                    self._key,
-                    self._url,
-                    options,
-                    exclusive=self._mode[0] == "x",
-                )
-                with writer:
-                    shutil.copyfileobj(self._file, writer, 8 << 20)
-        finally:
-            self._file.close()
-            super().close()
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is not None:
-            self.abort()
-        else:
-            self.close()
-
-    def __del__(self) -> None:
-        """Dropped unclosed: with ``atomic=True`` nothing is uploaded (as for the
-        part writer); otherwise it is closed, like an ordinary file."""
-        try:
-            if self.closed:
-                return
-            if self._options.get("atomic"):
-                self.abort()
-            else:
-                self.close()
-        except BaseException:
-            pass  # a finalizer must never raise
