@@ -15,13 +15,15 @@ here. Split points are made of the characters seen in keys so far: a range with 
 end reaches ahead one level of the key hierarchy at a time (:func:`gallop_keys`), a
 range with an end is halved (:func:`split_key`).
 A listing that fits one page costs one request, exactly as a serial one. Memory is
-bounded: each worker holds at most ``queue_pages`` pages ahead of the consumer.
+bounded: only the ``workers`` ranges next in line for the consumer list, each at
+most ``queue_pages`` pages ahead of it.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
@@ -125,7 +127,7 @@ class _Shard(Generic[T]):
     def __init__(self, start_after: str | None, last: str | None, depth: int) -> None:
         self.start_after = start_after
         self.last = last
-        self.pages: queue.Queue[object] = queue.Queue(depth)
+        self.pages: queue.Queue[object] = queue.Queue()  # bounded by the budget
         self.next: _Shard[T] | None = None
 
 
@@ -143,6 +145,9 @@ class _Listing(Generic[T]):
         self.requests = threading.Semaphore(self.workers)
         #: threads at most (one worker: one request after the other, no split)
         self.most_threads = 3 * self.workers if self.workers > 1 else 1
+        #: the shard the consumer reads; only the ``workers`` shards from it on list
+        #: (see _within_budget)
+        self.head: _Shard[T] | None = None
         self.live = 0
         self.closed = threading.Event()
         self.threads: list[threading.Thread] = []
@@ -165,6 +170,30 @@ class _Listing(Generic[T]):
             except queue.Full:
                 continue
         return False
+
+    def _reserve(self, shard: _Shard[T]) -> bool:
+        """Take a request slot once ``shard`` may list one more page (the budget,
+        checked while holding the slot, so at most ``workers`` pages go over it);
+        False once the listing is closed."""
+        while not self.closed.is_set():
+            if not self.requests.acquire(timeout=0.05):
+                continue
+            if self._within_budget(shard):
+                return True
+            self.requests.release()
+            time.sleep(0.005)
+        return False
+
+    def _within_budget(self, shard: _Shard[T]) -> bool:
+        """Whether ``shard`` is among the ``workers`` shards next in line for the
+        consumer and holds fewer than ``depth`` pages: the pages that wait are the
+        ones needed soonest, and never more than ``workers * depth``."""
+        if shard.pages.qsize() >= self.depth:
+            return False
+        current, position = self.head, 0
+        while current is not None and current is not shard and position < self.workers:
+            current, position = current.next, position + 1
+        return current is shard and position < self.workers
 
     def _split(self, shard: _Shard[T], page: list[str]) -> None:
         """Hand parts of what is left of ``shard`` to new workers: with no end
@@ -192,8 +221,12 @@ class _Listing(Generic[T]):
         try:
             after = shard.start_after
             while not self.closed.is_set():
-                with self.requests:
+                if not self._reserve(shard):
+                    return
+                try:
                     items, more = self.list_page(after, shard.last)
+                finally:
+                    self.requests.release()
                 bound = shard.last
                 kept = [i for i in items if bound is None or self.key(i) <= bound]
                 if kept and not self._put(shard, kept):
@@ -213,6 +246,7 @@ class _Listing(Generic[T]):
         shard: _Shard[T] | None = head
         try:
             while shard is not None:
+                self.head = shard
                 page = shard.pages.get()
                 if page is _DONE:
                     shard = shard.next

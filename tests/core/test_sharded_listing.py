@@ -137,3 +137,31 @@ def test_one_worker_lists_one_page_after_the_other() -> None:
     assert found == keys
     assert calls == [None, *keys[19:-1:20]]  # each page after the last key seen
     assert seen.most_in_flight == 1
+
+
+def test_pages_waiting_for_a_slow_consumer_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """However long the listing, the pages waiting for a slow consumer are bounded
+    by the settings: memory does not grow with the keys."""
+    from megfile_core.io import sharded
+
+    listed = [0]
+    put = sharded._Listing._put
+
+    def counting(self: object, shard: object, item: object) -> bool:
+        if isinstance(item, list):
+            listed[0] += len(item)
+        return put(self, shard, item)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sharded._Listing, "_put", counting)
+    keys = [f"d{i // 100:03d}/f{i % 100:02d}" for i in range(20000)]
+    most_waiting = 0
+    listing = sharded_listing(pages_of(keys, 10, [], 0.001), str, workers=4, queue_pages=2)
+    for index, _ in enumerate(listing):
+        if index % 10 == 0:
+            time.sleep(0.0005)  # a consumer slower than four workers
+            most_waiting = max(most_waiting, listed[0] - index)
+    assert listed[0] == len(keys)
+    # pages of 10 keys: 2 a range for the 4 ranges next in line, and at most that
+    # for ranges a split pushed back (3 threads a worker), and one page in flight a
+    # worker: bounded by the settings, not by the 2,000 pages of the listing
+    assert most_waiting <= (3 * 4 * 2 + 4) * 10
