@@ -210,7 +210,9 @@ def cp_command(
         else None,
     )
     if resume and codecs != (None, None):
-        raise click.UsageError("--resume copies the bytes as stored: not with --compress")
+        raise click.UsageError(
+            "--resume copies the bytes as stored: not with --compress or --decompress"
+        )
     _copy(src, dst, recursive, no_target_directory, progress_bar, skip, False, codecs, resume)
 
 
