@@ -112,3 +112,25 @@ def test_plain_md5_reads_head_answers_and_listing_items(bucket: str, s3: Any) ->
     link = {**head, "Metadata": {"symlink_to": "s3://b/x"}}
     assert plain_md5(path, StatResult(5, extra=link)) is None
     assert is_md5(digest) and not is_md5("abc-2") and not is_md5("g" * 32)
+
+
+def test_a_dry_run_to_s3_changes_nothing(tmp_path: Path, s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="t/a", Body=b"AAAA")
+    (tmp_path / "src" / "sub").mkdir(parents=True)
+    (tmp_path / "src" / "a").write_bytes(b"BBBB")
+    (tmp_path / "src" / "sub" / "b").write_bytes(b"new")
+    _old(tmp_path / "src" / "a")
+    before = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    result = megfile_core.smart_sync(
+        str(tmp_path / "src"), f"s3://{bucket}/t", dry_run=True, checksum=True
+    )
+    assert sorted(target for _, target in result.planned) == [
+        f"s3://{bucket}/t/a",
+        f"s3://{bucket}/t/sub/b",
+    ]
+    assert s3.list_objects_v2(Bucket=bucket)["Contents"] == before
+    assert _pending_uploads(s3, bucket) == 0
+
+
+def _pending_uploads(s3: Any, bucket: str) -> int:
+    return len(s3.list_multipart_uploads(Bucket=bucket).get("Uploads") or [])
