@@ -205,7 +205,11 @@ class _Resumable:
     def run(self) -> None:
         kept = self._resume_from(self.state_file.read())
         if self.upload.upload_id is None:
-            upload_id = self.upload.ensure_upload()
+            try:
+                upload_id = self.upload.ensure_upload()
+            except BaseException:
+                self.state_file.remove()  # nothing was started: nothing to resume
+                raise
             self.state_file.write(
                 new_state(self.source, self.stat, self.part_size, self.dst, upload_id)
             )

@@ -265,3 +265,11 @@ def test_cp_resume_on_the_command_line(tmp_path: Path, s3: Any, bucket: str) -> 
     assert b"3 part(s) of" in done.stderr and b"already uploaded" in done.stderr
     assert _object(s3, bucket, "big.bin") == src.read_bytes()
     assert state_files() == [] and _pending(s3, bucket) == []
+
+
+def test_an_upload_that_could_not_start_leaves_no_state(tmp_path: Path) -> None:
+    src = _source(tmp_path, 6 * MIB)
+    missing = megfile_core.SmartPath("s3://no-such-bucket-for-resume/big.bin").pathlike
+    with pytest.raises(FileNotFoundError, match="no-such-bucket-for-resume"):
+        upload_resumable(str(src), missing)
+    assert state_files() == []
