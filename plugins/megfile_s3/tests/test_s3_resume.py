@@ -251,19 +251,22 @@ def test_a_file_of_one_part_is_one_put_and_keeps_no_state(
     assert state_files() == []
 
 
-def test_cp_resume_on_the_command_line(tmp_path: Path, s3: Any, bucket: str) -> None:
-    src = _source(tmp_path, 20 * MIB)
-    url = f"s3://{bucket}/big.bin"
+@pytest.mark.parametrize("command", ["cp", "sync"])
+def test_resume_on_the_command_line(tmp_path: Path, s3: Any, bucket: str, command: str) -> None:
+    (tmp_path / "d").mkdir()
+    src = _source(tmp_path / "d", 20 * MIB)
+    url = f"s3://{bucket}/d2/big.bin"
     _interrupted(tmp_path, s3, bucket, src, url, keep=3)
+    args = [str(src), url] if command == "cp" else [str(tmp_path / "d"), f"s3://{bucket}/d2"]
     done = subprocess.run(
-        [MEGFILE, "--log-level", "INFO", "cp", "--resume", str(src), url],
+        [MEGFILE, "--log-level", "INFO", command, "--resume", *args],
         capture_output=True,
         timeout=120,
         check=False,
     )
     assert done.returncode == 0, done.stderr
     assert b"3 part(s) of" in done.stderr and b"already uploaded" in done.stderr
-    assert _object(s3, bucket, "big.bin") == src.read_bytes()
+    assert _object(s3, bucket, "d2/big.bin") == src.read_bytes()
     assert state_files() == [] and _pending(s3, bucket) == []
 
 
