@@ -282,12 +282,14 @@ class _SyncRun:
         self.lock = threading.Lock()
         self.src_stat = src.stat(follow_symlinks=True)
         # one protocol pair per sync: how to copy is resolved once, not for every file
-        self.copy = copier(src.pathlike, dst.pathlike, resume=resume)
+        self.copy = copier(src.pathlike, dst.pathlike)
         self.dst_index: dict[str, StatResult] | None = None
         #: source files whose names look like our temp files (never removed)
         self.source_temps: set[str] = set()
         #: target URL -> entry of the copies a process pool is running
         self.in_workers: dict[str, FileEntry] = {}
+        if resume:  # a copy function that can continue an interrupted copy is told so
+            self.copy = copier(src.pathlike, dst.pathlike, resume=True)
 
     def jobs(self, given: Iterable[FileEntry] | None) -> Iterator[tuple[str, FileEntry]]:
         """(relative path, entry) of every source file; "" for a single file."""
