@@ -194,6 +194,8 @@ def sync(
     executor: Executor | None = None,
     dry_run: bool = False,
     progress: SyncProgress | None = None,
+    checksum: bool = False,
+    resume: bool = False,
 ) -> SyncResult:
     """Copy ``src_path`` (a file or a tree) to ``dst_path``.
 
@@ -213,6 +215,11 @@ def sync(
         skipped because their relative path would leave ``dst_path``.
     :param dry_run: copy nothing; ``SyncResult.planned`` lists what would be copied.
     :param progress: receives bytes and per-file events.
+    :param checksum: a destination file is current when its content is the
+        source's (same size, same MD5: the store's own when it keeps one, else
+        computed), not when its size and mtime say so.
+    :param resume: copy functions that can (local -> S3) resume an upload a
+        killed or failed run left open (see ``docs/sync.md``).
     """
     started = time.monotonic()
     src = as_smart_path(src_path, "src_path")
@@ -227,6 +234,8 @@ def sync(
         progress,
         callback,
         callback_after_copy_file,
+        checksum=checksum,
+        resume=resume,
     )
     jobs = run.jobs(src_file_stats)
     if executor is None and max_workers is None and map_func is not map:
@@ -265,10 +274,10 @@ def _in_processes(executor: object) -> bool:
     return isinstance(executor, Executor) and not isinstance(executor, ThreadPoolExecutor)
 
 
-def _copy_in_worker(item: tuple[str, str, str, bool]) -> tuple[str, int]:
+def _copy_in_worker(item: tuple[str, str, str, bool, bool]) -> tuple[str, int]:
     """Copy one file in a worker process: ``(source root URL, relative path,
-    target URL, followlinks)`` -> ``(target URL, bytes copied)``."""
-    root_url, relative, target_url, followlinks = item
+    target URL, followlinks, resume)`` -> ``(target URL, bytes copied)``."""
+    root_url, relative, target_url, followlinks, resume = item
     root = as_smart_path(root_url).pathlike
     source = root.joinpath(relative) if relative else root
     target = as_smart_path(target_url).pathlike
@@ -277,7 +286,7 @@ def _copy_in_worker(item: tuple[str, str, str, bool]) -> tuple[str, int]:
     def count(n: int) -> None:
         moved[0] += n
 
-    copier(source, target)(source, target, callback=count, followlinks=followlinks)
+    copier(source, target, resume=resume)(source, target, callback=count, followlinks=followlinks)
     return target_url, moved[0]
 
 
@@ -296,11 +305,15 @@ class _SyncRun:
         progress: SyncProgress | None,
         callback: Callable[[str, int], None] | None,
         after_copy: Callable[[str, str], None] | None,
+        *,
+        checksum: bool = False,
+        resume: bool = False,
     ) -> None:
         self.src, self.dst = src, dst
         self.followlinks, self.force, self.overwrite = followlinks, force, overwrite
         self.dry_run, self.progress = dry_run, progress
         self.callback, self.after_copy = callback, after_copy
+        self.checksum, self.resume = checksum, resume
         self.result = SyncResult()
         self.lock = threading.Lock()
         self.src_stat = src.stat(follow_symlinks=True)
@@ -311,6 +324,8 @@ class _SyncRun:
         self.source_temps: set[str] = set()
         #: target URL -> entry of the copies a process pool is running
         self.in_workers: dict[str, FileEntry] = {}
+        if resume:  # a copy function that can continue an interrupted copy is told so
+            self.copy = copier(src.pathlike, dst.pathlike, resume=True)
 
     def jobs(self, given: Iterable[FileEntry] | None) -> Iterator[tuple[str, FileEntry]]:
         """(relative path, entry) of every source file; "" for a single file."""
@@ -336,6 +351,22 @@ class _SyncRun:
         except (FileNotFoundError, NotADirectoryError):
             return None
 
+    def is_current(
+        self, relative: str, entry: FileEntry, existing: StatResult, target: SmartPath
+    ) -> bool:
+        """Whether the destination file needs no copy: same size and not older, or
+        with ``checksum`` the same content (a file gone meanwhile is copied)."""
+        if not self.checksum:
+            return _is_current(entry.stat, existing)
+        from megfile_core.checksum import same_content
+
+        root = self.src.pathlike
+        source = root.joinpath(relative) if relative else root
+        try:
+            return same_content(source, entry.stat, target.pathlike, existing)
+        except FileNotFoundError:
+            return False
+
     def _report(self, action: str, entry: FileEntry, target: SmartPath) -> None:
         if self.progress is not None:
             self.progress.on_file(action, entry.path, str(target), entry.stat.size)
@@ -358,7 +389,8 @@ class _SyncRun:
                 cleaned, target = "", self.dst
             existing = self._existing(cleaned, target)
             if existing is not None and (
-                not self.overwrite or (not self.force and _is_current(entry.stat, existing))
+                not self.overwrite
+                or (not self.force and self.is_current(relative, entry, existing, target))
             ):
                 with self.lock:
                     self.result.skipped += 1
@@ -375,14 +407,14 @@ class _SyncRun:
 
     def worker_items(
         self, planned: Iterator[tuple[str, FileEntry, SmartPath]]
-    ) -> Iterator[tuple[str, str, str, bool]]:
+    ) -> Iterator[tuple[str, str, str, bool, bool]]:
         """The picklable form of the planned copies, for :func:`_copy_in_worker`."""
         root = str(self.src)
         for relative, entry, target in planned:
             url = str(target)
             with self.lock:
                 self.in_workers[url] = entry
-            yield root, relative, url, self.followlinks
+            yield root, relative, url, self.followlinks, self.resume
 
     def finish(self, done: tuple[str, int]) -> None:
         """Count a copy a worker process made (its bytes are reported at once)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -10,7 +11,7 @@ import stat as _stat
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from megfile_core.builtin.atomic import AtomicFile
+from megfile_core.builtin.atomic import AtomicFile, temp_name
 from megfile_core.impl_marker import hookimpl
 from megfile_core.io.copy import copy_stream
 from megfile_core.path_algebra import _fspath_str
@@ -550,14 +551,32 @@ class FSPath(BasePath):
                 os.unlink(dst)
             os.symlink(os.readlink(src), dst)
             return
-        import shutil
+        _copy_atomically(src, dst, callback)
 
+
+def _copy_atomically(src: str, dst: str, callback: Callable[[int], None] | None) -> None:
+    """Copy into a temp file beside ``dst`` (through a link at ``dst``, beside its
+    target), give it the source's mode and times, then rename it over ``dst``: a copy
+    killed midway never leaves partial content under the final name."""
+    import shutil
+
+    if os.path.islink(dst):
+        dst = os.path.realpath(dst)
+    if os.path.exists(dst) and os.path.samefile(src, dst):
+        raise shutil.SameFileError(f"{src!r} and {dst!r} are the same file")
+    temp = temp_name(dst)
+    try:
         if callback is None:
-            shutil.copyfile(src, dst)
+            shutil.copyfile(src, temp)
         else:
-            with open(src, "rb") as fsrc, open(dst, "wb") as fdst:
+            with open(src, "rb") as fsrc, open(temp, "wb") as fdst:
                 copy_stream(fsrc, fdst, callback, size=os.fstat(fsrc.fileno()).st_size)
-        shutil.copystat(src, dst)
+        shutil.copystat(src, temp)
+        os.replace(temp, dst)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
 
 
 def _merge_dirs(src: str, dst: str, overwrite: bool) -> None:

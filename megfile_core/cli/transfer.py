@@ -61,29 +61,23 @@ def _copy_tree(
     skip: bool,
     workers: int | None = None,
     dry_run: bool = False,
+    checksum: bool = False,
+    resume: bool = False,
 ) -> Any:
     from megfile_core.sync import sync
 
+    options: dict[str, Any] = {
+        "force": force,
+        "overwrite": not skip,
+        "max_workers": workers,
+        "progress": progress,
+        "dry_run": dry_run,
+        "checksum": checksum,
+        "resume": resume,
+    }
     if has_magic(src):
-        return sync(
-            _glob_root(src),
-            dst,
-            src_file_stats=_glob_entries(src),
-            force=force,
-            overwrite=not skip,
-            max_workers=workers,
-            progress=progress,
-            dry_run=dry_run,
-        )
-    return sync(
-        src,
-        dst,
-        force=force,
-        overwrite=not skip,
-        max_workers=workers,
-        progress=progress,
-        dry_run=dry_run,
-    )
+        return sync(_glob_root(src), dst, src_file_stats=_glob_entries(src), **options)
+    return sync(src, dst, **options)
 
 
 def _copy(
@@ -95,6 +89,7 @@ def _copy(
     skip: bool,
     move: bool,
     codecs: tuple[str | None, str | None] = (None, None),
+    resume: bool = False,
 ) -> None:
     target = target_path(src, dst, no_target_directory)
     verb = "mv" if move else "cp"
@@ -124,7 +119,7 @@ def _copy(
                     callback_after_copy_file=lambda copied, _dst: unlink(copied),
                 )
             else:
-                _copy_tree(src, target, progress, force=not skip, skip=skip)
+                _copy_tree(src, target, progress, force=not skip, skip=skip, resume=resume)
         else:
             kept = skip and megfile_core.smart_exists(target)
             if progress is not None:
@@ -139,9 +134,7 @@ def _copy(
                 elif codecs != (None, None):
                     copy_compressed(src, target, codecs, progress.on_bytes if progress else None)
                 else:
-                    megfile_core.smart_copy(
-                        src, target, callback=progress.on_bytes if progress else None
-                    )
+                    _copy_file(src, target, progress, resume)
             if progress is not None:
                 progress.on_file("skipped" if kept else "copied", src, target, 0)
     finally:
@@ -150,6 +143,23 @@ def _copy(
     if progress is not None and (progress_bar or progress.shown):
         click.echo(progress.summary(), err=True)
 
+
+def _copy_file(src: str, dst: str, progress: CliProgress | None, resume: bool) -> None:
+    callback = progress.on_bytes if progress else None
+    if not resume:
+        megfile_core.smart_copy(src, dst, callback=callback)
+        return
+    from megfile_core.io.copy import copy_file
+    from megfile_core.smart_path import as_smart_path
+
+    source, target = as_smart_path(src).pathlike, as_smart_path(dst).pathlike
+    copy_file(source, target, resume=True, callback=callback)
+
+
+_RESUME_HELP = (
+    "Resume an upload of a large local file to S3 that an interrupted run left "
+    "open (state under MEGFILE_RESUME_DIR); see docs/sync.md."
+)
 
 _COPY_OPTIONS = [
     click.option("-r", "--recursive", is_flag=True, help="Work on directories and their content."),
@@ -179,6 +189,7 @@ def _copy_options(func: Any) -> Any:
     is_flag=True,
     help="Decompress SRC with the codec its suffix names (.gz, .bz2, .xz, .zst).",
 )
+@click.option("--resume", is_flag=True, help=_RESUME_HELP)
 def cp_command(
     src: str,
     dst: str,
@@ -188,6 +199,7 @@ def cp_command(
     skip: bool,
     compress: bool,
     decompress: bool,
+    resume: bool,
 ) -> None:
     """Copy SRC to DST (any two protocols); bytes as stored unless --compress or
     --decompress (both: recompress, e.g. a.gz to a.zst)."""
@@ -197,7 +209,11 @@ def cp_command(
         if compress
         else None,
     )
-    _copy(src, dst, recursive, no_target_directory, progress_bar, skip, False, codecs)
+    if resume and codecs != (None, None):
+        raise click.UsageError(
+            "--resume copies the bytes as stored: not with --compress or --decompress"
+        )
+    _copy(src, dst, recursive, no_target_directory, progress_bar, skip, False, codecs, resume)
 
 
 @click.command("mv")
@@ -228,6 +244,13 @@ def mv_command(
 @click.option("-v", "--verbose", is_flag=True, help="Print every file copied or skipped.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary line.")
 @click.option("--dry-run", is_flag=True, help="Print what would be copied, copy nothing.")
+@click.option(
+    "--checksum",
+    is_flag=True,
+    help="A file is current when its content hash matches (S3 ETag when it is an "
+    "MD5, else computed), not its size and mtime.",
+)
+@click.option("--resume", is_flag=True, help=_RESUME_HELP)
 def sync_command(
     src: str,
     dst: str,
@@ -238,6 +261,8 @@ def sync_command(
     verbose: bool,
     quiet: bool,
     dry_run: bool,
+    checksum: bool,
+    resume: bool,
 ) -> None:
     """Make DST hold every file of SRC (a file, a directory or a glob), copying only
     what differs; copying starts while SRC is still being listed."""
@@ -257,6 +282,8 @@ def sync_command(
             skip=skip,
             workers=None if worker == -1 else worker,
             dry_run=dry_run,
+            checksum=checksum,
+            resume=resume,
         )
     except SyncUnsafeEntriesError as error:  # the safe files were copied: say so first
         result, unsafe = error.result, error

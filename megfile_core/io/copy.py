@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -194,15 +195,19 @@ PathCopy = Callable[..., None]
 _COPY_OPTIONS: dict[str, Any] = {"callback": None, "followlinks": False, "overwrite": True}
 
 
-def copier(src: BasePath, dst: BasePath) -> PathCopy:
+def copier(src: BasePath, dst: BasePath, *, resume: bool = False) -> PathCopy:
     """How files of ``src``'s protocol are copied to ``dst``'s, by the fastest way
     known: the copy function registered for the pair, else the class's own
     ``copy`` (same protocol), else :func:`stream_copy`. Resolve it once and call it
-    for every file of the pair."""
+    for every file of the pair. With ``resume``, a registered copy function that
+    takes a ``resume`` keyword gets ``resume=True`` (it may then continue what an
+    interrupted copy left); the other ways ignore it."""
     # here, not at the top: the registry imports pathlike, which imports this module
     from megfile_core.registry import get_registry
 
     func = get_registry().get_copy_func(src.root_scheme, dst.root_scheme)
+    if resume and func is not None and _takes_resume(func):
+        func = functools.partial(func, resume=True)
     same_class = (type(src)._smart_of or type(src)) is (type(dst)._smart_of or type(dst))
 
     def copy(source: BasePath, target: BasePath, **options: Any) -> None:
@@ -222,7 +227,16 @@ def copier(src: BasePath, dst: BasePath) -> PathCopy:
     return copy
 
 
-def copy_file(src: BasePath, dst: BasePath, **options: Any) -> None:
+def _takes_resume(func: Callable[..., Any]) -> bool:
+    import inspect
+
+    try:
+        return "resume" in inspect.signature(func).parameters
+    except (TypeError, ValueError):  # no signature to read: do not guess
+        return False
+
+
+def copy_file(src: BasePath, dst: BasePath, *, resume: bool = False, **options: Any) -> None:
     """Copy one file between any two paths; ``options``: ``callback``,
-    ``followlinks``, ``overwrite`` (see :func:`copier`)."""
-    copier(src, dst)(src, dst, **options)
+    ``followlinks``, ``overwrite`` (see :func:`copier`, also for ``resume``)."""
+    copier(src, dst, resume=resume)(src, dst, **options)

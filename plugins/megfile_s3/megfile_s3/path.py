@@ -263,6 +263,13 @@ class S3Path(BasePath):
                 )
         return super().md5(recalculate, followlinks)
 
+    def _stored_md5(self, stat: StatResult | None = None) -> str | None:
+        """The object's ETag when it is the MD5 of its content (see
+        :mod:`megfile_s3.etag`), for ``sync --checksum``."""
+        from megfile_s3.etag import plain_md5
+
+        return plain_md5(self, stat)
+
     # -- listing -----------------------------------------------------------------
     def _pages(
         self, client: S3Client, prefix: str, delimiter: str | None

@@ -220,8 +220,18 @@ def upload(
     callback: Callable[[int], None] | None = None,
     followlinks: bool = False,
     overwrite: bool = True,
+    resume: bool = False,
 ) -> None:
-    """file -> s3: the local file through the parallel multipart writer."""
+    """file -> s3: the local file through the parallel multipart writer; with
+    ``resume``, a multipart upload that an interrupted run left is continued
+    (:mod:`megfile_s3.resume`)."""
+    if resume:
+        from megfile_s3.resume import upload_resumable
+
+        upload_resumable(
+            src_path, _s3(dst_path), callback, followlinks=followlinks, overwrite=overwrite
+        )
+        return
     upload_from(src_path, _s3(dst_path), callback, followlinks=followlinks, overwrite=overwrite)
 
 
