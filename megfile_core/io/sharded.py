@@ -16,7 +16,7 @@ end reaches ahead one level of the key hierarchy at a time (:func:`gallop_keys`)
 range with an end is halved (:func:`split_key`).
 A listing that fits one page costs one request, exactly as a serial one. Memory is
 bounded: only the ``workers`` ranges next in line for the consumer list, each at
-most ``queue_pages`` pages ahead of it.
+most ``queue_pages`` pages ahead of it, and about ``2 * workers`` pages in all.
 """
 
 from __future__ import annotations
@@ -186,14 +186,17 @@ class _Listing(Generic[T]):
 
     def _within_budget(self, shard: _Shard[T]) -> bool:
         """Whether ``shard`` is among the ``workers`` shards next in line for the
-        consumer and holds fewer than ``depth`` pages: the pages that wait are the
-        ones needed soonest, and never more than ``workers * depth``."""
+        consumer, holds fewer than ``depth`` pages, and the shards before it hold
+        fewer than ``2 * workers``: the pages that wait are the ones needed soonest,
+        and their number is bounded by the settings, not by the listing."""
         if shard.pages.qsize() >= self.depth:
             return False
-        current, position = self.head, 0
+        current, position, waiting = self.head, 0, 0
         while current is not None and current is not shard and position < self.workers:
+            waiting += current.pages.qsize()
             current, position = current.next, position + 1
-        return current is shard and position < self.workers
+        # and all of them together at most twice as many pages as there are workers
+        return current is shard and position < self.workers and waiting < 2 * self.workers
 
     def _split(self, shard: _Shard[T], page: list[str]) -> None:
         """Hand parts of what is left of ``shard`` to new workers: with no end
