@@ -61,6 +61,7 @@ def _copy_tree(
     skip: bool,
     workers: int | None = None,
     dry_run: bool = False,
+    executor: Any = None,
 ) -> Any:
     from megfile_core.sync import sync
 
@@ -74,6 +75,7 @@ def _copy_tree(
             max_workers=workers,
             progress=progress,
             dry_run=dry_run,
+            executor=executor,
         )
     return sync(
         src,
@@ -83,6 +85,7 @@ def _copy_tree(
         max_workers=workers,
         progress=progress,
         dry_run=dry_run,
+        executor=executor,
     )
 
 
@@ -228,6 +231,12 @@ def mv_command(
 @click.option("-v", "--verbose", is_flag=True, help="Print every file copied or skipped.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary line.")
 @click.option("--dry-run", is_flag=True, help="Print what would be copied, copy nothing.")
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Copy on a Dask cluster: tcp://HOST:PORT, or local:N to start N worker "
+    "processes here (needs megfile-core[dask]; the workers need the same credentials).",
+)
 def sync_command(
     src: str,
     dst: str,
@@ -238,6 +247,7 @@ def sync_command(
     verbose: bool,
     quiet: bool,
     dry_run: bool,
+    scheduler: str | None,
 ) -> None:
     """Make DST hold every file of SRC (a file, a directory or a glob), copying only
     what differs; copying starts while SRC is still being listed."""
@@ -245,6 +255,7 @@ def sync_command(
         raise click.BadParameter("must be -1 or at least 1", param_hint="--worker")
     from megfile_core.sync import SyncUnsafeEntriesError
 
+    executor = _scheduler(scheduler) if scheduler else None
     progress = _progress(progress_bar, quiet=quiet, verbose=verbose)
     counter = progress or CliProgress(stream=io.StringIO())
     unsafe = None
@@ -257,17 +268,29 @@ def sync_command(
             skip=skip,
             workers=None if worker == -1 else worker,
             dry_run=dry_run,
+            executor=executor,
         )
     except SyncUnsafeEntriesError as error:  # the safe files were copied: say so first
         result, unsafe = error.result, error
     finally:
         counter.close()
+        if executor is not None:
+            executor.shutdown()
     for source, target in result.planned:
         click.echo(f"would copy {source} -> {target}")
     if not quiet:
         click.echo(counter.summary(dry_run=dry_run, planned=len(result.planned)), err=True)
     if unsafe is not None:
         raise unsafe  # exit status 1, the message names the skipped entries
+
+
+def _scheduler(scheduler: str) -> Any:
+    from megfile_core.distributed import dask_executor
+
+    try:
+        return dask_executor(scheduler)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--scheduler") from error
 
 
 @click.command("rm")
