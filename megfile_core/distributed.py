@@ -96,7 +96,10 @@ def parse_local(scheduler: str) -> int | None:
 
 
 def dask_executor(
-    scheduler: str | Client, *, threads_per_worker: int | None = None
+    scheduler: str | Client,
+    *,
+    threads_per_worker: int | None = None,
+    connect_timeout: float = 10.0,
 ) -> DaskExecutor:
     """An executor on a Dask cluster; use it in a ``with`` block (or call
     ``shutdown()``) so what it started is stopped.
@@ -106,6 +109,7 @@ def dask_executor(
         processes on this machine (loopback only, no dashboard), stopped on shutdown.
     :param threads_per_worker: copies each worker of a ``local:N`` cluster runs at
         once (default ``MEGFILE_MAX_WORKERS``, 8).
+    :param connect_timeout: seconds to reach a ``tcp://`` scheduler.
     :raises ValueError: a malformed ``local:N``.
     :raises OSError: the scheduler could not be reached.
     """
@@ -128,7 +132,7 @@ def dask_executor(
             raise
         return DaskExecutor(client, cluster, own_client=True)
     try:
-        client = distributed.Client(scheduler, timeout="10s")
+        client = distributed.Client(scheduler, timeout=f"{connect_timeout}s")
     except OSError as error:
         raise OSError(
             f"could not reach the Dask scheduler at {scheduler!r} ({error}); check the "
