@@ -106,6 +106,13 @@ def test_sync_moto_to_local_and_back_on_two_workers(
     again = smart.smart_sync(str(tmp_path / "down"), s3_root + "/up", executor=cluster)
     assert again.copied == 0 and again.skipped == COUNT
 
+    # pairs on an executor around a client we own: shutting it down leaves the client open
+    pairs = [(f"{s3_root}/src/{key}", str(tmp_path / "pairs" / key)) for key in list(objects)[:50]]
+    with dask_executor(cluster.client) as shared:
+        copies = smart.smart_copy_many(pairs, executor=shared)
+    assert copies.copied == 50 and cluster.client.status == "running"
+    assert _read_tree(tmp_path / "pairs") == {key: objects[key] for key in list(objects)[:50]}
+
 
 #: run in each worker process: every copy there first sleeps (this test's hook only)
 _SLOW_COPIES = """
