@@ -9,7 +9,7 @@ The listing and the comparison run in this process; batches of ``(source, target
 URLs go to the workers (:mod:`megfile_core.sync_batches`), each worker copies with
 its own connections, and only counts come back: file bytes never pass through the
 scheduler. A worker that dies mid-way has its batches run again elsewhere (a copy
-replaces its target whole, so that is safe).
+writes its whole target again, so that is safe).
 
 The workers open the files themselves, so they need what this process would need:
 the plugins installed (``megfile-s3`` ...) and the same configuration, e.g. the

@@ -5,9 +5,10 @@ A batch is a list of picklable work items ``(source root URL, relative path, tar
 URL, followlinks)``. A worker copies the items of its batch one after the other with
 its own connections (clients are cached per process) and sends back one
 :class:`BatchResult`: the ``(target URL, bytes)`` of each copy done and the error of
-each one that failed; the other copies of the batch go on. A copy overwrites its
-target whole (local files through a temp file and a rename, objects with one PUT),
-so a batch run again, e.g. by Dask after a worker died, leaves the same files.
+each one that failed; the other copies of the batch go on. A copy writes its whole
+target again from the start (an object is published by one PUT or a completed
+multipart upload), so a batch run again, e.g. by Dask after a worker died, leaves
+the same files.
 
 Batch sizes: at most ``MEGFILE_SYNC_BATCH_FILES`` files (64 by default) and
 ``MEGFILE_SYNC_BATCH_BYTES`` bytes (64 MiB; a bigger file makes a batch of its own),
@@ -153,20 +154,48 @@ def run_batches(
     width, else ``MEGFILE_SYNC_MAX_WORKERS``); twice that many are in flight.
 
     :raises: the first failed copy's error once the batches already sent have ended
-        (the copies done are counted first; the batches not sent are not).
+        and their copies are counted; no batch is sent after a failure is known.
     """
     width = workers or executor_width(executor) or config.sync_workers()
+    failures: list[BaseException] = []  # on_result runs in this thread: no lock
 
     def take(result: BatchResult) -> None:
         for done in result.done:
             on_done(done)
-        if result.failed:
-            for target, error in result.failed[1:]:
+        for target, error in result.failed:
+            if failures:
                 _log.warning("copying to %s failed: %s", mask_url(target), error)
-            raise result.failed[0][1]
+            else:
+                failures.append(error)
 
-    groups = batches(items, width, size_of)
+    def until_failure(groups: Iterator[list[WorkItem]]) -> Iterator[list[WorkItem]]:
+        for group in groups:
+            if failures:
+                return  # no new batches; the ones sent end and are counted
+            yield group
+
+    groups = until_failure(batches(items, width, size_of))
     bounded_map(copy_batch, groups, width, executor=executor, on_result=take)
+    if failures:
+        raise failures[0]
+
+
+def _work_items(pairs: Iterable[tuple[object, object]], followlinks: bool) -> Iterator[WorkItem]:
+    try:
+        iterator = iter(pairs)
+    except TypeError:
+        raise TypeError(
+            f"pairs must be an iterable of (src_path, dst_path) pairs, got {pairs!r}"
+        ) from None
+    return (_work_item(pair, followlinks) for pair in iterator)
+
+
+def _work_item(pair: object, followlinks: bool) -> WorkItem:
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+        raise TypeError(f"each item of pairs must be a (src_path, dst_path) pair, got {pair!r}")
+    src = as_smart_path(pair[0], "src_path")
+    dst = as_smart_path(pair[1], "dst_path")
+    return str(src), "", str(dst), followlinks
 
 
 @dataclass
@@ -190,7 +219,7 @@ def copy_many(
     replaced). See :func:`megfile_core.smart.smart_copy_many`."""
     started = time.monotonic()
     result = CopyManyResult()
-    items = ((str(as_smart_path(s)), "", str(as_smart_path(d)), followlinks) for s, d in pairs)
+    items = _work_items(pairs, followlinks)
 
     def done(copy: tuple[str, int]) -> None:
         result.copied += 1

@@ -151,7 +151,7 @@ def test_a_failed_copy_in_a_worker_is_raised_after_the_others_are_counted(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "a").write_bytes(b"a")
-    pairs = [(str(tmp_path / "a"), str(tmp_path / "out" / f"{i}")) for i in range(5)]
+    pairs = [(str(tmp_path / "a"), str(tmp_path / "out" / f"{i}")) for i in range(200)]
     pairs.insert(2, (str(tmp_path / "missing"), str(tmp_path / "out" / "m")))
     done: list[str] = []
     with ProcessPoolExecutor(1) as pool, pytest.raises(FileNotFoundError):
@@ -161,8 +161,22 @@ def test_a_failed_copy_in_a_worker_is_raised_after_the_others_are_counted(
             max_workers=1,
             callback_after_copy_file=lambda source, target: done.append(target),
         )
-    # one worker: the first batches (one file, then two) ran before the failure
-    assert done == [str(tmp_path / "out" / "0"), str(tmp_path / "out" / "1")]
+    # every copy made was counted, whichever batch came back first; the batches
+    # before the failing one (one file, then two) were sent before it was known
+    made = sorted(str(p) for p in (tmp_path / "out").iterdir())
+    assert sorted(done) == made
+    assert len(made) <= 10  # no batch was sent once the failure was known
+    assert {str(tmp_path / "out" / "0"), str(tmp_path / "out" / "1")} <= set(done)
+
+
+def test_smart_copy_many_refuses_what_is_no_list_of_pairs(tmp_path: Path) -> None:
+    (tmp_path / "a").write_bytes(b"a")
+    with pytest.raises(TypeError, match=r"pairs must be an iterable of \(src_path, dst_path\)"):
+        smart.smart_copy_many(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="each item of pairs must be a"):
+        smart.smart_copy_many([str(tmp_path / "a")])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="dst_path"):
+        smart.smart_copy_many([(str(tmp_path / "a"), 1.5)])
 
 
 @pytest.mark.parametrize("pool", ["threads", "processes", "none"])
@@ -171,8 +185,8 @@ def test_smart_copy_many(tmp_path: Path, pool: str) -> None:
     for name, data in sources.items():
         (tmp_path / name).write_bytes(data)
     pairs = [(tmp_path / name, f"{tmp_path}/out/{i % 3}/{name}") for i, name in enumerate(sources)]
-    pairs.append((tmp_path / "s1.bin", f"{tmp_path}/out/dup"))
-    pairs.append((tmp_path / "s2.bin", f"{tmp_path}/out/dup"))  # the same target twice
+    # the same target twice (same bytes: the two copies may run at once)
+    pairs += [(tmp_path / "s2.bin", f"{tmp_path}/out/dup")] * 2
     after: list[tuple[str, str]] = []
     executor = {
         "threads": lambda: ThreadPoolExecutor(4),
@@ -190,7 +204,7 @@ def test_smart_copy_many(tmp_path: Path, pool: str) -> None:
     assert result.bytes == sum(len(sources[Path(s).name]) for s, _ in pairs)
     for source, target in pairs[:-2]:
         assert Path(target).read_bytes() == Path(source).read_bytes()
-    assert (tmp_path / "out" / "dup").read_bytes() in (sources["s1.bin"], sources["s2.bin"])
+    assert (tmp_path / "out" / "dup").read_bytes() == sources["s2.bin"]
     assert sorted(after) == sorted((str(s), str(d)) for s, d in pairs)
 
 

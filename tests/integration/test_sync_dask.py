@@ -176,7 +176,8 @@ def test_cli_sync_with_a_local_scheduler(
 ) -> None:
     from click.testing import CliRunner
 
-    from megfile_core.cli import cli
+    # the command itself: the group's logging set-up would outlive this test
+    from megfile_core.cli.transfer import sync_command
 
     objects = _put_objects(moto, s3_root + "/src", 300)
     sent: list[str] = []  # what reached the cluster (the real submit runs)
@@ -188,7 +189,7 @@ def test_cli_sync_with_a_local_scheduler(
 
     monkeypatch.setattr(DaskExecutor, "submit", spy)
     done = CliRunner().invoke(
-        cli, ["sync", "--scheduler", "local:2", s3_root + "/src", str(tmp_path / "down")]
+        sync_command, ["--scheduler", "local:2", s3_root + "/src", str(tmp_path / "down")]
     )
     assert done.exit_code == 0, done.output
     assert "300 files copied" in done.output
