@@ -17,8 +17,11 @@ from megfile_core.types import Access, FileEntry, StatResult
 from megfile_core.url import mask_url
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from megfile_core.io.combine import CombineReader
     from megfile_core.sync import SyncResult
+    from megfile_core.sync_batches import CopyManyResult
 
 __all__ = [
     "SmartCacher",
@@ -29,6 +32,7 @@ __all__ = [
     "smart_combine_open",
     "smart_concat",
     "smart_copy",
+    "smart_copy_many",
     "smart_exists",
     "smart_getmd5",
     "smart_getmtime",
@@ -381,6 +385,34 @@ def smart_copy(
     """Copy one file between any two protocols, by the fastest registered path."""
     _path(src_path, "src_path").copy(
         dst_path, callback=callback, followlinks=followlinks, overwrite=overwrite
+    )
+
+
+def smart_copy_many(
+    pairs: Iterable[tuple[Any, Any]],
+    *,
+    executor: Executor | None = None,
+    max_workers: int | None = None,
+    followlinks: bool = False,
+    callback_after_copy_file: Callable[[str, str], None] | None = None,
+) -> CopyManyResult:
+    """Copy many ``(src, dst)`` file pairs (any protocols; an existing ``dst`` is
+    replaced), ``max_workers`` at once (default ``MEGFILE_SYNC_MAX_WORKERS``).
+
+    ``executor``: a thread pool, or one of other processes (``ProcessPoolExecutor``,
+    :func:`megfile_core.distributed.dask_executor`), to which batches of URL pairs
+    are sent; each worker copies with its own connections. Returns the files and
+    bytes copied; the first failed copy's error is raised once the copies started
+    have ended. ``callback_after_copy_file(src, dst)`` runs here after each copy.
+    """
+    from megfile_core.sync_batches import copy_many
+
+    return copy_many(
+        pairs,
+        executor=executor,
+        max_workers=max_workers,
+        followlinks=followlinks,
+        callback_after_copy_file=callback_after_copy_file,
     )
 
 

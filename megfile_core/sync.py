@@ -12,8 +12,9 @@ absolute path) is skipped and logged; the other files are copied, then
 :class:`SyncUnsafeEntriesError` names the skipped ones. Temp files that a killed
 copy left in the destination (our ``.name.<8 hex>.temp`` names, untouched for
 ``MEGFILE_SYNC_STALE_TEMP_SECONDS``, 600 by default) are removed by the next sync
-there. Copies may run on a process pool (``executor=ProcessPoolExecutor()``): the
-workers get picklable work items, the counting is done in this process.
+there. Copies may run on a process pool (``executor=ProcessPoolExecutor()``) or a Dask
+cluster (:mod:`megfile_core.distributed`): the workers get batches of picklable work
+items (:mod:`megfile_core.sync_batches`), the counting is done in this process.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -33,6 +34,9 @@ from megfile_core.io.copy import copier, copy_file
 from megfile_core.io.pool import bounded_map
 from megfile_core.pathlike import BasePath
 from megfile_core.smart_path import SmartPath, as_smart_path
+from megfile_core.sync_batches import copy_item as _copy_in_worker
+from megfile_core.sync_batches import in_processes as _in_processes
+from megfile_core.sync_batches import run_batches
 from megfile_core.types import FileEntry, StatResult
 from megfile_core.url import mask_url
 
@@ -246,12 +250,13 @@ def sync(
             for _ in map_func(run.copy_one, run.plan(jobs)):
                 pass
     elif _in_processes(executor):
-        bounded_map(
-            _copy_in_worker,
+        assert executor is not None
+        run_batches(  # batches of (source, target) URLs, see megfile_core.sync_batches
             run.worker_items(run.plan(jobs)),
-            max_workers or config.sync_workers(),
-            executor=executor,
-            on_result=run.finish,
+            executor,
+            max_workers,
+            run.finish,
+            size_of=lambda item: run.in_workers[item[2]].stat.size,
         )
     else:
         bounded_map(
@@ -266,28 +271,6 @@ def sync(
     if run.result.unsafe:
         raise SyncUnsafeEntriesError(run.result)
     return run.result
-
-
-def _in_processes(executor: object) -> bool:
-    """Whether ``executor`` may run calls in other processes (anything but a thread
-    pool): its work must then be picklable."""
-    return isinstance(executor, Executor) and not isinstance(executor, ThreadPoolExecutor)
-
-
-def _copy_in_worker(item: tuple[str, str, str, bool, bool]) -> tuple[str, int]:
-    """Copy one file in a worker process: ``(source root URL, relative path,
-    target URL, followlinks, resume)`` -> ``(target URL, bytes copied)``."""
-    root_url, relative, target_url, followlinks, resume = item
-    root = as_smart_path(root_url).pathlike
-    source = root.joinpath(relative) if relative else root
-    target = as_smart_path(target_url).pathlike
-    moved = [0]
-
-    def count(n: int) -> None:
-        moved[0] += n
-
-    copier(source, target, resume=resume)(source, target, callback=count, followlinks=followlinks)
-    return target_url, moved[0]
 
 
 class _SyncRun:

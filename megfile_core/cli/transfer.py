@@ -63,6 +63,7 @@ def _copy_tree(
     dry_run: bool = False,
     checksum: bool = False,
     resume: bool = False,
+    executor: Any = None,
 ) -> Any:
     from megfile_core.sync import sync
 
@@ -74,6 +75,7 @@ def _copy_tree(
         "dry_run": dry_run,
         "checksum": checksum,
         "resume": resume,
+        "executor": executor,
     }
     if has_magic(src):
         return sync(_glob_root(src), dst, src_file_stats=_glob_entries(src), **options)
@@ -251,6 +253,12 @@ def mv_command(
     "MD5, else computed), not its size and mtime.",
 )
 @click.option("--resume", is_flag=True, help=_RESUME_HELP)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Copy on a Dask cluster: tcp://HOST:PORT, or local:N to start N worker "
+    "processes here (needs megfile-core[dask]; the workers need the same credentials).",
+)
 def sync_command(
     src: str,
     dst: str,
@@ -263,6 +271,7 @@ def sync_command(
     dry_run: bool,
     checksum: bool,
     resume: bool,
+    scheduler: str | None,
 ) -> None:
     """Make DST hold every file of SRC (a file, a directory or a glob), copying only
     what differs; copying starts while SRC is still being listed."""
@@ -270,6 +279,7 @@ def sync_command(
         raise click.BadParameter("must be -1 or at least 1", param_hint="--worker")
     from megfile_core.sync import SyncUnsafeEntriesError
 
+    executor = _scheduler(scheduler) if scheduler else None
     progress = _progress(progress_bar, quiet=quiet, verbose=verbose)
     counter = progress or CliProgress(stream=io.StringIO())
     unsafe = None
@@ -284,17 +294,29 @@ def sync_command(
             dry_run=dry_run,
             checksum=checksum,
             resume=resume,
+            executor=executor,
         )
     except SyncUnsafeEntriesError as error:  # the safe files were copied: say so first
         result, unsafe = error.result, error
     finally:
         counter.close()
+        if executor is not None:
+            executor.shutdown()
     for source, target in result.planned:
         click.echo(f"would copy {source} -> {target}")
     if not quiet:
         click.echo(counter.summary(dry_run=dry_run, planned=len(result.planned)), err=True)
     if unsafe is not None:
         raise unsafe  # exit status 1, the message names the skipped entries
+
+
+def _scheduler(scheduler: str) -> Any:
+    from megfile_core.distributed import dask_executor
+
+    try:
+        return dask_executor(scheduler)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--scheduler") from error
 
 
 @click.command("rm")

@@ -13,7 +13,7 @@ import pytest
 import megfile_core
 from megfile_core import hookspecs
 
-HEAVY = ("boto3", "botocore", "paramiko", "requests")
+HEAVY = ("boto3", "botocore", "paramiko", "requests", "dask", "distributed")
 
 
 def _hookspecs():
@@ -67,7 +67,7 @@ def test_import_megfile_core_is_light():
         "import sys, megfile_core\n"
         "print(' '.join(m for m in ('boto3','botocore','paramiko','requests','pluggy',"
         "'importlib.metadata','click','concurrent.futures','zstandard','fsspec','pandas',"
-        "'pyarrow') if m in sys.modules))"
+        "'pyarrow','dask','distributed') if m in sys.modules))"
     )
     assert loaded == ""
 
