@@ -150,7 +150,6 @@ class _Listing(Generic[T]):
         self.head: _Shard[T] | None = None
         self.live = 0
         self.closed = threading.Event()
-        self.threads: list[threading.Thread] = []
         #: the characters seen at each position of a key (split points use them)
         self.alphabet: list[set[str]] = []
 
@@ -159,7 +158,6 @@ class _Listing(Generic[T]):
             self.live += 1
         thread = threading.Thread(target=self._run, args=(shard,), daemon=True)
         thread.name = "megfile-list"
-        self.threads.append(thread)
         thread.start()
 
     def _put(self, shard: _Shard[T], item: object) -> bool:

@@ -27,11 +27,10 @@ def upload(
     overwrite: bool = True,
 ) -> None:
     """Local file -> ``sftp://``, with the local mtime."""
-    stat = upload_from(
-        src_path, SftpPath(dst_path), callback, followlinks=followlinks, overwrite=overwrite
-    )
+    dst = SftpPath(dst_path)
+    stat = upload_from(src_path, dst, callback, followlinks=followlinks, overwrite=overwrite)
     if stat is not None:
-        SftpPath(dst_path).utime(stat.st_atime, stat.st_mtime)
+        dst.utime(stat.st_atime, stat.st_mtime)
 
 
 def download(
