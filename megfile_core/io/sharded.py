@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
@@ -140,18 +139,23 @@ class _Listing(Generic[T]):
         self.workers = max(1, workers)
         self.depth = max(1, depth)
         self.lock = threading.Lock()
-        #: requests in flight, at most ``workers``; a worker whose pages wait for
-        #: the consumer holds none, so the range being consumed can still split
-        self.requests = threading.Semaphore(self.workers)
+        #: notified whenever the budget may have changed: a page taken by the
+        #: consumer, a request done, a range split, the listing closed
+        self.changed = threading.Condition(self.lock)
         #: threads at most (one worker: one request after the other, no split)
         self.most_threads = 3 * self.workers if self.workers > 1 else 1
         #: the shard the consumer reads; only the ``workers`` shards from it on list
         #: (see _within_budget)
         self.head: _Shard[T] | None = None
         self.live = 0
+        #: requests in flight, at most ``workers``; a worker whose pages wait for
+        #: the consumer holds none, so the range being consumed can still split
+        self.busy = 0
         self.closed = threading.Event()
         #: the characters seen at each position of a key (split points use them)
         self.alphabet: list[set[str]] = []
+        #: set while the consumer waits for a page; ranges split only then
+        self.starved = threading.Event()
 
     def start(self, shard: _Shard[T]) -> None:
         with self.lock:
@@ -171,16 +175,19 @@ class _Listing(Generic[T]):
 
     def _reserve(self, shard: _Shard[T]) -> bool:
         """Take a request slot once ``shard`` may list one more page (the budget,
-        checked while holding the slot, so at most ``workers`` pages go over it);
-        False once the listing is closed."""
-        while not self.closed.is_set():
-            if not self.requests.acquire(timeout=0.05):
-                continue
-            if self._within_budget(shard):
-                return True
-            self.requests.release()
-            time.sleep(0.005)
+        checked while holding the lock); False once the listing is closed."""
+        with self.changed:
+            while not self.closed.is_set():
+                if self.busy < self.workers and self._within_budget(shard):
+                    self.busy += 1
+                    return True
+                self.changed.wait(0.5)
         return False
+
+    def _release(self) -> None:
+        with self.changed:
+            self.busy -= 1
+            self.changed.notify_all()
 
     def _within_budget(self, shard: _Shard[T]) -> bool:
         """Whether ``shard`` is among the ``workers`` shards next in line for the
@@ -203,8 +210,10 @@ class _Listing(Generic[T]):
         with self.lock:
             free = self.most_threads - self.live
             alphabet = learn(self.alphabet, page)
-        if free <= 0:
-            return
+            # only a consumer that waited for a page gains from more ranges; one
+            # slower than the listing would only see pages wait longer in memory
+            if free <= 0 or not self.starved.is_set() or self.busy >= self.workers - 1:
+                return
         last = page[-1]
         if shard.last is None:
             points = gallop_keys(page[0], last, alphabet)[-min(free, self.workers) :]
@@ -214,8 +223,9 @@ class _Listing(Generic[T]):
         # the last range first: each new shard takes what lies above its point
         for point in reversed(points):
             upper: _Shard[T] = _Shard(point, shard.last, self.depth)
-            shard.last = point
-            upper.next, shard.next = shard.next, upper
+            with self.changed:
+                shard.last = point
+                upper.next, shard.next = shard.next, upper
             self.start(upper)
 
     def _run(self, shard: _Shard[T]) -> None:
@@ -227,7 +237,7 @@ class _Listing(Generic[T]):
                 try:
                     items, more = self.list_page(after, shard.last)
                 finally:
-                    self.requests.release()
+                    self._release()
                 bound = shard.last
                 kept = [i for i in items if bound is None or self.key(i) <= bound]
                 if kept and not self._put(shard, kept):
@@ -247,8 +257,15 @@ class _Listing(Generic[T]):
         shard: _Shard[T] | None = head
         try:
             while shard is not None:
-                self.head = shard
-                page = shard.pages.get()
+                try:
+                    page = shard.pages.get_nowait()
+                except queue.Empty:
+                    self.starved.set()
+                    page = shard.pages.get()
+                    self.starved.clear()
+                with self.changed:
+                    self.head = shard.next if page is _DONE else shard
+                    self.changed.notify_all()
                 if page is _DONE:
                     shard = shard.next
                     continue
@@ -256,7 +273,9 @@ class _Listing(Generic[T]):
                     raise page
                 yield from page  # type: ignore[misc]
         finally:
-            self.closed.set()
+            with self.changed:
+                self.closed.set()
+                self.changed.notify_all()
 
 
 def sharded_listing(
@@ -271,5 +290,6 @@ def sharded_listing(
     Closing the iterator early stops the workers."""
     listing = _Listing(list_page, key, workers, queue_pages)
     head: _Shard[T] = _Shard(None, None, listing.depth)
+    listing.head = head
     listing.start(head)
     return listing.results(head)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -139,9 +140,12 @@ def test_one_worker_lists_one_page_after_the_other() -> None:
     assert seen.most_in_flight == 1
 
 
-def test_pages_waiting_for_a_slow_consumer_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    """However long the listing, the pages waiting for a slow consumer are bounded
-    by the settings: memory does not grow with the keys."""
+@pytest.mark.parametrize(("workers", "depth"), [(4, 2), (16, 4)])
+def test_pages_waiting_for_a_consumer_are_bounded(
+    monkeypatch: pytest.MonkeyPatch, workers: int, depth: int
+) -> None:
+    """However long the listing, the pages waiting for a consumer about as fast as
+    the listing are bounded by the settings: memory does not grow with the keys."""
     from megfile_core.io import sharded
 
     listed = [0]
@@ -155,13 +159,56 @@ def test_pages_waiting_for_a_slow_consumer_are_bounded(monkeypatch: pytest.Monke
     monkeypatch.setattr(sharded._Listing, "_put", counting)
     keys = [f"d{i // 100:03d}/f{i % 100:02d}" for i in range(20000)]
     most_waiting = 0
-    listing = sharded_listing(pages_of(keys, 10, [], 0.001), str, workers=4, queue_pages=2)
+    listing = sharded_listing(
+        pages_of(keys, 10, [], 0.001), str, workers=workers, queue_pages=depth
+    )
     for index, _ in enumerate(listing):
         if index % 10 == 0:
-            time.sleep(0.0005)  # a consumer slower than four workers
+            time.sleep(0.0005)  # a consumer slower than the workers
             most_waiting = max(most_waiting, listed[0] - index)
     assert listed[0] == len(keys)
-    # pages of 10 keys: 2 a range for the 4 ranges next in line, and at most that
-    # for ranges a split pushed back (3 threads a worker), and one page in flight a
-    # worker: bounded by the settings, not by the 2,000 pages of the listing
-    assert most_waiting <= (3 * 4 * 2 + 4) * 10
+    # pages of 10 keys: 2 a worker for the ranges next in line, at most the depth
+    # for each range a split pushed back (3 threads a worker), one page in flight
+    # a worker: bounded by the settings, not by the 2,000 pages of the listing
+    assert most_waiting <= (2 * workers + 3 * workers * depth + workers) * 10
+
+
+def test_a_consumer_slower_than_the_listing_gets_no_more_ranges() -> None:
+    """A consumer slower than one request after the other (a sync downloading each
+    file) gains nothing from more ranges: they would only fetch pages that wait in
+    memory, and cost a request each where they end. Ranges split only while the
+    consumer waits, so the pages waiting stay few and the requests close to the
+    pages of the listing."""
+    from megfile_core.io import sharded
+
+    keys = [f"d{i // 100:03d}/f{i % 100:02d}" for i in range(5000)]
+    calls: list[str | None] = []
+    lists: list[sharded._Listing[str]] = []
+    real = sharded._Listing.results
+
+    def remembered(self: sharded._Listing[str], head: sharded._Shard[str]) -> Iterator[str]:
+        lists.append(self)
+        return real(self, head)
+
+    def waiting(listing: sharded._Listing[str]) -> int:
+        shard, pages = listing.head, 0
+        while shard is not None:
+            pages += shard.pages.qsize()
+            shard = shard.next
+        return pages
+
+    most_waiting = 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sharded._Listing, "results", remembered)
+        listing = sharded_listing(pages_of(keys, 100, calls, 0.005), str, workers=16, queue_pages=4)
+        for index, _ in enumerate(listing):
+            if index % 10 == 0:
+                time.sleep(0.002)  # 20 ms a page of 100: slower than 5 ms a request
+            if index % 100 == 0:
+                most_waiting = max(most_waiting, waiting(lists[0]))
+    assert index + 1 == len(keys)
+    # every range split while the consumer waited for the first page, each holds at
+    # most its depth; without the rule, 16 workers fetch ahead into up to 48 ranges
+    assert most_waiting <= 2 * 16 + 4
+    # 50 pages; a range that ends costs one request more
+    assert len(calls) <= 50 * 1.3
