@@ -11,6 +11,15 @@ the same dicts botocore makes (``Key``, ``Size`` int, ``LastModified`` an aware
 datetime, ``ETag``, ``StorageClass``; nested elements such as ``Owner`` as dicts of
 text). botocore's own handlers then run as before (``EncodingType=url`` keys are
 decoded after the call). Any surprise leaves the body to botocore.
+
+Two more parses of each page are saved. botocore parses every ``200`` body of S3
+once more only to see whether it is an ``<Error>`` (S3 can answer some operations
+``200`` with an error inside) or cut short; for a listing page that the handler
+parses anyway, the handler makes that check itself (same outcome: status 500, so
+botocore's retry logic takes it), and botocore's check runs for every other answer
+as before. And the ``<Contents>`` come out of the body as one slice when they are
+one run of elements (S3 writes them so), instead of a regular expression over the
+whole page. Together about 4 ms of CPU less per 1,000-key page.
 """
 
 from __future__ import annotations
@@ -19,6 +28,8 @@ import re
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timezone
 from typing import Any
+
+from botocore import handlers as botocore_handlers
 
 __all__ = ["install"]
 
@@ -57,27 +68,76 @@ def _item(element: ElementTree.Element, ns: str) -> dict[str, Any]:
 
 
 def parse_contents(body: bytes) -> list[dict[str, Any]]:
-    root = ElementTree.fromstring(body)
+    return _parse(ElementTree.fromstring(body))[0]
+
+
+def _parse(root: ElementTree.Element) -> tuple[list[dict[str, Any]], bool]:
+    """The ``<Contents>`` of a page's root, and whether they are one run of the
+    root's children (nothing between them)."""
     ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-    return [_item(element, ns) for element in root.iter(f"{ns}Contents")]
+    tag = f"{ns}Contents"
+    items: list[dict[str, Any]] = []
+    first = last = -1
+    for index, element in enumerate(root):
+        if element.tag == tag:
+            items.append(_item(element, ns))
+            first = index if first < 0 else first
+            last = index
+    return items, last - first + 1 == len(items)
+
+
+def _without_contents(body: bytes, one_run: bool) -> bytes:
+    start, end = body.find(b"<Contents>"), body.rfind(b"</Contents>")
+    if one_run and b"<![CDATA[" not in body and 0 <= start < end:
+        return body[:start] + body[end + len(b"</Contents>") :]
+    return _CONTENTS.sub(b"", body)
+
+
+def _ours(response_dict: dict[str, Any]) -> bool:
+    """Whether :func:`_before_parse` reads this answer (and checks it)."""
+    body = response_dict.get("body")
+    return (
+        response_dict.get("status_code") == 200
+        and isinstance(body, bytes)
+        and b"<Contents>" in body
+    )
 
 
 def _before_parse(
     response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
 ) -> None:
-    body = response_dict.get("body")
-    if response_dict.get("status_code") != 200 or not isinstance(body, bytes):
+    if not _ours(response_dict):
         return
-    if b"<Contents>" not in body:
+    body: bytes = response_dict["body"]
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        # cut short or not XML: what botocore's check does, so it retries
+        response_dict["status_code"] = 500
+        return
+    if root.tag == "Error":  # a 200 that holds an error: the same
+        response_dict["status_code"] = 500
         return
     try:
-        contents = parse_contents(body)
-    except (ElementTree.ParseError, ValueError):
+        contents, one_run = _parse(root)
+    except ValueError:
         return  # botocore parses it (and says what is wrong)
-    response_dict["body"] = _CONTENTS.sub(b"", body)
+    response_dict["body"] = _without_contents(body, one_run)
     customized_response_dict["Contents"] = contents
 
 
 def install(client: Any) -> None:
     """Read ``client``'s ListObjectsV2 pages with the C parser (module docstring)."""
-    client.meta.events.register("before-parse.s3.ListObjectsV2", _before_parse)
+    events = client.meta.events
+    events.register("before-parse.s3.ListObjectsV2", _before_parse)
+    check = getattr(botocore_handlers, "_handle_200_error", None)
+    if check is None:  # a botocore without that check: nothing to skip
+        return
+
+    def check_unless_ours(operation_model: Any, response_dict: Any, **kwargs: Any) -> None:
+        if operation_model.name == "ListObjectsV2" and _ours(response_dict):
+            return  # _before_parse makes the same check on its own parse
+        check(operation_model=operation_model, response_dict=response_dict, **kwargs)
+
+    events.unregister("before-parse.s3.*", check)
+    events.register_first("before-parse.s3.*", check_unless_ours)

@@ -47,3 +47,57 @@ def test_the_parser_is_used_and_leaves_odd_bodies_to_botocore() -> None:
     error = {"status_code": 403, "body": body}
     fast_listing._before_parse(response_dict=error, customized_response_dict=custom)
     assert custom == {} and error["body"] is body
+
+
+def test_a_listing_page_is_parsed_once(
+    bucket: str, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """botocore's check of ``200`` bodies for an embedded error parses the whole
+    page again; for the pages the handler parses it is skipped (the handler checks),
+    for every other answer it still runs."""
+    from botocore import handlers
+
+    checked: list[int] = []
+    real = handlers._looks_like_special_case_error
+
+    def counting(status_code: int, body: bytes) -> bool:
+        checked.append(status_code)
+        return bool(real(status_code, body))
+
+    s3.put_object(Bucket=bucket, Key="a/b", Body=b"x")
+    client = get_client()
+    monkeypatch.setattr(handlers, "_looks_like_special_case_error", counting)
+    assert [item["Key"] for item in client.list_objects_v2(Bucket=bucket)["Contents"]] == ["a/b"]
+    assert checked == []
+    client.list_objects_v2(Bucket=bucket, Prefix="none/")  # no <Contents>: botocore checks
+    client.list_buckets()
+    assert len(checked) == 2
+
+
+def test_a_broken_or_error_page_is_retried_as_botocore_would() -> None:
+    for body in (
+        b"<ListBucketResult><Contents><Key>k</Contents>",  # cut short
+        b"<Error><Code>InternalError</Code><Contents>x</Contents></Error>",
+    ):
+        response: dict[str, Any] = {"status_code": 200, "body": body}
+        custom: dict[str, Any] = {}
+        fast_listing._before_parse(response_dict=response, customized_response_dict=custom)
+        assert response["status_code"] == 500  # botocore's needs-retry takes it
+        assert custom == {} and response["body"] is body
+
+
+def test_contents_between_other_elements_are_all_taken_out() -> None:
+    body = (
+        b"<ListBucketResult><IsTruncated>false</IsTruncated>"
+        b"<Contents><Key>a</Key></Contents><CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes>"
+        b"<Contents><Key>b</Key></Contents><KeyCount>3</KeyCount></ListBucketResult>"
+    )
+    response: dict[str, Any] = {"status_code": 200, "body": body}
+    custom: dict[str, Any] = {}
+    fast_listing._before_parse(response_dict=response, customized_response_dict=custom)
+    assert [item["Key"] for item in custom["Contents"]] == ["a", "b"]
+    assert response["body"] == (
+        b"<ListBucketResult><IsTruncated>false</IsTruncated>"
+        b"<CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes><KeyCount>3</KeyCount>"
+        b"</ListBucketResult>"
+    )
