@@ -21,6 +21,7 @@ most ``queue_pages`` pages ahead of it, and about ``2 * workers`` pages in all.
 
 from __future__ import annotations
 
+import bisect
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -59,13 +60,34 @@ def split_key(last: str, bound: str, alphabet: Alphabet) -> str | None:
     position = common + 1
     while position <= len(last) and position <= common + 8:
         low = last[position] if position < len(last) else ""
-        middle = _median(_between(alphabet, position, low, None))
+        middle = _median(_above(alphabet, position, low))
         if middle is not None:
             key = last[:position] + middle
             if last < key < bound:
                 return key
         position += 1
     return None
+
+
+def pages_left(first: str, last: str, bound: str, alphabet: Alphabet) -> float:
+    """About how many pages like the one from ``first`` to ``last`` fit between
+    ``last`` and ``bound``: the keys read as numbers in the characters seen at each
+    position (from the first position where ``first`` and ``bound`` differ)."""
+    common = 0
+    while common < min(len(first), len(bound)) and first[common] == bound[common]:
+        common += 1
+
+    def place(key: str) -> float:
+        value, scale = 0.0, 1.0
+        for position in range(common, common + 8):
+            chars = _seen(alphabet, position)
+            scale /= len(chars) + 1
+            if position < len(key):
+                value += (bisect.bisect_left(chars, key[position]) + 1) * scale
+        return value
+
+    span = place(last) - place(first)
+    return (place(bound) - place(last)) / span if span > 0 else float("inf")
 
 
 def gallop_keys(first: str, last: str, alphabet: Alphabet) -> list[str]:
@@ -80,6 +102,8 @@ def gallop_keys(first: str, last: str, alphabet: Alphabet) -> list[str]:
     for position in range(min(common, len(last)) - 1, -1, -1):
         # the smallest character above: seen there, else seen anywhere (the
         # first pages of a listing show only the low end of each position)
+        if _seen(alphabet, position) == "/":
+            continue  # a level of the hierarchy ends here in every key seen
         bigger = _between(alphabet, position, last[position], None)
         if bigger:
             key = last[:position] + bigger[0]
@@ -107,6 +131,16 @@ def _between(alphabet: Alphabet, position: int, low: str, high: str | None) -> l
         if found:
             return found
     return []
+
+
+def _above(alphabet: Alphabet, position: int, low: str) -> list[str]:
+    """Characters above ``low`` seen at ``position``; only where no key reached
+    that position yet, those seen anywhere. A split point made of a character never
+    seen where it stands (``d0036`` while every key has ``/`` after ``d003``) starts
+    a range that holds no key: a request for nothing."""
+    if 0 <= position < len(alphabet) and alphabet[position]:
+        return [c for c in alphabet[position] if c > low]
+    return _between(alphabet, position, low, None)
 
 
 def learn(alphabet: list[set[str]], keys: list[str]) -> Alphabet:
@@ -217,6 +251,8 @@ class _Listing(Generic[T]):
         last = page[-1]
         if shard.last is None:
             points = gallop_keys(page[0], last, alphabet)[-min(free, self.workers) :]
+        elif pages_left(page[0], last, shard.last, alphabet) < 2:
+            return  # halves of less than a page each: a request more for nothing
         else:
             point = split_key(last, shard.last, alphabet)
             points = [point] if point is not None else []

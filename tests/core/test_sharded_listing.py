@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from megfile_core.io import sharded
 from megfile_core.io.sharded import gallop_keys, learn, sharded_listing, split_key
 
 
@@ -212,3 +213,26 @@ def test_a_consumer_slower_than_the_listing_gets_no_more_ranges() -> None:
     assert most_waiting <= 2 * 16 + 4
     # 50 pages; a range that ends costs one request more
     assert len(calls) <= 50 * 1.3
+
+
+def test_pages_left_reads_keys_as_numbers() -> None:
+    keys = [f"k{i:05d}" for i in range(0, 100000, 7)]
+    alphabet = learn([], keys)
+    # a page from k01000 to k01999, the range ending at k09000: about 7 pages
+    assert 5 < sharded.pages_left("k01000", "k01999", "k09000", alphabet) < 9
+    assert sharded.pages_left("k01000", "k01999", "k02100", alphabet) < 0.5
+
+
+@pytest.mark.parametrize("layout", ["flat", "tree"])
+def test_ranges_split_only_where_pages_are_left(layout: str) -> None:
+    """Each range costs a request where it ends (its last page reaches past it), so
+    a range is halved only when about two pages or more are left in it."""
+    if layout == "flat":
+        keys = [f"k{i:06d}" for i in range(4000)]
+    else:
+        keys = [f"d{i // 200:03d}/f{i % 200:03d}" for i in range(4000)]
+    calls: list[str | None] = []
+    found = list(sharded_listing(pages_of(keys, 20, calls, 0.005), str, workers=16))
+    assert found == keys
+    # 200 pages; halving ranges down to single pages made it about 1.8 requests a page
+    assert len(calls) <= 1.5 * 200
