@@ -169,15 +169,15 @@ class MemoryPath(BasePath):
             if key in _store.dirs:
                 mtime = _store.dirs[key]
                 return StatResult(0, mtime, mtime, True, False)
-        raise FileNotFoundError(f"no such file or directory: {self!s}")
+        raise FileNotFoundError(f"no such file or directory: {self._display()}")
 
     def scandir(self) -> ContextIterator:
         key = self.key
         with _store.lock:
             if key in _store.files:
-                raise NotADirectoryError(f"not a directory: {self!s}")
+                raise NotADirectoryError(f"not a directory: {self._display()}")
             if key not in _store.dirs:
-                raise FileNotFoundError(f"no such directory: {self!s}")
+                raise FileNotFoundError(f"no such directory: {self._display()}")
             prefix = key + "/" if key else ""
             entries = []
             for name_key, node in _store.files.items():
@@ -228,15 +228,15 @@ class MemoryPath(BasePath):
     def _open(self, mode: str, **options: Any) -> IO[bytes]:
         key = self.key
         if not key:
-            raise IsADirectoryError(f"is a directory: {self!s}")
+            raise IsADirectoryError(f"is a directory: {self._display()}")
         atomic = options.pop("atomic", False)
         with _store.lock:
             if key in _store.dirs:
-                raise IsADirectoryError(f"is a directory: {self!s}")
+                raise IsADirectoryError(f"is a directory: {self._display()}")
             node = _store.files.get(key)
         if mode == "rb":
             if node is None:
-                raise FileNotFoundError(f"no such file: {self!s}")
+                raise FileNotFoundError(f"no such file: {self._display()}")
 
             reader_options = {
                 k: options[k]
@@ -249,9 +249,9 @@ class MemoryPath(BasePath):
                 **reader_options,
             )
         if mode[0] == "r" and node is None:
-            raise FileNotFoundError(f"no such file: {self!s}")
+            raise FileNotFoundError(f"no such file: {self._display()}")
         if mode[0] == "x" and node is not None:
-            raise FileExistsError(f"file exists: {self!s}")
+            raise FileExistsError(f"file exists: {self._display()}")
         with _store.lock:
             _store.ensure_parents(key)
         if mode == "wb":
@@ -291,32 +291,32 @@ class MemoryPath(BasePath):
         key = self.key
         with _store.lock:
             if key in _store.files:
-                raise FileExistsError(f"file exists: {self!s}")
+                raise FileExistsError(f"file exists: {self._display()}")
             if key in _store.dirs:
                 if exist_ok:
                     return
-                raise FileExistsError(f"directory exists: {self!s}")
+                raise FileExistsError(f"directory exists: {self._display()}")
             parent = key.rpartition("/")[0]
             if parent not in _store.dirs and not parents:
-                raise FileNotFoundError(f"parent directory missing: {self!s}")
+                raise FileNotFoundError(f"parent directory missing: {self._display()}")
             _store.ensure_parents(key + "/x")
 
     def unlink(self, missing_ok: bool = False) -> None:
         key = self.key
         with _store.lock:
             if key in _store.dirs:
-                raise IsADirectoryError(f"is a directory: {self!s}")
+                raise IsADirectoryError(f"is a directory: {self._display()}")
             if _store.files.pop(key, None) is None and not missing_ok:
-                raise FileNotFoundError(f"no such file: {self!s}")
+                raise FileNotFoundError(f"no such file: {self._display()}")
 
     def rmdir(self) -> None:
         key = self.key
         with _store.lock:
             if key not in _store.dirs:
-                raise FileNotFoundError(f"no such directory: {self!s}")
+                raise FileNotFoundError(f"no such directory: {self._display()}")
             prefix = key + "/"
             if any(k.startswith(prefix) for k in (*_store.files, *_store.dirs)):
-                raise OSError(39, f"directory not empty: {self!s}")
+                raise OSError(39, f"directory not empty: {self._display()}")
             if key:
                 del _store.dirs[key]
 
@@ -332,7 +332,7 @@ class MemoryPath(BasePath):
                 _store.files[dst_key] = node
                 return dst
             if src_key not in _store.dirs:
-                raise FileNotFoundError(f"no such file or directory: {self!s}")
+                raise FileNotFoundError(f"no such file or directory: {self._display()}")
             prefix = src_key + "/"
             for key in [k for k in _store.files if k.startswith(prefix)]:
                 target = dst_key + "/" + key[len(prefix) :]
@@ -356,7 +356,7 @@ class MemoryPath(BasePath):
             elif key in _store.dirs:
                 _store.dirs[key] = mtime
             else:
-                raise FileNotFoundError(f"no such file or directory: {self!s}")
+                raise FileNotFoundError(f"no such file or directory: {self._display()}")
 
     def _scan_tree(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
         key = self.key
