@@ -37,6 +37,7 @@ from megfile_core.smart_path import SmartPath, as_smart_path
 from megfile_core.sync_batches import copy_item as _copy_in_worker
 from megfile_core.sync_batches import in_processes as _in_processes
 from megfile_core.sync_batches import run_batches
+from megfile_core.sync_listing import Destination, remove_stale_temps, source_entries
 from megfile_core.types import FileEntry, StatResult
 from megfile_core.url import mask_url
 
@@ -113,74 +114,6 @@ def _is_current(src: StatResult, dst: StatResult | None) -> bool:
     if dst is None or dst.is_dir():
         return False
     return dst.size == src.size and dst.mtime >= int(src.mtime)
-
-
-class _Destination:
-    """What the destination holds, looked up in the order the source is listed.
-
-    Both trees stream in the order of their relative paths
-    (``BasePath._scan_files_sorted``): a lookup moves the destination listing up to
-    the name asked for, so memory does not grow with the number of files. A lookup
-    out of order (a source listing given by the caller, or names that normalise
-    differently) asks the destination directly. Temp files of ours that the listing
-    passes are kept for :meth:`_SyncRun.remove_stale_temps`."""
-
-    def __init__(self, dst: SmartPath, followlinks: bool) -> None:
-        self.dst = dst
-        self.listing: Iterator[tuple[str, FileEntry]] = iter(())
-        try:
-            if dst.is_dir():
-                self.listing = dst._scan_files_sorted(followlinks)
-        except OSError:
-            pass
-        self.current: tuple[str, FileEntry] | None = None
-        self.last = ""
-        self.temps: list[tuple[str, StatResult]] = []
-
-    def _advance(self) -> None:
-        self.current = next(self.listing, None)
-        if self.current is not None and is_temp_basename(self.current[0].rpartition("/")[2]):
-            self.temps.append((self.current[0], self.current[1].stat))
-
-    def lookup(self, relative: str, target: SmartPath) -> StatResult | None:
-        if relative < self.last:  # out of order: ask the store
-            try:
-                return target.stat()
-            except (FileNotFoundError, NotADirectoryError):
-                return None
-        self.last = relative
-        if self.current is None:
-            self._advance()
-        while self.current is not None and self.current[0] < relative:
-            self._advance()
-        if self.current is not None and self.current[0] == relative:
-            return self.current[1].stat
-        return None
-
-    def drain(self) -> list[tuple[str, StatResult]]:
-        """The temp files of ours in the whole destination listing."""
-        for relative, entry in self.listing:
-            if is_temp_basename(relative.rpartition("/")[2]):
-                self.temps.append((relative, entry.stat))
-        return self.temps
-
-
-def _source_entries(
-    src: SmartPath,
-    followlinks: bool,
-    given: Iterable[FileEntry] | None,
-    refuse: Callable[[str, str], None],
-) -> Iterator[tuple[str, FileEntry]]:
-    root = str(src).rstrip("/")
-    if given is not None:
-        for entry in given:
-            path = entry.path
-            if not path.startswith(root + "/"):
-                refuse(path, f"src_file_stats entry {path!r} is not under {root!r}")
-                continue
-            yield path[len(root) + 1 :], entry
-        return
-    yield from src._scan_files_sorted(followlinks)
 
 
 def sync(
@@ -302,7 +235,7 @@ class _SyncRun:
         self.src_stat = src.stat(follow_symlinks=True)
         # one protocol pair per sync: how to copy is resolved once, not for every file
         self.copy = copier(src.pathlike, dst.pathlike)
-        self.destination: _Destination | None = None
+        self.destination: Destination | None = None
         #: source files whose names look like our temp files (never removed)
         self.source_temps: set[str] = set()
         #: target URL -> entry of the copies a process pool is running
@@ -315,8 +248,8 @@ class _SyncRun:
         if not self.src_stat.is_dir():
             return iter([("", FileEntry(self.src.name, str(self.src), self.src_stat))])
         if not (self.force and self.overwrite):
-            self.destination = _Destination(self.dst, self.followlinks)
-        return _source_entries(self.src, self.followlinks, given, self.refuse)
+            self.destination = Destination(self.dst, self.followlinks)
+        return source_entries(self.src, self.followlinks, given, self.refuse)
 
     def refuse(self, source: str, reason: str) -> None:
         """Skip an unsafe entry: logged now, raised about when the sync ends."""
@@ -415,27 +348,12 @@ class _SyncRun:
             self.after_copy(entry.path, url)
 
     def remove_stale_temps(self) -> None:
-        """Remove temp files a killed copy left in the destination: our temp names
-        only, untouched for ``MEGFILE_SYNC_STALE_TEMP_SECONDS`` (a live writer
-        touches its temp file as it writes), and none the source itself holds."""
+        """Remove temp files a killed copy left in the destination
+        (:func:`megfile_core.sync_listing.remove_stale_temps`)."""
         if self.destination is None or self.dry_run:
             return
-        age = config.env_int("MEGFILE_SYNC_STALE_TEMP_SECONDS", 600)
-        cutoff = time.time() - age
-        for relative, stat in self.destination.drain():
-            if (
-                not is_temp_basename(relative.rpartition("/")[2])
-                or relative in self.source_temps
-                or stat.mtime > cutoff
-            ):
-                continue
-            try:
-                self.dst.joinpath(relative).unlink(missing_ok=True)
-            except OSError as error:
-                _log.warning("sync: could not remove stale temp file %s: %s", relative, error)
-                continue
-            self.result.removed_temps.append(relative)
-            _log.info("sync: removed a stale temp file %s", relative)
+        removed = remove_stale_temps(self.dst, self.destination, self.source_temps)
+        self.result.removed_temps.extend(removed)
 
     def copy_one(self, item: tuple[str, FileEntry, SmartPath]) -> None:
         relative, entry, target = item
