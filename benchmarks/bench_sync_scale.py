@@ -72,6 +72,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as temp:
         root = Path(temp)
         (root / "served" / "bench").mkdir(parents=True)
+        sources = {}
+        for count in args.counts:
+            # --down-only: the objects are files in the served directory, made before
+            # rclone starts (it caches directory listings: later ones stay unseen)
+            source = root / ("served/bench" if args.down_only else "") / f"src-{count}"
+            started = time.perf_counter()
+            make_files(source, count, args.size)
+            print(f"made {count} files in {time.perf_counter() - started:.0f} s", flush=True)
+            sources[count] = source
         with RcloneS3(root / "served") as server:
             env = {
                 "AWS_ACCESS_KEY_ID": server.access_key,
@@ -81,10 +90,7 @@ def main() -> None:
                 "AWS_ENDPOINT_URL": server.endpoint,
             }
             for count in args.counts:
-                source = root / ("served/bench" if args.down_only else "") / f"src-{count}"
-                started = time.perf_counter()
-                make_files(source, count, args.size)
-                print(f"made {count} files in {time.perf_counter() - started:.0f} s", flush=True)
+                source = sources[count]
                 url = f"s3://bench/{'src-' if args.down_only else 'n'}{count}"
                 up = {"seconds": float("nan"), "rss_mib": float("nan"), "copied": count}
                 if not args.down_only:
