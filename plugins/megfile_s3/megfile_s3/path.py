@@ -59,10 +59,14 @@ def _mtime(value: Any) -> float:
     return float(timestamp()) if timestamp is not None else 0.0
 
 
+#: a NamedTuple made without the keyword handling of its constructor (per listed key)
+_make = tuple.__new__
+
+
 def _object_stat(item: dict[str, Any]) -> StatResult:
     """StatResult of a listing item (``Key``, ``Size``, ``LastModified``, ``ETag``)."""
     mtime = _mtime(item.get("LastModified"))
-    return StatResult(int(item.get("Size", 0)), mtime, mtime, False, False, extra=item)
+    return _make(StatResult, (int(item.get("Size", 0)), mtime, mtime, False, False, item))
 
 
 _DIR_STAT = StatResult(0, 0.0, 0.0, True, False)
@@ -392,10 +396,8 @@ class S3Path(BasePath):
                     directory = "/".join(parts[: level + 1])
                     yield directory, FileEntry(parts[level], self._join(base, directory), _DIR_STAT)
                 if relative and not relative.endswith("/"):
-                    yield (
-                        relative,
-                        FileEntry(parts[-1], self._join(base, relative), _object_stat(item)),
-                    )
+                    path = self._join(base, relative)
+                    yield relative, _make(FileEntry, (parts[-1], path, _object_stat(item)))
         except S3BucketNotFoundError:
             return
 
