@@ -44,6 +44,7 @@ __all__ = [
     "REFRESH_SECONDS",
     "PresignedRanges",
     "RangeAnswer",
+    "exact_size",
     "read_exactly",
     "read_exactly_into",
     "total_size",
@@ -121,7 +122,7 @@ class PresignedRanges:
         raw = response.raw
         headers = response.headers
         status = response.status_code
-        size = _exact_size(status, headers, start, end)
+        size = exact_size(status, headers, start, end)
         if size is None:
             if status == 403:
                 self._expire()
@@ -149,11 +150,11 @@ def read_exactly(raw: Any, count: int) -> bytes:
     if len(data) != count:
         raw.close()
         raise http.client.IncompleteRead(data, count - len(data))
-    raw.release_conn()
+    _release(raw)
     return data
 
 
-def _exact_size(status: int, headers: Any, start: int, end: int) -> int | None:
+def exact_size(status: int, headers: Any, start: int, end: int) -> int | None:
     """The object's total size when an answer to ``Range: bytes=start-end`` carries
     exactly those bytes (clamped at the end of the object), else None.
 
@@ -202,8 +203,16 @@ def read_exactly_into(raw: Any, buffer: memoryview) -> memoryview:
     if got != want:
         raw.close()
         raise http.client.IncompleteRead(bytes(buffer[:got]), want - got)
-    raw.release_conn()
+    _release(raw)
     return buffer
+
+
+def _release(raw: Any) -> None:
+    """Give a fully read urllib3 response's connection back to its pool (a
+    stand-in body from a ``before-send`` handler has no connection)."""
+    release = getattr(raw, "release_conn", None)
+    if release is not None:
+        release()
 
 
 def total_size(content_range: str | None) -> int | None:
