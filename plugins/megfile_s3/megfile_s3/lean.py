@@ -55,9 +55,9 @@ import botocore
 from botocore.awsrequest import AWSPreparedRequest
 from botocore.utils import percent_encode
 
-from megfile_s3.presigned import exact_size, read_exactly
+from megfile_s3 import presigned as _bodies  # a module: presigned imports this one
 
-__all__ = ["USER_AGENT", "LeanAnswer", "get"]
+__all__ = ["USER_AGENT", "LeanAnswer", "discard", "get", "refused", "send", "signed_request"]
 
 #: what lean GETs tell the server they are (botocore's own requests say ``Boto3/...``)
 USER_AGENT = f"megfile-s3-lean botocore/{botocore.__version__}"
@@ -225,12 +225,17 @@ def _state(client: Any) -> _Lean | None:
     return state if isinstance(state, _Lean) else None
 
 
-def get(
-    client: Any, bucket: str, key: str, first: int | None = None, last: int | None = None
-) -> LeanAnswer | int | None:
-    """GET ``s3://bucket/key`` (bytes ``first``-``last`` when given): a
-    :class:`LeanAnswer`, or the HTTP status of an answer not used, or None when
-    nothing was sent (module doc). The caller then uses ``get_object``."""
+def signed_request(
+    client: Any,
+    bucket: str,
+    key: str,
+    first: int | None = None,
+    last: int | None = None,
+    when: time.struct_time | None = None,
+) -> AWSPreparedRequest | None:
+    """The signed GET of ``s3://bucket/key`` (``Range: bytes=first-last`` when
+    ``first`` is given; ``when``: the signing time, now by default), or None when
+    the lean path does not apply (module doc)."""
     state = _state(client)
     if state is None:
         return None
@@ -240,9 +245,9 @@ def get(
     frozen = state.credentials.get_frozen_credentials()
     if not frozen.access_key or not frozen.secret_key:
         return None
-    path = target.prefix_path + percent_encode(key, safe="/~")
-    now = time.gmtime()
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", now)
+    encoded = percent_encode(key, safe="/~")
+    path = target.prefix_path + encoded
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime() if when is None else when)
     day = stamp[:8]
     headers = {"Host": target.host, "User-Agent": USER_AGENT}
     canonical_headers = f"host:{target.host}\n"
@@ -261,31 +266,62 @@ def get(
         names += ";x-amz-security-token"
     canonical = f"GET\n{path}\n\n{canonical_headers}\n{names}\n{EMPTY_SHA256}"
     scope = f"{day}/{target.region}/{target.service}/aws4_request"
-    to_sign = (
-        f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
-    )
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    to_sign = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{digest}"
     signing_key = state.signing_key(day, frozen.access_key, frozen.secret_key, target)
     signature = hmac.new(signing_key, to_sign.encode(), hashlib.sha256).hexdigest()
     headers["Authorization"] = (
         f"AWS4-HMAC-SHA256 Credential={frozen.access_key}/{scope}, "
         f"SignedHeaders={names}, Signature={signature}"
     )
-    url = target.prefix + path[len(target.prefix_path) :]  # the key, encoded
-    request = AWSPreparedRequest(
-        "GET", url, headers, None, stream_output=True, context={"megfile_lean": True}
+    return AWSPreparedRequest(
+        "GET",
+        target.prefix + encoded,
+        headers,
+        None,
+        stream_output=True,
+        context={"megfile_lean": True},
     )
-    response = None
+
+
+def send(
+    client: Any, bucket: str, key: str, first: int | None = None, last: int | None = None
+) -> Any:
+    """Send :func:`signed_request`; botocore's ``AWSResponse`` (status, headers, the
+    urllib3 response as ``raw``, its body not read), or None when nothing was sent.
+    ``before-send.s3.GetObject`` handlers may answer instead of the network."""
+    request = signed_request(client, bucket, key, first, last)
+    if request is None:
+        return None
+    state = client.__dict__["_megfile_lean"]
     for _, answer in state.events.emit("before-send.s3.GetObject", request=request):
         if answer is not None:
-            response = answer
-            break
+            return answer
+    return state.session.send(request)
+
+
+def refused(client: Any, bucket: str, status: int) -> None:
+    """An answer of ``status`` was not used: after a redirect, a ``400`` or a ``403``
+    the bucket goes to ``get_object`` only on this client."""
+    state = _state(client)
+    if state is not None and status in _GIVE_UP:
+        state.give_up(bucket)
+
+
+def get(
+    client: Any, bucket: str, key: str, first: int | None = None, last: int | None = None
+) -> LeanAnswer | int | None:
+    """GET ``s3://bucket/key`` (bytes ``first``-``last`` when given): a
+    :class:`LeanAnswer`, or the HTTP status of an answer not used, or None when
+    nothing was sent (module doc). The caller then uses ``get_object``."""
+    response = send(client, bucket, key, first, last)
     if response is None:
-        response = state.session.send(request)
-    return _answer(state, bucket, response, first, last)
+        return None
+    return _answer(client, bucket, response, first, last)
 
 
 def _answer(
-    state: _Lean, bucket: str, response: Any, first: int | None, last: int | None
+    client: Any, bucket: str, response: Any, first: int | None, last: int | None
 ) -> LeanAnswer | int:
     status: int = response.status_code
     headers = response.headers
@@ -295,16 +331,15 @@ def _answer(
     if first is None:
         size = _whole_size(status, headers)
     else:
-        size = exact_size(status, headers, first, (1 << 63) if last is None else last)
+        size = _bodies.exact_size(status, headers, first, (1 << 63) if last is None else last)
     if size is None:
-        if status in _GIVE_UP:
-            state.give_up(bucket)
-        _discard(raw, headers)
+        refused(client, bucket, status)
+        discard(raw, headers)
         return status
     start = first or 0
     count = size - start if last is None else min(last + 1, size) - start
     began = time.monotonic()
-    data = read_exactly(raw, max(count, 0))
+    data = _bodies.read_exactly(raw, max(count, 0))
     seconds = time.monotonic() - began
     metadata = {
         name[len(_META) :]: value
@@ -335,13 +370,13 @@ def _http_date(value: str | None) -> datetime | None:
         return None
 
 
-def _discard(raw: Any, headers: Any) -> None:
+def discard(raw: Any, headers: Any) -> None:
     """Drop an unused answer: a short error body is read so that its connection
     goes back to the pool, anything else closes the connection."""
     try:
         length = headers.get("content-length")
         if length is not None and length.strip().isdigit() and int(length) <= _ERROR_BODY_LIMIT:
-            read_exactly(raw, int(length))
+            _bodies.read_exactly(raw, int(length))
             return
     except Exception:  # a broken error body: the connection is closed below
         pass
