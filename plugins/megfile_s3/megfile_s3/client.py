@@ -161,7 +161,8 @@ def _botocore_config(settings: S3Settings) -> botocore.config.Config:
     if s3:
         options["s3"] = s3
     # SigV4 unless configured otherwise: what botocore signs calls with anyway, but
-    # without it presigned URLs (megfile_s3.presigned) would use legacy SigV2
+    # without it the presigned URL megfile_s3.lean learns a bucket's URL from (and
+    # generate_presigned_url) would use legacy SigV2
     options["signature_version"] = settings.signature_version or "s3v4"
     try:
         return botocore.config.Config(

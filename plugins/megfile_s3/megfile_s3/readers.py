@@ -8,7 +8,9 @@ little, and a stream from inside them starts with them; their
 ``Content-Range`` tells the size and their ``ETag`` becomes the version every later
 block must match (:class:`~megfile_core.errors.FileChangedError` otherwise), so no
 HEAD is sent. An empty object answers ``InvalidRange`` (AWS, moto) or ``200`` with an
-empty body (some servers): both give size 0.
+empty body (some servers): both give size 0. Every GET is sent lean first
+(:mod:`megfile_s3.lean`: no botocore pipeline), then through ``get_object`` when
+its answer is anything else than the bytes asked for.
 """
 
 from __future__ import annotations
@@ -187,10 +189,11 @@ class S3RangeStream:
 def make_read_range(
     client: S3Client, bucket: str, key: str, url: str, info: ObjectInfo | None = None
 ) -> Callable[[int, int], RangeResult]:
-    """``read_range(start, end_inclusive)`` over ranged GETs of ``s3://bucket/key``:
-    the first through ``get_object`` (its metadata is recorded in ``info``), the
-    rest over a presigned URL (:mod:`megfile_s3.presigned`) whenever that answers
-    exactly the range asked (a ``206``, or a ``200`` that proves it is the range)."""
+    """``read_range(start, end_inclusive)`` over ranged GETs of ``s3://bucket/key``,
+    sent lean (:mod:`megfile_s3.lean`, :mod:`megfile_s3.presigned`) whenever that
+    answers exactly the range asked (a ``206``, or a ``200`` that proves it is the
+    range), else through ``get_object``; the first answer's metadata is recorded in
+    ``info``."""
     return make_reads(client, bucket, key, url, info)[0]
 
 
@@ -198,7 +201,7 @@ def make_reads(
     client: S3Client, bucket: str, key: str, url: str, info: ObjectInfo | None = None
 ) -> tuple[Callable[[int, int], RangeResult], ReadInto]:
     """:func:`make_read_range` and its ``read_into(start, end, buffer)``: the
-    presigned answer's body is read into the reader's block buffer (the fall-back
+    lean answer's body is read into the reader's block buffer (the fall-back
     through ``get_object`` answers with its own bytes). The first range (the open
     probe, while ``info`` holds no metadata) goes over :mod:`megfile_s3.lean`
     first: one lean GET, its metadata from the headers."""
