@@ -341,10 +341,8 @@ def _answer(
     began = time.monotonic()
     data = _bodies.read_exactly(raw, max(count, 0))
     seconds = time.monotonic() - began
-    metadata = {
-        name[len(_META) :]: value
-        for name, value in headers.items()
-        if name.lower().startswith(_META)
+    metadata = {  # names first: a value lookup in botocore's headers is not cheap
+        name[len(_META) :]: headers[name] for name in headers if name.lower().startswith(_META)
     }
     return LeanAnswer(
         data, size, headers.get("etag"), _http_date(headers.get("last-modified")), metadata, seconds
