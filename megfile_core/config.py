@@ -20,6 +20,7 @@ __all__ = [
     "env_bool",
     "env_int",
     "env_size",
+    "environ_version",
     "get_aliases",
     "list_workers",
     "max_workers",
@@ -223,17 +224,56 @@ def apply_config_env() -> None:
                 _applied_env[key] = value
 
 
+_environ_lock = threading.Lock()
+_environ_seen: dict[object, object] = {}
+_environ_version = 0
+
+
+def environ_version() -> int:
+    """A number that changes whenever ``os.environ`` changes.
+
+    Settings read from the environment on every call (aliases, S3 settings) cost
+    tens of microseconds: each ``os.environ`` lookup encodes and decodes. Caches
+    keyed on this number stay right when a variable changes, for the price of
+    comparing the raw mapping with a copy (a C-level dict comparison, ~2 us for
+    100 variables). Without that mapping (another Python) every call gives a new
+    number: nothing is cached.
+    """
+    global _environ_seen, _environ_version
+    data = getattr(os.environ, "_data", None)
+    if not isinstance(data, dict):
+        with _environ_lock:
+            _environ_version += 1
+            return _environ_version
+    if data != _environ_seen:
+        with _environ_lock:
+            if data != _environ_seen:
+                _environ_version += 1  # before the copy: a reader of the copy sees it
+                _environ_seen = dict(data)
+    return _environ_version
+
+
+_alias_env: tuple[int, str, str, tuple[tuple[str, str], ...]] | None = None
+
+
 def get_aliases() -> dict[str, str]:
     """Alias name -> ``protocol`` or ``protocol://prefix``; env wins over the file.
 
     Cached until the config files or the ``MEGFILE_ALIASES__*`` variables change
-    (checked on every call: two ``stat`` calls and a scan of the environment).
+    (checked on every call: two ``stat`` calls and :func:`environ_version`; the
+    variables and the file names are read again only when the environment changed).
     """
-    global _alias_cache
-    main = config_path()
-    legacy = os.path.join(os.path.dirname(main), "aliases.conf")
-    environ = os.environ
-    env = tuple((k, environ[k]) for k in environ if k.startswith("MEGFILE_ALIASES__"))
+    global _alias_cache, _alias_env
+    version = environ_version()
+    sources = _alias_env
+    if sources is not None and sources[0] == version:
+        _, main, legacy, env = sources
+    else:
+        main = config_path()
+        legacy = os.path.join(os.path.dirname(main), "aliases.conf")
+        environ = os.environ
+        env = tuple((k, environ[k]) for k in environ if k.startswith("MEGFILE_ALIASES__"))
+        _alias_env = (version, main, legacy, env)
     key = (main, _mtime(main), _mtime(legacy), env)
     cached = _alias_cache
     if cached is not None and cached[0] == key:

@@ -47,6 +47,8 @@ _process_cache: dict[tuple[Any, ...], S3Client] = {}
 _depth = threading.local()
 _build_lock = threading.Lock()
 _sessions: dict[tuple[str | None, bool], boto3.session.Session] = {}
+#: bumped by clear_cache (a thread's remembered client is then not used)
+_generation = [0]
 #: the sleep used between attempts (tests make it instant)
 sleep: Callable[[float], None] | None = None
 
@@ -63,6 +65,7 @@ def _clear_after_fork() -> None:
 
 def clear_cache() -> None:
     """Forget every cached client (this thread's and the process-wide ones)."""
+    _generation[0] += 1  # other threads' remembered clients are stale too
     _local.__dict__.clear()
     with _process_lock:
         _process_cache.clear()
@@ -158,7 +161,8 @@ def _botocore_config(settings: S3Settings) -> botocore.config.Config:
     if s3:
         options["s3"] = s3
     # SigV4 unless configured otherwise: what botocore signs calls with anyway, but
-    # without it presigned URLs (megfile_s3.presigned) would use legacy SigV2
+    # without it the presigned URL megfile_s3.lean learns a bucket's URL from (and
+    # generate_presigned_url) would use legacy SigV2
     options["signature_version"] = settings.signature_version or "s3v4"
     try:
         return botocore.config.Config(
@@ -258,8 +262,24 @@ def _key(settings: S3Settings) -> tuple[Any, ...]:
 
 
 def get_client(profile: str | None = None) -> S3Client:
-    """The cached client of ``s3://`` (``None``) or ``s3+profile://``."""
+    """The cached client of ``s3://`` (``None``) or ``s3+profile://``.
+
+    Each thread remembers the client it got last, with the settings object and the
+    environment version (:func:`megfile_core.config.environ_version`) it was for:
+    while neither changed (``resolve`` returns the same object then), that client
+    is returned without building the cache key again."""
     settings = s3_config.resolve(profile)
+    version = (core_config.environ_version(), _generation[0])
+    last = _local.__dict__.get("last")
+    if last is not None and last[0] is settings and last[1] == version:
+        client: S3Client = last[2]
+        return client
+    client = _get_client(settings)
+    _local.last = (settings, version, client)
+    return client
+
+
+def _get_client(settings: S3Settings) -> S3Client:
     key = _key(settings)
     if s3_config.cache_mode() == "process_local":
         with _process_lock:

@@ -212,8 +212,41 @@ class S3Settings:
         )
 
 
+_resolved: dict[str | None, tuple[tuple[object, ...], S3Settings]] = {}
+_files: tuple[int, tuple[str, str]] | None = None
+
+
+def _stat_key(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
 def resolve(profile: str | None = None) -> S3Settings:
-    """The settings of ``s3://`` (``profile=None``) or ``s3+profile://``, read now."""
+    """The settings of ``s3://`` (``profile=None``) or ``s3+profile://``, as they
+    are now: kept until the environment (:func:`megfile_core.config.environ_version`)
+    or either AWS file (mtime, size) changes, so a call costs two ``stat`` calls
+    instead of ~30 environment lookups and parsing the ``s3 =`` block."""
+    global _files
+    version = core_config.environ_version()
+    files = _files
+    if files is None or files[0] != version:
+        files = _files = (version, config_files())
+    key = (version, _stat_key(files[1][0]), _stat_key(files[1][1]))
+    cached = _resolved.get(profile)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    settings = _resolve(profile)
+    if len(_resolved) > 64:  # profiles are few; keep it bounded anyway
+        _resolved.clear()
+    _resolved[profile] = (key, settings)
+    return settings
+
+
+def _resolve(profile: str | None) -> S3Settings:
+    """:func:`resolve`, read now."""
     env = os.environ
     access_key = env.get(env_name("AWS_ACCESS_KEY_ID", profile)) or None
     secret_key = env.get(env_name("AWS_SECRET_ACCESS_KEY", profile)) or None

@@ -25,6 +25,7 @@ from megfile_core.io.copy import copy_stream
 from megfile_core.io.sharded import sharded_listing
 from megfile_core.pathlike import BasePath, ContextIterator, check_open_options
 from megfile_core.types import Access, FileEntry, StatResult
+from megfile_s3 import lean
 from megfile_s3.client import S3Client, get_client, settings_of
 from megfile_s3.errors import (
     S3BucketNotFoundError,
@@ -467,7 +468,9 @@ class S3Path(BasePath):
         return reader
 
     def _load_content(self, start: int | None, stop: int | None) -> bytes:
-        """One GET (ranged when ``start``/``stop`` are given)."""
+        """One GET (ranged when ``start``/``stop`` are given), sent lean
+        (:mod:`megfile_s3.lean`) and repeated through ``get_object`` when its answer
+        is anything but the object's bytes."""
         self._need_key()
         client = self._client
         begin = start or 0
@@ -480,7 +483,17 @@ class S3Path(BasePath):
             params["Range"] = f"bytes={begin}-{'' if stop is None else stop - 1}"
         from megfile_s3.client import retry_call
 
+        first = begin if "Range" in params else None
+        last = None if stop is None else stop - 1
+        exact = False  # the answer holds exactly the bytes asked for
+
         def get() -> tuple[bytes, dict[str, Any]]:
+            nonlocal exact
+            answer = lean.get(client, self.bucket, self.key, first, last)
+            if isinstance(answer, lean.LeanAnswer):
+                exact = True
+                return answer.data, answer.response()
+            exact = False
             try:
                 response = client.get_object(**params)
             except Exception as error:
@@ -501,7 +514,7 @@ class S3Path(BasePath):
         target = (response.get("Metadata") or {}).get(_SYMLINK_KEY)
         if target is not None and not data:
             return self._link_target(target)._load_content(start, stop)
-        if "Range" in params and data and not response.get("ContentRange"):
+        if "Range" in params and data and not exact and not response.get("ContentRange"):
             data = data[begin:stop]  # the server ignored Range
         return data
 

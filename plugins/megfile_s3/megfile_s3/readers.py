@@ -8,7 +8,9 @@ little, and a stream from inside them starts with them; their
 ``Content-Range`` tells the size and their ``ETag`` becomes the version every later
 block must match (:class:`~megfile_core.errors.FileChangedError` otherwise), so no
 HEAD is sent. An empty object answers ``InvalidRange`` (AWS, moto) or ``200`` with an
-empty body (some servers): both give size 0.
+empty body (some servers): both give size 0. Every GET is sent lean first
+(:mod:`megfile_s3.lean`: no botocore pipeline), then through ``get_object`` when
+its answer is anything else than the bytes asked for.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from megfile_core import config as core_config
 from megfile_core.io import pool
 from megfile_core.io.prefetch import PrefetchReader, RangeResult, ReadInto
 from megfile_core.io.ranges import joined
+from megfile_s3 import lean
 from megfile_s3.client import S3Client, retry_call, settings_of
 from megfile_s3.errors import error_code, raise_s3_error
 from megfile_s3.presigned import PresignedRanges, read_exactly, total_size
@@ -186,10 +189,11 @@ class S3RangeStream:
 def make_read_range(
     client: S3Client, bucket: str, key: str, url: str, info: ObjectInfo | None = None
 ) -> Callable[[int, int], RangeResult]:
-    """``read_range(start, end_inclusive)`` over ranged GETs of ``s3://bucket/key``:
-    the first through ``get_object`` (its metadata is recorded in ``info``), the
-    rest over a presigned URL (:mod:`megfile_s3.presigned`) whenever that answers
-    exactly the range asked (a ``206``, or a ``200`` that proves it is the range)."""
+    """``read_range(start, end_inclusive)`` over ranged GETs of ``s3://bucket/key``,
+    sent lean (:mod:`megfile_s3.lean`, :mod:`megfile_s3.presigned`) whenever that
+    answers exactly the range asked (a ``206``, or a ``200`` that proves it is the
+    range), else through ``get_object``; the first answer's metadata is recorded in
+    ``info``."""
     return make_reads(client, bucket, key, url, info)[0]
 
 
@@ -197,8 +201,10 @@ def make_reads(
     client: S3Client, bucket: str, key: str, url: str, info: ObjectInfo | None = None
 ) -> tuple[Callable[[int, int], RangeResult], ReadInto]:
     """:func:`make_read_range` and its ``read_into(start, end, buffer)``: the
-    presigned answer's body is read into the reader's block buffer (the fall-back
-    through ``get_object`` answers with its own bytes)."""
+    lean answer's body is read into the reader's block buffer (the fall-back
+    through ``get_object`` answers with its own bytes). The first range (the open
+    probe, while ``info`` holds no metadata) goes over :mod:`megfile_s3.lean`
+    first: one lean GET, its metadata from the headers."""
     settings = settings_of(client)
     fast = PresignedRanges(client, bucket, key)
 
@@ -207,34 +213,16 @@ def make_reads(
             answer = fast.get_into(start, end, buffer)
             if answer is not None:
                 return RangeResult(*answer)
-        try:
-            response = client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{end}")
-        except botocore.exceptions.ClientError as error:
-            if error_code(error) != "InvalidRange":
-                raise
-            actual = str(error.response.get("Error", {}).get("ActualObjectSize", ""))
-            if start == 0 and actual in ("", "0"):
-                # an empty object (or a link): a plain GET gives its metadata and ETag
-                response = client.get_object(Bucket=bucket, Key=key)
-                with response["Body"] as body:
-                    whole: bytes = body.read()
-                if info is not None:
-                    info.record(response, len(whole))
-                return RangeResult(whole[: end + 1], len(whole), response.get("ETag"))
-            if actual.isdigit():  # asked past the end: the reader then sees the size
-                return RangeResult(b"", int(actual), None)
-            raise
-        began = time.monotonic()
-        data: bytes | memoryview = read_body(response)
-        if info is not None and info.body_sample is None:
-            info.body_sample = (len(data), time.monotonic() - began)
-        size = total_size(response.get("ContentRange"))
-        if size is None:  # a 200 with the whole object: the server ignored Range
-            size = len(data)
-            data = memoryview(data)[start : end + 1]
-        if info is not None:
-            info.record(response, size)
-        return RangeResult(data, size, response.get("ETag"))
+        else:
+            probe = lean.get(client, bucket, key, start, end)
+            if isinstance(probe, lean.LeanAnswer):
+                info.record(probe.response(), probe.size)
+                if info.body_sample is None:
+                    info.body_sample = (len(probe.data), probe.read_seconds)
+                return RangeResult(probe.data, probe.size, probe.etag)
+            if probe == 416 and start == 0:  # no byte 0: what get_object would learn too
+                return _get_whole(client, bucket, key, end, info)
+        return _get_object_range(client, bucket, key, start, end, info)
 
     def read_range(start: int, end: int) -> RangeResult:
         with raise_s3_error(url, settings):
@@ -245,6 +233,47 @@ def make_reads(
             return retry_call(once, start, end, buffer)
 
     return read_range, read_into
+
+
+def _get_object_range(
+    client: S3Client, bucket: str, key: str, start: int, end: int, info: ObjectInfo | None
+) -> RangeResult:
+    """Bytes ``start``-``end`` through ``get_object`` (metadata recorded in ``info``)."""
+    try:
+        response = client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{end}")
+    except botocore.exceptions.ClientError as error:
+        if error_code(error) != "InvalidRange":
+            raise
+        actual = str(error.response.get("Error", {}).get("ActualObjectSize", ""))
+        if start == 0 and actual in ("", "0"):
+            return _get_whole(client, bucket, key, end, info)
+        if actual.isdigit():  # asked past the end: the reader then sees the size
+            return RangeResult(b"", int(actual), None)
+        raise
+    began = time.monotonic()
+    data: bytes | memoryview = read_body(response)
+    if info is not None and info.body_sample is None:
+        info.body_sample = (len(data), time.monotonic() - began)
+    size = total_size(response.get("ContentRange"))
+    if size is None:  # a 200 with the whole object: the server ignored Range
+        size = len(data)
+        data = memoryview(data)[start : end + 1]
+    if info is not None:
+        info.record(response, size)
+    return RangeResult(data, size, response.get("ETag"))
+
+
+def _get_whole(
+    client: S3Client, bucket: str, key: str, end: int, info: ObjectInfo | None
+) -> RangeResult:
+    """An empty object (or a link) has no byte 0: a plain GET gives its metadata and
+    ETag."""
+    response = client.get_object(Bucket=bucket, Key=key)
+    with response["Body"] as body:
+        data: bytes = body.read()
+    if info is not None:
+        info.record(response, len(data))
+    return RangeResult(data[: end + 1], len(data), response.get("ETag"))
 
 
 def open_reader(

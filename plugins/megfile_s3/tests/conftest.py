@@ -59,7 +59,9 @@ def s3(moto_server: MotoS3) -> Any:
 class Calls:
     """Counts the API calls megfile's (process-shared) S3 client makes; a ranged GET
     over a presigned URL (:mod:`megfile_s3.presigned`) counts as a ``GetObject``
-    with its ``Range``, the presigning itself as ``presign``."""
+    with its ``Range``, the presigning itself as ``presign``; so does a lean GET
+    (:mod:`megfile_s3.lean`) whose answer was used, one whose answer was left to
+    ``get_object`` counts as ``lean-unused``."""
 
     def __init__(self) -> None:
         from collections import Counter
@@ -69,6 +71,8 @@ class Calls:
 
     def __call__(self, model: Any, params: dict[str, Any], context: Any = None, **_: Any) -> None:
         name = "presign" if (context or {}).get("is_presign_request") else model.name
+        if name == "presign" and params.get("Key") == "megfile-lean-probe":
+            name = "lean-presign"  # megfile_s3.lean learning a bucket's URL (no request)
         self.counts[name] += 1
         self.params.append((name, params))
 
@@ -102,6 +106,26 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
         return answer
 
     monkeypatch.setattr(PresignedRanges, "get_into", counted_get)
+    import megfile_s3.lean
+
+    real_lean = megfile_s3.lean.get
+
+    def counted_lean(
+        client: Any, bucket: str, key: str, first: int | None = None, last: int | None = None
+    ) -> Any:
+        answer = real_lean(client, bucket, key, first, last)
+        if isinstance(answer, megfile_s3.lean.LeanAnswer):
+            params: dict[str, Any] = {"Bucket": bucket, "Key": key}
+            if first is not None:
+                params["Range"] = f"bytes={first}-{'' if last is None else last}"
+            counter.counts["GetObject"] += 1
+            counter.params.append(("GetObject", params))
+        elif answer is not None:  # sent, its answer left to get_object
+            counter.counts["lean-unused"] += 1
+            counter.params.append(("lean-unused", {"Bucket": bucket, "Key": key}))
+        return answer
+
+    monkeypatch.setattr(megfile_s3.lean, "get", counted_lean)
     yield counter
     client.meta.events.unregister("before-parameter-build.s3", counter)
     megfile_s3.client.clear_cache()

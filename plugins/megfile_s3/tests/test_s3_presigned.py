@@ -1,4 +1,5 @@
-"""Ranged GETs over a presigned URL (the reader's hot path) and their fall-backs."""
+"""Ranged GETs sent lean (the reader's hot path, ``megfile_s3.presigned`` over
+``megfile_s3.lean``) and their fall-backs."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from megfile_core import smart
 from megfile_s3 import presigned
 from megfile_s3.client import get_client
+from megfile_s3.lean import USER_AGENT
 
 MiB = 1 << 20
 
@@ -32,7 +34,7 @@ def test_anything_but_a_plain_206_is_left_to_get_object(bucket: str, s3: Any) ->
     assert ranges.get(20, 29) is None  # 416: past the end
 
 
-def test_the_reader_presigns_once_and_sends_its_ranges_that_way(bucket: str, calls: Any) -> None:
+def test_the_reader_sends_its_ranges_lean(bucket: str, calls: Any) -> None:
     url = f"s3://{bucket}/big.bin"
     blob = os.urandom(3 * MiB + 5)
     smart.smart_save_content(url, blob)
@@ -42,9 +44,10 @@ def test_the_reader_presigns_once_and_sends_its_ranges_that_way(bucket: str, cal
         for offset in (2 * MiB + 7, 100, 3 * MiB):  # random access after the probe
             handle.seek(offset)
             assert handle.read(10) == blob[offset : offset + 10]
-    assert calls["presign"] == 1
-    # the probe through botocore (metadata), every block after it presigned
-    assert calls["GetObject"] == 1 + 3
+    # no presigned URL: one presigning per bucket tells the lean path its URL prefix
+    assert calls["presign"] == 0 and calls["lean-presign"] == 1
+    # the probe (metadata from its headers) and every block after it, all lean
+    assert calls["GetObject"] == 1 + 3 and calls["lean-unused"] == 0
 
 
 def test_a_missing_object_still_raises_file_not_found(bucket: str, s3: Any) -> None:
@@ -72,11 +75,11 @@ def test_a_transport_error_never_shows_the_signed_url(monkeypatch: pytest.Monkey
     assert "Signature" not in message and "AKIAEXAMPLE" not in message
 
 
-def test_a_403_makes_it_sign_again(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_403_sends_the_bucket_to_get_object(monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    seen: list[str] = []
+    seen: list[tuple[str, str]] = []
 
     class Refuse(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -85,7 +88,7 @@ def test_a_403_makes_it_sign_again(monkeypatch: pytest.MonkeyPatch) -> None:
             pass
 
         def do_GET(self) -> None:
-            seen.append(self.path)
+            seen.append((self.path, self.headers.get("Authorization", "")))
             self.send_response(403)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -98,19 +101,13 @@ def test_a_403_makes_it_sign_again(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
         client = get_client()
-        signed: list[int] = []
-        real = client.generate_presigned_url
-
-        def counting(*args: Any, **kwargs: Any) -> str:
-            signed.append(1)
-            return str(real(*args, **kwargs))
-
-        monkeypatch.setattr(client, "generate_presigned_url", counting)
         ranges = presigned.PresignedRanges(client, "b", "k")
         assert ranges.get(0, 9) is None  # refused: the caller asks get_object
-        assert ranges.get(0, 9) is None
-        assert len(seen) == 2 and len(signed) == 2  # signed again after the 403
-        assert all("X-Amz-Signature=" in path for path in seen)
+        assert ranges.get(0, 9) is None  # and from now on only get_object
+        assert len(seen) == 1
+        path, authorization = seen[0]
+        assert path == "/b/k"  # the signature is in the header, never in the URL
+        assert authorization.startswith("AWS4-HMAC-SHA256 Credential=AKIAEXAMPLEEXAMPLE00/")
     finally:
         server.shutdown()
         server.server_close()
@@ -138,16 +135,15 @@ def test_uploads_do_not_wait_for_100_continue(bucket: str) -> None:
 
 
 @pytest.mark.parametrize("key", ["dir/a b#?%+ü.bin", "dir/%2F..%2F&x=1.bin"])
-def test_keys_that_need_quoting_read_through_the_presigned_url(
-    bucket: str, calls: Any, key: str
-) -> None:
+def test_keys_that_need_quoting_read_through_lean_gets(bucket: str, calls: Any, key: str) -> None:
     url = f"s3://{bucket}/{key}"
     blob = os.urandom(3 * MiB)
     smart.smart_save_content(url, blob)
     calls.reset()
     with smart.smart_open(url, "rb", block_size=MiB) as handle:
         assert handle.read() == blob
-    assert calls["presign"] == 1 and calls["GetObject"] == 1 + 2  # probe + 2 presigned
+    assert calls["presign"] == 0 and calls["lean-unused"] == 0
+    assert calls["GetObject"] == 1 + 2  # probe + 2 blocks, all lean
 
 
 class _RangeServer:
@@ -192,7 +188,7 @@ class _RangeServer:
     def answer(self, handler: Any) -> None:
         blob = self.blob
         asked = handler.headers.get("Range", "")
-        self.seen.append(("X-Amz-Signature=" in handler.path, asked))
+        self.seen.append((handler.headers.get("User-Agent") == USER_AGENT, asked))  # lean?
         first, _, last = asked.removeprefix("bytes=").partition("-")
         start = int(first) if first else 0
         stop = min(int(last) + 1, len(blob)) if last else len(blob)
@@ -241,7 +237,7 @@ def test_a_200_with_the_right_content_range_is_used(range_server: Any) -> None:
 
 def test_rclone_style_200_answers_cost_one_get_per_block(range_server: Any) -> None:
     # rclone answers every range with 200 + Content-Range: each block must be one
-    # GET (the presigned one), not that GET and then the same range via get_object
+    # GET (the lean one), not that GET and then the same range via get_object
     blob = os.urandom(3 * MiB + 5)
     server = range_server(blob, "rclone")
     with smart.smart_open("s3://b/k", "rb", block_size=MiB) as handle:
@@ -250,7 +246,7 @@ def test_rclone_style_200_answers_cost_one_get_per_block(range_server: Any) -> N
         assert handle.read(10) == blob[2 * MiB + 7 : 2 * MiB + 17]
     ranges = [asked for _, asked in server.seen]
     assert len(ranges) == len(set(ranges)) == 4  # the probe + 3 blocks, none twice
-    assert [signed for signed, _ in server.seen].count(True) == 3
+    assert [lean for lean, _ in server.seen].count(True) == 4  # the probe too
 
 
 def test_a_200_that_is_not_exactly_the_range_is_left_to_get_object(range_server: Any) -> None:
@@ -266,4 +262,4 @@ def test_a_200_that_is_not_exactly_the_range_is_left_to_get_object(range_server:
     # a range that covers the whole object: the body is exactly the range
     assert ranges.get(0, 999) == (blob, 1000, '"0123456789abcdef"')
     assert ranges.get(0, 4999) == (blob, 1000, '"0123456789abcdef"')
-    assert [signed for signed, _ in whole.seen] == [True] * 4
+    assert [lean for lean, _ in whole.seen] == [True] * 4

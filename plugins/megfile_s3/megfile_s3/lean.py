@@ -1,0 +1,383 @@
+"""One GET of a whole object (or of its first bytes) without botocore's pipeline.
+
+Why: reading many small objects is bound by client CPU per request. A
+``get_object`` call spends ~1.1 ms of CPU on a small object (one thread, rclone on
+loopback): a dozen event hooks, endpoint rules, parameter validation, signing
+(four HMACs to derive the day's key, every time), the modeled parse of every
+response header (``Last-Modified`` through dateutil). The request itself, sent
+and read by urllib3, is about a third of that. :func:`get` sends the same request
+for a fraction of the rest:
+
+* the object's URL is the bucket's URL prefix plus the key percent-encoded the way
+  botocore encodes it (``percent_encode(key, safe="/~")``); the prefix, the
+  signing region and the service name come from one URL botocore presigns per
+  bucket and client (so endpoint rules, addressing style, a custom endpoint all
+  stay botocore's);
+* the request is signed with SigV4 in its ``Authorization`` header, with the
+  day's signing key cached; the credentials are the client's (frozen per request,
+  so refreshable credentials refresh as they do for ``get_object``). No signature
+  ever goes into the URL, so no urllib3 log line, error message or ``repr`` of a
+  URL carries one;
+* ``before-send.s3.GetObject`` is emitted as botocore does, so what answers
+  requests there (moto's in-process mock, the test suite's fault injection)
+  answers these too; otherwise the request goes out on the client's own HTTP
+  session (same pool, proxies, TLS verification, timeouts, and counted by
+  anything that wraps ``URLLib3Session.send``);
+* only a ``200``/``206`` with the headers this module understands is used; the
+  status of any other answer is returned and the caller repeats the request
+  through ``get_object``, which raises the mapped error (missing key, access
+  denied, ...), follows redirects and retries exactly as before. A redirect, a
+  ``400`` (a region mismatch, a malformed authorization) or a ``403`` also turns
+  the lean path off for that bucket on that client. Transport errors propagate as
+  the botocore exceptions the retry policy already classifies.
+
+Not used at all (:func:`get` returns None, nothing sent) when redirects are
+followed (``AWS_S3_REDIRECT``: the endpoint is known to redirect, and only
+``get_object`` follows), when the client does not sign with plain SigV4
+(``signature_version`` other than ``s3v4``, anonymous clients, SigV4a, S3
+Express), for buckets that are ARNs or whose presigned URL
+looks any different from ``PREFIX/KEY?X-Amz-...`` with only ``host`` signed, and
+for clients not built by :mod:`megfile_s3.client`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import botocore
+from botocore.awsrequest import AWSPreparedRequest
+from botocore.utils import percent_encode
+
+from megfile_s3 import presigned as _bodies  # a module: presigned imports this one
+
+__all__ = ["USER_AGENT", "LeanAnswer", "discard", "get", "refused", "send", "signed_request"]
+
+#: what lean GETs tell the server they are (botocore's own requests say ``Boto3/...``)
+USER_AGENT = f"megfile-s3-lean botocore/{botocore.__version__}"
+#: SHA-256 of an empty body: what a GET's ``X-Amz-Content-SHA256`` says
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+#: a key presigned once per bucket to learn its URL prefix (never requested)
+_PROBE_KEY = "megfile-lean-probe"
+#: statuses after which a bucket goes to ``get_object`` only (on that client)
+_GIVE_UP = frozenset({301, 302, 303, 307, 308, 400, 403})
+#: the longest error body read to keep its connection (longer ones are dropped)
+_ERROR_BODY_LIMIT = 64 << 10
+_META = "x-amz-meta-"
+
+
+class LeanAnswer:
+    """An answer :func:`get` used: the body, the object's total size and what
+    ``get_object`` would have returned as ``ETag``, ``LastModified``, ``Metadata``."""
+
+    __slots__ = ("data", "etag", "last_modified", "metadata", "read_seconds", "size")
+
+    def __init__(
+        self,
+        data: bytes,
+        size: int,
+        etag: str | None,
+        last_modified: datetime | None,
+        metadata: dict[str, str],
+        read_seconds: float,
+    ) -> None:
+        self.data = data
+        self.size = size
+        self.etag = etag
+        self.last_modified = last_modified
+        self.metadata = metadata
+        #: seconds spent reading the body once the headers were in
+        self.read_seconds = read_seconds
+
+    def response(self) -> dict[str, Any]:
+        """The fields of a ``get_object`` response this answer holds."""
+        return {"ETag": self.etag, "LastModified": self.last_modified, "Metadata": self.metadata}
+
+
+class _Target:
+    """Where and how the objects of one bucket are requested."""
+
+    __slots__ = ("host", "prefix", "prefix_path", "region", "service")
+
+    def __init__(self, prefix: str, host: str, region: str, service: str) -> None:
+        self.prefix = prefix  # scheme://netloc/path-before-the-key
+        self.prefix_path = urlsplit(prefix).path
+        self.host = host
+        self.region = region
+        self.service = service
+
+
+class _Lean:
+    """The per-client state: bucket targets and the cached signing key."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.session = client._endpoint.http_session
+        self.events = client.meta.events
+        self.credentials = client._request_signer._credentials
+        self.targets: dict[str, _Target | None] = {}
+        self.lock = threading.Lock()
+        # (day, access key, secret key, region, service) -> signing key
+        self.signing: tuple[tuple[str, str, str, str, str], bytes] | None = None
+
+    def target(self, bucket: str) -> _Target | None:
+        try:
+            return self.targets[bucket]
+        except KeyError:
+            pass
+        target = _derive_target(self.client, bucket)
+        with self.lock:
+            if len(self.targets) > 1024:  # many buckets: keep it bounded
+                self.targets.clear()
+            self.targets[bucket] = target
+        return target
+
+    def give_up(self, bucket: str) -> None:
+        with self.lock:
+            self.targets[bucket] = None
+
+    def signing_key(self, day: str, access: str, secret: str, target: _Target) -> bytes:
+        scope = (day, access, secret, target.region, target.service)
+        cached = self.signing
+        if cached is not None and cached[0] == scope:
+            return cached[1]
+        key = _hmac(f"AWS4{secret}".encode(), day)
+        for part in (target.region, target.service, "aws4_request"):
+            key = _hmac(key, part)
+        self.signing = (scope, key)
+        return key
+
+
+def _hmac(key: bytes, message: str) -> bytes:
+    return hmac.new(key, message.encode(), hashlib.sha256).digest()
+
+
+def _host(url: str) -> str:
+    """The ``Host`` header botocore signs for ``url``: lower-case, without a
+    default port."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    port = parts.port
+    if port is not None and port != {"http": 80, "https": 443}.get(parts.scheme):
+        host = f"{host}:{port}"
+    return host
+
+
+def _derive_target(client: Any, bucket: str) -> _Target | None:
+    """The bucket's URL prefix and credential scope, from one URL botocore
+    presigns; None when that URL is not plain SigV4 of ``PREFIX/KEY``."""
+    if not bucket or ":" in bucket or bucket.endswith("--x-s3"):
+        return None  # ARNs (access points, object lambda), S3 Express
+    try:
+        url = client.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": _PROBE_KEY}, ExpiresIn=60
+        )
+    except Exception:  # no credentials, an odd signer: get_object decides
+        return None
+    base, _, query = url.partition("?")
+    fields = dict(parse_qsl(query, keep_blank_values=True))
+    expected = {
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Date",
+        "X-Amz-Expires",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Signature",
+        "X-Amz-Security-Token",
+    }
+    if (
+        fields.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256"
+        or fields.get("X-Amz-SignedHeaders") != "host"
+        or not set(fields) <= expected
+        or not base.endswith("/" + _PROBE_KEY)
+    ):
+        return None
+    scope = fields.get("X-Amz-Credential", "").split("/")
+    if len(scope) != 5 or scope[4] != "aws4_request":
+        return None
+    return _Target(base[: -len(_PROBE_KEY)], _host(base), scope[2], scope[3])
+
+
+def _state(client: Any) -> _Lean | None:
+    state: _Lean | bool | None = client.__dict__.get("_megfile_lean", False)
+    if state is False:
+        state = None
+        try:
+            settings = getattr(client, "_megfile_settings", None)
+            if (
+                settings is not None
+                and not settings.redirect  # an endpoint said to redirect: every GET would
+                and client.meta.config.signature_version == "s3v4"
+                and client._request_signer._credentials is not None
+            ):
+                state = _Lean(client)
+        except AttributeError:  # another botocore: get_object only
+            state = None
+        client.__dict__["_megfile_lean"] = state
+    return state if isinstance(state, _Lean) else None
+
+
+def signed_request(
+    client: Any,
+    bucket: str,
+    key: str,
+    first: int | None = None,
+    last: int | None = None,
+    when: time.struct_time | None = None,
+) -> AWSPreparedRequest | None:
+    """The signed GET of ``s3://bucket/key`` (``Range: bytes=first-last`` when
+    ``first`` is given; ``when``: the signing time, now by default), or None when
+    the lean path does not apply (module doc)."""
+    state = _state(client)
+    if state is None:
+        return None
+    target = state.target(bucket)
+    if target is None:
+        return None
+    frozen = state.credentials.get_frozen_credentials()
+    if not frozen.access_key or not frozen.secret_key:
+        return None
+    encoded = percent_encode(key, safe="/~")
+    path = target.prefix_path + encoded
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime() if when is None else when)
+    day = stamp[:8]
+    headers = {"Host": target.host, "User-Agent": USER_AGENT}
+    canonical_headers = f"host:{target.host}\n"
+    names = "host"
+    if first is not None:
+        headers["Range"] = value = f"bytes={first}-{'' if last is None else last}"
+        canonical_headers += f"range:{value}\n"
+        names += ";range"
+    headers["X-Amz-Content-SHA256"] = EMPTY_SHA256
+    headers["X-Amz-Date"] = stamp
+    canonical_headers += f"x-amz-content-sha256:{EMPTY_SHA256}\nx-amz-date:{stamp}\n"
+    names += ";x-amz-content-sha256;x-amz-date"
+    if frozen.token:
+        headers["X-Amz-Security-Token"] = frozen.token
+        canonical_headers += f"x-amz-security-token:{' '.join(frozen.token.split())}\n"
+        names += ";x-amz-security-token"
+    canonical = f"GET\n{path}\n\n{canonical_headers}\n{names}\n{EMPTY_SHA256}"
+    scope = f"{day}/{target.region}/{target.service}/aws4_request"
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    to_sign = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{digest}"
+    signing_key = state.signing_key(day, frozen.access_key, frozen.secret_key, target)
+    signature = hmac.new(signing_key, to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["Authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={frozen.access_key}/{scope}, "
+        f"SignedHeaders={names}, Signature={signature}"
+    )
+    return AWSPreparedRequest(
+        "GET",
+        target.prefix + encoded,
+        headers,
+        None,
+        stream_output=True,
+        context={"megfile_lean": True},
+    )
+
+
+def send(
+    client: Any, bucket: str, key: str, first: int | None = None, last: int | None = None
+) -> Any:
+    """Send :func:`signed_request`; botocore's ``AWSResponse`` (status, headers, the
+    urllib3 response as ``raw``, its body not read), or None when nothing was sent.
+    ``before-send.s3.GetObject`` handlers may answer instead of the network."""
+    request = signed_request(client, bucket, key, first, last)
+    if request is None:
+        return None
+    state = client.__dict__["_megfile_lean"]
+    for _, answer in state.events.emit("before-send.s3.GetObject", request=request):
+        if answer is not None:
+            return answer
+    return state.session.send(request)
+
+
+def refused(client: Any, bucket: str, status: int) -> None:
+    """An answer of ``status`` was not used: after a redirect, a ``400`` or a ``403``
+    the bucket goes to ``get_object`` only on this client."""
+    state = _state(client)
+    if state is not None and status in _GIVE_UP:
+        state.give_up(bucket)
+
+
+def get(
+    client: Any, bucket: str, key: str, first: int | None = None, last: int | None = None
+) -> LeanAnswer | int | None:
+    """GET ``s3://bucket/key`` (bytes ``first``-``last`` when given): a
+    :class:`LeanAnswer`, or the HTTP status of an answer not used, or None when
+    nothing was sent (module doc). The caller then uses ``get_object``."""
+    response = send(client, bucket, key, first, last)
+    if response is None:
+        return None
+    return _answer(client, bucket, response, first, last)
+
+
+def _answer(
+    client: Any, bucket: str, response: Any, first: int | None, last: int | None
+) -> LeanAnswer | int:
+    status: int = response.status_code
+    headers = response.headers
+    if type(headers) is dict:  # a stand-in answer from a before-send handler
+        headers = {name.lower(): value for name, value in headers.items()}
+    raw = response.raw
+    if first is None:
+        size = _whole_size(status, headers)
+    else:
+        size = _bodies.exact_size(status, headers, first, (1 << 63) if last is None else last)
+    if size is None:
+        refused(client, bucket, status)
+        discard(raw, headers)
+        return status
+    start = first or 0
+    count = size - start if last is None else min(last + 1, size) - start
+    began = time.monotonic()
+    data = _bodies.read_exactly(raw, max(count, 0))
+    seconds = time.monotonic() - began
+    metadata = {  # names first: a value lookup in botocore's headers is not cheap
+        name[len(_META) :]: headers[name] for name in headers if name.lower().startswith(_META)
+    }
+    return LeanAnswer(
+        data, size, headers.get("etag"), _http_date(headers.get("last-modified")), metadata, seconds
+    )
+
+
+def _whole_size(status: int, headers: Any) -> int | None:
+    """The size of a ``200`` answer to a GET without ``Range``."""
+    if status != 200 or headers.get("content-range"):
+        return None
+    length = headers.get("content-length")
+    if length is None or not length.strip().isdigit():
+        return None
+    return int(length)
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def discard(raw: Any, headers: Any) -> None:
+    """Drop an unused answer: a short error body is read so that its connection
+    goes back to the pool, anything else closes the connection."""
+    try:
+        length = headers.get("content-length")
+        if length is not None and length.strip().isdigit() and int(length) <= _ERROR_BODY_LIMIT:
+            _bodies.read_exactly(raw, int(length))
+            return
+    except Exception:  # a broken error body: the connection is closed below
+        pass
+    close = getattr(raw, "close", None)
+    if close is not None:
+        close()
