@@ -11,7 +11,8 @@ trip), and times ``smart_scan`` of the bucket in fresh processes, interleaved: o
 with ``MEGFILE_LIST_MAX_WORKERS=1`` (one paginated listing, as every peer lists),
 ours sharded (the default), and boto3's ``list_objects_v2`` paginator. Prints the
 median of ``--runs`` runs per column, keys/s and ListObjectsV2 requests (counted in
-the child, at botocore's API call).
+the child as they go on the wire, at botocore's HTTP session, which our lean
+requests use too).
 """
 
 from __future__ import annotations
@@ -35,18 +36,19 @@ from rclone_s3 import RcloneS3  # noqa: E402
 
 _CHILD = r"""
 import json, sys, time
-import botocore.client
+import botocore.httpsession
 
 mode, endpoint, bucket = sys.argv[1:4]
 requests = 0
-make_api_call = botocore.client.BaseClient._make_api_call
+send = botocore.httpsession.URLLib3Session.send
 
-def counted(self, operation, params):
+def counted(self, request):
+    # every ListObjectsV2 on the wire, botocore's own and lean ones (megfile_s3.lean)
     global requests
-    requests += operation == "ListObjectsV2"
-    return make_api_call(self, operation, params)
+    requests += "list-type=2" in request.url
+    return send(self, request)
 
-botocore.client.BaseClient._make_api_call = counted
+botocore.httpsession.URLLib3Session.send = counted
 started = time.perf_counter()
 if mode == "boto3":
     import boto3

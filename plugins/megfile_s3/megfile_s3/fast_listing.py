@@ -31,7 +31,7 @@ from typing import Any
 
 from botocore import handlers as botocore_handlers
 
-__all__ = ["install"]
+__all__ = ["install", "lean_page"]
 
 _CONTENTS = re.compile(rb"<Contents>.*?</Contents>", re.DOTALL)
 _dates: dict[str, datetime] = {}
@@ -50,20 +50,36 @@ def _date(text: str) -> datetime:
     return found
 
 
+#: element tag -> field name (the tag without its namespace), learnt as met
+_names: dict[str, str] = {}
+
+
+def _name(tag: str) -> str:
+    name = _names.get(tag)
+    if name is None:
+        if len(_names) > 4096:
+            _names.clear()
+        name = _names[tag] = tag[tag.find("}") + 1 :]
+    return name
+
+
 def _item(element: ElementTree.Element, ns: str) -> dict[str, Any]:
     item: dict[str, Any] = {}
     for child in element:
-        name = child.tag[len(ns) :]
-        if len(child):
-            item[name] = {grand.tag[len(ns) :]: grand.text or "" for grand in child}
+        name = _names.get(child.tag) or _name(child.tag)
+        text = child.text or ""
+        if name == "Key" or name == "ETag":
+            item[name] = text
         elif name == "Size":
-            item[name] = int(child.text or 0)
+            item[name] = int(text or 0)
         elif name == "LastModified":
-            item[name] = _date(child.text or "")
+            item[name] = _date(text)
+        elif len(child):
+            item[name] = {_name(grand.tag): grand.text or "" for grand in child}
         elif name == "ChecksumAlgorithm":
-            item.setdefault(name, []).append(child.text or "")
+            item.setdefault(name, []).append(text)
         else:
-            item[name] = child.text or ""
+            item[name] = text
     return item
 
 
@@ -124,6 +140,47 @@ def _before_parse(
         return  # botocore parses it (and says what is wrong)
     response_dict["body"] = _without_contents(body, one_run)
     customized_response_dict["Contents"] = contents
+
+
+def lean_page(
+    client: Any, bucket: str, prefix: str, start_after: str | None, max_keys: int
+) -> tuple[list[dict[str, Any]], bool] | None:
+    """One ListObjectsV2 page (the objects, whether more follow) sent as a lean GET
+    (:mod:`megfile_s3.lean`: no botocore pipeline, about 3 ms of CPU less a page),
+    or None: the lean path does not apply, or the answer is not a plain page (an
+    error status, a body that does not parse, an encoding not asked for), or the
+    request failed on its way; the caller then asks ``list_objects_v2``, which
+    raises the mapped error or retries as always."""
+    from botocore.exceptions import BotoCoreError
+
+    from megfile_s3 import lean
+
+    query = [("list-type", "2"), ("max-keys", str(max_keys)), ("prefix", prefix)]
+    if start_after:
+        query.append(("start-after", start_after))
+    try:
+        response = lean.send(client, bucket, "", query=query, operation="ListObjectsV2")
+        if response is None:
+            return None
+        if response.status_code != 200:
+            lean.refused(client, bucket, response.status_code)
+            lean.discard(response.raw, response.headers)
+            return None
+        root = ElementTree.fromstring(response.content)
+    except (BotoCoreError, OSError, ElementTree.ParseError):
+        return None
+    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    truncated = root.findtext(f"{ns}IsTruncated")
+    if (
+        root.tag != f"{ns}ListBucketResult"
+        or truncated not in ("true", "false")
+        or root.find(f"{ns}EncodingType") is not None
+    ):
+        return None
+    try:
+        return _parse(root)[0], truncated == "true"
+    except ValueError:
+        return None
 
 
 def install(client: Any) -> None:

@@ -232,10 +232,12 @@ def signed_request(
     first: int | None = None,
     last: int | None = None,
     when: time.struct_time | None = None,
+    query: list[tuple[str, str]] | None = None,
 ) -> AWSPreparedRequest | None:
     """The signed GET of ``s3://bucket/key`` (``Range: bytes=first-last`` when
-    ``first`` is given; ``when``: the signing time, now by default), or None when
-    the lean path does not apply (module doc)."""
+    ``first`` is given; ``when``: the signing time, now by default; ``query``: the
+    URL's parameters, e.g. a bucket listing's with ``key=""``), or None when the
+    lean path does not apply (module doc)."""
     state = _state(client)
     if state is None:
         return None
@@ -264,7 +266,19 @@ def signed_request(
         headers["X-Amz-Security-Token"] = frozen.token
         canonical_headers += f"x-amz-security-token:{' '.join(frozen.token.split())}\n"
         names += ";x-amz-security-token"
-    canonical = f"GET\n{path}\n\n{canonical_headers}\n{names}\n{EMPTY_SHA256}"
+    # SigV4's canonical query: every name and value encoded (only A-Z a-z 0-9 - _ .
+    # ~ left as they are), sorted; the URL carries the same text
+    encoded_query = (
+        "&".join(
+            sorted(
+                f"{percent_encode(n, safe='-_.~')}={percent_encode(v, safe='-_.~')}"
+                for n, v in query
+            )
+        )
+        if query
+        else ""
+    )
+    canonical = f"GET\n{path}\n{encoded_query}\n{canonical_headers}\n{names}\n{EMPTY_SHA256}"
     scope = f"{day}/{target.region}/{target.service}/aws4_request"
     digest = hashlib.sha256(canonical.encode()).hexdigest()
     to_sign = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{digest}"
@@ -276,7 +290,7 @@ def signed_request(
     )
     return AWSPreparedRequest(
         "GET",
-        target.prefix + encoded,
+        target.prefix + encoded + (f"?{encoded_query}" if encoded_query else ""),
         headers,
         None,
         stream_output=True,
@@ -285,16 +299,23 @@ def signed_request(
 
 
 def send(
-    client: Any, bucket: str, key: str, first: int | None = None, last: int | None = None
+    client: Any,
+    bucket: str,
+    key: str,
+    first: int | None = None,
+    last: int | None = None,
+    *,
+    query: list[tuple[str, str]] | None = None,
+    operation: str = "GetObject",
 ) -> Any:
     """Send :func:`signed_request`; botocore's ``AWSResponse`` (status, headers, the
     urllib3 response as ``raw``, its body not read), or None when nothing was sent.
-    ``before-send.s3.GetObject`` handlers may answer instead of the network."""
-    request = signed_request(client, bucket, key, first, last)
+    ``before-send.s3.OPERATION`` handlers may answer instead of the network."""
+    request = signed_request(client, bucket, key, first, last, query=query)
     if request is None:
         return None
     state = client.__dict__["_megfile_lean"]
-    for _, answer in state.events.emit("before-send.s3.GetObject", request=request):
+    for _, answer in state.events.emit(f"before-send.s3.{operation}", request=request):
         if answer is not None:
             return answer
     return state.session.send(request)

@@ -37,6 +37,7 @@ from megfile_s3.errors import (
     error_code,
     raise_s3_error,
 )
+from megfile_s3.fast_listing import lean_page
 
 __all__ = ["DELETE_BATCH", "LIST_MAX_KEYS", "S3Path"]
 
@@ -299,6 +300,9 @@ class S3Path(BasePath):
         params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": LIST_MAX_KEYS}
 
         def list_page(after: str | None, _stop: str | None) -> tuple[list[dict[str, Any]], bool]:
+            page = lean_page(client, self.bucket, prefix, after, LIST_MAX_KEYS)
+            if page is not None:
+                return page
             request = params if after is None else {**params, "StartAfter": after}
             with self._errors(client):
                 page = client.list_objects_v2(**request)

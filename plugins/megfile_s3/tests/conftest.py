@@ -61,7 +61,8 @@ class Calls:
     over a presigned URL (:mod:`megfile_s3.presigned`) counts as a ``GetObject``
     with its ``Range``, the presigning itself as ``presign``; so does a lean GET
     (:mod:`megfile_s3.lean`) whose answer was used, one whose answer was left to
-    ``get_object`` counts as ``lean-unused``."""
+    ``get_object`` counts as ``lean-unused``; a lean listing page used counts as a
+    ``ListObjectsV2``."""
 
     def __init__(self) -> None:
         from collections import Counter
@@ -126,6 +127,23 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
         return answer
 
     monkeypatch.setattr(megfile_s3.lean, "get", counted_lean)
+    import megfile_s3.path
+
+    real_page = megfile_s3.path.lean_page
+
+    def counted_page(
+        client: Any, bucket: str, prefix: str, after: str | None, max_keys: int
+    ) -> Any:
+        page = real_page(client, bucket, prefix, after, max_keys)
+        if page is not None:  # a lean ListObjectsV2 whose page was used
+            params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": max_keys}
+            if after is not None:
+                params["StartAfter"] = after
+            counter.counts["ListObjectsV2"] += 1
+            counter.params.append(("ListObjectsV2", params))
+        return page
+
+    monkeypatch.setattr(megfile_s3.path, "lean_page", counted_page)
     yield counter
     client.meta.events.unregister("before-parameter-build.s3", counter)
     megfile_s3.client.clear_cache()

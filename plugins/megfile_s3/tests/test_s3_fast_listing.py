@@ -101,3 +101,25 @@ def test_contents_between_other_elements_are_all_taken_out() -> None:
         b"<CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes><KeyCount>3</KeyCount>"
         b"</ListBucketResult>"
     )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"Prefix": "a"}, {"Prefix": "", "StartAfter": "a b/ü ñ.bin", "MaxKeys": 2}],
+)
+def test_a_lean_page_is_botocores_page(bucket: str, s3: Any, options: dict[str, Any]) -> None:
+    """A listing page sent as a lean GET (own signature, query in the URL) holds what
+    ``list_objects_v2`` gives, keys with spaces, ``%``, ``+``, ``&`` and ``<`` too."""
+    for index, key in enumerate(KEYS):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x" * index)
+    max_keys = options.get("MaxKeys", 1000)
+    page = fast_listing.lean_page(
+        get_client(), bucket, options.get("Prefix", ""), options.get("StartAfter"), max_keys
+    )
+    assert page is not None
+    theirs = s3.list_objects_v2(Bucket=bucket, **options)
+    assert page == (theirs.get("Contents", []), theirs["IsTruncated"])
+
+
+def test_a_lean_page_that_is_no_page_is_left_to_botocore(s3: Any) -> None:
+    assert fast_listing.lean_page(get_client(), "no-such-bucket-here", "", None, 10) is None
