@@ -24,6 +24,7 @@ whole page. Together about 4 ms of CPU less per 1,000-key page.
 
 from __future__ import annotations
 
+import bisect
 import re
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timezone
@@ -142,15 +143,45 @@ def _before_parse(
     customized_response_dict["Contents"] = contents
 
 
+_KEY = re.compile(rb"<Key>([^<&]*)</Key>")
+
+
+def _cut_after(body: bytes, stop: str) -> bytes | None:
+    """``body`` without the ``<Contents>`` whose keys sort after ``stop`` (so they
+    are not parsed), or None when every key is up to ``stop`` or the keys cannot be
+    compared as bytes (an entity such as ``&amp;`` in the page)."""
+    if b"&" in body:
+        return None
+    keys = list(_KEY.finditer(body))
+    limit = stop.encode()  # S3 sorts keys by their UTF-8 bytes
+    index = bisect.bisect_right([match.group(1) for match in keys], limit)
+    if index == len(keys):
+        return None
+    start = body.rfind(b"<Contents>", 0, keys[index].start())
+    if start < 0:
+        return None
+    end = body.rfind(b"</", 0)  # the root's closing tag
+    return body[:start] + body[end:]
+
+
 def lean_page(
-    client: Any, bucket: str, prefix: str, start_after: str | None, max_keys: int
+    client: Any,
+    bucket: str,
+    prefix: str,
+    start_after: str | None,
+    max_keys: int,
+    stop: str | None = None,
 ) -> tuple[list[dict[str, Any]], bool] | None:
     """One ListObjectsV2 page (the objects, whether more follow) sent as a lean GET
     (:mod:`megfile_s3.lean`: no botocore pipeline, about 3 ms of CPU less a page),
     or None: the lean path does not apply, or the answer is not a plain page (an
     error status, a body that does not parse, an encoding not asked for), or the
     request failed on its way; the caller then asks ``list_objects_v2``, which
-    raises the mapped error or retries as always."""
+    raises the mapped error or retries as always.
+
+    With ``stop`` (a range of a sharded listing ends there) the objects after it
+    are neither parsed nor returned, and when there were some, no more follow in
+    the range: the last page of a range mostly holds the next range's keys."""
     from botocore.exceptions import BotoCoreError
 
     from megfile_s3 import lean
@@ -166,19 +197,21 @@ def lean_page(
             lean.refused(client, bucket, response.status_code)
             lean.discard(response.raw, response.headers)
             return None
-        root = ElementTree.fromstring(response.content)
+        body = response.content
+        cut = None if stop is None else _cut_after(body, stop)
+        root = ElementTree.fromstring(body if cut is None else cut)
     except (BotoCoreError, OSError, ElementTree.ParseError):
         return None
     ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     truncated = root.findtext(f"{ns}IsTruncated")
     if (
         root.tag != f"{ns}ListBucketResult"
-        or truncated not in ("true", "false")
+        or (cut is None and truncated not in ("true", "false"))
         or root.find(f"{ns}EncodingType") is not None
     ):
         return None
     try:
-        return _parse(root)[0], truncated == "true"
+        return _parse(root)[0], truncated == "true" and cut is None
     except ValueError:
         return None
 

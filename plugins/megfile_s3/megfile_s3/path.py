@@ -299,8 +299,8 @@ class S3Path(BasePath):
         key ranges (core's sharded listing)."""
         params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": LIST_MAX_KEYS}
 
-        def list_page(after: str | None, _stop: str | None) -> tuple[list[dict[str, Any]], bool]:
-            page = lean_page(client, self.bucket, prefix, after, LIST_MAX_KEYS)
+        def list_page(after: str | None, stop: str | None) -> tuple[list[dict[str, Any]], bool]:
+            page = lean_page(client, self.bucket, prefix, after, LIST_MAX_KEYS, stop)
             if page is not None:
                 return page
             request = params if after is None else {**params, "StartAfter": after}

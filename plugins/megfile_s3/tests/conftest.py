@@ -132,9 +132,14 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
     real_page = megfile_s3.path.lean_page
 
     def counted_page(
-        client: Any, bucket: str, prefix: str, after: str | None, max_keys: int
+        client: Any,
+        bucket: str,
+        prefix: str,
+        after: str | None,
+        max_keys: int,
+        stop: str | None = None,
     ) -> Any:
-        page = real_page(client, bucket, prefix, after, max_keys)
+        page = real_page(client, bucket, prefix, after, max_keys, stop)
         if page is not None:  # a lean ListObjectsV2 whose page was used
             params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": max_keys}
             if after is not None:

@@ -123,3 +123,24 @@ def test_a_lean_page_is_botocores_page(bucket: str, s3: Any, options: dict[str, 
 
 def test_a_lean_page_that_is_no_page_is_left_to_botocore(s3: Any) -> None:
     assert fast_listing.lean_page(get_client(), "no-such-bucket-here", "", None, 10) is None
+
+
+def test_a_lean_page_stops_at_the_end_of_its_range(bucket: str, s3: Any) -> None:
+    """Keys after ``stop`` are not returned and no more follow; a page whose keys
+    hold an entity (``&amp;``) cannot be cut as bytes and is filtered whole."""
+    keys = [f"r/{i:02d}" for i in range(10)]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"")
+    client = get_client()
+    page = fast_listing.lean_page(client, bucket, "r/", None, 1000, "r/04")
+    assert page is not None
+    assert [item["Key"] for item in page[0]] == keys[:5] and page[1] is False
+    whole = fast_listing.lean_page(client, bucket, "r/", None, 1000, "r/99")
+    assert whole is not None and len(whole[0]) == 10 and whole[1] is False
+    assert fast_listing._cut_after(b"<R><Contents><Key>a&amp;b</Key></Contents></R>", "a") is None
+    cut = fast_listing._cut_after(
+        b"<R><IsTruncated>true</IsTruncated><Contents><Key>a</Key></Contents>"
+        b"<Contents><Key>b</Key></Contents><NextContinuationToken>t</NextContinuationToken></R>",
+        "a",
+    )
+    assert cut == b"<R><IsTruncated>true</IsTruncated><Contents><Key>a</Key></Contents></R>"
