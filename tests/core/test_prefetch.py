@@ -1013,7 +1013,7 @@ def _read_blocks(r: PrefetchReader, count: int, block: int, pause: float = 0.0) 
     for _ in range(count):
         for _ in range(4):
             r.read(block // 4)
-        windows.append(r._window)
+        windows.append(r._pace.size)
         if pause:
             time.sleep(pause)
     return windows
@@ -1031,7 +1031,7 @@ def test_adaptive_window_grows_with_a_slow_latency_source() -> None:
         max_workers=16,
         adaptive_window=True,
     ) as r:
-        assert r._window == 2  # nothing measured yet: a short start
+        assert r._pace.size == 2  # nothing measured yet: a short start
         windows = _read_blocks(r, 150, block)
         # blocks arrive as fast as the window lets them: it keeps growing, to the
         # 16 the pool can run (the cache would allow 31)

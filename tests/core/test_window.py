@@ -1,0 +1,186 @@
+"""The adaptive read-ahead window (``megfile_core.io.window``) against sources with
+fake latency: it probes upward while depth still pays, falls back when it does not,
+shrinks for a slow consumer, and cuts blocks into smaller ranges when one
+connection is the limit."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import statistics
+import threading
+import time
+
+import pytest
+
+from megfile_core.io.prefetch import PrefetchReader, RangeResult
+
+KiB = 1 << 10
+MiB = 1 << 20
+
+
+def payload(size: int, seed: int) -> bytes:
+    return random.Random(seed).randbytes(size)
+
+
+class Latency:
+    """A ``read_range`` over ``data`` whose answers take the next time of
+    ``delays`` (cycled): the shortest fetch is much shorter than a typical one, so a
+    bandwidth-delay product built on the shortest time asks for little depth,
+    while more fetches in flight still read faster (nothing is shared). With
+    ``shared`` at most that many answers are served at once: more depth then
+    gains nothing."""
+
+    def __init__(
+        self, data: bytes, delays: list[float], shared: int | None = None, cap: float = 0.0
+    ) -> None:
+        self.data = data
+        self._delays = itertools.cycle(delays)
+        self._slots = threading.Semaphore(shared) if shared else None
+        self.cap = cap  # bytes/s of one request (0: none)
+        self.lock = threading.Lock()
+        self.ranges: list[tuple[int, int]] = []
+        self.inflight = 0
+        self.max_inflight = 0
+
+    def __call__(self, start: int, end: int) -> RangeResult:
+        with self.lock:
+            delay = next(self._delays)
+            self.ranges.append((start, end))
+        if self.cap:
+            delay += (end + 1 - start) / self.cap
+        if self._slots is not None:
+            with self._slots:
+                self._serve(delay)
+        else:
+            self._serve(delay)
+        return RangeResult(memoryview(self.data)[start : end + 1], len(self.data), "v1")
+
+    def _serve(self, delay: float) -> None:
+        with self.lock:
+            self.inflight += 1
+            self.max_inflight = max(self.max_inflight, self.inflight)
+        try:
+            time.sleep(delay)
+        finally:
+            with self.lock:
+                self.inflight -= 1
+
+    def read_into(self, start: int, end: int, buffer: memoryview) -> RangeResult:
+        answer = self(start, end)
+        count = len(answer.data)
+        buffer[:count] = answer.data
+        return RangeResult(buffer[:count], answer.size, answer.version)
+
+
+#: every sixth answer fast: the shortest time is 2 ms, a typical one 30
+DELAYS = [0.002, 0.03, 0.03, 0.03, 0.03, 0.03]
+
+
+def _windows(r: PrefetchReader, count: int, block: int, pause: float = 0.0) -> list[int]:
+    """Read ``count`` blocks in order (2 reads each); the window after each."""
+    sizes = []
+    for _ in range(count):
+        for _ in range(2):
+            r.read(block // 2)
+        sizes.append(r._pace.size)
+        if pause:
+            time.sleep(pause)
+    return sizes
+
+
+def _reader(source: Latency, block: int, workers: int = 16) -> PrefetchReader:
+    return PrefetchReader(
+        source,
+        name="m",
+        block_size=block,
+        max_buffer_size=32 * block,
+        max_workers=workers,
+        adaptive_window=True,
+    )
+
+
+@pytest.mark.timeout(30)
+def test_window_probes_upward_while_depth_pays() -> None:
+    """The shortest fetch (2 ms) asks for ~2 blocks; the reader waits and more
+    depth reads faster, so the probe keeps stepping up."""
+    block = 64 * KiB
+    source = Latency(payload(16 * MiB, 1), DELAYS)
+    with _reader(source, block) as r:
+        sizes = _windows(r, 250, block)
+        # the bandwidth-delay product alone asks for 2-3 (2 ms x the rate)
+        assert max(sizes) >= 8, sizes
+        assert source.max_inflight >= 8
+        r.seek(0)
+        assert r.read(3 * block) == source.data[: 3 * block]
+
+
+@pytest.mark.timeout(30)
+def test_window_falls_back_when_depth_does_not_pay() -> None:
+    """The source serves 4 answers at once: up to 4 blocks ahead the rate rises,
+    beyond it does not, and the window does not stay there (a probe that only
+    climbs would reach the pool's 17 and keep it)."""
+    block = 64 * KiB
+    source = Latency(payload(20 * MiB, 2), DELAYS, shared=4)
+    with _reader(source, block) as r:
+        sizes = _windows(r, 260, block)
+        assert max(sizes) >= 3, sizes  # it probed
+        # a climb that never falls back would stay at the pool's 17
+        settled = sizes[100:]
+        assert statistics.median(settled) <= 7, settled
+        assert sum(size > 9 for size in settled) <= len(settled) // 4, settled
+
+
+@pytest.mark.timeout(40)
+def test_window_shrinks_for_a_slow_consumer_after_probing_up() -> None:
+    block = 64 * KiB
+    source = Latency(payload(16 * MiB, 3), DELAYS)
+    with _reader(source, block) as r:
+        fast = _windows(r, 150, block)
+        assert max(fast) >= 6, fast
+        # 40 ms per block: slower than what 2 blocks ahead deliver
+        slow = _windows(r, 50, block, pause=0.04)
+        assert slow[-1] <= 3, slow
+        assert r._cached_bytes() <= (slow[-1] + 2) * block
+
+
+@pytest.mark.timeout(40)
+def test_blocks_are_cut_into_ranges_when_one_connection_is_the_limit() -> None:
+    """Every request moves at most 24 MiB/s (plus 5 ms): blocks are then fetched as
+    several ranges at once into their buffer, and the bytes stay right."""
+    block = 4 * MiB
+    source = Latency(payload(80 * MiB, 4), [0.005], cap=24 * MiB)
+    with PrefetchReader(
+        source,
+        name="m",
+        block_size=block,
+        max_buffer_size=8 * block,
+        max_workers=16,
+        adaptive_window=True,
+        read_into=source.read_into,
+    ) as r:
+        got = bytearray()
+        while chunk := r.read(MiB):
+            got += chunk
+        assert got == source.data
+        sizes = [end + 1 - start for start, end in source.ranges]
+        assert sizes.count(MiB) >= 40, sizes  # most blocks came in four parts
+        r.seek(block + 5)
+        assert r.read(10) == source.data[block + 5 : block + 15]
+
+
+@pytest.mark.timeout(20)
+def test_fast_connections_keep_whole_blocks() -> None:
+    block = 4 * MiB
+    source = Latency(payload(48 * MiB, 5), [0.001])  # in memory: GiB/s
+    with PrefetchReader(
+        source,
+        name="m",
+        block_size=block,
+        max_buffer_size=8 * block,
+        max_workers=2,
+        adaptive_window=True,
+        read_into=source.read_into,
+    ) as r:
+        assert r.read() == source.data
+        assert {end + 1 - start for start, end in source.ranges[1:]} == {block}
