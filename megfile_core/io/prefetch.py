@@ -43,23 +43,16 @@ than the whole cache keeps refilling it as it goes.
 Memory follows the network
 --------------------------
 
-With the default ``block_forward`` the depth above is only a ceiling: the blocks
-actually kept in flight ahead (the *window*) are what the measured
-bandwidth-delay product needs. The reader times every pool fetch of a whole block
-(the shortest such time is the per-request latency at this block size) and the
-rate at which it moves into new blocks over the last ``_PACE_SAMPLES`` blocks;
-``rate x shortest fetch time`` are the bytes that must be in flight to keep that
-rate, and the window is that many blocks times ``_WINDOW_GAIN`` plus one to
-spare, never more than the pool runs at once (plus the caller); it shrinks by a
-quarter per block at most. It starts at
-``_WINDOW_START`` blocks (a 2 MiB open probe cannot tell a rate cap from a round
-trip through TCP's slow start, so it does not decide). While
-the network keeps the reader waiting, the rate is what the window lets through
-and the gain opens it further, until the fetches themselves slow down (a limit the
-requests share) or the ceiling is reached; a consumer slower than the network
-lowers the rate and the window shrinks, so blocks no longer pile up ahead of it.
-Growth is at most ``2 x window + 1`` per block.
-The window restarts after a random phase (the source may answer differently
+With the default ``block_forward`` (and ``adaptive_window`` on, the default) the
+depth above is only a ceiling for an object larger than the buffer: the blocks
+actually kept in flight ahead (the *window*) are the larger of what the measured
+bandwidth-delay product needs and what a probe finds still pays; when one
+connection is the limit, a block is fetched as several ranges at once into its
+buffer (fewer bytes in flight for the same connections). How, and the constants,
+in :mod:`megfile_core.io.window`. The reader gives it the time of every pool
+fetch, the bytes that arrive, the time it waited for fetches, and every move into
+a new block; the window never passes the pool's threads (queued fetches would only
+hold buffers). It restarts after a random phase (the source may answer differently
 there). An explicit ``block_forward`` is a fixed depth, as before, and so is the
 read-ahead of an object that fits the budget (it is cached whole anyway).
 

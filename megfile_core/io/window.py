@@ -10,12 +10,18 @@ Two measures size it, and the larger wins:
   which asks for ~3 blocks, while more requests in flight can still be faster
   because client and server work overlap.
 * **A probe.** While the reader waits for its fetches (the network, not the
-  consumer, is the limit), the probe level steps up after every *epoch* (enough
-  blocks for the new depth to show) as long as the step raised the rate by
-  :data:`STEP_GAIN`; a step that did not is taken back and the level is held there
-  for :data:`HOLD_EPOCHS` epochs before it tries again (the limit may move: other
-  readers, other traffic). While the reader hardly waits the consumer is the limit,
-  and the level falls by a quarter per epoch: blocks would only pile up ahead.
+  consumer, is the limit), the probe level moves one step after every *epoch*
+  (enough blocks for the depth to show; the epoch right after a step is not
+  judged, the pipeline is still filling). The rate judged is what *arrives*
+  (bytes fetched per second, which a filling or draining buffer does not change),
+  kept per level as a running average in which older epochs weigh half as much
+  as each newer one. A step up is kept while it raises the rate by
+  :data:`STEP_GAIN`; one that does not is taken back and the level held for
+  :data:`HOLD_EPOCHS` epochs, after which the probe tries one step *down*, kept
+  while the rate stays within :data:`STEP_GAIN` of the level above (the same rate
+  for less memory; a limit that fell), taken back when it costs. At the ceiling
+  it can only try down. While the reader hardly waits the consumer is the limit
+  and the level halves per epoch: blocks would only pile up ahead.
 
 The window starts at :data:`START` blocks, grows at most to ``2w + 1`` per block,
 shrinks by at most a quarter per block (buffers stay in use through a dip), and
@@ -40,6 +46,8 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from megfile_core.io.ranges import RangeResult, RangeSource
 
 #: blocks ahead before anything was measured
@@ -74,6 +82,7 @@ class Window:
     tasks do not hold the reader alive."""
 
     __slots__ = (
+        "_clock",
         "_down_next",
         "_epoch",
         "_hold",
@@ -92,8 +101,11 @@ class Window:
         "stalled",
     )
 
-    def __init__(self, block_size: int, limit: int) -> None:
+    def __init__(
+        self, block_size: int, limit: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.block_size = block_size
+        self._clock = clock
         #: the current window, in blocks ahead
         self.size = min(START, limit)
         #: shortest time a fetch of a whole block took (the pool threads write it)
@@ -123,11 +135,10 @@ class Window:
         self, src: RangeSource, start: int, stop: int, buffer: memoryview | None = None
     ) -> RangeResult:
         """``src.fetch`` (one request), timed and counted."""
-        began = time.monotonic()
+        began = self._clock()
         result = src.fetch(start, stop, buffer)
-        self.timed(stop - start, time.monotonic() - began)
-        with self._lock:
-            self.fetched += stop - start
+        self.timed(stop - start, self._clock() - began)
+        self.count(stop - start)
         return result
 
     def timed(self, nbytes: int, seconds: float, single: bool = True) -> None:
@@ -138,6 +149,11 @@ class Window:
             self.min_time = seconds  # a lost race only keeps a larger time
         if single and nbytes >= MIN_PART and seconds > 0:
             self.best_rate = max(self.best_rate, nbytes / seconds)
+
+    def count(self, nbytes: int) -> None:
+        """``nbytes`` arrived (what :meth:`fetch` counts itself)."""
+        with self._lock:
+            self.fetched += nbytes
 
     def waited(self, seconds: float) -> None:
         """The reader waited ``seconds`` for a fetch."""
@@ -157,7 +173,7 @@ class Window:
     def entered(self, block: int, limit: int) -> int:
         """The reader moved into ``block``: the new window (module doc), between 1
         and ``limit``."""
-        now = time.monotonic()
+        now = self._clock()
         self.entered_at.append((now, block))
         self._probe(now, block, limit)
         target = max(self._need(now, block, limit), self._level)
@@ -210,7 +226,7 @@ class Window:
             self._back(down=False)  # less depth cost: back, try more next
         elif step < 0 or self._hold > 0:
             self._hold = max(0, self._hold - 1)  # a cheaper level as good: stay
-        elif self._down_next and level > 1:
+        elif (self._down_next or level >= limit) and level > 1:
             self._prior, self._step, self._settle = level, -1, True
             self._level = level - max(1, level // 3)
         elif level < limit:

@@ -674,6 +674,7 @@ def test_reads_spanning_blocks_never_evict_the_next_block(executor: ThreadPoolEx
         block_size=block,
         max_buffer_size=8 * block,
         executor=executor,
+        adaptive_window=False,  # the full read-ahead depth this test is about
     ) as r:
         got = bytearray(r.read(2 * block))
         # the first block: nobody fetched it yet; a pool starved by a loaded machine
@@ -1084,17 +1085,19 @@ def test_adaptive_window_shrinks_when_the_consumer_is_slower() -> None:
 
 
 @pytest.mark.timeout(20)
-def test_adaptive_window_is_off_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Off by default (it halved loopback reads); MEGFILE_READER_ADAPTIVE_WINDOW or
-    adaptive_window=True turn it on; an explicit block_forward always wins."""
+def test_adaptive_window_is_on_unless_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On by default (a probe keeps loopback reads as fast as the fixed depth);
+    MEGFILE_READER_ADAPTIVE_WINDOW=0 or adaptive_window=False turn it off; an
+    explicit block_forward always wins."""
     block = 64 * KiB
     mem = Memory(payload(4 * MiB, 24))
     monkeypatch.delenv("MEGFILE_READER_ADAPTIVE_WINDOW", raising=False)
     with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block) as r:
-        assert not r._adaptive
-    monkeypatch.setenv("MEGFILE_READER_ADAPTIVE_WINDOW", "1")
-    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block) as r:
         assert r._adaptive
+    monkeypatch.setenv("MEGFILE_READER_ADAPTIVE_WINDOW", "0")
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block) as r:
+        assert not r._adaptive
+    monkeypatch.delenv("MEGFILE_READER_ADAPTIVE_WINDOW")
     with PrefetchReader(
         mem, name="m", block_size=block, max_buffer_size=32 * block, block_forward=4
     ) as r:
