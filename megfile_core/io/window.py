@@ -12,7 +12,8 @@ Two measures size it, and the larger wins:
 * **A probe.** While the reader waits for its fetches (the network, not the
   consumer, is the limit), the probe level moves one step after every *epoch*
   (enough blocks for the depth to show; the epoch right after a step is not
-  judged, the pipeline is still filling). The rate judged is what *arrives*
+  judged, the pipeline is still filling; steps up double the level until the
+  first one that does not pay, then add half). The rate judged is what *arrives*
   (bytes fetched per second, which a filling or draining buffer does not change),
   kept per level as a running average in which older epochs weigh half as much
   as each newer one. A step up is kept while it raises the rate by
@@ -83,6 +84,7 @@ class Window:
 
     __slots__ = (
         "_clock",
+        "_doubling",
         "_down_next",
         "_epoch",
         "_hold",
@@ -123,6 +125,7 @@ class Window:
         self._prior = self.size  # the level before the last step up
         self._step = 0  # the last epoch ended with a step: +1 up, -1 down
         self._down_next = False  # after a hold, the next step goes down
+        self._doubling = True  # steps up double the level until one does not pay
         self._settle = False  # the epoch after a step is not judged
         self._rates: dict[int, tuple[float, float]] = {}  # level -> bytes, seconds
         self._hold = 0
@@ -231,7 +234,8 @@ class Window:
             self._level = level - max(1, level // 3)
         elif level < limit:
             self._prior, self._step, self._settle = level, 1, True
-            self._level = min(limit, level + max(1, level // 2))
+            grow = level if self._doubling else max(1, level // 2)
+            self._level = min(limit, level + grow)
 
     def _back(self, down: bool) -> None:
         """A step did not pay: return to the level before it and hold there for
@@ -239,6 +243,7 @@ class Window:
         self._level = self._prior
         self._hold = HOLD_EPOCHS
         self._down_next = down
+        self._doubling = False
 
     def _record(self, level: int, nbytes: int, seconds: float) -> float:
         """Add an epoch's bytes and time to ``level``'s running rate (older epochs
