@@ -12,13 +12,15 @@ Two measures size it, and the larger wins:
 * **A probe.** While the reader waits for its fetches (the network, not the
   consumer, is the limit), the probe level moves one step after every *epoch*
   (enough blocks for the depth to show; the epoch right after a step is not
-  judged, the pipeline is still filling; steps up double the level until the
-  first one that does not pay, then add half). The rate judged is what *arrives*
+  judged, the pipeline is still filling; steps up double the level, and must
+  then raise the rate by :data:`DOUBLE_GAIN`, until the first one that does not
+  pay, then add half). The rate judged is what *arrives*
   (bytes fetched per second, which a filling or draining buffer does not change),
   kept per level as a running average in which older epochs weigh half as much
   as each newer one. A step up is kept while it raises the rate by
   :data:`STEP_GAIN`; one that does not is taken back and the level held for
-  :data:`HOLD_EPOCHS` epochs, after which the probe tries one step *down*, kept
+  :data:`HOLD_EPOCHS` epochs (twice as long after each further step that did not
+  pay), after which the probe tries one step *down*, kept
   while the rate stays within :data:`STEP_GAIN` of the level above (the same rate
   for less memory; a limit that fell), taken back when it costs. At the ceiling
   it can only try down. While the reader hardly waits the consumer is the limit
@@ -59,8 +61,12 @@ GAIN = 1.5
 PACE_SAMPLES = 16
 #: a probe step that raised the rate by less than this is taken back
 STEP_GAIN = 1.1
+#: the same for a step that doubled the level (a noisy epoch must not double it)
+DOUBLE_GAIN = 1.25
 #: epochs a level that did not pay is held before probing again
-HOLD_EPOCHS = 4
+HOLD_EPOCHS = 2
+#: the longest hold (see :meth:`Window._back`)
+MAX_HOLD = 32
 #: the reader waited for at least this share of an epoch: the network is the limit
 NETWORK_BOUND = 0.2
 #: the reader waited for less: the consumer is the limit
@@ -83,6 +89,7 @@ class Window:
     tasks do not hold the reader alive."""
 
     __slots__ = (
+        "_backoff",
         "_clock",
         "_doubling",
         "_down_next",
@@ -129,6 +136,7 @@ class Window:
         self._settle = False  # the epoch after a step is not judged
         self._rates: dict[int, tuple[float, float]] = {}  # level -> bytes, seconds
         self._hold = 0
+        self._backoff = HOLD_EPOCHS  # the next hold
         #: when the epoch began, its first block, ``stalled`` and ``fetched`` then
         self._epoch: tuple[float, int, float, int] | None = None
 
@@ -223,25 +231,33 @@ class Window:
         if waiting < NETWORK_BOUND:
             return
         prior = self._rate(self._prior)
-        if step > 0 and rate < prior * STEP_GAIN:
+        if step > 0 and rate < prior * (DOUBLE_GAIN if self._doubling else STEP_GAIN):
             self._back(down=True)  # more depth did not pay: back, try less next
         elif step < 0 and rate * STEP_GAIN < prior:
             self._back(down=False)  # less depth cost: back, try more next
         elif step < 0 or self._hold > 0:
-            self._hold = max(0, self._hold - 1)  # a cheaper level as good: stay
+            if step:  # a cheaper level as good: stay, and probe again soon
+                self._backoff = HOLD_EPOCHS
+            self._hold = max(0, self._hold - 1)
         elif (self._down_next or level >= limit) and level > 1:
             self._prior, self._step, self._settle = level, -1, True
             self._level = level - max(1, level // 3)
         elif level < limit:
+            if step:  # the step up paid: probe again soon
+                self._backoff = HOLD_EPOCHS
             self._prior, self._step, self._settle = level, 1, True
             grow = level if self._doubling else max(1, level // 2)
             self._level = min(limit, level + grow)
 
     def _back(self, down: bool) -> None:
-        """A step did not pay: return to the level before it and hold there for
-        :data:`HOLD_EPOCHS` epochs; the next step goes the other way."""
+        """A step did not pay: return to the level before it and hold there, for
+        :data:`HOLD_EPOCHS` epochs after a step that paid and twice as long after
+        each further one that did not (up to :data:`MAX_HOLD`: a level found right
+        again and again is probed ever more rarely); the next step goes the other
+        way."""
         self._level = self._prior
-        self._hold = HOLD_EPOCHS
+        self._hold = self._backoff
+        self._backoff = min(2 * self._backoff, MAX_HOLD)
         self._down_next = down
         self._doubling = False
 

@@ -185,7 +185,10 @@ def test_fast_connections_keep_whole_blocks() -> None:
         read_into=source.read_into,
     ) as r:
         assert r.read() == source.data
-        assert {end + 1 - start for start, end in source.ranges[1:]} == {block}
+        # a busy machine can make the first fetch look slow: one fast part is
+        # enough to go back to whole blocks
+        sizes = [end + 1 - start for start, end in source.ranges[1:]]
+        assert sizes.count(block) >= len(source.data) // block - 3, sizes
 
 
 # -- the same decisions on a simulated clock (no scheduling noise) ---------------
@@ -220,7 +223,9 @@ class Simulated:
 def test_simulated_window_climbs_while_each_step_pays() -> None:
     sim = Simulated(lambda window: 10.0 * window)  # depth always pays
     sizes = sim.run(150)
-    assert sizes[-1] == 16, sizes
+    assert 16 in sizes[:60], sizes  # doubling: 2, 4, 8, 16
+    # at the ceiling it now and then tries less, and comes back
+    assert statistics.median(sizes[-60:]) == 16, sizes
 
 
 def test_simulated_window_settles_where_depth_stops_paying() -> None:
@@ -237,7 +242,7 @@ def test_simulated_window_tries_less_and_keeps_it_when_as_fast() -> None:
     comes down to where the rate is the same."""
     limit = [16]
     sim = Simulated(lambda window: 10.0 * min(window, limit[0]))
-    assert sim.run(150)[-1] == 16
+    assert statistics.median(sim.run(150)[-60:]) == 16
     limit[0] = 3
     sizes = sim.run(400)
     assert statistics.median(sizes[-100:]) <= 5, sizes
@@ -245,7 +250,7 @@ def test_simulated_window_tries_less_and_keeps_it_when_as_fast() -> None:
 
 def test_simulated_window_shrinks_for_a_slow_consumer() -> None:
     sim = Simulated(lambda window: 10.0 * window)
-    assert sim.run(150)[-1] == 16
+    assert statistics.median(sim.run(150)[-60:]) == 16
     sim.consumer = 0.5  # slower than one block ahead delivers
     assert sim.run(40)[-1] <= 2
 
