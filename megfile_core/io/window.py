@@ -26,9 +26,11 @@ Two measures size it, and the larger wins:
   it can only try down. While the reader hardly waits the consumer is the limit
   and the level halves per epoch: blocks would only pile up ahead.
 
-The window starts at :data:`START` blocks, grows at most to ``2w + 1`` per block,
-shrinks by at most a quarter per block (buffers stay in use through a dip), and
-never passes ``limit`` (the pool's threads, or the read-ahead ceiling).
+The probe never keeps more than :data:`PROBE_BYTES` in flight (the bandwidth-delay
+product may: that is what the network needs). The window starts at :data:`START`
+blocks, grows at most to ``2w + 1`` per block, shrinks by at most a quarter per
+block (buffers stay in use through a dip), and never passes ``limit`` (the pool's
+threads, or the read-ahead ceiling).
 
 **Ranges smaller than a block.** When one connection is the limit -- a whole-block
 request (of at least :data:`MIN_PART`) at its best moved less than
@@ -65,6 +67,12 @@ STEP_GAIN = 1.1
 DOUBLE_GAIN = 1.25
 #: epochs a level that did not pay is held before probing again
 HOLD_EPOCHS = 2
+#: the most the probe keeps in flight (the bandwidth-delay product is not bound by
+#: it): beside the ~70 MiB an interpreter with an S3 client takes, the block being
+#: read and the copy ``read()`` returns, this keeps a reader near 128 MiB; the
+#: depth it found paying on loopback beyond ~4 blocks of 8 MiB came with memory
+#: (peak RSS 133-203 MiB, docs/benchmarks.md) for gains within the noise
+PROBE_BYTES = 40 << 20
 #: the longest hold (see :meth:`Window._back`)
 MAX_HOLD = 32
 #: the reader waited for at least this share of an epoch: the network is the limit
@@ -106,6 +114,7 @@ class Window:
         "entered_at",
         "fetched",
         "min_time",
+        "probe_max",
         "size",
         "stalled",
     )
@@ -115,6 +124,8 @@ class Window:
     ) -> None:
         self.block_size = block_size
         self._clock = clock
+        #: the probe's ceiling in blocks (:data:`PROBE_BYTES`)
+        self.probe_max = max(START, PROBE_BYTES // block_size)
         #: the current window, in blocks ahead
         self.size = min(START, limit)
         #: shortest time a fetch of a whole block took (the pool threads write it)
@@ -186,7 +197,7 @@ class Window:
         and ``limit``."""
         now = self._clock()
         self.entered_at.append((now, block))
-        self._probe(now, block, limit)
+        self._probe(now, block, min(limit, self.probe_max))
         target = max(self._need(now, block, limit), self._level)
         current = self.size
         self.size = max(min(target, 2 * current + 1), min(current - max(1, current // 4), limit), 1)

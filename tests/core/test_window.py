@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pytest
 
 from megfile_core.io.prefetch import PrefetchReader, RangeResult
-from megfile_core.io.window import PARTS, Window
+from megfile_core.io.window import PARTS, PROBE_BYTES, Window
 
 KiB = 1 << 10
 MiB = 1 << 20
@@ -133,6 +133,16 @@ def test_window_falls_back_when_depth_does_not_pay() -> None:
         assert sum(size > 10 for size in settled) <= len(settled) // 4, settled
 
 
+def test_simulated_probe_keeps_at_most_probe_bytes_in_flight() -> None:
+    """Depth keeps paying, but the probe stops at 40 MiB of 8 MiB blocks; a
+    bandwidth-delay product that needs more still gets it."""
+    sim = Simulated(lambda window: 10.0 * window, block_size=8 * MiB)
+    assert max(sim.run(150)) == PROBE_BYTES // (8 * MiB)
+    sim.window.timed(8 * MiB, 1.0)  # now 1 s per block: the product asks for more
+    sim.window.min_time = 1.0
+    assert max(sim.run(60)) == 16
+
+
 @pytest.mark.timeout(40)
 def test_window_shrinks_for_a_slow_consumer_after_probing_up() -> None:
     block = 64 * KiB
@@ -199,12 +209,15 @@ class Simulated:
     delivers ``network(window)`` blocks per second, the consumer needs
     ``consumer`` seconds per block; the reader waits for the difference."""
 
-    def __init__(self, network: Callable[[int], float], consumer: float = 0.0) -> None:
+    def __init__(
+        self, network: Callable[[int], float], consumer: float = 0.0, block_size: int = MiB
+    ) -> None:
         self.now = 0.0
         self.network = network
         self.consumer = consumer
-        self.window = Window(MiB, 16, clock=lambda: self.now)
-        self.window.timed(MiB, 0.001)  # the shortest fetch: a BDP of ~nothing
+        self.size = block_size
+        self.window = Window(block_size, 16, clock=lambda: self.now)
+        self.window.timed(block_size, 0.001)  # the shortest fetch: a BDP of ~nothing
         self.block = 0
 
     def run(self, blocks: int) -> list[int]:
@@ -213,7 +226,7 @@ class Simulated:
             arrive = 1 / self.network(self.window.size)
             step = max(arrive, self.consumer)
             self.now += step
-            self.window.count(MiB)
+            self.window.count(self.size)
             self.window.waited(step - self.consumer)
             self.block += 1
             sizes.append(self.window.entered(self.block, 16))
