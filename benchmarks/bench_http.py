@@ -2,7 +2,7 @@
 requests streaming, on plain loopback and through a delaying, rate-capping proxy.
 
     python benchmarks/bench_http.py [--size-mib 512] [--runs 3] [--delay-ms 10]
-                                    [--rate-mbit 400]
+                                    [--rate-mbit 400] [--base-tree DIR]
 
 megfile runs in the peers venv (benchmarks/.peers, see setup_peers.sh) in a
 subprocess; every library reads with a ``read(8 MiB)`` loop, its imports done before
@@ -13,7 +13,10 @@ to come from here. Before the libraries run, the script prints what the proxy al
 carries with 1/8/16/32 raw-socket connections (``--no-proxy-check`` skips it;
 ``--only plain|capped`` runs one setting). The table is printed and written to
 ``--results-dir`` (default ``docs/results``) as ``bench_http.md`` with a PNG chart
-``bench_http-read.png`` (``benchmarks/results.py``).
+``bench_http-read.png`` (``benchmarks/results.py``). ``--base-tree DIR`` (a ``git
+archive`` of another commit) adds "megfile-http (before)": the same code as ours run
+with ``PYTHONPATH`` on that tree, interleaved with the others, so a change is
+compared with its base in one run.
 """
 
 from __future__ import annotations
@@ -67,8 +70,11 @@ print(total, time.perf_counter() - start)
 """.replace("CHUNK", str(CHUNK))
 
 
-def _run(python: str, code: str, url: str, size: int) -> float:
+def _run(python: str, code: str, url: str, size: int, tree: str | None = None) -> float:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if tree is not None:
+        parts = ("", "plugins/megfile_http", "plugins/megfile_s3")
+        env["PYTHONPATH"] = os.pathsep.join(str(Path(tree, part)) for part in parts)
     out = subprocess.run(
         [python, "-c", code, url], capture_output=True, text=True, check=True, timeout=900, env=env
     ).stdout.split()
@@ -94,15 +100,21 @@ def main() -> None:
         help="where bench_http.md and its PNG chart go",
     )
     parser.add_argument("--label", default="", help="a line written above the table")
+    parser.add_argument(
+        "--base-tree", help="another checkout measured as 'megfile-http (before)', interleaved"
+    )
     args = parser.parse_args()
     if not PEERS_PYTHON.exists():
         sys.exit("run benchmarks/setup_peers.sh first")
     size = args.size_mib << 20
-    libraries = [
-        ("megfile-http (ours)", sys.executable, OURS),
-        ("megfile 5.0.18", str(PEERS_PYTHON), MEGFILE),
-        ("requests iter_content", sys.executable, REQUESTS),
+    libraries: list[tuple[str, str, str, str | None]] = [
+        ("megfile-http (ours)", sys.executable, OURS, None),
+        ("megfile 5.0.18", str(PEERS_PYTHON), MEGFILE, None),
+        ("requests iter_content", sys.executable, REQUESTS, None),
     ]
+    if args.base_tree:
+        base = str(Path(args.base_tree).resolve())
+        libraries.insert(1, ("megfile-http (before)", sys.executable, OURS, base))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "root"
         root.mkdir()
@@ -133,8 +145,8 @@ def main() -> None:
             results: dict[tuple[str, str], list[float]] = {}
             for setting, url in settings:
                 for _ in range(args.runs):  # interleaved, so drift hits everyone
-                    for name, python, code in libraries:
-                        speed = _run(python, code, url, size)
+                    for name, python, code, tree in libraries:
+                        speed = _run(python, code, url, size, tree)
                         results.setdefault((setting, name), []).append(speed)
                         print(f"{setting:45s} {name:24s} {speed:8.1f} MiB/s", flush=True)
             proxy.close()
@@ -144,7 +156,7 @@ def main() -> None:
     ]
     for setting, _ in settings:
         ours = statistics.median(results[(setting, libraries[0][0])])
-        for name, _, _ in libraries:
+        for name, *_ in libraries:
             median = statistics.median(results[(setting, name)])
             lines.append(f"| {setting} | {name} | {median:,.0f} | {ours / median:.2f} |")
     print("", *lines, sep="\n")

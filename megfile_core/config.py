@@ -106,11 +106,12 @@ def reader_max_buffer_size() -> int:
 
 
 def reader_adaptive_window() -> bool:
-    """``MEGFILE_READER_ADAPTIVE_WINDOW``: a sequential reader keeps only the blocks in
-    flight that the measured bandwidth-delay product needs, instead of the whole
-    read-ahead. Off by default: it roughly halves peak memory, but on a fast
-    loopback store it also halved the read rate (docs/benchmarks.md, fifth session)."""
-    return env_bool("MEGFILE_READER_ADAPTIVE_WINDOW", False)
+    """``MEGFILE_READER_ADAPTIVE_WINDOW``: a sequential reader of an object larger
+    than its buffer keeps only the blocks in flight that the measured
+    bandwidth-delay product needs, or that a probe finds still pay (``megfile_core.io.window``),
+    instead of the whole read-ahead. On by default: peak memory about half, no
+    slower on loopback (docs/benchmarks.md); ``0`` gives the fixed depth."""
+    return env_bool("MEGFILE_READER_ADAPTIVE_WINDOW", True)
 
 
 def writer_block_size() -> int:

@@ -674,6 +674,7 @@ def test_reads_spanning_blocks_never_evict_the_next_block(executor: ThreadPoolEx
         block_size=block,
         max_buffer_size=8 * block,
         executor=executor,
+        adaptive_window=False,  # the full read-ahead depth this test is about
     ) as r:
         got = bytearray(r.read(2 * block))
         # the first block: nobody fetched it yet; a pool starved by a loaded machine
@@ -1013,7 +1014,7 @@ def _read_blocks(r: PrefetchReader, count: int, block: int, pause: float = 0.0) 
     for _ in range(count):
         for _ in range(4):
             r.read(block // 4)
-        windows.append(r._window)
+        windows.append(r._pace.size)
         if pause:
             time.sleep(pause)
     return windows
@@ -1031,7 +1032,7 @@ def test_adaptive_window_grows_with_a_slow_latency_source() -> None:
         max_workers=16,
         adaptive_window=True,
     ) as r:
-        assert r._window == 2  # nothing measured yet: a short start
+        assert r._pace.size == 2  # nothing measured yet: a short start
         windows = _read_blocks(r, 150, block)
         # blocks arrive as fast as the window lets them: it keeps growing, to the
         # 16 the pool can run (the cache would allow 31)
@@ -1084,17 +1085,19 @@ def test_adaptive_window_shrinks_when_the_consumer_is_slower() -> None:
 
 
 @pytest.mark.timeout(20)
-def test_adaptive_window_is_off_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Off by default (it halved loopback reads); MEGFILE_READER_ADAPTIVE_WINDOW or
-    adaptive_window=True turn it on; an explicit block_forward always wins."""
+def test_adaptive_window_is_on_unless_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On by default (a probe keeps loopback reads as fast as the fixed depth);
+    MEGFILE_READER_ADAPTIVE_WINDOW=0 or adaptive_window=False turn it off; an
+    explicit block_forward always wins."""
     block = 64 * KiB
     mem = Memory(payload(4 * MiB, 24))
     monkeypatch.delenv("MEGFILE_READER_ADAPTIVE_WINDOW", raising=False)
     with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block) as r:
-        assert not r._adaptive
-    monkeypatch.setenv("MEGFILE_READER_ADAPTIVE_WINDOW", "1")
-    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block) as r:
         assert r._adaptive
+    monkeypatch.setenv("MEGFILE_READER_ADAPTIVE_WINDOW", "0")
+    with PrefetchReader(mem, name="m", block_size=block, max_buffer_size=32 * block) as r:
+        assert not r._adaptive
+    monkeypatch.delenv("MEGFILE_READER_ADAPTIVE_WINDOW")
     with PrefetchReader(
         mem, name="m", block_size=block, max_buffer_size=32 * block, block_forward=4
     ) as r:

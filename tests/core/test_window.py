@@ -1,0 +1,279 @@
+"""The adaptive read-ahead window (``megfile_core.io.window``) against sources with
+fake latency: it probes upward while depth still pays, falls back when it does not,
+shrinks for a slow consumer, and cuts blocks into smaller ranges when one
+connection is the limit."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import statistics
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from megfile_core.io.prefetch import PrefetchReader, RangeResult
+from megfile_core.io.window import PARTS, PROBE_BYTES, Window
+
+KiB = 1 << 10
+MiB = 1 << 20
+
+
+def payload(size: int, seed: int) -> bytes:
+    return random.Random(seed).randbytes(size)
+
+
+class Latency:
+    """A ``read_range`` over ``data`` whose answers take the next time of
+    ``delays`` (cycled): the shortest fetch is much shorter than a typical one, so a
+    bandwidth-delay product built on the shortest time asks for little depth,
+    while more fetches in flight still read faster (nothing is shared). With
+    ``shared`` at most that many answers are served at once: more depth then
+    gains nothing."""
+
+    def __init__(
+        self, data: bytes, delays: list[float], shared: int | None = None, cap: float = 0.0
+    ) -> None:
+        self.data = data
+        self._delays = itertools.cycle(delays)
+        self._slots = threading.Semaphore(shared) if shared else None
+        self.cap = cap  # bytes/s of one request (0: none)
+        self.lock = threading.Lock()
+        self.ranges: list[tuple[int, int]] = []
+        self.inflight = 0
+        self.max_inflight = 0
+
+    def __call__(self, start: int, end: int) -> RangeResult:
+        with self.lock:
+            delay = next(self._delays)
+            self.ranges.append((start, end))
+        if self.cap:
+            delay += (end + 1 - start) / self.cap
+        if self._slots is not None:
+            with self._slots:
+                self._serve(delay)
+        else:
+            self._serve(delay)
+        return RangeResult(memoryview(self.data)[start : end + 1], len(self.data), "v1")
+
+    def _serve(self, delay: float) -> None:
+        with self.lock:
+            self.inflight += 1
+            self.max_inflight = max(self.max_inflight, self.inflight)
+        try:
+            time.sleep(delay)
+        finally:
+            with self.lock:
+                self.inflight -= 1
+
+    def read_into(self, start: int, end: int, buffer: memoryview) -> RangeResult:
+        answer = self(start, end)
+        count = len(answer.data)
+        buffer[:count] = answer.data
+        return RangeResult(buffer[:count], answer.size, answer.version)
+
+
+#: every sixth answer fast: the shortest time is 2 ms, a typical one 30
+DELAYS = [0.002, 0.03, 0.03, 0.03, 0.03, 0.03]
+
+
+def _windows(r: PrefetchReader, count: int, block: int, pause: float = 0.0) -> list[int]:
+    """Read ``count`` blocks in order (2 reads each); the window after each."""
+    sizes = []
+    for _ in range(count):
+        for _ in range(2):
+            r.read(block // 2)
+        sizes.append(r._pace.size)
+        if pause:
+            time.sleep(pause)
+    return sizes
+
+
+def _reader(source: Latency, block: int, workers: int = 16) -> PrefetchReader:
+    return PrefetchReader(
+        source,
+        name="m",
+        block_size=block,
+        max_buffer_size=32 * block,
+        max_workers=workers,
+        adaptive_window=True,
+    )
+
+
+@pytest.mark.timeout(30)
+def test_window_probes_upward_while_depth_pays() -> None:
+    """The shortest fetch (2 ms) asks for ~2 blocks; the reader waits and more
+    depth reads faster, so the probe keeps stepping up."""
+    block = 64 * KiB
+    source = Latency(payload(16 * MiB, 1), DELAYS)
+    with _reader(source, block) as r:
+        sizes = _windows(r, 250, block)
+        # the bandwidth-delay product alone asks for 2-3 (2 ms x the rate)
+        assert max(sizes) >= 6, sizes
+        assert source.max_inflight >= 6
+        r.seek(0)
+        assert r.read(3 * block) == source.data[: 3 * block]
+
+
+@pytest.mark.timeout(30)
+def test_window_falls_back_when_depth_does_not_pay() -> None:
+    """The source serves 4 answers at once: up to 4 blocks ahead the rate rises,
+    beyond it does not, and the window does not stay there (a probe that only
+    climbs would reach the pool's 17 and keep it)."""
+    block = 64 * KiB
+    source = Latency(payload(20 * MiB, 2), DELAYS, shared=4)
+    with _reader(source, block) as r:
+        sizes = _windows(r, 260, block)
+        assert max(sizes) >= 3, sizes  # it probed
+        # a climb that never falls back would stay at the pool's 17
+        settled = sizes[100:]
+        assert statistics.median(settled) <= 8, settled
+        assert sum(size > 10 for size in settled) <= len(settled) // 4, settled
+
+
+def test_simulated_probe_keeps_at_most_probe_bytes_in_flight() -> None:
+    """Depth keeps paying, but the probe stops at 40 MiB of 8 MiB blocks; a
+    bandwidth-delay product that needs more still gets it."""
+    sim = Simulated(lambda window: 10.0 * window, block_size=8 * MiB)
+    assert max(sim.run(150)) == PROBE_BYTES // (8 * MiB)
+    sim.window.timed(8 * MiB, 1.0)  # now 1 s per block: the product asks for more
+    sim.window.min_time = 1.0
+    assert max(sim.run(60)) == 16
+
+
+@pytest.mark.timeout(40)
+def test_window_shrinks_for_a_slow_consumer_after_probing_up() -> None:
+    block = 64 * KiB
+    source = Latency(payload(16 * MiB, 3), DELAYS)
+    with _reader(source, block) as r:
+        fast = _windows(r, 150, block)
+        assert max(fast) >= 5, fast
+        # 40 ms per block: slower than what 2 blocks ahead deliver
+        slow = _windows(r, 50, block, pause=0.04)
+        assert slow[-1] <= 3, slow
+        assert r._cached_bytes() <= (slow[-1] + 2) * block
+
+
+@pytest.mark.timeout(40)
+def test_blocks_are_cut_into_ranges_when_one_connection_is_the_limit() -> None:
+    """Every request moves at most 24 MiB/s (plus 5 ms): blocks are then fetched as
+    several ranges at once into their buffer, and the bytes stay right."""
+    block = 4 * MiB
+    source = Latency(payload(80 * MiB, 4), [0.005], cap=24 * MiB)
+    with PrefetchReader(
+        source,
+        name="m",
+        block_size=block,
+        max_buffer_size=8 * block,
+        max_workers=16,
+        adaptive_window=True,
+        read_into=source.read_into,
+    ) as r:
+        got = bytearray()
+        while chunk := r.read(MiB):
+            got += chunk
+        assert got == source.data
+        sizes = [end + 1 - start for start, end in source.ranges]
+        assert sizes.count(MiB) >= 40, sizes  # most blocks came in four parts
+        r.seek(block + 5)
+        assert r.read(10) == source.data[block + 5 : block + 15]
+
+
+@pytest.mark.timeout(20)
+def test_fast_connections_keep_whole_blocks() -> None:
+    block = 4 * MiB
+    source = Latency(payload(48 * MiB, 5), [0.001])  # in memory: GiB/s
+    with PrefetchReader(
+        source,
+        name="m",
+        block_size=block,
+        max_buffer_size=8 * block,
+        max_workers=2,
+        adaptive_window=True,
+        read_into=source.read_into,
+    ) as r:
+        assert r.read() == source.data
+        # a busy machine can make the first fetch look slow: one fast part is
+        # enough to go back to whole blocks
+        sizes = [end + 1 - start for start, end in source.ranges[1:]]
+        assert sizes.count(block) >= len(source.data) // block - 3, sizes
+
+
+# -- the same decisions on a simulated clock (no scheduling noise) ---------------
+
+
+class Simulated:
+    """Drives a :class:`Window` block by block on a fake clock: the network
+    delivers ``network(window)`` blocks per second, the consumer needs
+    ``consumer`` seconds per block; the reader waits for the difference."""
+
+    def __init__(
+        self, network: Callable[[int], float], consumer: float = 0.0, block_size: int = MiB
+    ) -> None:
+        self.now = 0.0
+        self.network = network
+        self.consumer = consumer
+        self.size = block_size
+        self.window = Window(block_size, 16, clock=lambda: self.now)
+        self.window.timed(block_size, 0.001)  # the shortest fetch: a BDP of ~nothing
+        self.block = 0
+
+    def run(self, blocks: int) -> list[int]:
+        sizes = []
+        for _ in range(blocks):
+            arrive = 1 / self.network(self.window.size)
+            step = max(arrive, self.consumer)
+            self.now += step
+            self.window.count(self.size)
+            self.window.waited(step - self.consumer)
+            self.block += 1
+            sizes.append(self.window.entered(self.block, 16))
+        return sizes
+
+
+def test_simulated_window_climbs_while_each_step_pays() -> None:
+    sim = Simulated(lambda window: 10.0 * window)  # depth always pays
+    sizes = sim.run(150)
+    assert 16 in sizes[:60], sizes  # doubling: 2, 4, 8, 16
+    # at the ceiling it now and then tries less, and comes back
+    assert statistics.median(sizes[-60:]) == 16, sizes
+
+
+def test_simulated_window_settles_where_depth_stops_paying() -> None:
+    sim = Simulated(lambda window: 10.0 * min(window, 5))  # nothing past 5
+    sizes = sim.run(400)
+    assert max(sizes) > 5, sizes  # it tried more
+    settled = sizes[100:]
+    assert statistics.median(settled) <= 6, settled
+    assert max(settled) <= 9, settled  # a step past 5 is taken back
+
+
+def test_simulated_window_tries_less_and_keeps_it_when_as_fast() -> None:
+    """A limit that falls (other traffic took the rest): the window, high before,
+    comes down to where the rate is the same."""
+    limit = [16]
+    sim = Simulated(lambda window: 10.0 * min(window, limit[0]))
+    assert statistics.median(sim.run(150)[-60:]) == 16
+    limit[0] = 3
+    sizes = sim.run(400)
+    assert statistics.median(sizes[-100:]) <= 5, sizes
+
+
+def test_simulated_window_shrinks_for_a_slow_consumer() -> None:
+    sim = Simulated(lambda window: 10.0 * window)
+    assert statistics.median(sim.run(150)[-60:]) == 16
+    sim.consumer = 0.5  # slower than one block ahead delivers
+    assert sim.run(40)[-1] <= 2
+
+
+def test_parts_only_when_one_request_is_slow() -> None:
+    window = Window(8 * MiB, 16)
+    assert window.parts() == 1  # nothing measured
+    window.timed(8 * MiB, 0.2)  # 40 MiB/s over one request
+    assert window.parts() == PARTS
+    window.timed(2 * MiB, 0.005)  # 400 MiB/s: a fast connection after all
+    assert window.parts() == 1
+    window.timed(8 * MiB, 0.001, single=False)  # parts together: not one request
+    assert Window(8 * MiB, 16).parts() == 1
