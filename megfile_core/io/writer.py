@@ -18,6 +18,8 @@ Backends provide ``upload_part(part_number, offset, data) -> result`` and
   to spare; two parts before anything is measured, growing to at most twice the
   limit plus a part per submitted part. Uploads that keep the writer waiting let
   it grow until they slow down; a producer slower than the uploads keeps it small.
+  It never passes one part per pool thread either: a part beyond that would only
+  wait in the pool's queue, holding memory while uploading nothing.
 * ``complete`` is called once, at close, with the results in part order.
 * Small objects: when ``put_single`` is given and the total size at close is less
   than the first part, ``put_single(data)`` is the only call made. An empty file
@@ -103,6 +105,12 @@ class _UploadPace(Generic[T]):
                 target = math.ceil(_LIMIT_GAIN * rate * self.min_time) + part
                 current = min(target, 2 * current + part)
         return max(part, min(current, ceiling))
+
+
+def _threads_of(executor: Executor) -> int | None:
+    """How many uploads ``executor`` runs at once, when it says (a thread pool)."""
+    threads = getattr(executor, "_max_workers", None)
+    return threads if isinstance(threads, int) and threads > 0 else None
 
 
 class _FailureBox:
@@ -368,7 +376,9 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         budget = self._budget
         pace = self._pace
         if pace is not None:
-            self._limit = budget = pace.limit(nbytes, self._limit, budget)
+            threads = _threads_of(self._pool())
+            ceiling = budget if threads is None else min(budget, threads * nbytes)
+            self._limit = budget = pace.limit(nbytes, self._limit, ceiling)
         while self._pending and self._inflight + nbytes > budget:
             wait_futures(list(self._pending), return_when=FIRST_COMPLETED)
             self._harvest()

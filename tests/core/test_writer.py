@@ -572,3 +572,21 @@ def test_adaptive_budget_shrinks_with_a_slow_producer() -> None:
         slow = _write_parts(w, data[80 * part :], part, pause=0.04)
         assert slow[-1] <= 3 * part, slow
     assert store.assembled() == data
+
+
+@pytest.mark.timeout(20)
+def test_adaptive_budget_never_queues_more_parts_than_threads() -> None:
+    """Slow uploads let the budget grow, but never past one part per pool thread:
+    a part beyond that only waits in the queue, holding memory."""
+    store = Store(delay=0.02)
+    part = 10_000
+    data = payload(100 * part)
+    submitted: list[int] = []
+    with store.writer(block_size=part, max_workers=4) as w:
+        for i in range(0, len(data), part):
+            w.write(data[i : i + part])
+            submitted.append(w._inflight)
+        limits = [w._limit]
+    assert store.assembled() == data
+    assert max(limits + submitted) <= 4 * part, (limits, submitted)
+    assert store.max_parts_inflight == 4  # still every thread busy
