@@ -576,8 +576,9 @@ def test_adaptive_budget_shrinks_with_a_slow_producer() -> None:
 
 @pytest.mark.timeout(20)
 def test_adaptive_budget_never_queues_more_parts_than_threads() -> None:
-    """Slow uploads let the budget grow, but never past one part per pool thread:
-    a part beyond that only waits in the queue, holding memory."""
+    """Slow uploads let the budget grow, but never past three quarters of the pool
+    threads (3 of 4): a part beyond the threads only waits in the queue, holding
+    memory."""
     store = Store(delay=0.02)
     part = 10_000
     data = payload(100 * part)
@@ -588,5 +589,5 @@ def test_adaptive_budget_never_queues_more_parts_than_threads() -> None:
             submitted.append(w._inflight)
         limits = [w._limit]
     assert store.assembled() == data
-    assert max(limits + submitted) <= 4 * part, (limits, submitted)
-    assert store.max_parts_inflight == 4  # still every thread busy
+    assert max(limits + submitted) <= 3 * part, (limits, submitted)
+    assert store.max_parts_inflight == 3
