@@ -227,9 +227,10 @@ def _build_locked(settings: S3Settings, extra: Any = None) -> S3Client:
     )
     client.meta.events.register("before-call.s3.DeleteObjects", _add_content_md5)
     client.meta.events.register_last("before-call.s3", _no_expect_continue)
-    from megfile_s3 import integrity
+    from megfile_s3 import bodies, integrity
 
     integrity.install(client, settings.upload_checksum)
+    bodies.install(client)
     from megfile_s3.fast_listing import install as install_fast_listing
     from megfile_s3.redirects import install as install_redirects
 

@@ -8,7 +8,7 @@ every body, the largest CPU cost of an upload after the copies the producer make
 over https nothing but TLS checks the body.
 
 Here every body carries a check the server verifies, computed once from the bytes
-in memory (no copy, whatever object holds them):
+in memory (no copy, whatever object holds them: :func:`megfile_s3.bodies.body_view`):
 
 * ``crc32`` (default): ``x-amz-checksum-crc32`` on PutObject and UploadPart (zlib,
   several times faster than SHA-256), ``Content-MD5`` on the small bodies of other
@@ -28,72 +28,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import zlib
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-__all__ = ["PartBody", "body_view", "install"]
+from megfile_s3.bodies import body_view
+
+__all__ = ["install"]
 
 #: the calls whose bodies are object data (large): the CRC goes there
 _DATA_CALLS = ("PutObject", "UploadPart")
 _CHUNK = 1 << 20
-
-
-class PartBody:
-    """A read-only, seekable file over a ``memoryview``: a part of a larger buffer
-    given to botocore without copying it into a ``bytes`` first (botocore takes
-    ``bytes``, ``bytearray`` or a file, never a view). ``read`` copies only the
-    chunk asked for, as ``io.BytesIO`` would; :func:`body_view` sees the view."""
-
-    __slots__ = ("_position", "view")
-
-    def __init__(self, view: memoryview) -> None:
-        self.view = view.cast("B") if view.format != "B" or view.ndim != 1 else view
-        self._position = 0
-
-    def __len__(self) -> int:
-        return self.view.nbytes - self._position
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self.view.nbytes}
-        position = base[whence] + offset
-        if position < 0:
-            raise ValueError(f"negative seek position {position}")
-        self._position = position
-        return position
-
-    def read(self, size: int | None = -1) -> bytes:
-        start = min(self._position, self.view.nbytes)
-        end = self.view.nbytes if size is None or size < 0 else min(start + size, self.view.nbytes)
-        self._position = max(end, start)
-        return bytes(self.view[start:end])
-
-
-def body_view(body: Any) -> memoryview | None:
-    """The bytes ``body`` will send from its current position, without copying
-    them where the object allows it; None for a body that cannot be read twice."""
-    if body is None:
-        return memoryview(b"")
-    if isinstance(body, (bytes, bytearray)):
-        return memoryview(body)
-    if isinstance(body, PartBody):
-        return body.view[body.tell() :]
-    if isinstance(body, io.BytesIO):
-        # getvalue() hands back the bytes a BytesIO was made from (botocore wraps a
-        # bytes Body so); getbuffer() would copy them
-        return memoryview(body.getvalue())[body.tell() :]
-    return None
 
 
 def _digest_stream(body: Any, update: Callable[[bytes], None]) -> bool:

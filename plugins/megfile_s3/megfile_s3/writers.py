@@ -27,9 +27,9 @@ import threading
 from typing import IO, TYPE_CHECKING, Any
 
 from megfile_core.io.writer import PartWriter
+from megfile_s3.bodies import PartBody
 from megfile_s3.client import S3Client, settings_of
 from megfile_s3.errors import raise_s3_error
-from megfile_s3.integrity import PartBody
 
 if TYPE_CHECKING:
     pass
