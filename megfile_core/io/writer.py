@@ -14,16 +14,18 @@ Backends provide ``upload_part(part_number, offset, data) -> result`` and
 * With the default ``max_buffer_size`` that budget is a ceiling: the bytes allowed
   in flight follow the measured bandwidth-delay product (as the prefetch reader's
   window does): the rate parts finish at over the last ``_PACE_SAMPLES`` parts
-  times the shortest time a whole part took, times ``_LIMIT_GAIN``, plus one part
-  to spare; two parts before anything is measured, growing to at most twice the
+  times the shortest time a whole part took, times ``_LIMIT_GAIN`` (3: the
+  shortest part is a lucky one on a busy machine; with 2 a loaded 2-core machine
+  kept 2-3 parts in flight at 20 ms and wrote 10-85% slower), plus one part to
+  spare; two parts before anything is measured, growing to at most twice the
   limit plus a part per submitted part. Uploads that keep the writer waiting let
   it grow until they slow down; a producer slower than the uploads keeps it small.
-  It never passes one part per three quarters of the pool's threads either (6 of
-  the default 8): a part beyond the threads would only wait in the queue, holding
-  memory while uploading nothing, and the last quarter added memory, not speed,
-  in the benchmarks (20 ms + 400 Mbit/s per connection, 2 cores: 5, 6 and 8 parts
-  in flight wrote at the same rate, peak RSS 117 / 125 / 141 MiB with 8 MiB
-  parts); the pool keeps threads free for other work (a reader, another writer).
+  It never passes half the pool's threads plus one, in parts (5 of the default
+  8): a part beyond the threads would only wait in the queue, holding memory
+  while uploading nothing, and the rest of the pool stays free for other work (a
+  reader, another writer). With 8 MiB parts that keeps a writer of fresh 8 MiB
+  ``bytes`` under 128 MiB of peak RSS (6 parts: 123-131 MiB, benchmarks at 20 ms
+  + 400 Mbit/s per connection).
 * ``complete`` is called once, at close, with the results in part order.
 * Small objects: when ``put_single`` is given and the total size at close is less
   than the first part, ``put_single(data)`` is the only call made. An empty file
@@ -74,7 +76,7 @@ _NEW, _OPEN, _COMPLETED, _ABORTED = "new", "open", "completed", "aborted"
 #: adaptive budget (module doc): parts allowed before anything was measured, the
 #: gain over the measured need, and how many finished parts the rate is taken over
 _START_PARTS = 2
-_LIMIT_GAIN = 2.0
+_LIMIT_GAIN = 3.0
 _PACE_SAMPLES = 8
 
 
@@ -117,7 +119,7 @@ def _parallel_parts(executor: Executor) -> int | None:
     threads = getattr(executor, "_max_workers", None)
     if not isinstance(threads, int) or threads < 1:
         return None
-    return max(1, threads * 3 // 4)
+    return threads // 2 + 1
 
 
 class _FailureBox:

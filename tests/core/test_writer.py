@@ -540,7 +540,8 @@ def test_adaptive_budget_grows_with_slow_uploads() -> None:
     store = Store(delay=0.02)  # every part 20 ms, no shared limit
     part = 10_000
     data = payload(150 * part)
-    with store.writer(block_size=part, max_workers=16) as w:  # default budget: 128 MiB
+    # default budget: 128 MiB; 32 threads: up to 17 parts (half the threads plus one)
+    with store.writer(block_size=part, max_workers=32) as w:
         assert w._limit == 2 * part
         limits = _write_parts(w, data, part)
     assert store.assembled() == data
@@ -576,8 +577,8 @@ def test_adaptive_budget_shrinks_with_a_slow_producer() -> None:
 
 @pytest.mark.timeout(20)
 def test_adaptive_budget_never_queues_more_parts_than_threads() -> None:
-    """Slow uploads let the budget grow, but never past three quarters of the pool
-    threads (3 of 4): a part beyond the threads only waits in the queue, holding
+    """Slow uploads let the budget grow, but never past half the pool's threads
+    plus one (3 of 4): a part beyond the threads only waits in the queue, holding
     memory."""
     store = Store(delay=0.02)
     part = 10_000
