@@ -95,6 +95,8 @@ def protect_body(mode: str, params: dict[str, Any], model: Any, **_: Any) -> Non
     headers = params["headers"]
     if mode == "sha256" or _has_check(headers):
         return
+    if (params.get("context") or {}).get("checksum", {}).get("request_algorithm"):
+        return  # the caller asked botocore for a checksum (ChecksumAlgorithm=...)
     body = params.get("body")
     data_call = model.name in _DATA_CALLS
     if not data_call and (body is None or body == b""):

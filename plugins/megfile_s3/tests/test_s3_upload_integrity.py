@@ -162,3 +162,17 @@ def test_a_part_refused_for_its_digest_aborts_the_upload(bucket: str, s3: Any, i
         _write(f"s3://{bucket}/bad.bin", os.urandom(11 * MiB))
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+
+
+def test_a_checksum_the_caller_asks_botocore_for_is_left_alone(
+    bucket: str, sent: Sent, s3: Any
+) -> None:
+    import megfile_s3.client
+
+    client = megfile_s3.client.get_client(None)
+    client.put_object(Bucket=bucket, Key="own.bin", Body=b"own", ChecksumAlgorithm="SHA256")
+    (put,) = sent.of("PutObject")
+    expected = base64.b64encode(hashlib.sha256(b"own").digest()).decode()
+    assert put["x-amz-checksum-sha256"] == expected
+    assert "x-amz-checksum-crc32" not in put
+    assert s3.get_object(Bucket=bucket, Key="own.bin")["Body"].read() == b"own"
