@@ -577,18 +577,34 @@ def test_adaptive_budget_shrinks_with_a_slow_producer() -> None:
 
 @pytest.mark.timeout(20)
 def test_adaptive_budget_never_queues_more_parts_than_threads() -> None:
-    """Slow uploads let the budget grow, but never past half the pool's threads
-    plus one (3 of 4): a part beyond the threads only waits in the queue, holding
-    memory."""
+    """Slow uploads let the budget grow, but never past one part per pool thread
+    (a part beyond them only waits in the queue), and parts of fresh data keep at
+    most half the threads plus one parts of memory alive (3 of 4)."""
     store = Store(delay=0.02)
     part = 10_000
     data = payload(100 * part)
     submitted: list[int] = []
+    limits: list[int] = []
     with store.writer(block_size=part, max_workers=4) as w:
         for i in range(0, len(data), part):
-            w.write(data[i : i + part])
+            w.write(data[i : i + part])  # a new bytes object per part
             submitted.append(w._inflight)
-        limits = [w._limit]
+            limits.append(w._limit)
     assert store.assembled() == data
-    assert max(limits + submitted) <= 3 * part, (limits, submitted)
+    assert max(limits) <= 4 * part, limits
+    assert max(submitted) <= 3 * part, submitted
     assert store.max_parts_inflight == 3
+
+
+@pytest.mark.timeout(20)
+def test_parts_viewing_one_buffer_count_its_memory_once() -> None:
+    """One large ``bytes`` written at once: its parts are views of it, held by the
+    caller anyway, so they may fill every thread."""
+    store = Store(delay=0.02)
+    part = 10_000
+    data = payload(100 * part)
+    with store.writer(block_size=part, max_workers=4) as w:
+        w.write(data)
+        assert w._kept <= part
+    assert store.assembled() == data
+    assert store.max_parts_inflight == 4
