@@ -9,7 +9,7 @@ transfer manager and ``aws s3 sync``.
         [--sync-settings rtt] [--small-count 2000] [--small-kib 64]
         [--small-threads 16] [--small-settings plain,rtt]
         [--libraries ours,megfile,s3fs,smart_open,boto3] [--results-dir DIR]
-        [--base-tree DIR] [--fresh-writes]
+        [--base-tree DIR] [--fresh-writes] [--writes-only]
 
 ``--base-tree DIR`` adds the row "megfile-s3 (before)": the same worker with
 ``PYTHONPATH`` pointing at another checkout of this repository (e.g. ``git archive
@@ -34,8 +34,9 @@ round trip); ``capped`` -- the same plus ``--rate-mbit`` per connection (400 Mbi
 Measures:
 
 * ``seq``: a ``--size-mib`` object read with a ``read(8 MiB)`` loop and written with
-  ``write(8 MiB)`` (boto3: ``download_fileobj`` / ``upload_fileobj``), MiB/s, and the
-  peak RSS of the reading process;
+  ``write(8 MiB)`` (boto3: ``download_fileobj`` / ``upload_fileobj``), MiB/s, the
+  peak RSS of the reading and of the writing process, and the CPU time (user +
+  system) of the timed upload; ``--writes-only`` skips the reads;
 * ``random``: ``--random-reads`` x (seek, ``read(4 KiB)``) at seeded offsets of a
   ``--random-size-mib`` object, ours vs megfile: time, GET requests and bytes fetched
   (counted inside the process, and by the proxy);
@@ -270,6 +271,10 @@ def _table(
 # ---- sequential ----
 
 
+def _seq_entry() -> dict[str, list[float]]:
+    return {"read": [], "write": [], "rss": [], "rss_write": [], "cpu_write": []}
+
+
 def run_seq(
     args: argparse.Namespace, server: Server, libraries: list[str]
 ) -> dict[tuple[str, str], dict[str, list[float]]]:
@@ -278,14 +283,12 @@ def run_seq(
     for setting in args.settings:
         env = server.env(setting)
         for run in range(args.runs):
-            for library in libraries:
+            for library in [] if args.writes_only else libraries:
                 result = _worker(library, env, "read", f"s3://{BUCKET}/big.bin")
                 if result["bytes"] != size:
                     raise RuntimeError(f"{library} read {result['bytes']} bytes, not {size}")
                 speed = size / result["seconds"] / (1 << 20)
-                entry = data.setdefault(
-                    (setting, library), {"read": [], "write": [], "rss": [], "rss_write": []}
-                )
+                entry = data.setdefault((setting, library), _seq_entry())
                 entry["read"].append(speed)
                 entry["rss"].append(result["peak_rss_kib"] / 1024)
                 print(
@@ -300,12 +303,14 @@ def run_seq(
                     library, env, "write", f"s3://{BUCKET}/out/{library}.bin", str(size)
                 )
                 speed = size / result["seconds"] / (1 << 20)
-                data[(setting, library)]["write"].append(speed)
-                data[(setting, library)]["rss_write"].append(result["peak_rss_kib"] / 1024)
+                entry = data.setdefault((setting, library), _seq_entry())
+                entry["write"].append(speed)
+                entry["rss_write"].append(result["peak_rss_kib"] / 1024)
+                entry["cpu_write"].append(result["cpu_seconds"])
                 print(
                     f"{server.name:6s} write {setting:7s} run {run} {library:10s} "
                     f"{speed:8.1f} MiB/s peak RSS {result['peak_rss_kib'] / 1024:6.0f} MiB "
-                    f"requests {result['requests']}",
+                    f"CPU {result['cpu_seconds']:5.2f} s requests {result['requests']}",
                     flush=True,
                 )
     return data
@@ -327,6 +332,7 @@ def table_seq(args: argparse.Namespace, raw: dict[str, Any], libraries: list[str
             "ours / this",
             f"peak RSS reading MiB, {server}",
             f"peak RSS writing MiB, {server}",
+            f"CPU s writing, {server}",
         ]
 
     def cells(server: str, key: tuple[str, str]) -> list[str] | None:
@@ -335,16 +341,21 @@ def table_seq(args: argparse.Namespace, raw: dict[str, Any], libraries: list[str
             return None
         setting, _ = key
         ours = data.get((setting, "ours"))
-        read, write = _median(data[key]["read"]), _median(data[key]["write"])
-        ratio_read = f"{_median(ours['read']) / read:.2f}" if ours else "-"
+        entry = data[key]
+        reads = bool(entry["read"])  # none with --writes-only
+        read = _median(entry["read"]) if reads else 0.0
+        write = _median(entry["write"])
+        ratio_read = f"{_median(ours['read']) / read:.2f}" if ours and reads else "-"
         ratio_write = f"{_median(ours['write']) / write:.2f}" if ours else "-"
+        cpu = entry.get("cpu_write") or []
         return [
-            _fmt(read),
+            _fmt(read) if reads else "-",
             ratio_read,
             _fmt(write),
             ratio_write,
-            f"{_median(data[key]['rss']):.0f}",
-            f"{_median(data[key]['rss_write']):.0f}",
+            f"{_median(entry['rss']):.0f}" if reads else "-",
+            f"{_median(entry['rss_write']):.0f}",
+            f"{_median(cpu):.2f}" if cpu else "-",
         ]
 
     return _table(["setting", "library"], rows, servers, columns, cells)
@@ -631,10 +642,13 @@ def measure_server(
         )
         try:
             if "seq" in only:
-                _put_big(client, "big.bin", args.size_mib << 20)
-                # rclone hashes a new object on its first GET (~0.4 s for 256 MiB):
-                # paid here, not by whichever library reads first
-                client.get_object(Bucket=BUCKET, Key="big.bin", Range="bytes=0-0")["Body"].read()
+                if not args.writes_only:
+                    _put_big(client, "big.bin", args.size_mib << 20)
+                    # rclone hashes a new object on its first GET (~0.4 s for 256 MiB):
+                    # paid here, not by whichever library reads first
+                    client.get_object(Bucket=BUCKET, Key="big.bin", Range="bytes=0-0")[
+                        "Body"
+                    ].read()
                 raw["seq"] = run_seq(args, server, libraries)
             if "random" in only:
                 _put_big(client, "huge.bin", args.random_size_mib << 20)
@@ -687,6 +701,11 @@ def main() -> None:
         action="store_true",
         help="write a new object per chunk (BENCH_FRESH_WRITES=1 in the "
         "workers): in-flight parts then hold their own memory",
+    )
+    parser.add_argument(
+        "--writes-only",
+        action="store_true",
+        help="sequential measure: writes only (no object put, no reads)",
     )
     parser.add_argument(
         "--base-tree",

@@ -19,9 +19,10 @@ LIBRARY: ours | megfile | s3fs | smart_open | boto3. OPERATION:
 Connection details come from the environment (``AWS_ACCESS_KEY_ID``,
 ``AWS_SECRET_ACCESS_KEY``, ``AWS_ENDPOINT_URL``, ``AWS_S3_ADDRESSING_STYLE``). Every
 library's imports happen before its timer starts; creating its client is inside.
-Prints one JSON object: bytes, seconds, peak RSS before the timer and at the end
-(KiB, ``ru_maxrss``) and, for botocore-based libraries, the HTTP requests sent by
-method and the response body bytes announced for GETs (counted by wrapping
+Prints one JSON object: bytes, seconds, the process's CPU seconds (user + system)
+inside the timer, peak RSS before the timer and at the end (KiB, ``ru_maxrss``)
+and, for botocore-based libraries, the HTTP requests sent by method and the
+response body bytes announced for GETs (counted by wrapping
 ``URLLib3Session.send``).
 """
 
@@ -60,6 +61,15 @@ def _count_requests() -> None:
         return response
 
     URLLib3Session.send = counting_send  # type: ignore[method-assign]
+
+
+#: user + system CPU seconds of this process when the timer started
+CPU_AT_START = [0.0]
+
+
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
 
 
 def _split(url: str) -> tuple[str, str]:
@@ -221,6 +231,7 @@ def main() -> None:
             import boto3
 
             base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            CPU_AT_START[0] = _cpu()
             start = time.perf_counter()
             sink = _Sink()
             bucket, key = _split(url)
@@ -229,6 +240,7 @@ def main() -> None:
         else:
             opener = _opener(library)
             base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            CPU_AT_START[0] = _cpu()
             start = time.perf_counter()
             total = 0
             with opener(url, "rb") as handle:
@@ -245,12 +257,14 @@ def main() -> None:
             import boto3  # noqa: F401
 
             base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            CPU_AT_START[0] = _cpu()
             start = time.perf_counter()
             bucket, key = _split(url)
             _boto3_client().upload_fileobj(_Source(block, size), bucket, key)
         else:
             opener = _opener(library)
             base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            CPU_AT_START[0] = _cpu()
             start = time.perf_counter()
             with opener(url, "wb") as handle:
                 for _ in range(size // CHUNK):
@@ -262,6 +276,7 @@ def main() -> None:
         offsets = [rng.randrange(0, size - READ_SIZE) for _ in range(count)]
         opener = _opener(library)
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        CPU_AT_START[0] = _cpu()
         start = time.perf_counter()
         total = 0
         with opener(url, "rb") as handle:
@@ -276,6 +291,7 @@ def main() -> None:
             from megfile_core import smart_sync
 
             base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            CPU_AT_START[0] = _cpu()
             start = time.perf_counter()
             smart_sync(src, dst)
         elif library == "megfile":
@@ -285,6 +301,7 @@ def main() -> None:
             from megfile import smart_sync as megfile_sync
 
             base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            CPU_AT_START[0] = _cpu()
             start = time.perf_counter()
             with ThreadPoolExecutor(8) as pool:
                 megfile_sync(src, dst, map_func=pool.map)
@@ -298,6 +315,7 @@ def main() -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        CPU_AT_START[0] = _cpu()
         start = time.perf_counter()
         with ThreadPoolExecutor(threads) as pool:
             sizes = list(pool.map(read_one(), urls))
@@ -306,6 +324,7 @@ def main() -> None:
     else:
         raise SystemExit(f"unknown operation {operation!r}")
     result["seconds"] = time.perf_counter() - start
+    result["cpu_seconds"] = _cpu() - CPU_AT_START[0]
     result["base_rss_kib"] = base
     result["peak_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result["requests"] = dict(requests_by_method)

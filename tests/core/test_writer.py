@@ -540,7 +540,8 @@ def test_adaptive_budget_grows_with_slow_uploads() -> None:
     store = Store(delay=0.02)  # every part 20 ms, no shared limit
     part = 10_000
     data = payload(150 * part)
-    with store.writer(block_size=part, max_workers=16) as w:  # default budget: 128 MiB
+    # default budget: 128 MiB; 32 threads: up to 17 parts (half the threads plus one)
+    with store.writer(block_size=part, max_workers=32) as w:
         assert w._limit == 2 * part
         limits = _write_parts(w, data, part)
     assert store.assembled() == data
@@ -572,3 +573,38 @@ def test_adaptive_budget_shrinks_with_a_slow_producer() -> None:
         slow = _write_parts(w, data[80 * part :], part, pause=0.04)
         assert slow[-1] <= 3 * part, slow
     assert store.assembled() == data
+
+
+@pytest.mark.timeout(20)
+def test_adaptive_budget_never_queues_more_parts_than_threads() -> None:
+    """Slow uploads let the budget grow, but never past one part per pool thread
+    (a part beyond them only waits in the queue), and parts of fresh data keep at
+    most half the threads plus one parts of memory alive (3 of 4)."""
+    store = Store(delay=0.02)
+    part = 10_000
+    data = payload(100 * part)
+    submitted: list[int] = []
+    limits: list[int] = []
+    with store.writer(block_size=part, max_workers=4) as w:
+        for i in range(0, len(data), part):
+            w.write(data[i : i + part])  # a new bytes object per part
+            submitted.append(w._inflight)
+            limits.append(w._limit)
+    assert store.assembled() == data
+    assert max(limits) <= 4 * part, limits
+    assert max(submitted) <= 3 * part, submitted
+    assert store.max_parts_inflight == 3
+
+
+@pytest.mark.timeout(20)
+def test_parts_viewing_one_buffer_count_its_memory_once() -> None:
+    """One large ``bytes`` written at once: its parts are views of it, held by the
+    caller anyway, so they may fill every thread."""
+    store = Store(delay=0.02)
+    part = 10_000
+    data = payload(100 * part)
+    with store.writer(block_size=part, max_workers=4) as w:
+        w.write(data)
+        assert w._kept <= part
+    assert store.assembled() == data
+    assert store.max_parts_inflight == 4

@@ -152,12 +152,9 @@ def _botocore_config(settings: S3Settings) -> botocore.config.Config:
     s3: dict[str, Any] = {}
     if settings.addressing_style:
         s3["addressing_style"] = settings.addressing_style
-    endpoint = settings.endpoint_url
-    if endpoint is None or endpoint.lower().startswith("https://"):
-        # TLS already protects the body: no SHA-256 of every upload (botocore skips
-        # it on https only with a checksum header, which "when_required" leaves
-        # out); ~0.4 s of CPU per 512 MiB. Plain-http endpoints keep the signed body.
-        s3["payload_signing_enabled"] = False
+    # bodies carry a CRC32 or an MD5 instead of a signed SHA-256 unless asked
+    # (megfile_s3.integrity); botocore would sign them all on plain http
+    s3["payload_signing_enabled"] = settings.upload_checksum == "sha256"
     if s3:
         options["s3"] = s3
     # SigV4 unless configured otherwise: what botocore signs calls with anyway, but
@@ -234,6 +231,10 @@ def _build_locked(settings: S3Settings, extra: Any = None) -> S3Client:
     )
     client.meta.events.register("before-call.s3.DeleteObjects", _add_content_md5)
     client.meta.events.register_last("before-call.s3", _no_expect_continue)
+    from megfile_s3 import bodies, integrity
+
+    integrity.install(client, settings.upload_checksum)
+    bodies.install(client)
     from megfile_s3.fast_listing import install as install_fast_listing
     from megfile_s3.redirects import install as install_redirects
 
@@ -256,6 +257,7 @@ def _key(settings: S3Settings) -> tuple[Any, ...]:
         settings.signature_version,
         settings.verify,
         settings.redirect,
+        settings.upload_checksum,
         settings.session_profile,
         core_config.max_workers(),
     )

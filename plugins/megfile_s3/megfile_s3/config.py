@@ -6,11 +6,12 @@ Precedence, first found wins, for ``s3://`` (no profile) and ``s3+NAME://`` (pro
 1. environment: ``AWS_ACCESS_KEY_ID`` + ``AWS_SECRET_ACCESS_KEY`` (+
    ``AWS_SESSION_TOKEN``); endpoint from ``OSS_ENDPOINT``, then
    ``AWS_ENDPOINT_URL_S3``, then ``AWS_ENDPOINT_URL``; ``AWS_S3_ADDRESSING_STYLE``,
-   ``AWS_S3_VERIFY``, ``AWS_S3_REDIRECT``;
+   ``AWS_S3_VERIFY``, ``AWS_S3_REDIRECT``, ``AWS_S3_UPLOAD_CHECKSUM``;
 2. the profile's section in ``~/.aws/credentials`` and ``~/.aws/config``
    (``AWS_SHARED_CREDENTIALS_FILE`` / ``AWS_CONFIG_FILE`` move them): keys, the
    nested ``s3 =`` block (``endpoint_url``, ``addressing_style``,
-   ``signature_version``, ``verify``, ``redirect``) and a top-level ``endpoint_url``;
+   ``signature_version``, ``verify``, ``redirect``, ``upload_checksum``) and a
+   top-level ``endpoint_url``;
    without a profile the section is ``AWS_PROFILE`` or ``default``;
 3. boto3's own chain (instance roles, SSO ...) for whatever is still missing, and
    boto3's regional AWS endpoint when no endpoint is configured.
@@ -31,6 +32,7 @@ from megfile_core import config as core_config
 
 __all__ = [
     "ENDPOINT_ENV",
+    "UPLOAD_CHECKSUMS",
     "S3Settings",
     "cache_mode",
     "config_files",
@@ -41,6 +43,8 @@ __all__ = [
 ]
 
 ENDPOINT_ENV = ("OSS_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+#: how upload bodies are protected (:mod:`megfile_s3.integrity`); the first is the default
+UPLOAD_CHECKSUMS = ("crc32", "md5", "sha256")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -179,6 +183,8 @@ class S3Settings:
     signature_version: str | None
     verify: bool
     redirect: bool
+    #: ``crc32`` / ``md5`` / ``sha256``: the check every uploaded body carries
+    upload_checksum: str
     #: the boto3 profile to build the session with (a section that exists), or None
     session_profile: str | None
     #: where the credentials and the endpoint came from, for error hints
@@ -311,6 +317,17 @@ def _resolve(profile: str | None) -> S3Settings:
     redirect_name = env_name("AWS_S3_REDIRECT", profile)
     verify = _parse_bool(env.get(verify_name) or s3_block.get("verify"), verify_name, True)
     redirect = _parse_bool(env.get(redirect_name) or s3_block.get("redirect"), redirect_name, False)
+    checksum_name = env_name("AWS_S3_UPLOAD_CHECKSUM", profile)
+    checksum = (
+        (env.get(checksum_name) or s3_block.get("upload_checksum") or UPLOAD_CHECKSUMS[0])
+        .strip()
+        .lower()
+    )
+    if checksum not in UPLOAD_CHECKSUMS:
+        raise ValueError(
+            f"{checksum_name} (or s3.upload_checksum) is {checksum!r}: use "
+            f"{', '.join(UPLOAD_CHECKSUMS)}"
+        )
     return S3Settings(
         profile=profile,
         access_key=access_key,
@@ -321,6 +338,7 @@ def _resolve(profile: str | None) -> S3Settings:
         signature_version=s3_block.get("signature_version") or None,
         verify=verify,
         redirect=redirect,
+        upload_checksum=checksum,
         session_profile=section_name if found_in else None,
         credentials_source=credentials_source,
         endpoint_source=endpoint_source,

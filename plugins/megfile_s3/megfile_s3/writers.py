@@ -27,6 +27,7 @@ import threading
 from typing import IO, TYPE_CHECKING, Any
 
 from megfile_core.io.writer import PartWriter
+from megfile_s3.bodies import PartBody
 from megfile_s3.client import S3Client, settings_of
 from megfile_s3.errors import raise_s3_error
 
@@ -111,12 +112,13 @@ class Multipart:
     def upload_part(self, number: int, offset: int, data: memoryview) -> dict[str, Any]:
         upload_id = self.ensure_upload()
         owner = data.obj
-        # botocore takes bytes/bytearray, not memoryview: hand over the whole buffer
-        # when the view covers it (the writer's usual case), else copy once
-        body = (
+        # botocore takes bytes/bytearray or a file, not a memoryview: the whole
+        # buffer when the view covers it (the writer's usual case), else a file over
+        # the view (a part of a larger bytes write), never a copy of the part
+        body: bytes | bytearray | PartBody = (
             owner
             if isinstance(owner, (bytes, bytearray)) and len(owner) == data.nbytes
-            else bytes(data)
+            else PartBody(data)
         )
         with raise_s3_error(self.url, self.settings):
             response = self.client.upload_part(

@@ -181,28 +181,44 @@ def test_settings_are_read_lazily(monkeypatch: pytest.MonkeyPatch, bucket: str) 
 
 
 @pytest.mark.parametrize(
-    ("endpoint", "signed"),
-    [("https://s3.example.invalid", False), ("http://s3.example.invalid", True)],
+    ("endpoint", "mode"),
+    [
+        ("https://s3.example.invalid", ""),
+        ("http://s3.example.invalid", ""),
+        ("https://s3.example.invalid", "sha256"),
+        ("http://s3.example.invalid", "sha256"),
+    ],
 )
-def test_upload_body_is_hashed_only_without_tls(
-    monkeypatch: pytest.MonkeyPatch, endpoint: str, signed: bool
+def test_upload_body_is_hashed_only_when_asked(
+    monkeypatch: pytest.MonkeyPatch, endpoint: str, mode: str
 ) -> None:
+    """By default a body carries a CRC32 and the payload goes unsigned, on http
+    too; ``AWS_S3_UPLOAD_CHECKSUM=sha256`` signs its SHA-256 on https too."""
+    import base64
     import hashlib
+    import zlib
 
     from botocore.awsrequest import AWSResponse
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     monkeypatch.setenv("MEGFILE_S3_CLIENT_CACHE_MODE", "process_local")
+    if mode:
+        monkeypatch.setenv("AWS_S3_UPLOAD_CHECKSUM", mode)
     megfile_s3.client.clear_cache()
-    seen: list[str] = []
+    seen: list[tuple[str, str | None]] = []
 
     class Raw:
         def stream(self, *args: Any, **kwargs: Any) -> Any:
             yield b""
 
+    def text(value: Any) -> Any:
+        return value.decode() if isinstance(value, bytes) else value
+
     def answer(request: Any, **_: Any) -> Any:  # no network: look at what would go
-        value = request.headers["X-Amz-Content-SHA256"]
-        seen.append(value.decode() if isinstance(value, bytes) else value)
+        headers = request.headers
+        seen.append(
+            (text(headers["X-Amz-Content-SHA256"]), text(headers.get("x-amz-checksum-crc32")))
+        )
         return AWSResponse(request.url, 200, {"ETag": '"e"'}, Raw())
 
     client = megfile_s3.client.get_client(None)
@@ -212,7 +228,8 @@ def test_upload_body_is_hashed_only_without_tls(
     finally:
         client.meta.events.unregister("before-send.s3", answer)
         megfile_s3.client.clear_cache()
-    expected = hashlib.sha256(b"body").hexdigest() if signed else "UNSIGNED-PAYLOAD"
+    crc = base64.b64encode(zlib.crc32(b"body").to_bytes(4, "big")).decode()
+    expected = (hashlib.sha256(b"body").hexdigest(), None) if mode else ("UNSIGNED-PAYLOAD", crc)
     assert seen == [expected]
 
 
