@@ -117,20 +117,30 @@ def test_window_probes_upward_while_depth_pays() -> None:
         assert r.read(3 * block) == source.data[: 3 * block]
 
 
-@pytest.mark.timeout(30)
+@pytest.mark.timeout(90)
 def test_window_falls_back_when_depth_does_not_pay() -> None:
     """The source serves 4 answers at once: up to 4 blocks ahead the rate rises,
     beyond it does not, and the window does not stay there (a probe that only
-    climbs would reach the pool's 17 and keep it)."""
+    climbs would reach the pool's 17 and keep it).
+
+    Sleeps stand for the network here, so on a loaded machine their jitter can make
+    a step look paying and hold the window a little higher for a while (CI once saw
+    a median of 9). A probe that only climbs stays at 17 in every attempt, so the
+    reader gets three attempts and one must settle; the same decisions are pinned
+    without any timing by the ``Simulated`` tests below."""
     block = 64 * KiB
-    source = Latency(payload(20 * MiB, 2), DELAYS, shared=4)
-    with _reader(source, block) as r:
-        sizes = _windows(r, 260, block)
+    attempts = []
+    for seed in (2, 3, 4):
+        source = Latency(payload(20 * MiB, seed), DELAYS, shared=4)
+        with _reader(source, block) as r:
+            sizes = _windows(r, 260, block)
         assert max(sizes) >= 3, sizes  # it probed
         # a climb that never falls back would stay at the pool's 17
         settled = sizes[100:]
-        assert statistics.median(settled) <= 8, settled
-        assert sum(size > 10 for size in settled) <= len(settled) // 4, settled
+        attempts.append(settled)
+        if statistics.median(settled) <= 8 and sum(s > 10 for s in settled) <= len(settled) // 4:
+            return
+    raise AssertionError(f"the window never settled at <= 8 in 3 attempts: {attempts}")
 
 
 def test_simulated_probe_keeps_at_most_probe_bytes_in_flight() -> None:
