@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from megfile_core import config
 from megfile_core.io.copy import copier
-from megfile_core.io.pool import bounded_map
+from megfile_core.io.pool import bounded_map, executor_width
 from megfile_core.smart_path import as_smart_path
 from megfile_core.url import mask_url
 
@@ -64,16 +64,6 @@ def in_processes(executor: object) -> bool:
     """Whether ``executor`` may run calls in other processes (anything but a thread
     pool): its work must then be picklable."""
     return isinstance(executor, Executor) and not isinstance(executor, ThreadPoolExecutor)
-
-
-def executor_width(executor: Executor | None) -> int | None:
-    """Calls ``executor`` runs at once, when it says (``parallelism`` of a
-    :class:`~megfile_core.distributed.DaskExecutor`, a pool's ``max_workers``)."""
-    for name in ("parallelism", "_max_workers"):
-        width = getattr(executor, name, None)
-        if isinstance(width, int) and width > 0:
-            return width
-    return None
 
 
 def copy_item(item: WorkItem) -> tuple[str, int]:

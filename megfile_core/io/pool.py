@@ -20,6 +20,7 @@ from megfile_core import config
 
 __all__ = [
     "bounded_map",
+    "executor_width",
     "get_executor",
     "get_named_executor",
     "read_executor",
@@ -33,6 +34,16 @@ R = TypeVar("R")
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
 _named: dict[str, ThreadPoolExecutor] = {}
+
+
+def executor_width(executor: Executor | None) -> int | None:
+    """Calls ``executor`` runs at once, when it says (``parallelism`` of a
+    :class:`~megfile_core.distributed.DaskExecutor`, a pool's ``max_workers``)."""
+    for name in ("parallelism", "_max_workers"):
+        width = getattr(executor, name, None)
+        if isinstance(width, int) and width > 0:
+            return width
+    return None
 
 
 def get_executor() -> Executor:

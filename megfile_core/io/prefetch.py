@@ -150,7 +150,7 @@ from typing import TYPE_CHECKING
 
 from megfile_core import config
 from megfile_core.errors import FileChangedError
-from megfile_core.io.pool import get_executor
+from megfile_core.io.pool import executor_width, get_executor
 from megfile_core.io.ranges import (
     OpenStream,
     RangeResponseError,
@@ -909,8 +909,8 @@ class PrefetchReader(io.BufferedIOBase):
     def _pool_size(self) -> int:
         """Fetches the pool runs at once (the ceiling when it does not say), plus
         the caller, which fetches a block nobody started."""
-        workers = getattr(self._pool(), "_max_workers", None)
-        return workers + 1 if isinstance(workers, int) else self._max_forward
+        workers = executor_width(self._pool())
+        return workers + 1 if workers is not None else self._max_forward
 
     def _submit(
         self, start: int, stop: int, buffer: memoryview | None = None

@@ -63,7 +63,7 @@ from concurrent.futures import wait as wait_futures
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from megfile_core import config
-from megfile_core.io.pool import get_executor
+from megfile_core.io.pool import executor_width, get_executor
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -113,12 +113,6 @@ class _UploadPace(Generic[T]):
                 target = math.ceil(_LIMIT_GAIN * rate * self.min_time) + part
                 current = min(target, 2 * current + part)
         return max(part, min(current, ceiling))
-
-
-def _threads_of(executor: Executor) -> int | None:
-    """How many uploads ``executor`` runs at once, when it says (a thread pool)."""
-    threads = getattr(executor, "_max_workers", None)
-    return threads if isinstance(threads, int) and threads > 0 else None
 
 
 class _FailureBox:
@@ -389,7 +383,7 @@ class PartWriter(io.BufferedIOBase, Generic[T]):
         budget = memory = self._budget
         pace = self._pace
         if pace is not None:
-            threads = _threads_of(self._pool())
+            threads = executor_width(self._pool())
             if threads is not None:
                 memory = min(budget, (threads // 2 + 1) * nbytes)
                 budget = min(budget, threads * nbytes)

@@ -64,7 +64,7 @@ def _name(tag: str) -> str:
     return name
 
 
-def _item(element: ElementTree.Element, ns: str) -> dict[str, Any]:
+def _item(element: ElementTree.Element) -> dict[str, Any]:
     item: dict[str, Any] = {}
     for child in element:
         name = _names.get(child.tag) or _name(child.tag)
@@ -84,10 +84,6 @@ def _item(element: ElementTree.Element, ns: str) -> dict[str, Any]:
     return item
 
 
-def parse_contents(body: bytes) -> list[dict[str, Any]]:
-    return _parse(ElementTree.fromstring(body))[0]
-
-
 def _parse(root: ElementTree.Element) -> tuple[list[dict[str, Any]], bool]:
     """The ``<Contents>`` of a page's root, and whether they are one run of the
     root's children (nothing between them)."""
@@ -97,7 +93,7 @@ def _parse(root: ElementTree.Element) -> tuple[list[dict[str, Any]], bool]:
     first = last = -1
     for index, element in enumerate(root):
         if element.tag == tag:
-            items.append(_item(element, ns))
+            items.append(_item(element))
             first = index if first < 0 else first
             last = index
     return items, last - first + 1 == len(items)
