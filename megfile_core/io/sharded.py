@@ -157,7 +157,7 @@ class _Shard(Generic[T]):
     """The keys after ``start_after`` up to ``last`` (None: no end), and the pages
     found there, in order."""
 
-    def __init__(self, start_after: str | None, last: str | None, depth: int) -> None:
+    def __init__(self, start_after: str | None, last: str | None) -> None:
         self.start_after = start_after
         self.last = last
         self.pages: queue.Queue[object] = queue.Queue()  # bounded by the budget
@@ -199,13 +199,12 @@ class _Listing(Generic[T]):
         thread.start()
 
     def _put(self, shard: _Shard[T], item: object) -> bool:
-        while not self.closed.is_set():
-            try:
-                shard.pages.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        """Hand ``item`` to the consumer; False once the listing is closed. The
+        queue itself is unbounded: the budget bounds it (_within_budget)."""
+        if self.closed.is_set():
+            return False
+        shard.pages.put(item)
+        return True
 
     def _reserve(self, shard: _Shard[T]) -> bool:
         """Take a request slot once ``shard`` may list one more page (the budget,
@@ -258,7 +257,7 @@ class _Listing(Generic[T]):
             points = [point] if point is not None else []
         # the last range first: each new shard takes what lies above its point
         for point in reversed(points):
-            upper: _Shard[T] = _Shard(point, shard.last, self.depth)
+            upper: _Shard[T] = _Shard(point, shard.last)
             with self.changed:
                 shard.last = point
                 upper.next, shard.next = shard.next, upper
@@ -325,7 +324,7 @@ def sharded_listing(
     in flight once the listing proves longer than a page (see the module docstring).
     Closing the iterator early stops the workers."""
     listing = _Listing(list_page, key, workers, queue_pages)
-    head: _Shard[T] = _Shard(None, None, listing.depth)
+    head: _Shard[T] = _Shard(None, None)
     listing.head = head
     listing.start(head)
     return listing.results(head)
