@@ -5,7 +5,9 @@ retried like any request). A larger one is one ``PUT`` whose chunked body is the
 writer's parts, handed over in order to the thread that sends it: memory stays at a
 few parts whatever the size. ``atomic=True`` writes to ``.name.<hex>.temp`` beside
 the target and ``MOVE``s it into place on close; an error or ``abort()`` deletes
-the temp file, so a failed write publishes nothing.
+the temp file, so a failed write publishes nothing. The temp file's PUT is ended
+properly before that ``DELETE``: a PUT cut short leaves the server's handler still
+running, and it may create the file after the ``DELETE`` has come and gone.
 """
 
 from __future__ import annotations
@@ -93,6 +95,15 @@ class StreamedPut:
         if self._error is not None:
             self._raise()
 
+    def end_quietly(self) -> None:
+        """End the body where it is and wait for the server's answer, ignoring errors."""
+        if self._thread is None:
+            return
+        try:
+            self.finish()
+        except Exception:  # the caller is cleaning up after an error already
+            pass
+
     def stop(self) -> None:
         if self._thread is None or self._done.is_set():
             return
@@ -148,10 +159,12 @@ def open_writer(
 
     def abort() -> None:
         stream: StreamedPut | None = state["stream"]
-        if stream is not None:
-            stream.stop()
         if atomic:
+            if stream is not None:
+                stream.end_quietly()  # the temp's PUT is over before it is deleted
             call_quietly(lambda: target.unlink(missing_ok=True))
+        elif stream is not None:
+            stream.stop()
 
     writer_options = {k: options[k] for k in WRITER_OPTIONS if k in options}
     return PartWriter(

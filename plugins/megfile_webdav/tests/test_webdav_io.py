@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from typing import Any
 
 import pytest
+import requests
 from spy import recording
 
 import megfile_core as megfile
@@ -59,6 +61,35 @@ def test_failed_atomic_write_publishes_nothing(dav_root: str, size: int) -> None
             handle.write(os.urandom(size))
             raise Boom
     assert megfile.smart_load_content(url) == b"old"
+    assert _temps(dav_root) == []
+
+
+def test_failed_atomic_write_ends_its_put_before_deleting_the_temp(
+    dav_root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a PUT cut short leaves the server's handler running, and it can create the temp
+    # file after the DELETE: the PUT must be answered first (seen once in CI)
+    events: list[tuple[str, str, bool]] = []
+    original = requests.Session.request
+
+    def request(self: requests.Session, method: str, url: str, *args: Any, **kw: Any) -> Any:
+        events.append(("start", method, True))
+        try:
+            response = original(self, method, url, *args, **kw)
+        except BaseException:
+            events.append(("end", method, False))
+            raise
+        events.append(("end", method, True))
+        return response
+
+    monkeypatch.setattr(requests.Session, "request", request)
+    with pytest.raises(Boom):
+        with megfile.smart_open(f"{dav_root}/cut.bin", "wb", atomic=True, block_size=MiB) as f:
+            f.write(os.urandom(3 * MiB))
+            raise Boom
+    put_end = events.index(("end", "PUT", True))  # answered, not cut off
+    assert events.index(("start", "DELETE", True)) > put_end
+    assert not megfile.smart_exists(f"{dav_root}/cut.bin")
     assert _temps(dav_root) == []
 
 
