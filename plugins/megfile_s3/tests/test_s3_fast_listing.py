@@ -144,3 +144,61 @@ def test_a_lean_page_stops_at_the_end_of_its_range(bucket: str, s3: Any) -> None
         "a",
     )
     assert cut == b"<R><IsTruncated>true</IsTruncated><Contents><Key>a</Key></Contents></R>"
+
+
+def _page(contents: str) -> str:
+    ns = "http://s3.amazonaws.com/doc/2006-03-01/"
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="{ns}">'
+        f"<Name>b</Name><IsTruncated>true</IsTruncated>{contents}"
+        "<NextContinuationToken>t</NextContinuationToken></ListBucketResult>"
+    )
+
+
+@pytest.mark.parametrize(
+    "contents",
+    [
+        "<Contents><Key>a&amp;b &lt;c&gt; &#13;&#x80;&#128;ü&apos;</Key>"
+        "<LastModified>2026-01-02T03:04:05.000Z</LastModified><ETag>&quot;9a&quot;</ETag><Size>12</Size>"
+        "<StorageClass>STANDARD</StorageClass></Contents>"
+        "<Contents><Key>é/&amp;quot;</Key><ETag>&#34;x&#34;</ETag><Size>0</Size>"
+        "<ChecksumAlgorithm>CRC32</ChecksumAlgorithm><ChecksumAlgorithm>SHA1</ChecksumAlgorithm>"
+        "</Contents>",
+        "\n  <Contents>\n    <Key> spaced </Key>\n    <Size>3</Size>\n  </Contents>\n",
+        "",
+        # the layout every server seen writes (read in one step per object)
+        2
+        * (
+            "<Contents><Key>k&amp;&#x80;</Key><LastModified>2026-01-02T03:04:05.000Z"
+            "</LastModified><ETag>&quot;9a&quot;</ETag><Size>12</Size>"
+            "<StorageClass>STANDARD</StorageClass></Contents>"
+        ),
+    ],
+)
+def test_the_quick_scan_reads_what_the_c_parser_reads(contents: str) -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    text = _page(contents)
+    items = fast_listing._scan(text)
+    assert items == fast_listing._parse(ElementTree.fromstring(text.encode()))[0]
+    assert fast_listing._quick_page(text.encode(), False) == (items, True)
+
+
+@pytest.mark.parametrize(
+    "contents",
+    [
+        "<Contents><Key>k</Key><Owner><ID>i</ID></Owner></Contents>",  # nested
+        "<Contents><Key>k</Key><ETag/></Contents>",  # self-closing
+        "<Contents><Key><![CDATA[k]]></Key></Contents>",
+        "<Contents><Key>k</Key><!-- c --></Contents>",
+        "<Contents><Key>k</Key><Other>x</Other></Contents>",
+    ],
+)
+def test_the_quick_scan_leaves_odd_pages_to_the_c_parser(contents: str) -> None:
+    assert fast_listing._scan(_page(contents)) is None
+    assert fast_listing._quick_page(_page(contents).encode(), False) is None
+
+
+def test_a_quick_scan_of_an_unknown_entity_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        fast_listing._scan(_page("<Contents><Key>a&copy;</Key></Contents>"))

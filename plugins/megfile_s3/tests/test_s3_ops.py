@@ -121,6 +121,20 @@ def test_sharded_listing_is_the_serial_listing(
     assert streamed == sorted(k[len(top) + 1 :] for k in keys)
 
 
+@pytest.mark.parametrize("top", ["s3://{bucket}", "s3://{bucket}/w", "s3://{bucket}/w/"])
+def test_the_files_of_a_tree_listing_are_the_tree_listing_without_directories(
+    bucket: str, s3: Any, top: str
+) -> None:
+    """S3's files-only tree listing (used by scan and sync: no directories derived)
+    gives exactly the files of the full tree listing: markers, empty names and
+    doubled slashes included."""
+    _put(s3, bucket, "w/a", "w/d/", "w/d/e/f", "w/d//g", "w//h", "w/z~/1", "top.txt")
+    path = SmartPath(top.format(bucket=bucket))
+    files = [(r, tuple(e)) for r, e in path._scan_tree_files()]
+    expected = [(r, tuple(e)) for r, e in path._scan_tree() if not e.is_dir()]
+    assert files == expected and len(files) >= 5
+
+
 def test_recursive_glob_is_one_listing_per_brace_prefix(bucket: str, s3: Any, calls: Any) -> None:
     _put(s3, bucket, "g/a/1.txt", "g/a/x/2.txt", "g/b/3.txt", "g/c/4.txt", "g/c/5.log")
     calls.reset()
