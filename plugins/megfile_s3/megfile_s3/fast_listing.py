@@ -231,11 +231,15 @@ _KEY = re.compile(rb"<Key>([^<&]*)</Key>")
 def _cut_after(body: bytes, stop: str) -> bytes | None:
     """``body`` without the ``<Contents>`` whose keys sort after ``stop`` (so they
     are not parsed), or None when every key is up to ``stop`` or the keys cannot be
-    compared as bytes (an entity such as ``&amp;`` in the page)."""
-    if b"&" in body:
-        return None
-    keys = list(_KEY.finditer(body))
+    compared as bytes (an entity such as ``&amp;`` in a key)."""
     limit = stop.encode()  # S3 sorts keys by their UTF-8 bytes
+    tail = body.rfind(b"<Key>")
+    last = _KEY.match(body, tail) if tail >= 0 else None
+    if last is None or last.group(1) <= limit:
+        return None  # the last key is in the range (most pages), or is odd
+    keys = list(_KEY.finditer(body))
+    if len(keys) != body.count(b"<Key>"):
+        return None  # a key with an entity: not comparable as bytes
     index = bisect.bisect_right([match.group(1) for match in keys], limit)
     if index == len(keys):
         return None
