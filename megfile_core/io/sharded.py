@@ -2,21 +2,29 @@
 
 An object store lists keys in order, a page per request, each page asking for the
 keys after the last one seen. Over a long round trip a listing of many pages is
-slow because each page waits for the one before. :func:`sharded_listing` splits the
-key range instead: a worker that finds more keys than one page splits what is left
-of its range at a key halfway between the last key it saw and the end of its range,
-and a new worker lists the upper half. The halves are disjoint and in order, so the
-results are yielded in key order, as one serial listing would give them.
+slow because each page waits for the one before. :func:`sharded_listing` cuts the
+key range into ranges listed at once instead; they are disjoint and in order, so
+the results are yielded in key order, as one serial listing would give them.
 
 A backend offers it with one function, ``list_page(start_after, last)``: the keys
 after ``start_after`` (all keys when None), as many as one request returns, and
 whether more follow; keys after ``last`` (a hint) may be returned and are dropped
-here. Split points are made of the characters seen in keys so far: a range with no
-end reaches ahead one level of the key hierarchy at a time (:func:`gallop_keys`), a
-range with an end is halved (:func:`split_key`).
-A listing that fits one page costs one request, exactly as a serial one. Memory is
-bounded: only the ``workers`` ranges next in line for the consumer list, each at
-most ``queue_pages`` pages ahead of it, and about ``2 * workers`` pages in all.
+here. A range with no end reaches ahead one level of the key hierarchy at a time
+(:func:`gallop_keys`). A range with an end, once a page of it is known, is cut
+into ranges of about :data:`RANGE_PAGES` pages (:func:`keys_ahead`): the page's
+keys read as numbers tell how far a page reaches (:func:`pages_left`), counted in
+the characters seen at each position, and every digit where keys differ in
+digits. A range also hands what it has not listed after
+``RANGE_PAGES`` pages to a range of its own, which starts after a key listed, so no
+request is lost. Ranges start in key order, nearest the consumer first.
+
+A listing that fits one page costs one request, exactly as a serial one; a long one
+about 1.1 requests a page (each range's last page is mostly the next range's keys,
+and a range cut where no key turns out to be is one request for nothing; after two
+of those, ranges are cut on the characters seen only). Memory is bounded: a range
+lists only while fewer than ``2 * workers`` pages wait or are asked for before it
+(and at most ``queue_pages`` of its own), and ranges are cut only while the
+consumer waits for a page: one slower than the listing gains nothing from more.
 """
 
 from __future__ import annotations
@@ -27,7 +35,16 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
-__all__ = ["Alphabet", "ListPage", "gallop_keys", "learn", "sharded_listing", "split_key"]
+__all__ = [
+    "Alphabet",
+    "ListPage",
+    "gallop_keys",
+    "keys_ahead",
+    "learn",
+    "pages_left",
+    "sharded_listing",
+    "split_key",
+]
 
 T = TypeVar("T")
 
@@ -35,6 +52,12 @@ T = TypeVar("T")
 ListPage = Callable[[str | None, str | None], tuple[Sequence[T], bool]]
 
 _DONE = object()
+#: a listed range keeps about this many pages of what is left in it and leaves the
+#: rest to ranges of their own, listed at once: each range costs a request (or part
+#: of one) more where it ends
+RANGE_PAGES = 4.0
+#: the same for the range the consumer reads: its pages are needed first
+HEAD_PAGES = 2.0
 
 
 def _median(chars: list[str]) -> str | None:
@@ -69,25 +92,107 @@ def split_key(last: str, bound: str, alphabet: Alphabet) -> str | None:
     return None
 
 
-def pages_left(first: str, last: str, bound: str, alphabet: Alphabet) -> float:
-    """About how many pages like the one from ``first`` to ``last`` fit between
-    ``last`` and ``bound``: the keys read as numbers in the characters seen at each
-    position (from the first position where ``first`` and ``bound`` differ)."""
-    common = 0
-    while common < min(len(first), len(bound)) and first[common] == bound[common]:
-        common += 1
+#: numbered keys hold every digit in turn; letters in keys mostly spell words
+_CLASSES = ("0123456789",)
 
-    def place(key: str) -> float:
-        value, scale = 0.0, 1.0
-        for position in range(common, common + 8):
-            chars = _seen(alphabet, position)
-            scale /= len(chars) + 1
-            if position < len(key):
-                value += (bisect.bisect_left(chars, key[position]) + 1) * scale
+
+def _classes(chars: str) -> str:
+    """``chars`` with every digit when one was seen where keys differ: keys
+    numbered ``0017`` to ``0042`` have seen only some digits at each position, and
+    the ones not seen yet follow."""
+    found = set(chars)
+    if len(found) < 2:
+        return chars  # a position where every key seen agrees: no digit there
+    for group in _CLASSES:
+        if found.intersection(group):
+            found.update(group)
+    return "".join(sorted(found))
+
+
+class _Scale:
+    """Keys read as numbers in ``[0, 1)`` from position ``len(prefix)`` on: each
+    character is a digit among the characters seen at its position, so a position
+    where one character was seen counts for nothing, and keys spread over what was
+    seen are spread evenly over the numbers."""
+
+    def __init__(
+        self, prefix: str, alphabet: Alphabet, complete: bool, keys: tuple[str, ...]
+    ) -> None:
+        self.prefix = prefix
+        positions = range(len(prefix), len(prefix) + 8)
+        # the keys measured are seen too: a range's end is a key the store has or
+        # a split point between such keys
+        seen = [
+            "".join(sorted(set(_seen(alphabet, p)).union(k[p] for k in keys if p < len(k))))
+            for p in positions
+        ]
+        self.digits = [_classes(chars) for chars in seen] if complete else seen
+
+    def value(self, key: str) -> float:
+        value, scale, offset = 0.0, 1.0, len(self.prefix)
+        for position, chars in enumerate(self.digits, offset):
+            scale /= len(chars)
+            if position >= len(key):
+                break
+            value += bisect.bisect_left(chars, key[position]) * scale
         return value
 
-    span = place(last) - place(first)
-    return (place(bound) - place(last)) / span if span > 0 else float("inf")
+    def key(self, value: float) -> str:
+        key = self.prefix
+        for chars in self.digits:
+            value *= len(chars)
+            digit = min(int(value), len(chars) - 1)
+            value -= digit
+            key += chars[digit]
+        return key
+
+
+def _common(one: str, other: str) -> int:
+    common = 0
+    while common < min(len(one), len(other)) and one[common] == other[common]:
+        common += 1
+    return common
+
+
+def pages_left(
+    first: str, last: str, bound: str, alphabet: Alphabet, complete: bool = True
+) -> float:
+    """About how many pages like the one from ``first`` to ``last`` fit between
+    ``last`` and ``bound``: the keys read as numbers in the characters seen at each
+    position (from the first position where ``first`` and ``bound`` differ; with
+    ``complete``, the classes of the characters seen, see :func:`_classes`)."""
+    scale = _Scale(bound[: _common(first, bound)], alphabet, complete, (first, last, bound))
+    span = scale.value(last) - scale.value(first)
+    left = scale.value(bound) - scale.value(last)
+    return left / span if span > 0 else float("inf")
+
+
+def keys_ahead(
+    first: str,
+    last: str,
+    bound: str,
+    alphabet: Alphabet,
+    pages: float,
+    count: int,
+    complete: bool = True,
+) -> list[str]:
+    """Up to ``count`` increasing keys between ``last`` and ``bound``, every
+    ``pages`` pages like the one from ``first`` to ``last`` (as :func:`pages_left`
+    counts); the key halfway (:func:`split_key`) when that finds none."""
+    scale = _Scale(bound[: _common(first, bound)], alphabet, complete, (first, last, bound))
+    low = scale.value(last)
+    step = pages * (low - scale.value(first))
+    points: list[str] = []
+    for index in range(1, count + 1):
+        key = scale.key(low + index * step)
+        if not last < key < bound:
+            break
+        if not points or key > points[-1]:
+            points.append(key)
+    if not points:
+        point = split_key(last, bound, alphabet)
+        points = [point] if point is not None else []
+    return points
 
 
 def gallop_keys(first: str, last: str, alphabet: Alphabet) -> list[str]:
@@ -156,16 +261,28 @@ def learn(alphabet: list[set[str]], keys: list[str]) -> Alphabet:
 
 class _Shard(Generic[T]):
     """The keys after ``start_after`` up to ``last`` (None: no end), and the pages
-    found there, in order."""
+    found there, in order; listed by a thread of its own once started."""
 
     def __init__(self, start_after: str | None, last: str | None) -> None:
         self.start_after = start_after
         self.last = last
         self.pages: queue.Queue[object] = queue.Queue()  # bounded by the budget
         self.next: _Shard[T] | None = None
+        self.started = False
+        #: made by a cut where keys were expected (not a hand-off after a key)
+        self.cut = False
 
 
 class _Listing(Generic[T]):
+    """The shards in key order from the one the consumer reads (``head``). A started
+    shard lists its range a page after the other. After a page, while the consumer
+    waits, it cuts what is left into shards of about ``RANGE_PAGES`` pages, not
+    started (with no end known: ranges reaching ahead level by level); after
+    ``RANGE_PAGES`` pages it hands the rest to a shard of its own. Shards start in
+    key order while fewer than ``2 * workers`` pages wait or are asked for before
+    them: the requests in flight, ``workers`` at most, are the pages needed soonest,
+    a few from each of many short ranges."""
+
     def __init__(
         self, list_page: ListPage[T], key: Callable[[T], str], workers: int, depth: int
     ) -> None:
@@ -173,28 +290,56 @@ class _Listing(Generic[T]):
         self.key = key
         self.workers = max(1, workers)
         self.depth = max(1, depth)
+        self.budget = 2 * self.workers
         self.lock = threading.Lock()
         #: notified whenever the budget may have changed: a page taken by the
-        #: consumer, a request done, a range split, the listing closed
+        #: consumer, a request done, a shard made, the listing closed
         self.changed = threading.Condition(self.lock)
-        #: threads at most (one worker: one request after the other, no split)
-        self.most_threads = 3 * self.workers if self.workers > 1 else 1
-        #: the shard the consumer reads; only the ``workers`` shards from it on list
-        #: (see _within_budget)
         self.head: _Shard[T] | None = None
+        #: started shards not finished, at most ``2 * workers`` (a shard whose
+        #: pages wait for the consumer holds a thread but no request)
         self.live = 0
-        #: requests in flight, at most ``workers``; a worker whose pages wait for
-        #: the consumer holds none, so the range being consumed can still split
+        #: requests in flight, at most ``workers``
         self.busy = 0
         self.closed = threading.Event()
         #: the characters seen at each position of a key (split points use them)
         self.alphabet: list[set[str]] = []
-        #: set while the consumer waits for a page; ranges split only then
+        #: set while the consumer waits for a page; ranges are cut only then
         self.starved = threading.Event()
+        #: cut ranges found empty: after two, the keys are taken to have gaps where
+        #: characters were not seen, and ranges are cut on those seen only
+        self.empty_cuts = 0
 
-    def start(self, shard: _Shard[T]) -> None:
-        with self.lock:
-            self.live += 1
+    def _start_more(self) -> None:
+        """Start the shards next in key order that the budget allows (lock held):
+        those with fewer than ``2 * workers`` pages waiting before them, while
+        fewer than ``2 * workers`` shards list; the consumer's own shard always."""
+        if self.closed.is_set():
+            return
+        current, waiting = self.head, 0
+        while current is not None and waiting < self.budget:
+            if not current.started:
+                if current is not self.head and self.live >= 2 * self.workers:
+                    return
+                self._start(current)
+            waiting += current.pages.qsize()
+            current = current.next
+
+    def _skip_empty(self, shard: _Shard[T], beyond: str) -> None:
+        """Finish, without a request, the shards not started after ``shard`` that
+        end before ``beyond``, the first key after ``shard`` (lock held): ranges
+        made where keys were expected, in a gap between them."""
+        current = shard.next
+        while current is not None and not current.started:
+            if current.last is None or current.last >= beyond:
+                return
+            current.started = True
+            current.pages.put(_DONE)
+            current = current.next
+
+    def _start(self, shard: _Shard[T]) -> None:
+        shard.started = True
+        self.live += 1
         thread = threading.Thread(target=self._run, args=(shard,), daemon=True)
         thread.name = "megfile-list"
         thread.start()
@@ -224,18 +369,16 @@ class _Listing(Generic[T]):
             self.changed.notify_all()
 
     def _within_budget(self, shard: _Shard[T]) -> bool:
-        """Whether ``shard`` is among the ``workers`` shards next in line for the
-        consumer, holds fewer than ``depth`` pages, and the shards before it hold
-        fewer than ``2 * workers``: the pages that wait are the ones needed soonest,
-        and their number is bounded by the settings, not by the listing."""
+        """Whether ``shard`` holds fewer than ``depth`` pages and the shards before
+        it fewer than ``2 * workers``: the pages that wait are the ones needed
+        soonest, and their number is bounded by the settings, not by the listing."""
         if shard.pages.qsize() >= self.depth:
             return False
-        current, position, waiting = self.head, 0, 0
-        while current is not None and current is not shard and position < self.workers:
+        current, waiting = self.head, self.busy  # the requests out become pages
+        while current is not None and current is not shard:
             waiting += current.pages.qsize()
-            current, position = current.next, position + 1
-        # and all of them together at most twice as many pages as there are workers
-        return current is shard and position < self.workers and waiting < 2 * self.workers
+            current = current.next
+        return current is shard and waiting < self.budget
 
     def _within(self, items: Sequence[T], bound: str | None) -> Sequence[T]:
         """The items of a page up to ``bound`` (a page is in key order)."""
@@ -250,36 +393,41 @@ class _Listing(Generic[T]):
                 high = middle
         return items[:low]
 
-    def _split(self, shard: _Shard[T], page: list[str]) -> None:
-        """Hand parts of what is left of ``shard`` to new workers: with no end
-        known, ranges reaching ahead level by level (:func:`gallop_keys`), else
-        the upper half (:func:`split_key`)."""
+    def _cut(self, shard: _Shard[T], page: list[str]) -> None:
+        """Leave what lies beyond about ``RANGE_PAGES`` pages of ``shard`` to new
+        shards, not started: with no end known, ranges reaching ahead level by
+        level (:func:`gallop_keys`), else one range with the rest."""
         with self.lock:
-            free = self.most_threads - self.live
             alphabet = learn(self.alphabet, page)
-            # only a consumer that waited for a page gains from more ranges; one
+            # only a consumer that waits for pages gains from more ranges; one
             # slower than the listing would only see pages wait longer in memory
-            if free <= 0 or not self.starved.is_set() or self.busy >= self.workers - 1:
+            if self.workers == 1 or not self.starved.is_set():
                 return
         last = page[-1]
         if shard.last is None:
-            points = gallop_keys(page[0], last, alphabet)[-min(free, self.workers) :]
-        elif pages_left(page[0], last, shard.last, alphabet) < 2:
-            return  # halves of less than a page each: a request more for nothing
+            points = gallop_keys(page[0], last, alphabet)
         else:
-            point = split_key(last, shard.last, alphabet)
-            points = [point] if point is not None else []
-        # the last range first: each new shard takes what lies above its point
-        for point in reversed(points):
-            upper: _Shard[T] = _Shard(point, shard.last)
-            with self.changed:
+            # ranges of about RANGE_PAGES pages each (a page each in the range the
+            # consumer waits for), made at once: they start together as far as the
+            # budget goes
+            size = HEAD_PAGES if shard is self.head else RANGE_PAGES
+            complete = self.empty_cuts < 1
+            left = pages_left(page[0], last, shard.last, alphabet, complete)
+            if left < 1.5 * size:
+                return  # short enough: a range cut off costs a request where it ends
+            count = min(self.budget // int(size), int(left / size)) if left < 1e9 else 1
+            points = keys_ahead(page[0], last, shard.last, alphabet, size, count, complete)
+        cut = shard.last is not None  # not ranges reaching ahead level by level
+        with self.changed:
+            for point in reversed(points):  # each new shard takes what lies above
+                upper: _Shard[T] = _Shard(point, shard.last)
+                upper.cut = cut
                 shard.last = point
                 upper.next, shard.next = shard.next, upper
-            self.start(upper)
 
     def _run(self, shard: _Shard[T]) -> None:
         try:
-            after = shard.start_after
+            after, listed = shard.start_after, 0
             while not self.closed.is_set():
                 if not self._reserve(shard):
                     return
@@ -291,18 +439,37 @@ class _Listing(Generic[T]):
                 kept = self._within(items, bound)
                 if kept and not self._put(shard, kept):
                     return
+                if len(kept) < len(items):
+                    with self.changed:
+                        self._skip_empty(shard, self.key(items[len(kept)]))
+                        if not kept and shard.cut and after == shard.start_after:
+                            self.empty_cuts += 1
                 if not more or not items or len(kept) < len(items):
                     break
                 after = self.key(items[-1])
-                # split points need only a sample of the page's characters
+                # new ranges need only a sample of the page's characters
                 sample = [self.key(i) for i in items[:: max(1, len(items) // 64)]]
-                self._split(shard, sample if sample[-1] == after else [*sample, after])
+                self._cut(shard, sample if sample[-1] == after else [*sample, after])
+                listed += 1
+                with self.changed:
+                    if listed >= RANGE_PAGES and self.workers > 1:
+                        # the rest goes to a shard of its own, started in key
+                        # order as the budget allows: it starts after a key
+                        # listed, so no request is lost
+                        rest: _Shard[T] = _Shard(after, shard.last)
+                        shard.last = after
+                        rest.next, shard.next = shard.next, rest
+                        self._start_more()
+                        break
+                    self._start_more()
             self._put(shard, _DONE)
         except BaseException as error:  # the consumer re-raises it in order
             self._put(shard, error)
         finally:
-            with self.lock:
+            with self.changed:
                 self.live -= 1
+                self._start_more()
+                self.changed.notify_all()
 
     def results(self, head: _Shard[T]) -> Iterator[T]:
         shard: _Shard[T] | None = head
@@ -316,6 +483,7 @@ class _Listing(Generic[T]):
                     self.starved.clear()
                 with self.changed:
                     self.head = shard.next if page is _DONE else shard
+                    self._start_more()
                     self.changed.notify_all()
                 if page is _DONE:
                     shard = shard.next
@@ -342,5 +510,6 @@ def sharded_listing(
     listing = _Listing(list_page, key, workers, queue_pages)
     head: _Shard[T] = _Shard(None, None)
     listing.head = head
-    listing.start(head)
+    with listing.lock:
+        listing._start(head)
     return listing.results(head)
