@@ -145,10 +145,14 @@ def measure(
     rates: dict[tuple[str, str, str, str], list[float]] = {}
     per_file: dict[tuple[str, str], float] = {}
     serial = 0
+    # every data set is written before the first request: rclone's directory cache
+    # (5 minutes) would not see a directory made after it listed the bucket
+    for dataset in args.datasets.split(","):
+        count, kib = (int(part) for part in dataset.split("x"))
+        _make_data(server, work / f"src-{dataset}", f"src-{dataset}", count, kib << 10)
     for index, dataset in enumerate(args.datasets.split(",")):
         count, kib = (int(part) for part in dataset.split("x"))
         prefix, local = f"src-{dataset}", work / f"src-{dataset}"
-        _make_data(server, local, prefix, count, kib << 10)
         sources = {"s3→local": f"s3://{BUCKET}/{prefix}", "local→s3": str(local)}
         if index == 0 and not args.no_requests:  # requests per file: one untimed run each
             env = _env(server, endpoints["plain"])
