@@ -21,10 +21,13 @@ request is lost. Ranges start in key order, nearest the consumer first.
 A listing that fits one page costs one request, exactly as a serial one; a long one
 about 1.1 requests a page (each range's last page is mostly the next range's keys,
 and a range cut where no key turns out to be is one request for nothing; after two
-of those, ranges are cut on the characters seen only). Memory is bounded: a range
-lists only while fewer than ``2 * workers`` pages wait or are asked for before it
-(and at most ``queue_pages`` of its own), and ranges are cut only while the
-consumer waits for a page: one slower than the listing gains nothing from more.
+of those, ranges are cut on the characters seen only). Memory is bounded and
+follows the consumer: a range lists only while fewer pages than a window wait or
+are asked for before it (and at most ``queue_pages`` of its own). The window is
+``2 * queue_pages`` pages at first, doubles each time the consumer waits for a page
+(up to ``2 * workers``) and shrinks by one each time its page was ready; ranges are
+cut only while the consumer waits. A consumer slower than the listing (a sync
+downloading every file) gains nothing from more ranges, and gets none.
 """
 
 from __future__ import annotations
@@ -271,6 +274,8 @@ class _Shard(Generic[T]):
         self.started = False
         #: made by a cut where keys were expected (not a hand-off after a key)
         self.cut = False
+        #: waiting for a request slot (the one nearest the consumer gets it first)
+        self.wanting = False
 
 
 class _Listing(Generic[T]):
@@ -306,6 +311,13 @@ class _Listing(Generic[T]):
         self.alphabet: list[set[str]] = []
         #: set while the consumer waits for a page; ranges are cut only then
         self.starved = threading.Event()
+        #: whether the consumer had to wait for the last page it took
+        self.hungry = False
+        self.pages_taken = 0
+        #: the pages that may wait or be asked for: twice ``depth`` at first,
+        #: doubled each time the consumer waits for a page, up to ``budget``, and
+        #: one less each time its page was ready: it follows the consumer's pace
+        self.window = min(2 * self.depth, self.budget)
         #: cut ranges found empty: after two, the keys are taken to have gaps where
         #: characters were not seen, and ranges are cut on those seen only
         self.empty_cuts = 0
@@ -317,7 +329,7 @@ class _Listing(Generic[T]):
         if self.closed.is_set():
             return
         current, waiting = self.head, 0
-        while current is not None and waiting < self.budget:
+        while current is not None and waiting < self.window:
             if not current.started:
                 if current is not self.head and self.live >= 2 * self.workers:
                     return
@@ -356,11 +368,15 @@ class _Listing(Generic[T]):
         """Take a request slot once ``shard`` may list one more page (the budget,
         checked while holding the lock); False once the listing is closed."""
         with self.changed:
-            while not self.closed.is_set():
-                if self.busy < self.workers and self._within_budget(shard):
-                    self.busy += 1
-                    return True
-                self.changed.wait(0.5)
+            shard.wanting = True
+            try:
+                while not self.closed.is_set():
+                    if self.busy < self.workers and self._within_budget(shard):
+                        self.busy += 1
+                        return True
+                    self.changed.wait(0.5)
+            finally:
+                shard.wanting = False
         return False
 
     def _release(self) -> None:
@@ -369,16 +385,20 @@ class _Listing(Generic[T]):
             self.changed.notify_all()
 
     def _within_budget(self, shard: _Shard[T]) -> bool:
-        """Whether ``shard`` holds fewer than ``depth`` pages and the shards before
-        it fewer than ``2 * workers``: the pages that wait are the ones needed
-        soonest, and their number is bounded by the settings, not by the listing."""
+        """Whether ``shard`` may ask for one more page: it holds fewer than
+        ``depth``, fewer than ``2 * workers`` pages wait or are asked for before
+        it, and no range nearer the consumer waits to ask: the pages that wait are
+        the ones needed soonest."""
         if shard.pages.qsize() >= self.depth:
             return False
         current, waiting = self.head, self.busy  # the requests out become pages
         while current is not None and current is not shard:
-            waiting += current.pages.qsize()
+            held = current.pages.qsize()
+            if current.wanting and held < self.depth:
+                return False  # a range nearer the consumer asks first
+            waiting += held
             current = current.next
-        return current is shard and waiting < self.budget
+        return current is shard and waiting < self.window
 
     def _within(self, items: Sequence[T], bound: str | None) -> Sequence[T]:
         """The items of a page up to ``bound`` (a page is in key order)."""
@@ -401,7 +421,7 @@ class _Listing(Generic[T]):
             alphabet = learn(self.alphabet, page)
             # only a consumer that waits for pages gains from more ranges; one
             # slower than the listing would only see pages wait longer in memory
-            if self.workers == 1 or not self.starved.is_set():
+            if self.workers == 1 or not (self.starved.is_set() or self.hungry):
                 return
         last = page[-1]
         if shard.last is None:
@@ -477,17 +497,27 @@ class _Listing(Generic[T]):
             while shard is not None:
                 try:
                     page = shard.pages.get_nowait()
+                    waited = False
                 except queue.Empty:
                     self.starved.set()
                     page = shard.pages.get()
                     self.starved.clear()
+                    waited = True
                 with self.changed:
+                    if page is not _DONE and self.pages_taken:
+                        # (the wait for the first page tells nothing of the pace)
+                        self.hungry = waited
+                        if waited:
+                            self.window = min(2 * self.window, self.budget)
+                        else:  # served: a page less may wait, down to 2 * depth
+                            self.window = max(self.window - 1, 2 * self.depth)
                     self.head = shard.next if page is _DONE else shard
                     self._start_more()
                     self.changed.notify_all()
                 if page is _DONE:
                     shard = shard.next
                     continue
+                self.pages_taken += 1
                 if isinstance(page, BaseException):
                     raise page
                 yield from page  # type: ignore[misc]

@@ -275,3 +275,42 @@ def test_keys_ahead_are_a_given_number_of_pages_apart() -> None:
     positions = [bisect.bisect_left(keys, p) for p in points]
     gaps = [b - a for a, b in zip([1100, *positions[:-1]], positions, strict=True)]
     assert all(350 <= gap <= 450 for gap in gaps), (points, gaps)
+
+
+def _most_waiting_behind_a_slow_consumer(pages: int) -> int:
+    from megfile_core.io import sharded
+
+    keys = [f"d{i // 100:04d}/f{i % 100:02d}" for i in range(100 * pages)]
+    lists: list[sharded._Listing[str]] = []
+    real = sharded._Listing.results
+
+    def remembered(self: sharded._Listing[str], head: sharded._Shard[str]) -> Iterator[str]:
+        lists.append(self)
+        return real(self, head)
+
+    most = 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sharded._Listing, "results", remembered)
+        listing = sharded_listing(pages_of(keys, 100, [], 0.005), str, workers=16)
+        for index, _ in enumerate(listing):
+            if index % 10 == 0:
+                time.sleep(0.001)  # 10 ms a page: slower than 5 ms a request
+            if index % 50 == 0:
+                shard, waiting = lists[0].head, 0
+                while shard is not None:
+                    waiting += sum(isinstance(i, list) for i in list(shard.pages.queue))
+                    shard = shard.next
+                most = max(most, waiting)
+    return most
+
+
+def test_the_pages_waiting_do_not_grow_with_the_listing() -> None:
+    """Behind a consumer slower than the listing, the pages that wait depend on the
+    settings, not on the number of keys (a sync of 200,000 objects holds no more
+    of the listing than one of 20,000); before the consumer's waits counted, the
+    ranges started in its first wait kept listing up to the whole budget."""
+    short, long = (
+        _most_waiting_behind_a_slow_consumer(20),
+        _most_waiting_behind_a_slow_consumer(200),
+    )
+    assert long <= max(short + 6, 1.25 * short), (short, long)  # was 17 -> 22-29
