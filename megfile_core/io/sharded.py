@@ -24,9 +24,9 @@ and a range cut where no key turns out to be is one request for nothing; after t
 of those, ranges are cut on the characters seen only). Memory is bounded and
 follows the consumer: a range lists only while fewer pages than a window wait or
 are asked for before it (and at most ``queue_pages`` of its own). The window is
-``2 * queue_pages`` pages at first, doubles each time the consumer waits for a page
-(up to ``2 * workers``) and shrinks by one each time its page was ready; ranges are
-cut only while the consumer waits. A consumer slower than the listing (a sync
+``2 * queue_pages`` pages at first and doubles each time the consumer waits for a
+page (up to ``2 * workers``; the wait for the first page does not count); ranges
+are cut only while the consumer waits. A consumer slower than the listing (a sync
 downloading every file) gains nothing from more ranges, and gets none.
 """
 
@@ -315,8 +315,8 @@ class _Listing(Generic[T]):
         self.hungry = False
         self.pages_taken = 0
         #: the pages that may wait or be asked for: twice ``depth`` at first,
-        #: doubled each time the consumer waits for a page, up to ``budget``, and
-        #: one less each time its page was ready: it follows the consumer's pace
+        #: doubled each time the consumer waits for a page (not the first), up to
+        #: ``budget``: a consumer slower than the listing never makes it grow
         self.window = min(2 * self.depth, self.budget)
         #: cut ranges found empty: after two, the keys are taken to have gaps where
         #: characters were not seen, and ranges are cut on those seen only
@@ -509,8 +509,7 @@ class _Listing(Generic[T]):
                         self.hungry = waited
                         if waited:
                             self.window = min(2 * self.window, self.budget)
-                        else:  # served: a page less may wait, down to 2 * depth
-                            self.window = max(self.window - 1, 2 * self.depth)
+
                     self.head = shard.next if page is _DONE else shard
                     self._start_more()
                     self.changed.notify_all()
