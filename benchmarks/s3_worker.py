@@ -46,7 +46,6 @@ requests_by_method: dict[str, int] = {}
 get_bytes = [0]
 
 
-
 def _peak_kib() -> int:
     """Peak resident set of this process since it started (``VmHWM``), in KiB."""
     try:
@@ -57,6 +56,7 @@ def _peak_kib() -> int:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 
 def _count_requests() -> None:
     """Count every request botocore sends (all libraries but s3fs use it)."""

@@ -24,7 +24,7 @@ and a range cut where no key turns out to be is one request for nothing; after t
 of those, ranges are cut on the characters seen only). Memory is bounded and
 follows the consumer: a range lists only while fewer pages than a window wait or
 are asked for before it (and at most ``queue_pages`` of its own). The window is
-``2 * queue_pages`` pages at first and doubles each time the consumer waits for a
+``4 * queue_pages`` pages at first and doubles each time the consumer waits for a
 page (up to ``2 * workers``; the wait for the first page does not count); ranges
 are cut only while the consumer waits. A consumer slower than the listing (a sync
 downloading every file) gains nothing from more ranges, and gets none.
@@ -314,10 +314,10 @@ class _Listing(Generic[T]):
         #: whether the consumer had to wait for the last page it took
         self.hungry = False
         self.pages_taken = 0
-        #: the pages that may wait or be asked for: twice ``depth`` at first,
+        #: the pages that may wait or be asked for: four times ``depth`` at first,
         #: doubled each time the consumer waits for a page (not the first), up to
         #: ``budget``: a consumer slower than the listing never makes it grow
-        self.window = min(2 * self.depth, self.budget)
+        self.window = min(4 * self.depth, self.budget)
         #: cut ranges found empty: after two, the keys are taken to have gaps where
         #: characters were not seen, and ranges are cut on those seen only
         self.empty_cuts = 0
@@ -394,8 +394,8 @@ class _Listing(Generic[T]):
         current, waiting = self.head, self.busy  # the requests out become pages
         while current is not None and current is not shard:
             held = current.pages.qsize()
-            if current.wanting and held < self.depth:
-                return False  # a range nearer the consumer asks first
+            if current.wanting and held < self.depth and waiting < self.window:
+                return False  # a range nearer the consumer, that may ask, asks first
             waiting += held
             current = current.next
         return current is shard and waiting < self.window

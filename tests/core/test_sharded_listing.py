@@ -313,4 +313,5 @@ def test_the_pages_waiting_do_not_grow_with_the_listing() -> None:
         _most_waiting_behind_a_slow_consumer(20),
         _most_waiting_behind_a_slow_consumer(200),
     )
-    assert long <= max(short + 6, 1.25 * short), (short, long)  # was 17 -> 22-29
+    # the first wait's burst, bounded by the first window (the budget-only engine: 47)
+    assert long <= short + 8, (short, long)
