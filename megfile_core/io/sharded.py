@@ -32,6 +32,7 @@ downloading every file) gains nothing from more ranges, and gets none.
 
 from __future__ import annotations
 
+import bisect
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -132,9 +133,9 @@ class _Listing(Generic[T]):
         self.empty_cuts = 0
 
     def _start_more(self) -> None:
-        """Start the shards next in key order that the budget allows (lock held):
-        those with fewer than ``2 * workers`` pages waiting before them, while
-        fewer than ``2 * workers`` shards list; the consumer's own shard always."""
+        """Start the shards next in key order that the window allows (lock held):
+        those with fewer than ``window`` pages waiting before them, while fewer
+        than ``2 * workers`` shards list; the consumer's own shard always."""
         if self.closed.is_set():
             return
         current, waiting = self.head, 0
@@ -213,14 +214,7 @@ class _Listing(Generic[T]):
         """The items of a page up to ``bound`` (a page is in key order)."""
         if bound is None or not items or self.key(items[-1]) <= bound:
             return items
-        low, high = 0, len(items)
-        while low < high:
-            middle = (low + high) // 2
-            if self.key(items[middle]) <= bound:
-                low = middle + 1
-            else:
-                high = middle
-        return items[:low]
+        return items[: bisect.bisect_right(items, bound, key=self.key)]
 
     def _cut(self, shard: _Shard[T], page: list[str]) -> None:
         """Leave what lies beyond about ``RANGE_PAGES`` pages of ``shard`` to new

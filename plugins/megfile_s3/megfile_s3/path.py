@@ -390,12 +390,9 @@ class S3Path(BasePath):
                 relative: str = item["Key"][cut:]
                 if not relative or relative[-1] == "/":
                     continue  # the directory itself, or a ``dir/`` marker
-                mtime = _mtime(item.get("LastModified"))
-                size = int(item.get("Size", 0))
-                stat = _make(StatResult, (size, mtime, mtime, False, False, item))
                 name = relative[relative.rfind("/") + 1 :]
                 path = base + relative if relative[0] != "/" else self._join(base, relative)
-                yield relative, _make(FileEntry, (name, path, stat))
+                yield relative, _make(FileEntry, (name, path, _object_stat(item)))
         except S3BucketNotFoundError:
             return
 
