@@ -123,6 +123,22 @@ per connection -- and the reader starts with parallel ranged requests at once
 instead of timing a stream first (a test that costs a quarter of a second at one
 connection's rate).
 
+Direct reads (optional, with a stream)
+--------------------------------------
+
+A backend that knows its server is near (its open probe was answered within a few
+milliseconds) passes ``direct=True``: sequential reads are then served in the
+caller's thread straight from one stream (``stream.read(n)`` is the ``bytes`` the
+caller gets), with no block, no pool task and no read-ahead, which is what a plain
+``requests`` stream does. Implemented in :mod:`megfile_core.io.direct`. The stream
+must prove fast (``FAST_STREAM`` once a block has come, checked on every read; a
+read is taken a block at a time so that a long one is checked too); a slower one
+hands over to parallel ranged requests from where it stopped, as a slow
+``first_sample`` does. A seek, ``readline``, a stream that breaks or fails to open
+end direct reading for good and the blocks serve the rest (a broken stream's block
+is fetched whole). A stream from another version raises
+:class:`~megfile_core.errors.FileChangedError`.
+
 Errors
 ======
 
@@ -150,6 +166,7 @@ from typing import TYPE_CHECKING
 
 from megfile_core import config
 from megfile_core.errors import FileChangedError
+from megfile_core.io.direct import DirectStream
 from megfile_core.io.pool import executor_width, get_executor
 from megfile_core.io.ranges import (
     OpenStream,
@@ -278,6 +295,17 @@ def _fetch_parts(
     return whole
 
 
+def _stream_unless_slow(
+    open_stream: OpenStream | None, first_sample: tuple[int, float] | None
+) -> OpenStream | None:
+    """None when ``first_sample`` shows one connection is slow: parallel ranges now."""
+    if first_sample is not None and first_sample[0] >= _MIN_RATE_SAMPLE:
+        nbytes, seconds = first_sample
+        if nbytes < FAST_STREAM * seconds:
+            return None
+    return open_stream
+
+
 class _Entry:
     """A cached or in-flight byte range ``[start, stop)``; ``index`` is its block
     number, or -1 for a fragment."""
@@ -348,7 +376,9 @@ class PrefetchReader(io.BufferedIOBase):
     every fetch is a ``read_range`` call. ``read_into``, optional, reads a block
     into a buffer the reader lends (module doc, "Buffers"). ``first_sample`` is
     ``(bytes, seconds)`` of an earlier response's body, timed by the backend; a slow
-    one skips streaming.
+    one skips streaming. ``direct=True`` (with ``open_stream``, a size given and a
+    cache) reads sequentially straight from the stream while it is fast (module
+    doc, "Direct reads").
     """
 
     def __init__(
@@ -369,6 +399,7 @@ class PrefetchReader(io.BufferedIOBase):
         first_sample: tuple[int, float] | None = None,
         read_into: ReadInto | None = None,
         adaptive_window: bool | None = None,
+        direct: bool = False,
     ) -> None:
         super().__init__()
         # Every attribute exists before the first I/O so that close() (also run by
@@ -390,12 +421,9 @@ class PrefetchReader(io.BufferedIOBase):
         self._fragment = _FRAGMENT_MIN
         self._ahead_mark = (-1, -1)
         self._requests = 0
-        if first_sample is not None and first_sample[0] >= _MIN_RATE_SAMPLE:
-            nbytes, seconds = first_sample
-            if nbytes < FAST_STREAM * seconds:  # one connection is slow: parallel now
-                open_stream = None
-        self._open_stream = open_stream
+        self._open_stream = _stream_unless_slow(open_stream, first_sample)
         self._streams: Streams | None = None
+        self._direct: DirectStream | None = None
         self._behind = 0  # sequential reads released every finished block below this
 
         block_size = config.reader_block_size() if block_size is None else block_size
@@ -439,6 +467,8 @@ class PrefetchReader(io.BufferedIOBase):
             self._open_stat(stat)
         else:
             self._open_probe(stat)
+        if direct and self._open_stream is not None and capacity and not self._lru:
+            self._direct = DirectStream(self._src, self._open_stream, block_size)
 
     # -- opening -------------------------------------------------------------
 
@@ -572,6 +602,10 @@ class PrefetchReader(io.BufferedIOBase):
         end = self._end(pos, size)
         if end <= pos:
             return b""
+        if self._direct is not None:
+            data = self._read_direct(pos, end)
+            if data is not None:
+                return data
         pieces = list(self._pieces(pos, end))
         if len(pieces) == 1:
             piece = pieces[0]
@@ -596,6 +630,9 @@ class PrefetchReader(io.BufferedIOBase):
                 pos = self._pos
                 end = self._end(pos, dest.nbytes)
                 written = 0
+                if end > pos and self._direct is not None:
+                    written = self._readinto_direct(pos, dest[: end - pos])
+                    pos += written
                 if end > pos:
                     for piece in self._pieces(pos, end):
                         count = piece.nbytes
@@ -612,6 +649,7 @@ class PrefetchReader(io.BufferedIOBase):
         end = self._end(pos, size)
         if end <= pos:
             return b""
+        self._end_direct()  # lines come from the blocks
         if self._capacity:
             self._reclaim()
             self._prepare(pos, pos + 1)
@@ -646,6 +684,7 @@ class PrefetchReader(io.BufferedIOBase):
         if self.closed:
             return
         try:
+            self._end_direct()
             for entry in self._lru:
                 if entry.future is not None:
                     entry.future.cancel()
@@ -665,6 +704,53 @@ class PrefetchReader(io.BufferedIOBase):
             super().close()
 
     # -- reading -------------------------------------------------------------
+
+    def _read_direct(self, pos: int, end: int) -> bytes | None:
+        """The read served by the direct stream (module doc, "Direct reads"),
+        completed by the blocks if the stream stopped on the way; None when the
+        blocks serve all of it."""
+        direct = self._direct
+        assert direct is not None
+        try:
+            data = direct.read(pos, end - pos) if pos == self._last_end else None
+        except BaseException:  # another version of the object
+            self._end_direct()
+            raise
+        if data is None or not direct.active:  # a seek ends it too
+            self._end_direct()
+        if data is None:
+            return None
+        self._pos = self._last_end = pos + len(data)
+        if self._pos < end:
+            return data + self.read(end - self._pos)
+        return data
+
+    def _readinto_direct(self, pos: int, dest: memoryview) -> int:
+        """Bytes the direct stream wrote at the start of ``dest``; the rest is for
+        the blocks."""
+        direct = self._direct
+        assert direct is not None
+        try:
+            got = direct.readinto(pos, dest) if pos == self._last_end else 0
+        except BaseException:
+            self._end_direct()
+            raise
+        if not got or not direct.active:  # a seek ends it too
+            self._end_direct()
+        if not got:
+            return 0
+        self._pos = self._last_end = pos + got
+        return got
+
+    def _end_direct(self) -> None:
+        """Reading goes to the blocks for good; after a slow stream, as parallel
+        ranges (one connection is the limit, as with a slow ``first_sample``)."""
+        direct, self._direct = self._direct, None
+        if direct is not None:
+            direct.close()
+            self._requests += direct.opened
+            if direct.slow:
+                self._open_stream = None
 
     def _end(self, pos: int, size: int | None) -> int:
         total = self._src.size

@@ -1196,3 +1196,68 @@ def test_reused_buffers_never_change_bytes_already_returned() -> None:
             r.seek(pos)
             size = rng.choice([1, 100, block, 3 * block + 5, 20 * block])
             assert r.read(size) == data[pos : pos + size]
+
+
+# -- direct reads ---------------------------------------------------------------------
+
+
+class _SlowStream(_Stream):
+    """A stream that sleeps ``delay`` a read and may claim another version."""
+
+    def __init__(self, data: bytes, start: int, opened: list[int], delay: float, version: str):
+        super().__init__(data, start, opened)
+        self.delay = delay
+        self.version = version
+
+    def read(self, size: int, /) -> RangeResult:
+        if self.delay:
+            time.sleep(self.delay)
+        result = super().read(size)
+        return RangeResult(result.data, result.size, self.version)
+
+
+def _direct_reader(
+    data: bytes, mem: Memory, opened: list[int], delay: float = 0.0, version: str = "v1"
+) -> PrefetchReader:
+    return PrefetchReader(
+        mem,
+        name="m",
+        size=len(data),
+        version="v1",
+        block_size=64 * KiB,
+        max_buffer_size=256 * KiB,
+        open_stream=lambda start: _SlowStream(data, start, opened, delay, version),
+        direct=True,
+    )
+
+
+def test_direct_reads_come_from_one_stream_in_the_callers_thread() -> None:
+    data = payload(MiB)
+    mem = Memory(data)
+    opened: list[int] = []
+    with _direct_reader(data, mem, opened) as r:
+        assert r.read(10_000) == data[:10_000]
+        assert r.read() == data[10_000:]
+        assert r._direct is not None and not r._lru
+    assert opened == [0] and mem.calls == 0
+
+
+def test_a_slow_direct_stream_hands_over_to_parallel_ranges() -> None:
+    data = payload(MiB)
+    mem = Memory(data)
+    opened: list[int] = []
+    # 64 KiB in 20 ms: 3 MiB/s, far below a fast stream
+    with _direct_reader(data, mem, opened, delay=0.02) as r:
+        assert r.read() == data
+        assert r._direct is None and r._open_stream is None
+    assert opened == [0]  # no second stream: ranges
+    assert mem.calls >= 1 and all(end - start < 64 * KiB for start, end in mem.ranges)
+    assert mem.bytes_served <= MiB - 64 * KiB  # the stream's block is not fetched again
+
+
+def test_a_direct_stream_of_another_version_raises() -> None:
+    data = payload(MiB)
+    with _direct_reader(data, Memory(data), [], version="v2") as r:
+        with pytest.raises(FileChangedError):
+            r.read(100)
+        assert r._direct is None

@@ -54,7 +54,7 @@ class HttpPath(ReadOnlyPath):
     """
 
     protocol = "http"
-    open_options = REQUEST_OPTIONS | {"stream"}
+    open_options = REQUEST_OPTIONS | {"stream", "direct"}
 
     def __init__(self, path: Any = "", *other_paths: Any, **request_kwargs: Any) -> None:
         super().__init__(path, *other_paths)
@@ -87,14 +87,14 @@ class HttpPath(ReadOnlyPath):
     # -- reading ---------------------------------------------------------------
     def _open_reader(self, **options: Any) -> IO[bytes]:
         request = {k: options.pop(k) for k in list(options) if k in REQUEST_OPTIONS}
-        unknown = set(options) - COMMON_OPEN_OPTIONS - {"stream"}
+        unknown = set(options) - COMMON_OPEN_OPTIONS - {"stream", "direct"}
         if unknown:
             raise TypeError(
                 f"open() of {self._client().name} got unknown option(s) "
                 f"{', '.join(sorted(unknown))}; HTTP takes "
-                f"{', '.join(sorted((*READER_OPTIONS, 'stream', *REQUEST_OPTIONS)))}"
+                f"{', '.join(sorted((*READER_OPTIONS, 'stream', 'direct', *REQUEST_OPTIONS)))}"
             )
-        reader = {k: options[k] for k in (*READER_OPTIONS, "stream") if k in options}
+        reader = {k: options[k] for k in (*READER_OPTIONS, "stream", "direct") if k in options}
         return open_reader(self._client(request), **reader)
 
     def _load_content(self, start: int | None, stop: int | None) -> bytes:

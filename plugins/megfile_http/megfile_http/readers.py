@@ -6,7 +6,8 @@ Opening sends one GET for the first 64 KiB with ``Range: bytes=0-65535``:
   core's :class:`~megfile_core.io.prefetch.PrefetchReader` (seekable, parallel
   read-ahead) of the size the probe told, and reads inside the probe's bytes are
   served from them (a small file costs one request). Sequential reads stream
-  over one ranged GET unless parallel ranges measure faster; a file of at most
+  over one ranged GET unless parallel ranges measure faster (from a near server
+  straight into the caller's buffers while the stream is fast); a file of at most
   :data:`SMALL_FILE` from a server whose probe answer took :data:`FAR_SERVER` or
   more reads in parallel ranges from the start. Every later range
   request carries ``If-Range`` and its answer's ETag/Last-Modified and size are
@@ -71,10 +72,12 @@ def probe(client: HttpClient, block_size: int) -> tuple[requests.Response, Respo
 
 
 def open_reader(client: HttpClient, **options: Any) -> IO[bytes]:
-    """A reader for ``client.url``; ``options`` are :data:`READER_OPTIONS` and
+    """A reader for ``client.url``; ``options`` are :data:`READER_OPTIONS`,
     ``stream`` (default True: sequential reads stream over one ranged GET, with
     parallel ranges only when they measure faster; False: every block is its own
-    range request)."""
+    range request) and ``direct`` (default True: from a near server, sequential
+    reads come straight from that stream in the caller's thread while it stays
+    fast, core's "Direct reads"; False: the stream fills blocks read ahead)."""
     block_size = options.get("block_size") or config.reader_block_size()
     response, info = probe(client, block_size)
     if info.status == 416:
@@ -244,12 +247,17 @@ def _prefetch_reader(
         # faster there (one connection is CPU-bound, more only compete). 15 ms:
         # above a busy loopback server's answer, below one round trip to a far one.
         streaming = False
+    # A near server streams faster than a reader takes bytes: read straight from
+    # the response while that holds (core's "Direct reads"); a far one keeps the
+    # blocks read ahead
+    near = elapsed is not None and elapsed.total_seconds() < FAR_SERVER
     return PrefetchReader(
         read_range_or_head,
         name=client.name,
         size=info.size,
         version=info.version,
         open_stream=open_stream if streaming else None,
+        direct=streaming and near and options.get("direct", True),
         **reader_options,
     )
 

@@ -163,6 +163,7 @@ class ServedFile:
     to answer 302 with. ``etag``: send an ETag (content hash) and Last-Modified.
     ``if_range``: honour ``If-Range`` (else ignore it, like a careless server).
     ``latency``: seconds every answer waits before its status line (a far server).
+    ``rate``: bytes a second a body is sent at (0: as fast as the socket takes it).
     A gzip file that offers ranges serves ranges of the coded body.
     """
 
@@ -179,6 +180,7 @@ class ServedFile:
     mtime: float = 1_700_000_000.0
     if_range: bool = True
     latency: float = 0.0
+    rate: float = 0.0
     extra_headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -279,7 +281,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(2)
             self.close_connection = True
             return
-        self.wfile.write(piece)
+        if not served.rate:
+            self.wfile.write(piece)
+            return
+        began = time.monotonic()
+        for at in range(0, len(piece), 16 << 10):
+            self.wfile.write(piece[at : at + (16 << 10)])
+            self.wfile.flush()
+            ahead = began + (at + (16 << 10)) / served.rate - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
 
 
 class _Server(http.server.ThreadingHTTPServer):
