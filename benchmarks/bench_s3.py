@@ -272,7 +272,7 @@ def _table(
 
 
 def _seq_entry() -> dict[str, list[float]]:
-    return {"read": [], "write": [], "rss": [], "rss_write": [], "cpu_write": []}
+    return {"read": [], "write": [], "rss": [], "rss_write": [], "cpu_read": [], "cpu_write": []}
 
 
 def run_seq(
@@ -291,11 +291,12 @@ def run_seq(
                 entry = data.setdefault((setting, library), _seq_entry())
                 entry["read"].append(speed)
                 entry["rss"].append(result["peak_rss_kib"] / 1024)
+                entry["cpu_read"].append(result["cpu_seconds"])
                 print(
                     f"{server.name:6s} read  {setting:7s} run {run} {library:10s} "
                     f"{speed:8.1f} MiB/s peak RSS {result['peak_rss_kib'] / 1024:6.0f} MiB "
-                    f"(before {result['base_rss_kib'] / 1024:.0f}) requests "
-                    f"{result['requests']}",
+                    f"(before {result['base_rss_kib'] / 1024:.0f}) CPU "
+                    f"{result['cpu_seconds']:5.2f} s requests {result['requests']}",
                     flush=True,
                 )
             for library in libraries:
@@ -332,6 +333,7 @@ def table_seq(args: argparse.Namespace, raw: dict[str, Any], libraries: list[str
             "ours / this",
             f"peak RSS reading MiB, {server}",
             f"peak RSS writing MiB, {server}",
+            f"CPU s reading, {server}",
             f"CPU s writing, {server}",
         ]
 
@@ -348,6 +350,7 @@ def table_seq(args: argparse.Namespace, raw: dict[str, Any], libraries: list[str
         ratio_read = f"{_median(ours['read']) / read:.2f}" if ours and reads else "-"
         ratio_write = f"{_median(ours['write']) / write:.2f}" if ours else "-"
         cpu = entry.get("cpu_write") or []
+        cpu_read = entry.get("cpu_read") or []
         return [
             _fmt(read) if reads else "-",
             ratio_read,
@@ -355,6 +358,7 @@ def table_seq(args: argparse.Namespace, raw: dict[str, Any], libraries: list[str
             ratio_write,
             f"{_median(entry['rss']):.0f}" if reads else "-",
             f"{_median(entry['rss_write']):.0f}",
+            f"{_median(cpu_read):.2f}" if cpu_read else "-",
             f"{_median(cpu):.2f}" if cpu else "-",
         ]
 
