@@ -144,6 +144,15 @@ def list_workers() -> int:
     )
 
 
+def sync_batch_threads() -> int | None:
+    """Files a worker process copies at once from one batch of a sync on a process
+    pool or cluster: ``MEGFILE_SYNC_BATCH_THREADS``, or None (unset: learnt from the
+    batches, :mod:`megfile_core.sync_batches`)."""
+    if not os.environ.get("MEGFILE_SYNC_BATCH_THREADS", "").strip():
+        return None
+    return _positive("MEGFILE_SYNC_BATCH_THREADS", env_int("MEGFILE_SYNC_BATCH_THREADS", 1))
+
+
 def sync_workers() -> int:
     """Files ``smart_sync`` copies at once: ``MEGFILE_SYNC_MAX_WORKERS``, else twice
     ``MEGFILE_MAX_WORKERS``. Small remote files cost a round trip each, so

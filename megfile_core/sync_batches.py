@@ -2,8 +2,11 @@
 cluster): only ``(source, target)`` URLs travel, never file bytes.
 
 A batch is a list of picklable work items ``(source root URL, relative path, target
-URL, followlinks, resume)``. A worker copies the items of its batch one after the other with
-its own connections (clients are cached per process) and sends back one
+URL, followlinks, resume)``. A worker copies the items of its batch several at a
+time with its own connections (clients are cached per process): how many is learnt
+from the batches before (``_BatchWidth``: fewer while the copies keep the process's
+CPU busy, more while they mostly wait for round trips), or fixed by
+``MEGFILE_SYNC_BATCH_THREADS``. It sends back one
 :class:`BatchResult`: the ``(target URL, bytes)`` of each copy done and the error of
 each one that failed; the other copies of the batch go on. A copy writes its whole
 target again from the start (an object is published by one PUT or a completed
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -92,14 +96,68 @@ def _portable(error: Exception, target_url: str) -> BaseException:
 
 
 def copy_batch(items: list[WorkItem]) -> BatchResult:
-    """Copy a batch in this (worker) process; a failed copy does not stop the others."""
-    result = BatchResult()
-    for item in items:
+    """Copy a batch in this (worker) process, several files at once (module doc); a
+    failed copy does not stop the others. The result lists the copies in the batch's
+    order."""
+    outcomes: list[tuple[str, int] | BaseException | None] = [None] * len(items)
+
+    def one(index: int) -> None:
         try:
-            result.done.append(copy_item(item))
+            outcomes[index] = copy_item(items[index])
         except Exception as error:
-            result.failed.append((item[2], _portable(error, item[2])))
+            outcomes[index] = _portable(error, items[index][2])
+
+    threads = max(1, min(_WIDTH.threads(), len(items)))
+    wall, cpu = time.monotonic(), time.process_time()
+    bounded_map(one, range(len(items)), threads, name="megfile-batch")
+    _WIDTH.learn(threads, time.monotonic() - wall, time.process_time() - cpu)
+    result = BatchResult()
+    for item, outcome in zip(items, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            result.failed.append((item[2], outcome))
+        elif outcome is not None:
+            result.done.append(outcome)
     return result
+
+
+class _BatchWidth:
+    """Files a worker process copies at once from a batch (module doc): fixed by
+    ``MEGFILE_SYNC_BATCH_THREADS``, else learnt from each batch's CPU use. A batch
+    that kept this process's CPU busy (the copies wait little: a near store, small
+    files) halves it, because threads then only contend for one interpreter; a
+    batch that mostly waited doubles it, up to ``_MAX_THREADS``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._threads = _START_THREADS
+
+    def threads(self) -> int:
+        fixed = config.sync_batch_threads()
+        if fixed is not None:
+            return fixed
+        with self._lock:
+            return self._threads
+
+    def learn(self, threads: int, wall: float, cpu: float) -> None:
+        if wall < _MIN_JUDGED or config.sync_batch_threads() is not None:
+            return
+        busy = cpu / wall
+        with self._lock:
+            if busy >= _BUSY:
+                self._threads = max(1, threads // 2)
+            elif busy < _IDLE and threads >= self._threads:
+                self._threads = min(_MAX_THREADS, threads * 2)
+
+
+#: adaptive width of a worker's batch (``_BatchWidth``): first width, most, the
+#: shortest batch judged (seconds), and the CPU share over which it halves and
+#: under which it doubles
+_START_THREADS = 4
+_MAX_THREADS = 16
+_MIN_JUDGED = 0.05
+_BUSY = 0.8
+_IDLE = 0.5
+_WIDTH = _BatchWidth()
 
 
 def batches(

@@ -221,3 +221,54 @@ def test_batch_results_travel() -> None:
     result = BatchResult(done=[("/x", 1)], failed=[("/y", FileNotFoundError(2, "gone"))])
     back = pickle.loads(pickle.dumps(result))
     assert back.done == [("/x", 1)] and isinstance(back.failed[0][1], FileNotFoundError)
+
+
+def test_a_worker_copies_fewer_at_once_while_busy_and_more_while_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from megfile_core.sync_batches import _MAX_THREADS, _BatchWidth
+
+    monkeypatch.delenv("MEGFILE_SYNC_BATCH_THREADS", raising=False)
+    width = _BatchWidth()
+    start = width.threads()
+    width.learn(start, wall=1.0, cpu=0.95)  # the batch kept the CPU busy
+    assert width.threads() == max(1, start // 2)
+    width.learn(width.threads(), wall=1.0, cpu=0.9)
+    width.learn(width.threads(), wall=1.0, cpu=0.9)
+    assert width.threads() == 1  # never below one
+    for _ in range(10):  # batches that mostly waited for round trips
+        width.learn(width.threads(), wall=1.0, cpu=0.1)
+    assert width.threads() == _MAX_THREADS
+    width.learn(3, wall=1.0, cpu=0.1)  # a batch of a few files says nothing of more
+    assert width.threads() == _MAX_THREADS
+    width.learn(_MAX_THREADS, wall=0.01, cpu=0.01)  # too short to judge
+    assert width.threads() == _MAX_THREADS
+    monkeypatch.setenv("MEGFILE_SYNC_BATCH_THREADS", "3")
+    width.learn(3, wall=1.0, cpu=1.0)
+    assert width.threads() == 3  # fixed by the setting
+
+
+def test_a_batch_copies_several_files_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from megfile_core import sync_batches
+
+    monkeypatch.setenv("MEGFILE_SYNC_BATCH_THREADS", "4")
+    running, most = [0], [0]
+    lock = threading.Lock()
+    release = threading.Barrier(4, timeout=5)
+
+    def copy(item: tuple[str, str, str, bool, bool]) -> tuple[str, int]:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        release.wait()  # four copies meet here: they run at once
+        with lock:
+            running[0] -= 1
+        return item[2], 1
+
+    monkeypatch.setattr(sync_batches, "copy_item", copy)
+    items = [("/src", f"f{i}", f"/dst/f{i}", False, False) for i in range(8)]
+    result = copy_batch(items)
+    assert [target for target, _ in result.done] == [item[2] for item in items]
+    assert most[0] == 4
