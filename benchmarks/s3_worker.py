@@ -59,7 +59,8 @@ def _peak_kib() -> int:
 
 
 def _count_requests() -> None:
-    """Count every request botocore sends (all libraries but s3fs use it)."""
+    """Count every request botocore sends (all libraries but s3fs use it), and ours'
+    lean GETs, which go over connections of their own (``megfile_s3.wire``)."""
     try:
         from botocore.httpsession import URLLib3Session
     except ImportError:  # pragma: no cover - s3fs only
@@ -75,6 +76,20 @@ def _count_requests() -> None:
         return response
 
     URLLib3Session.send = counting_send  # type: ignore[method-assign]
+    try:  # ours: lean GETs go over megfile_s3.wire's own connections
+        from megfile_s3.wire import Wire
+    except ImportError:  # the peers' environments
+        return
+    wire_send = Wire.send
+
+    def counting_wire_send(self: Any, request: Any) -> Any:
+        response = wire_send(self, request)
+        with _lock:
+            requests_by_method["GET"] = requests_by_method.get("GET", 0) + 1
+            get_bytes[0] += int(response.headers.get("content-length") or 0)
+        return response
+
+    Wire.send = counting_wire_send  # type: ignore[method-assign]
 
 
 #: user + system CPU seconds of this process when the timer started

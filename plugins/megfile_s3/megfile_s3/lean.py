@@ -20,9 +20,11 @@ for a fraction of the rest:
   URL carries one;
 * ``before-send.s3.GetObject`` is emitted as botocore does, so what answers
   requests there (moto's in-process mock, the test suite's fault injection)
-  answers these too; otherwise the request goes out on the client's own HTTP
-  session (same pool, proxies, TLS verification, timeouts, and counted by
-  anything that wraps ``URLLib3Session.send``);
+  answers these too; otherwise the request goes out over plain HTTP/1.1
+  connections of its own (:mod:`megfile_s3.wire`: the session's TLS
+  verification, timeouts and pool size, a fraction of urllib3's CPU), or on the
+  client's own HTTP session when a proxy or a client certificate applies, when
+  no connection can be made, or with ``MEGFILE_S3_WIRE=0``;
 * only a ``200``/``206`` with the headers this module understands is used; the
   status of any other answer is returned and the caller repeats the request
   through ``get_object``, which raises the mapped error (missing key, access
@@ -44,6 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import threading
 import time
 from datetime import datetime
@@ -56,6 +59,7 @@ from botocore.awsrequest import AWSPreparedRequest
 from botocore.utils import percent_encode
 
 from megfile_s3 import presigned as _bodies  # a module: presigned imports this one
+from megfile_s3.wire import ConnectFailed, Wire
 
 __all__ = ["USER_AGENT", "LeanAnswer", "discard", "get", "refused", "send", "signed_request"]
 
@@ -119,6 +123,11 @@ class _Lean:
     def __init__(self, client: Any) -> None:
         self.client = client
         self.session = client._endpoint.http_session
+        # the requests themselves: plain HTTP/1.1 connections (megfile_s3.wire), or
+        # the session's urllib3 with MEGFILE_S3_WIRE=0
+        self.wire: Wire | None = None
+        if os.environ.get("MEGFILE_S3_WIRE", "1").strip().lower() not in ("0", "false", "no"):
+            self.wire = Wire(self.session)
         self.events = client.meta.events
         self.credentials = client._request_signer._credentials
         self.targets: dict[str, _Target | None] = {}
@@ -318,6 +327,12 @@ def send(
     for _, answer in state.events.emit(f"before-send.s3.{operation}", request=request):
         if answer is not None:
             return answer
+    wire = state.wire
+    if wire is not None and wire.usable(request.url):
+        try:
+            return wire.send(request)
+        except ConnectFailed:
+            pass  # nothing sent: the session tries, and its error says why
     return state.session.send(request)
 
 

@@ -19,13 +19,15 @@ from megfile_core import smart
 from megfile_s3 import lean
 from megfile_s3.client import clear_cache, get_client
 from megfile_s3.readers import PROBE_SIZE
+from megfile_s3.wire import Wire
 
 MiB = 1 << 20
 KEYS = ["plain.bin", "dir/a b#?%+ü~.bin", "dir/%2F..%2F&x=1.bin", "d//x/./y"]
 
 
 class Sent:
-    """Every request botocore's HTTP session sent (the benchmark counts there too)."""
+    """Every request botocore's HTTP session or the lean requests' connections
+    (``megfile_s3.wire``) sent (the benchmark counts there too)."""
 
     def __init__(self) -> None:
         self.requests: list[Any] = []
@@ -44,6 +46,13 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sent]:
         return real(self, request)
 
     monkeypatch.setattr(URLLib3Session, "send", send)
+    real_wire = Wire.send
+
+    def wire_send(self: Wire, request: Any) -> Any:
+        record.requests.append(request)
+        return real_wire(self, request)
+
+    monkeypatch.setattr(Wire, "send", wire_send)
     return record
 
 
