@@ -20,6 +20,7 @@ direct reading for good; the reader's blocks take over from that position.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from megfile_core.errors import FileChangedError
 from megfile_core.io.ranges import OpenStream, RangeResult, RangeSource, RangeStream, as_view
@@ -54,32 +55,29 @@ class DirectStream:
         turned slow (``active`` is then False); None when nothing was read and the
         reader's blocks should serve the read."""
         pieces: list[bytes] = []
-        got = 0
-        while got < size:
-            stream = self._ready(pos + got)
-            if stream is None:
-                break
-            want = min(size - got, self._block_size)
-            began = time.monotonic()
-            try:
-                result = stream.read(want)
-            except Exception:
-                self.close()
-                break
+
+        def one(stream: RangeStream, _got: int, want: int) -> RangeResult:
+            result = stream.read(want)
             data = result.data
-            count = self._account(result, want, time.monotonic() - began)
             pieces.append(data if isinstance(data, bytes) else bytes(as_view(data)))
-            got += count
-            if count < want:
-                break
-        if not got:
+            return result
+
+        if not self._pump(pos, size, one):
             return None
         return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def readinto(self, pos: int, view: memoryview) -> int:
         """:meth:`read`, into ``view``; the count of bytes written (0: none)."""
+        return self._pump(
+            pos, view.nbytes, lambda stream, got, want: stream.readinto(view[got : got + want])
+        )
+
+    def _pump(
+        self, pos: int, size: int, one: Callable[[RangeStream, int, int], RangeResult]
+    ) -> int:
+        """Bytes read from ``pos`` by ``one(stream, bytes so far, how many now)``
+        calls of at most a block each, up to ``size``."""
         got = 0
-        size = view.nbytes
         while got < size:
             stream = self._ready(pos + got)
             if stream is None:
@@ -87,7 +85,7 @@ class DirectStream:
             want = min(size - got, self._block_size)
             began = time.monotonic()
             try:
-                result = stream.readinto(view[got : got + want])
+                result = one(stream, got, want)
             except Exception:
                 self.close()
                 break
