@@ -12,9 +12,9 @@ with ``MEGFILE_LIST_MAX_WORKERS=1`` (one paginated listing, as every peer lists)
 ours sharded (the default), and boto3's ``list_objects_v2`` paginator. Prints the
 median of ``--runs`` runs per column, keys/s and ListObjectsV2 requests (counted in
 the child as they go on the wire: at botocore's HTTP session, and for ours also at
-``megfile_s3.wire``, whose connections our lean requests use). The clock starts after the modules are imported (since the
-seventh session; before, about 0.35 s of imports was in every figure) and includes
-making the client.
+``megfile_s3.wire``, whose connections our lean requests use). The clock starts
+after the modules are imported (since the seventh session; before, about 0.35 s of
+imports was in every figure) and includes making the client.
 """
 
 from __future__ import annotations

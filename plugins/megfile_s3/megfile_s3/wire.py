@@ -39,6 +39,9 @@ __all__ = ["ConnectFailed", "Wire", "WireResponse"]
 _LINE_LIMIT = 65536
 _MAX_HEADERS = 200
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_TIMEOUT = 60.0  # botocore's default connect and read timeouts
+#: statuses whose answers never have a body
+_NO_BODY = frozenset({204, 304})
 
 
 class ConnectFailed(ConnectionError):
@@ -110,7 +113,9 @@ class WireResponse:
         self._chunked = "chunked" in (headers.get("transfer-encoding") or "").lower()
         self._decoded: memoryview | None = None  # a chunked body, read whole
         self._reuse = (headers.get("connection") or "").lower() != "close"
-        if self._chunked:
+        if status in _NO_BODY or 100 <= status < 200:
+            self._left, self._chunked = 0, False
+        elif self._chunked:
             self._left = None
         elif self._left is None:
             self._reuse = False  # the body ends when the connection does
@@ -180,7 +185,7 @@ class WireResponse:
                 self.release_conn()
             elif not count and wanted:
                 self.close()  # the connection ended early
-        elif not count and wanted != 0:
+        elif wanted is None or (not count and wanted != 0):
             self.close()  # a body delimited by the connection's end: over
 
     def _take(self, amount: int | None) -> memoryview:
@@ -231,8 +236,9 @@ class Wire:
         timeout = session._timeout
         connect = getattr(timeout, "connect_timeout", timeout)
         read = getattr(timeout, "read_timeout", timeout)
-        self._connect_timeout = connect if isinstance(connect, (int, float)) else None
-        self._read_timeout = read if isinstance(read, (int, float)) else None
+        # botocore always gives numbers; anything else gets its default, never "forever"
+        self._connect_timeout = connect if isinstance(connect, (int, float)) else _TIMEOUT
+        self._read_timeout = read if isinstance(read, (int, float)) else _TIMEOUT
         self._max_idle = max(1, int(session._max_pool_connections or 1))
         self._socket_options = list(session._socket_options or [])
 

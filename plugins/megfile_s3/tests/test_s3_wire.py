@@ -37,6 +37,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             owner.ports.add(self.client_address[1])
             owner.paths.append(self.path)
         mode = self.path.strip("/").split("?")[0]
+        if mode == "empty":
+            self.send_response(204)  # no Content-Length: a 204 has no body
+            self.end_headers()
+            return
         self.send_response(200)
         self.send_header("X-Amz-Meta-Colour", "blue")
         if mode == "chunked":
@@ -46,6 +50,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 piece = BODY[at : at + 5000]
                 self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
             self.wfile.write(b"0\r\n\r\n")
+            return
+        if mode == "unsized":  # the body ends with the connection
+            self.send_header("Connection", "close")
+            self.close_connection = True
+            self.end_headers()
+            self.wfile.write(BODY)
             return
         if mode == "close":
             self.send_header("Connection", "close")
@@ -215,3 +225,16 @@ def test_a_forked_child_opens_connections_of_its_own(server: _Server) -> None:
     assert len(server.ports) == 2  # the child did not write on the parent's socket
     assert wire.send(_request(_url(server, "plain"))).content == BODY
     assert len(server.ports) == 2  # the parent's own connection still serves it
+
+
+def test_a_body_that_ends_with_its_connection_and_an_answer_without_one(
+    server: _Server,
+) -> None:
+    wire = Wire(URLLib3Session())
+    response = wire.send(_request(_url(server, "unsized")))
+    assert response.content == BODY
+    assert response._connection is None  # read to its end: closed, never pooled
+    empty = wire.send(_request(_url(server, "empty")))
+    assert empty.status_code == 204 and empty.content == b""
+    assert wire.send(_request(_url(server, "plain"))).content == BODY
+    assert len(server.ports) == 2  # the 204's connection served the last GET
