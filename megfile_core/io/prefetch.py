@@ -627,17 +627,22 @@ class PrefetchReader(io.BufferedIOBase):
         self._check_open()
         with memoryview(buffer) as raw:
             with raw.cast("B") if raw.format != "B" or raw.ndim != 1 else raw as dest:
-                pos = self._pos
+                start = pos = self._pos
                 end = self._end(pos, dest.nbytes)
                 written = 0
                 if end > pos and self._direct is not None:
                     written = self._readinto_direct(pos, dest[: end - pos])
                     pos += written
                 if end > pos:
-                    for piece in self._pieces(pos, end):
-                        count = piece.nbytes
-                        dest[written : written + count] = piece
-                        written += count
+                    try:
+                        for piece in self._pieces(pos, end):
+                            count = piece.nbytes
+                            dest[written : written + count] = piece
+                            written += count
+                    except BaseException:
+                        # the read failed as a whole: a retry starts where it did
+                        self._pos = self._last_end = start
+                        raise
                 return written
 
     def readinto1(self, buffer: WriteableBuffer, /) -> int:
@@ -722,7 +727,11 @@ class PrefetchReader(io.BufferedIOBase):
             return None
         self._pos = self._last_end = pos + len(data)
         if self._pos < end:
-            return data + self.read(end - self._pos)
+            try:
+                return data + self.read(end - self._pos)
+            except BaseException:  # the read failed as a whole: a retry starts at pos
+                self._pos = self._last_end = pos
+                raise
         return data
 
     def _readinto_direct(self, pos: int, dest: memoryview) -> int:

@@ -1266,3 +1266,56 @@ def test_a_direct_stream_of_another_version_raises() -> None:
         with pytest.raises(FileChangedError):
             r.read(100)
         assert r._direct is None
+
+
+class _BreakingStream(_Stream):
+    """A stream that ends after ``limit`` bytes (a broken connection)."""
+
+    def __init__(self, data: bytes, start: int, opened: list[int], limit: int) -> None:
+        super().__init__(data[: start + limit], start, opened)
+        self.size = len(data)
+
+    def read(self, size: int, /) -> RangeResult:
+        result = super().read(size)
+        return RangeResult(result.data, self.size, "v1")
+
+    def readinto(self, buffer: memoryview, /) -> RangeResult:
+        result = super().readinto(buffer)
+        return RangeResult(result.data, self.size, "v1")
+
+
+@pytest.mark.parametrize("into", [False, True])
+def test_a_failed_hand_over_from_a_direct_stream_leaves_the_position(
+    monkeypatch: pytest.MonkeyPatch, into: bool
+) -> None:
+    from megfile_core.io import direct
+
+    monkeypatch.setattr(direct, "FAST_STREAM", 1)
+    data = payload(MiB)
+    mem = Memory(data)
+    failures = [1]
+
+    def fail_once(start: int, end: int) -> None:
+        if failures[0]:
+            failures[0] -= 1
+            raise ConnectionResetError("reset")
+
+    mem.hook = fail_once
+    with PrefetchReader(
+        mem,
+        name="m",
+        size=len(data),
+        version="v1",
+        block_size=64 * KiB,
+        max_buffer_size=256 * KiB,
+        open_stream=lambda start: _BreakingStream(data, start, [], 1000),
+        direct=True,
+    ) as r:
+        buffer = bytearray(5000)
+        with pytest.raises(ConnectionResetError):
+            r.readinto(buffer) if into else r.read(5000)
+        assert r.tell() == 0  # the failed read took nothing
+        if into:
+            assert r.readinto(buffer) == 5000 and bytes(buffer) == data[:5000]
+        else:
+            assert r.read(5000) == data[:5000]

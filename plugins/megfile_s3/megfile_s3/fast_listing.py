@@ -32,6 +32,7 @@ leaves the page to the C parser. A 1,000-key page: 10.5 ms of client CPU before,
 from __future__ import annotations
 
 import bisect
+import http.client
 import re
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timezone
@@ -289,7 +290,14 @@ def lean_page(
         if quick is not None:
             return quick
         root = ElementTree.fromstring(body if cut is None else cut)
-    except (BotoCoreError, OSError, ElementTree.ParseError, UnicodeDecodeError, ValueError):
+    except (
+        BotoCoreError,
+        OSError,
+        http.client.HTTPException,  # a body cut short
+        ElementTree.ParseError,
+        UnicodeDecodeError,
+        ValueError,
+    ):
         return None
     ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     truncated = root.findtext(f"{ns}IsTruncated")

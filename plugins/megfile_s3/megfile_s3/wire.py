@@ -12,7 +12,9 @@ bundle, or none when ``verify=False``), the connect and read timeouts, the socke
 options, and at most ``max_pool_connections`` idle connections per host. It is
 not used (the session sends instead) when a proxy applies to the URL or a client
 certificate is configured, nor when no connection can be made (the session then
-tries, and its error names the endpoint as before). Transport failures of a
+tries, and its error names the endpoint as before; for the next 30 s that host's
+requests go to the session at once, so no request waits for two connect timeouts).
+Interim ``1xx`` answers are skipped. Transport failures of a
 request under way raise builtin ``ConnectionError``,
 ``TimeoutError`` and ``http.client.IncompleteRead``, which the retry policy
 classifies as transient; a connection found closed when reused is replaced once
@@ -30,6 +32,7 @@ import os
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -42,6 +45,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TIMEOUT = 60.0  # botocore's default connect and read timeouts
 #: statuses whose answers never have a body
 _NO_BODY = frozenset({204, 304})
+#: how long requests to a host no connection could be made to go to the session
+_DOWN_SECONDS = 30.0
 
 
 class ConnectFailed(ConnectionError):
@@ -101,7 +106,14 @@ class WireResponse:
     """What :meth:`Wire.send` returns: ``status_code``, ``headers``, the body by
     ``read``/``readinto`` (``raw`` is the response itself), ``content``."""
 
-    def __init__(self, wire: Wire, connection: _Connection, status: int, headers: _Headers) -> None:
+    def __init__(
+        self,
+        wire: Wire,
+        connection: _Connection,
+        status: int,
+        headers: _Headers,
+        reuse: bool = True,
+    ) -> None:
         self._wire = wire
         self._connection: _Connection | None = connection
         self.status_code = status
@@ -112,8 +124,8 @@ class WireResponse:
         self._left: int | None = int(length) if length and length.strip().isdigit() else None
         self._chunked = "chunked" in (headers.get("transfer-encoding") or "").lower()
         self._decoded: memoryview | None = None  # a chunked body, read whole
-        self._reuse = (headers.get("connection") or "").lower() != "close"
-        if status in _NO_BODY or 100 <= status < 200:
+        self._reuse = reuse and (headers.get("connection") or "").lower() != "close"
+        if status in _NO_BODY:
             self._left, self._chunked = 0, False
         elif self._chunked:
             self._left = None
@@ -208,7 +220,12 @@ class WireResponse:
                 size_text = line.split(b";", 1)[0].strip()
                 if not line.endswith(b"\n") or not size_text:
                     raise http.client.IncompleteRead(b"".join(pieces))
-                size = int(size_text, 16)
+                try:
+                    size = int(size_text, 16)
+                except ValueError:
+                    raise ConnectionError(f"a bad chunk size: {size_text[:20]!r}") from None
+                if size < 0:
+                    raise ConnectionError(f"a negative chunk size: {size_text[:20]!r}")
                 if size == 0:
                     while fp.readline(_LINE_LIMIT) not in (b"\r\n", b"\n", b""):
                         pass  # trailers
@@ -232,6 +249,7 @@ class Wire:
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._lock = threading.Lock()
         self._pid = os.getpid()  # a forked child never uses its parent's connections
+        self._down: dict[tuple[str, str, int], float] = {}  # host -> retried from then
         self._tls: ssl.SSLContext | None = None
         timeout = session._timeout
         connect = getattr(timeout, "connect_timeout", timeout)
@@ -243,9 +261,20 @@ class Wire:
         self._socket_options = list(session._socket_options or [])
 
     def usable(self, url: str) -> bool:
-        """Whether this request may go here (no proxy, no client certificate)."""
+        """Whether this request may go here (no proxy, no client certificate, not a
+        host no connection could be made to within the last ``_DOWN_SECONDS``)."""
         session = self._session
-        return session._cert_file is None and not session._proxy_config.proxy_url_for(url)
+        if session._cert_file is not None or session._proxy_config.proxy_url_for(url):
+            return False
+        if self._down:
+            parts = urlsplit(url)
+            key = (parts.scheme, parts.hostname or "", parts.port or _DEFAULT_PORTS[parts.scheme])
+            until = self._down.get(key)
+            if until is not None:
+                if time.monotonic() < until:
+                    return False
+                self._down.pop(key, None)
+        return True
 
     def send(self, request: Any) -> WireResponse:
         """Send ``request`` (a signed GET without a body); the response's headers
@@ -302,6 +331,8 @@ class Wire:
         try:
             sock = socket.create_connection((host, port), timeout=self._connect_timeout)
         except OSError as error:
+            # the session tries this host for a while: one connect timeout, not two
+            self._down[key] = time.monotonic() + _DOWN_SECONDS
             raise ConnectFailed(f"cannot connect to {host}:{port}: {error}") from error
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -340,30 +371,36 @@ class Wire:
     def _exchange(self, connection: _Connection, head: bytes) -> WireResponse:
         try:
             connection.sock.sendall(head)
-            fp = connection.fp
-            status_line = fp.readline(_LINE_LIMIT)
-            if not status_line:
-                raise http.client.RemoteDisconnected("the server closed the connection")
-            version, _, rest = status_line.decode("latin-1").partition(" ")
-            code = rest[:3]
-            if not version.startswith("HTTP/1.") or not code.isdigit():
-                raise ConnectionError(f"not an HTTP/1.x answer: {status_line[:80]!r}")
-            headers = _Headers()
-            for _ in range(_MAX_HEADERS):
-                line = fp.readline(_LINE_LIMIT)
-                if line in (b"\r\n", b"\n"):
+            while True:  # interim (1xx) answers come before the final one: skipped
+                version, code, headers = _read_head(connection.fp)
+                if not 100 <= code < 200:
                     break
-                if not line:
-                    raise http.client.RemoteDisconnected("the headers ended early")
-                name, colon, value = line.decode("latin-1").partition(":")
-                if colon:
-                    headers.add(name.strip(), value.strip())
-            else:
-                raise ConnectionError("more than 200 header lines in an answer")
+            length = headers.get("content-length")
+            if length is not None and not (length.isascii() and length.strip().isdigit()):
+                raise ConnectionError(f"a Content-Length that is no number: {length[:40]!r}")
         except BaseException:
             connection.close()
             raise
-        response = WireResponse(self, connection, int(code), headers)
-        if version == "HTTP/1.0":
-            response._reuse = False
-        return response
+        return WireResponse(self, connection, code, headers, reuse=version != "HTTP/1.0")
+
+
+def _read_head(fp: io.BufferedReader) -> tuple[str, int, _Headers]:
+    """The status line and headers of one answer: (version, status, headers)."""
+    status_line = fp.readline(_LINE_LIMIT)
+    if not status_line:
+        raise http.client.RemoteDisconnected("the server closed the connection")
+    version, _, rest = status_line.decode("latin-1").partition(" ")
+    code = rest[:3]
+    if not version.startswith("HTTP/1.") or not (code.isascii() and code.isdigit()):
+        raise ConnectionError(f"not an HTTP/1.x answer: {status_line[:80]!r}")
+    headers = _Headers()
+    for _ in range(_MAX_HEADERS):
+        line = fp.readline(_LINE_LIMIT)
+        if line in (b"\r\n", b"\n"):
+            return version, int(code), headers
+        if not line:
+            raise http.client.RemoteDisconnected("the headers ended early")
+        name, colon, value = line.decode("latin-1").partition(":")
+        if colon:
+            headers.add(name.strip(), value.strip())
+    raise ConnectionError("more than 200 header lines in an answer")

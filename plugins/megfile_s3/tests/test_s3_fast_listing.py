@@ -202,3 +202,25 @@ def test_the_quick_scan_leaves_odd_pages_to_the_c_parser(contents: str) -> None:
 def test_a_quick_scan_of_an_unknown_entity_is_an_error() -> None:
     with pytest.raises(ValueError):
         fast_listing._scan(_page("<Contents><Key>a&copy;</Key></Contents>"))
+
+
+def test_a_lean_page_cut_short_is_left_to_botocore(
+    bucket: str, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listing body that breaks off (fault injection: a server cannot be made to
+    cut a page at will) gives None, so ``list_objects_v2`` asks again."""
+    import http.client
+
+    from megfile_s3 import lean
+
+    class Cut:
+        status_code = 200
+        headers: dict[str, str] = {}
+        raw = None
+
+        @property
+        def content(self) -> bytes:
+            raise http.client.IncompleteRead(b"<ListBucketResult>", 100)
+
+    monkeypatch.setattr(lean, "send", lambda *args, **kwargs: Cut())
+    assert fast_listing.lean_page(get_client(), bucket, "", None, 10) is None

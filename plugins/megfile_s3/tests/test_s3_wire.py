@@ -37,6 +37,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             owner.ports.add(self.client_address[1])
             owner.paths.append(self.path)
         mode = self.path.strip("/").split("?")[0]
+        if mode == "hints":  # an interim answer first, then the real one
+            self.wfile.write(b"HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n")
+        if mode == "old":  # an HTTP/1.0 answer without a body: the server closes next
+            self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")
+            self.close_connection = True
+            return
         if mode == "empty":
             self.send_response(204)  # no Content-Length: a 204 has no body
             self.end_headers()
@@ -238,3 +244,32 @@ def test_a_body_that_ends_with_its_connection_and_an_answer_without_one(
     assert empty.status_code == 204 and empty.content == b""
     assert wire.send(_request(_url(server, "plain"))).content == BODY
     assert len(server.ports) == 2  # the 204's connection served the last GET
+
+
+def test_interim_answers_are_skipped_and_the_connection_stays_in_step(server: _Server) -> None:
+    wire = Wire(URLLib3Session())
+    response = wire.send(_request(_url(server, "hints")))
+    assert response.status_code == 200 and response.content == BODY
+    again = wire.send(_request(_url(server, "plain")))  # the same connection
+    assert again.status_code == 200 and again.content == BODY
+    assert len(server.ports) == 1
+
+
+def test_an_http_1_0_answer_never_goes_back_to_the_pool(server: _Server) -> None:
+    wire = Wire(URLLib3Session())
+    response = wire.send(_request(_url(server, "old")))
+    assert response.status_code == 200 and response.content == b""
+    assert not any(wire._idle.values())
+
+
+def test_a_host_no_connection_was_made_to_goes_to_the_session_for_a_while() -> None:
+    wire = Wire(URLLib3Session(timeout=(2, 2)))
+    probe = _Server(0.3)
+    port = probe.server_address[1]
+    probe.server_close()
+    url = f"http://127.0.0.1:{port}/plain"
+    assert wire.usable(url)
+    with pytest.raises(ConnectFailed):
+        wire.send(_request(url))
+    assert not wire.usable(url)  # one connect timeout per request, not two
+    assert wire.usable(f"http://127.0.0.1:{port + 1}/plain")  # other hosts: unchanged
