@@ -30,9 +30,7 @@ def split_key(last: str, bound: str, alphabet: Alphabet) -> str | None:
 
     At the first position where the two differ, a character between theirs; if
     there is none, the next position of ``last`` after its own character."""
-    common = 0
-    while common < min(len(last), len(bound)) and last[common] == bound[common]:
-        common += 1
+    common = _common(last, bound)
     if common == len(bound):  # bound is a prefix of last: last >= bound
         return None
     if common < len(last):
@@ -159,9 +157,7 @@ def gallop_keys(first: str, last: str, alphabet: Alphabet) -> list[str]:
     key's hierarchy above the page just listed (``first`` to ``last``): the next
     sibling of each prefix of ``last`` (``d0000/f0999`` gives ``d0001``, ``d001``,
     ``d01``, ``d1``, ``e``), so the ranges grow as they go, in increasing order."""
-    common = 0
-    while common < min(len(first), len(last)) and first[common] == last[common]:
-        common += 1
+    common = _common(first, last)
     keys: list[str] = []
     for position in range(min(common, len(last)) - 1, -1, -1):
         # the smallest character above: seen there, else seen anywhere (the

@@ -232,12 +232,8 @@ def _prefetch_reader(
 
     streaming = options.get("stream", True)
     elapsed = getattr(response, "elapsed", None)  # requests: until the headers came
-    if (
-        streaming
-        and info.size <= SMALL_FILE
-        and elapsed is not None
-        and elapsed.total_seconds() >= FAR_SERVER
-    ):
+    answered = None if elapsed is None else elapsed.total_seconds()
+    if streaming and info.size <= SMALL_FILE and answered is not None and answered >= FAR_SERVER:
         # The stream test (core's "Streaming") needs a block or 0.1 s of warm-up,
         # then a second stream timed beside the first: behind a round trip or a
         # per-connection cap a small file is mostly read over one slow stream
@@ -250,7 +246,7 @@ def _prefetch_reader(
     # A near server streams faster than a reader takes bytes: read straight from
     # the response while that holds (core's "Direct reads"); a far one keeps the
     # blocks read ahead
-    near = elapsed is not None and elapsed.total_seconds() < FAR_SERVER
+    near = answered is not None and answered < FAR_SERVER
     return PrefetchReader(
         read_range_or_head,
         name=client.name,

@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import threading
 import time
 from datetime import datetime
@@ -58,6 +57,7 @@ import botocore
 from botocore.awsrequest import AWSPreparedRequest
 from botocore.utils import percent_encode
 
+from megfile_core import config as core_config
 from megfile_s3 import presigned as _bodies  # a module: presigned imports this one
 from megfile_s3.wire import ConnectFailed, Wire
 
@@ -126,7 +126,7 @@ class _Lean:
         # the requests themselves: plain HTTP/1.1 connections (megfile_s3.wire), or
         # the session's urllib3 with MEGFILE_S3_WIRE=0
         self.wire: Wire | None = None
-        if os.environ.get("MEGFILE_S3_WIRE", "1").strip().lower() not in ("0", "false", "no"):
+        if core_config.env_bool("MEGFILE_S3_WIRE", True):
             self.wire = Wire(self.session)
         self.events = client.meta.events
         self.credentials = client._request_signer._credentials

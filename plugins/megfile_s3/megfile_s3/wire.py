@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Iterator
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 __all__ = ["ConnectFailed", "Wire", "WireResponse"]
 
@@ -120,8 +120,8 @@ class WireResponse:
         self.headers = headers
         self.raw = self
         self._fp = None  # readers use read/readinto here, which keep count
-        length = headers.get("content-length")
-        self._left: int | None = int(length) if length and length.strip().isdigit() else None
+        length = headers.get("content-length")  # a number: Wire checked it
+        self._left: int | None = int(length) if length is not None else None
         self._chunked = "chunked" in (headers.get("transfer-encoding") or "").lower()
         self._decoded: memoryview | None = None  # a chunked body, read whole
         self._reuse = reuse and (headers.get("connection") or "").lower() != "close"
@@ -267,8 +267,7 @@ class Wire:
         if session._cert_file is not None or session._proxy_config.proxy_url_for(url):
             return False
         if self._down:
-            parts = urlsplit(url)
-            key = (parts.scheme, parts.hostname or "", parts.port or _DEFAULT_PORTS[parts.scheme])
+            key = _address(urlsplit(url))
             until = self._down.get(key)
             if until is not None:
                 if time.monotonic() < until:
@@ -280,16 +279,13 @@ class Wire:
         """Send ``request`` (a signed GET without a body); the response's headers
         are read, its body is not."""
         parts = urlsplit(request.url)
-        scheme = parts.scheme
-        host = parts.hostname or ""
-        port = parts.port or _DEFAULT_PORTS[scheme]
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query
         lines = [f"GET {target} HTTP/1.1"]
         lines.extend(f"{name}: {value}" for name, value in request.headers.items())
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        key = (scheme, host, port)
+        key = _address(parts)
         connection = self._take_idle(key)
         if connection is not None:
             try:
@@ -382,6 +378,11 @@ class Wire:
             connection.close()
             raise
         return WireResponse(self, connection, code, headers, reuse=version != "HTTP/1.0")
+
+
+def _address(parts: SplitResult) -> tuple[str, str, int]:
+    """(scheme, host, port) of a URL: the key of its connections."""
+    return parts.scheme, parts.hostname or "", parts.port or _DEFAULT_PORTS[parts.scheme]
 
 
 def _read_head(fp: io.BufferedReader) -> tuple[str, int, _Headers]:

@@ -43,6 +43,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")
             self.close_connection = True
             return
+        if mode == "odd":  # a length that str.isdigit() takes but int() does not
+            self.wfile.write("HTTP/1.1 200 OK\r\nContent-Length: \u00b2\r\n\r\n".encode("latin-1"))
+            return
         if mode == "empty":
             self.send_response(204)  # no Content-Length: a 204 has no body
             self.end_headers()
@@ -273,3 +276,10 @@ def test_a_host_no_connection_was_made_to_goes_to_the_session_for_a_while() -> N
         wire.send(_request(url))
     assert not wire.usable(url)  # one connect timeout per request, not two
     assert wire.usable(f"http://127.0.0.1:{port + 1}/plain")  # other hosts: unchanged
+
+
+def test_a_length_that_is_no_number_is_refused(server: _Server) -> None:
+    wire = Wire(URLLib3Session())
+    with pytest.raises(ConnectionError, match="Content-Length"):
+        wire.send(_request(_url(server, "odd")))
+    assert wire.send(_request(_url(server, "plain"))).content == BODY
