@@ -1055,7 +1055,12 @@ def test_adaptive_window_stays_small_without_latency() -> None:
         adaptive_window=True,
     ) as r:
         windows = _read_blocks(r, 150, block)
-        assert max(windows) <= 3, windows
+        # the probe may try one step up (2 -> 4 blocks: the reader waits for the
+        # pool's threads even here) and keep it for a while when a noisy epoch
+        # made it look paying; a second doubling (8) would need a second such
+        # epoch, and most of the time the window is where it started
+        assert max(windows) <= 4, windows
+        assert sorted(windows)[len(windows) // 2] <= 3, windows
         assert mem.max_inflight <= 5
         assert held_is_honest(r) <= 6 * block
 

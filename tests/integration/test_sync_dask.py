@@ -4,6 +4,7 @@ variables they inherit from this process."""
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import signal
 import subprocess
@@ -71,10 +72,20 @@ def _read_tree(root: Path) -> dict[str, bytes]:
 def cluster(s3_root: str) -> Iterator[DaskExecutor]:
     """Two worker processes, started after s3_root set the AWS_* variables."""
     with dask_executor("local:2", threads_per_worker=4) as executor:
+        # a test that hangs shows where each worker stood: pytest-timeout prints only
+        # this process's threads, the workers' stderr is captured with the test's
+        executor.client.run(faulthandler.dump_traceback_later, _DUMP_AFTER, exit=False)
         yield executor
+        executor.client.run(faulthandler.cancel_dump_traceback_later)
+
+
+#: seconds after which each worker prints its threads' stacks (the test's timeout
+#: is longer): moto answers ~150 requests/s, so the 2,000-object test needs 50-70 s
+_DUMP_AFTER = 200
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(_DUMP_AFTER + 60)
 def test_sync_moto_to_local_and_back_on_two_workers(
     moto: Any, s3_root: str, cluster: DaskExecutor, tmp_path: Path
 ) -> None:
