@@ -154,7 +154,8 @@ def sync_batch_threads() -> int | None:
 
 
 def sync_workers() -> int:
-    """Files ``smart_sync`` copies at once: ``MEGFILE_SYNC_MAX_WORKERS``, else twice
+    """The most files ``smart_sync`` copies at once (it runs as many below this as
+    pay, :mod:`megfile_core.io.adaptive`): ``MEGFILE_SYNC_MAX_WORKERS``, else twice
     ``MEGFILE_MAX_WORKERS``. Small remote files cost a round trip each, so
     throughput grows with the copies in flight (2,000 x 4 KiB to an object store at
     20 ms: 8 copies ~300 files/s, 16 ~430)."""

@@ -397,7 +397,8 @@ def smart_copy_many(
     callback_after_copy_file: Callable[[str, str], None] | None = None,
 ) -> CopyManyResult:
     """Copy many ``(src, dst)`` file pairs (any protocols; an existing ``dst`` is
-    replaced), ``max_workers`` at once (default ``MEGFILE_SYNC_MAX_WORKERS``).
+    replaced), ``max_workers`` at once (default: as many as pay, at most
+    ``MEGFILE_SYNC_MAX_WORKERS``; :mod:`megfile_core.io.adaptive`).
 
     ``executor``: a thread pool, or one of other processes (``ProcessPoolExecutor``,
     :func:`megfile_core.distributed.dask_executor`), to which batches of URL pairs

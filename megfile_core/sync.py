@@ -30,8 +30,9 @@ from typing import Any, Protocol
 from megfile_core import config
 from megfile_core.builtin.atomic import is_temp_basename
 from megfile_core.errors import UnsafePathError
+from megfile_core.io.adaptive import adaptive_map, fixed_or_adaptive
 from megfile_core.io.copy import copier, copy_file
-from megfile_core.io.pool import bounded_map
+from megfile_core.io.pool import bounded_map, executor_width
 from megfile_core.pathlike import BasePath
 from megfile_core.smart_path import SmartPath, as_smart_path
 from megfile_core.sync_batches import copy_item as _copy_in_worker
@@ -110,6 +111,12 @@ def safe_relative(relative: str, source: str) -> str:
     return "/".join(cleaned)
 
 
+def _work_of(planned: tuple[str, FileEntry, SmartPath]) -> float:
+    """A copy's work for the adaptive width: a file, and a file per MiB (on a near
+    store one small file costs about as much as moving a MiB)."""
+    return 1.0 + planned[1].stat.size / (1 << 20)
+
+
 def _is_current(src: StatResult, dst: StatResult | None) -> bool:
     if dst is None or dst.is_dir():
         return False
@@ -143,8 +150,9 @@ def sync(
         ``max_workers`` or ``executor`` is given.
     :param force: copy even files the destination already has.
     :param overwrite: ``False`` never replaces an existing destination file.
-    :param max_workers: copies in parallel (default ``MEGFILE_SYNC_MAX_WORKERS``,
-        else twice ``MEGFILE_MAX_WORKERS``).
+    :param max_workers: copies in parallel. Default: as many as pay, found while
+        the sync runs (:mod:`megfile_core.io.adaptive`), at most
+        ``MEGFILE_SYNC_MAX_WORKERS``, else twice ``MEGFILE_MAX_WORKERS``.
     :param executor: runs the copies (default: a private thread pool). On a pool of
         other processes (``ProcessPoolExecutor``, or ``map_func=pool.map``) each
         copy's bytes reach ``callback`` and ``progress`` at once when it ends.
@@ -191,12 +199,22 @@ def sync(
             run.finish,
             size_of=lambda item: run.in_workers[item[2]].stat.size,
         )
-    else:
+    elif executor is not None:
         bounded_map(
             run.copy_one,
             run.plan(jobs),
-            max_workers or config.sync_workers(),
+            max_workers or executor_width(executor) or config.sync_workers(),
             executor=executor,
+            name="megfile-sync",
+        )
+    else:  # threads of its own, as many as pay (megfile_core.io.adaptive)
+        ceiling = config.sync_workers()
+        adaptive_map(
+            run.copy_one,
+            run.plan(jobs),
+            ceiling,
+            width=fixed_or_adaptive(max_workers, ceiling),
+            weight=_work_of,
             name="megfile-sync",
         )
     run.remove_stale_temps()

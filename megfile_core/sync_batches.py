@@ -30,6 +30,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from megfile_core import config
+from megfile_core.io.adaptive import adaptive_map, fixed_or_adaptive
 from megfile_core.io.copy import copier
 from megfile_core.io.pool import bounded_map, executor_width
 from megfile_core.smart_path import as_smart_path
@@ -290,7 +291,7 @@ def copy_many(
                 callback_after_copy_file(source, copy[0])
 
         run_batches(remember(items), executor, max_workers, done_here)
-    else:
+    elif executor is not None:
 
         def one(item: WorkItem) -> tuple[str, str, int]:
             target, count = copy_item(item)
@@ -307,6 +308,24 @@ def copy_many(
             max_workers or executor_width(executor) or config.sync_workers(),
             executor=executor,
             on_result=done_in_thread,
+            name="megfile-copy",
+        )
+    else:  # threads of its own, as many as pay (megfile_core.io.adaptive)
+        lock = threading.Lock()
+
+        def copy_here(item: WorkItem) -> None:
+            copy = copy_item(item)
+            with lock:
+                done(copy)
+                if callback_after_copy_file is not None:
+                    callback_after_copy_file(item[0], copy[0])
+
+        ceiling = config.sync_workers()
+        adaptive_map(
+            copy_here,
+            items,
+            ceiling,
+            width=fixed_or_adaptive(max_workers, ceiling),
             name="megfile-copy",
         )
     result.seconds = time.monotonic() - started
