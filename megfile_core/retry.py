@@ -52,11 +52,12 @@ class RetryPolicy:
         self.should_retry = should_retry
         self.on_retry = on_retry
         self.sleep = sleep
-        self._rng = rng or random.Random()
+        self._rng = rng  # None: the random module's own (no new generator to seed)
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: a uniform wait in ``[0, min(cap, base * 2**attempt)]``."""
-        return self._rng.uniform(0, min(self.cap, self.base * (2**attempt)))
+        rng = self._rng if self._rng is not None else random
+        return rng.uniform(0, min(self.cap, self.base * (2**attempt)))
 
     def call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         attempt = 0

@@ -139,10 +139,14 @@ def open_download(path: str, mtime: float | None = None) -> AtomicFile:
     target's directories."""
     if not os.path.basename(path) or os.path.isdir(path):
         raise IsADirectoryError(f"is a directory: {path} (give a file name)")
-    directory = os.path.dirname(path)
-    if directory:
+    try:
+        download = AtomicFile(path, "wb", durable=False)
+    except FileNotFoundError:  # the directory is missing (tried after: it seldom is)
+        directory = os.path.dirname(path)
+        if not directory:
+            raise
         os.makedirs(directory, exist_ok=True)
-    download = AtomicFile(path, "wb", durable=False)
+        download = AtomicFile(path, "wb", durable=False)
     download.mtime = mtime
     return download
 

@@ -259,12 +259,19 @@ class Wire:
         self._read_timeout = read if isinstance(read, (int, float)) else _TIMEOUT
         self._max_idle = max(1, int(session._max_pool_connections or 1))
         self._socket_options = list(session._socket_options or [])
+        #: scheme -> whether the session sends it through a proxy (its proxies are
+        #: fixed when the client is built; asking costs a URL parse per request)
+        self._proxied: dict[str, bool] = {}
 
     def usable(self, url: str) -> bool:
         """Whether this request may go here (no proxy, no client certificate, not a
         host no connection could be made to within the last ``_DOWN_SECONDS``)."""
         session = self._session
-        if session._cert_file is not None or session._proxy_config.proxy_url_for(url):
+        scheme = url.partition(":")[0]
+        proxied = self._proxied.get(scheme)
+        if proxied is None:
+            proxied = self._proxied[scheme] = bool(session._proxy_config.proxy_url_for(url))
+        if proxied or session._cert_file is not None:
             return False
         if self._down:
             key = _address(urlsplit(url))
