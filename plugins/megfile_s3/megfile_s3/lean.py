@@ -44,10 +44,13 @@ for clients not built by :mod:`megfile_s3.client`.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import http.client
 import threading
 import time
+import zlib
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -55,13 +58,24 @@ from urllib.parse import parse_qsl, urlsplit
 
 import botocore
 from botocore.awsrequest import AWSPreparedRequest
+from botocore.exceptions import BotoCoreError
 from botocore.utils import percent_encode
 
 from megfile_core import config as core_config
 from megfile_s3 import presigned as _bodies  # a module: presigned imports this one
 from megfile_s3.wire import ConnectFailed, Wire
 
-__all__ = ["USER_AGENT", "LeanAnswer", "discard", "get", "refused", "send", "signed_request"]
+__all__ = [
+    "USER_AGENT",
+    "LeanAnswer",
+    "discard",
+    "get",
+    "put",
+    "put_request",
+    "refused",
+    "send",
+    "signed_request",
+]
 
 #: what lean GETs tell the server they are (botocore's own requests say ``Boto3/...``)
 USER_AGENT = f"megfile-s3-lean botocore/{botocore.__version__}"
@@ -74,6 +88,13 @@ _GIVE_UP = frozenset({301, 302, 303, 307, 308, 400, 403})
 #: the longest error body read to keep its connection (longer ones are dropped)
 _ERROR_BODY_LIMIT = 64 << 10
 _META = "x-amz-meta-"
+#: how the signed headers are written (HTTP names are case-blind; botocore's way)
+_DISPLAY = {
+    "content-md5": "Content-MD5",
+    "x-amz-content-sha256": "X-Amz-Content-SHA256",
+    "x-amz-date": "X-Amz-Date",
+    "x-amz-security-token": "X-Amz-Security-Token",
+}
 
 
 class LeanAnswer:
@@ -242,11 +263,18 @@ def signed_request(
     last: int | None = None,
     when: time.struct_time | None = None,
     query: list[tuple[str, str]] | None = None,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    payload_hash: str = EMPTY_SHA256,
+    signed: dict[str, str] | None = None,
 ) -> AWSPreparedRequest | None:
     """The signed GET of ``s3://bucket/key`` (``Range: bytes=first-last`` when
     ``first`` is given; ``when``: the signing time, now by default; ``query``: the
     URL's parameters, e.g. a bucket listing's with ``key=""``), or None when the
-    lean path does not apply (module doc)."""
+    lean path does not apply (module doc). A PUT passes ``method``, its ``body``,
+    the ``payload_hash`` signed for it and further headers to sign (``signed``,
+    lower-case names)."""
     state = _state(client)
     if state is None:
         return None
@@ -261,20 +289,20 @@ def signed_request(
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime() if when is None else when)
     day = stamp[:8]
     headers = {"Host": target.host, "User-Agent": USER_AGENT}
-    canonical_headers = f"host:{target.host}\n"
-    names = "host"
+    to_sign = dict(signed or {})  # lower-case name -> value
+    to_sign["host"] = target.host
     if first is not None:
-        headers["Range"] = value = f"bytes={first}-{'' if last is None else last}"
-        canonical_headers += f"range:{value}\n"
-        names += ";range"
-    headers["X-Amz-Content-SHA256"] = EMPTY_SHA256
-    headers["X-Amz-Date"] = stamp
-    canonical_headers += f"x-amz-content-sha256:{EMPTY_SHA256}\nx-amz-date:{stamp}\n"
-    names += ";x-amz-content-sha256;x-amz-date"
+        headers["Range"] = to_sign["range"] = f"bytes={first}-{'' if last is None else last}"
+    to_sign["x-amz-content-sha256"] = payload_hash
+    to_sign["x-amz-date"] = stamp
     if frozen.token:
-        headers["X-Amz-Security-Token"] = frozen.token
-        canonical_headers += f"x-amz-security-token:{' '.join(frozen.token.split())}\n"
-        names += ";x-amz-security-token"
+        to_sign["x-amz-security-token"] = frozen.token
+    for name, value in to_sign.items():
+        if name not in ("host", "range"):
+            headers[_DISPLAY.get(name, name)] = value
+    ordered = sorted(to_sign)
+    canonical_headers = "".join(f"{n}:{' '.join(to_sign[n].split())}\n" for n in ordered)
+    names = ";".join(ordered)
     # SigV4's canonical query: every name and value encoded (only A-Z a-z 0-9 - _ .
     # ~ left as they are), sorted; the URL carries the same text
     encoded_query = (
@@ -287,21 +315,23 @@ def signed_request(
         if query
         else ""
     )
-    canonical = f"GET\n{path}\n{encoded_query}\n{canonical_headers}\n{names}\n{EMPTY_SHA256}"
+    canonical = f"{method}\n{path}\n{encoded_query}\n{canonical_headers}\n{names}\n{payload_hash}"
     scope = f"{day}/{target.region}/{target.service}/aws4_request"
     digest = hashlib.sha256(canonical.encode()).hexdigest()
-    to_sign = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{digest}"
+    string_to_sign = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{digest}"
     signing_key = state.signing_key(day, frozen.access_key, frozen.secret_key, target)
-    signature = hmac.new(signing_key, to_sign.encode(), hashlib.sha256).hexdigest()
+    signature = hmac.new(signing_key, string_to_sign.encode(), hashlib.sha256).hexdigest()
     headers["Authorization"] = (
         f"AWS4-HMAC-SHA256 Credential={frozen.access_key}/{scope}, "
         f"SignedHeaders={names}, Signature={signature}"
     )
+    if body is not None:
+        headers["Content-Length"] = str(len(body))
     return AWSPreparedRequest(
-        "GET",
+        method,
         target.prefix + encoded + (f"?{encoded_query}" if encoded_query else ""),
         headers,
-        None,
+        body,
         stream_output=True,
         context={"megfile_lean": True},
     )
@@ -323,6 +353,10 @@ def send(
     request = signed_request(client, bucket, key, first, last, query=query)
     if request is None:
         return None
+    return _send(client, request, operation)
+
+
+def _send(client: Any, request: AWSPreparedRequest, operation: str) -> Any:
     state = client.__dict__["_megfile_lean"]
     for _, answer in state.events.emit(f"before-send.s3.{operation}", request=request):
         if answer is not None:
@@ -334,6 +368,66 @@ def send(
         except ConnectFailed:
             pass  # nothing sent: the session tries, and its error says why
     return state.session.send(request)
+
+
+def put_request(
+    client: Any, bucket: str, key: str, data: bytes, when: time.struct_time | None = None
+) -> AWSPreparedRequest | None:
+    """The signed PUT of ``data`` as ``s3://bucket/key``, with the check of the
+    client's ``upload_checksum`` (:mod:`megfile_s3.integrity`): a CRC32 or MD5
+    header (signed) with an unsigned payload, or the payload's SHA-256 signed; None
+    when the lean path does not apply."""
+    settings = getattr(client, "_megfile_settings", None)
+    if settings is None:
+        return None
+    mode = settings.upload_checksum
+    signed: dict[str, str] = {}
+    if mode == "sha256":
+        payload_hash = hashlib.sha256(data).hexdigest()
+    elif mode == "md5":
+        payload_hash = "UNSIGNED-PAYLOAD"
+        digest = hashlib.md5(data, usedforsecurity=False).digest()
+        signed["content-md5"] = base64.b64encode(digest).decode()
+    elif mode == "crc32":
+        payload_hash = "UNSIGNED-PAYLOAD"
+        crc = zlib.crc32(data).to_bytes(4, "big")
+        signed["x-amz-checksum-crc32"] = base64.b64encode(crc).decode()
+    else:
+        return None
+    return signed_request(
+        client,
+        bucket,
+        key,
+        when=when,
+        method="PUT",
+        body=data,
+        payload_hash=payload_hash,
+        signed=signed,
+    )
+
+
+def put(client: Any, bucket: str, key: str, data: bytes) -> bool:
+    """PUT :func:`put_request`: True when the store answered ``200``. False when
+    nothing was sent, the answer was anything else, or the request failed on its
+    way (a PUT of a whole object may be sent again): the caller then uses
+    ``put_object``, which raises the mapped error and retries as before. Only
+    plain PUTs: a conditional one (``If-None-Match``) sent twice could fail
+    against its own first copy."""
+    request = put_request(client, bucket, key, data)
+    if request is None:
+        return False
+    try:
+        response = _send(client, request, "PutObject")
+    except (OSError, http.client.HTTPException, BotoCoreError):
+        return False  # put_object sends it again, with its retries
+    status: int = response.status_code
+    if status != 200:
+        refused(client, bucket, status)
+    try:
+        discard(response.raw, response.headers)
+    except Exception:  # stored or not, the status said which
+        pass
+    return status == 200
 
 
 def refused(client: Any, bucket: str, status: int) -> None:

@@ -47,6 +47,8 @@ _TIMEOUT = 60.0  # botocore's default connect and read timeouts
 _NO_BODY = frozenset({204, 304})
 #: how long requests to a host no connection could be made to go to the session
 _DOWN_SECONDS = 30.0
+#: a body up to this size goes out in one send with the request's head
+_JOIN_LIMIT = 1 << 20
 
 
 class ConnectFailed(ConnectionError):
@@ -283,23 +285,28 @@ class Wire:
         return True
 
     def send(self, request: Any) -> WireResponse:
-        """Send ``request`` (a signed GET without a body); the response's headers
-        are read, its body is not."""
+        """Send ``request`` (a signed GET, or a PUT whose ``body`` is bytes and whose
+        headers give its ``Content-Length``); the response's headers are read, its
+        body is not."""
         parts = urlsplit(request.url)
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query
-        lines = [f"GET {target} HTTP/1.1"]
+        lines = [f"{request.method} {target} HTTP/1.1"]
         lines.extend(f"{name}: {value}" for name, value in request.headers.items())
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        body = request.body
+        message: bytes | tuple[bytes, bytes] = head
+        if body:  # one send for a small body; a large one is not copied
+            message = head + body if len(body) <= _JOIN_LIMIT else (head, body)
         key = _address(parts)
         connection = self._take_idle(key)
         if connection is not None:
             try:
-                return self._exchange(connection, head)
+                return self._exchange(connection, message)
             except (ConnectionError, http.client.RemoteDisconnected):
                 pass  # closed while idle: once more on a new connection
-        return self._exchange(self._connect(key), head)
+        return self._exchange(self._connect(key), message)
 
     def put_back(self, connection: _Connection) -> None:
         self._after_fork()
@@ -371,9 +378,13 @@ class Wire:
             self._tls = context
         return context
 
-    def _exchange(self, connection: _Connection, head: bytes) -> WireResponse:
+    def _exchange(self, connection: _Connection, head: bytes | tuple[bytes, bytes]) -> WireResponse:
         try:
-            connection.sock.sendall(head)
+            if isinstance(head, tuple):
+                connection.sock.sendall(head[0])
+                connection.sock.sendall(head[1])
+            else:
+                connection.sock.sendall(head)
             while True:  # interim (1xx) answers come before the final one: skipped
                 version, code, headers = _read_head(connection.fp)
                 if not 100 <= code < 200:

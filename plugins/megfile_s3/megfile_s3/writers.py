@@ -27,6 +27,7 @@ import threading
 from typing import IO, TYPE_CHECKING, Any
 
 from megfile_core.io.writer import PartWriter
+from megfile_s3 import lean
 from megfile_s3.bodies import PartBody
 from megfile_s3.client import S3Client, settings_of
 from megfile_s3.errors import raise_s3_error
@@ -180,6 +181,8 @@ class Multipart:
                     raise
 
     def put_single(self, data: bytes) -> None:
+        if not self.exclusive and lean.put(self.client, self.bucket, self.key, data):
+            return  # one PUT without botocore's pipeline (megfile_s3.lean)
         with raise_s3_error(self.url, self.settings):
             self.client.put_object(
                 Bucket=self.bucket, Key=self.key, Body=data, **self._conditions()

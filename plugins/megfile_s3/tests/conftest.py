@@ -62,7 +62,7 @@ class Calls:
     with its ``Range``, the presigning itself as ``presign``; so does a lean GET
     (:mod:`megfile_s3.lean`) whose answer was used, one whose answer was left to
     ``get_object`` counts as ``lean-unused``; a lean listing page used counts as a
-    ``ListObjectsV2``."""
+    ``ListObjectsV2``, a lean PUT the store took as a ``PutObject``."""
 
     def __init__(self) -> None:
         from collections import Counter
@@ -127,6 +127,16 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
         return answer
 
     monkeypatch.setattr(megfile_s3.lean, "get", counted_lean)
+    real_put = megfile_s3.lean.put
+
+    def counted_put(client: Any, bucket: str, key: str, data: bytes) -> bool:
+        stored = real_put(client, bucket, key, data)
+        if stored:  # a lean PutObject the store took (else put_object is counted)
+            counter.counts["PutObject"] += 1
+            counter.params.append(("PutObject", {"Bucket": bucket, "Key": key, "Body": data}))
+        return stored
+
+    monkeypatch.setattr(megfile_s3.lean, "put", counted_put)
     import megfile_s3.path
 
     real_page = megfile_s3.path.lean_page

@@ -3,9 +3,12 @@ request each, signed like botocore, with every other answer left to get_object."
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
 import logging
 import os
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -253,3 +256,115 @@ def test_the_signing_key_follows_the_day(monkeypatch: pytest.MonkeyPatch) -> Non
     assert first is not None and second is not None
     assert "/20260517/" in first.headers["Authorization"]
     assert "/20260518/" in second.headers["Authorization"]
+
+
+# -- lean PUTs ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["crc32", "md5", "sha256"])
+@pytest.mark.parametrize("token", [None, "session-token/with+odd=chars"])
+def test_a_put_is_signed_as_botocore_signs_it(
+    mode: str, token: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.config import Config
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret/key+value")
+    monkeypatch.setenv("AWS_S3_UPLOAD_CHECKSUM", mode)
+    if token:
+        monkeypatch.setenv("AWS_SESSION_TOKEN", token)
+    clear_cache()
+    client = get_client()
+    moment = datetime.datetime(2026, 5, 17, 23, 59, 58)
+    body = b"some bytes \x00\xff" * 300
+    request = lean.put_request(client, "bucket", "dir/a b#?.bin", body, moment.timetuple())
+    assert request is not None and request.method == "PUT" and request.body == body
+    checks = {"crc32": "x-amz-checksum-crc32", "md5": "Content-MD5", "sha256": None}
+    check = checks[mode]
+    assert all(request.headers.get(name) is None for name in checks.values() if name != check)
+    headers = {
+        name: value
+        for name, value in request.headers.items()
+        if name in ("Host", "User-Agent", check)
+    }
+    reference = AWSRequest("PUT", request.url, headers=headers, data=body)
+    reference.context["client_config"] = Config(s3={"payload_signing_enabled": mode == "sha256"})
+    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: moment)
+    signer = S3SigV4Auth(
+        Credentials("AKIAEXAMPLEEXAMPLE00", "secret/key+value", token), "s3", "us-east-1"
+    )
+    signer.add_auth(reference)
+    for name in ("Authorization", "X-Amz-Date", "X-Amz-Content-SHA256"):
+        assert request.headers[name] == reference.headers[name], name
+    assert request.headers["Content-Length"] == str(len(body))
+    if mode == "crc32":  # what the store checks the body against
+        expected = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+        assert request.headers["x-amz-checksum-crc32"] == expected
+    elif mode == "md5":
+        expected = base64.b64encode(hashlib.md5(body).digest()).decode()
+        assert request.headers["Content-MD5"] == expected
+    else:
+        assert request.headers["X-Amz-Content-SHA256"] == hashlib.sha256(body).hexdigest()
+    clear_cache()
+
+
+@pytest.mark.parametrize("mode", ["crc32", "md5", "sha256"])
+def test_small_writes_are_one_lean_put_each_in_every_mode(
+    mode: str, bucket: str, s3: Any, sent: Sent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_S3_UPLOAD_CHECKSUM", mode)
+    clear_cache()
+    blobs = {f"p{i}.bin": os.urandom(1000 * i) for i in range(4)}  # an empty one too
+    sent.requests.clear()
+    for key, blob in blobs.items():
+        smart.smart_save_content(f"s3://{bucket}/{key}", blob)
+    with smart.smart_open(f"s3://{bucket}/opened.bin", "wb") as handle:
+        handle.write(b"written")
+    blobs["opened.bin"] = b"written"
+    assert len(sent.requests) == len(sent.lean()) == len(blobs)
+    assert {r.method for r in sent.requests} == {"PUT"}
+    for key, blob in blobs.items():
+        assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == blob
+    clear_cache()
+
+
+def test_a_put_the_store_refuses_is_left_to_put_object(bucket: str, s3: Any, inject: Any) -> None:
+    """A 400 (here BadDigest: a body changed on the way) to the lean PUT: put_object
+    sends it again and raises or stores; a 400 also turns the bucket's lean path
+    off on that client, as for GETs."""
+    seen = inject("PutObject", 400, "BadDigest", times=1)
+    smart.smart_save_content(f"s3://{bucket}/k.bin", b"the real bytes")
+    assert s3.get_object(Bucket=bucket, Key="k.bin")["Body"].read() == b"the real bytes"
+    assert seen["PutObject"] == 2  # refused, then put_object
+    assert lean.put_request(get_client(), bucket, "k.bin", b"") is None
+    smart.smart_save_content(f"s3://{bucket}/k2.bin", b"more")
+    assert seen["PutObject"] == 3  # put_object only
+
+
+def test_a_transient_answer_or_a_broken_connection_is_left_to_put_object(
+    bucket: str, s3: Any, inject: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = inject("PutObject", 503, "SlowDown", times=1)
+    smart.smart_save_content(f"s3://{bucket}/a.bin", b"aaa")
+    assert seen["PutObject"] == 2  # the lean PUT's 503, then put_object's
+    assert s3.get_object(Bucket=bucket, Key="a.bin")["Body"].read() == b"aaa"
+    assert lean.put_request(get_client(), bucket, "b.bin", b"b") is not None  # still lean
+
+    def reset(self: Wire, request: Any) -> Any:
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    monkeypatch.setattr(Wire, "send", reset)
+    smart.smart_save_content(f"s3://{bucket}/b.bin", b"bbb")
+    assert s3.get_object(Bucket=bucket, Key="b.bin")["Body"].read() == b"bbb"
+
+
+def test_an_exclusive_write_never_goes_lean(bucket: str, s3: Any, sent: Sent) -> None:
+    url = f"s3://{bucket}/x.bin"
+    sent.requests.clear()
+    with smart.smart_open(url, "xb") as handle:
+        handle.write(b"first")
+    # a HEAD (is it there?), then put_object with If-None-Match
+    assert [r.method for r in sent.requests] == ["HEAD", "PUT"] and not sent.lean()
+    with pytest.raises(FileExistsError), smart.smart_open(url, "xb") as handle:
+        handle.write(b"second")
+    assert s3.get_object(Bucket=bucket, Key="x.bin")["Body"].read() == b"first"

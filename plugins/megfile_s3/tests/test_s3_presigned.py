@@ -37,14 +37,16 @@ def test_anything_but_a_plain_206_is_left_to_get_object(bucket: str, s3: Any) ->
 def test_the_reader_sends_its_ranges_lean(bucket: str, calls: Any) -> None:
     url = f"s3://{bucket}/big.bin"
     blob = os.urandom(3 * MiB + 5)
-    smart.smart_save_content(url, blob)
     calls.reset()
+    smart.smart_save_content(url, blob)  # one lean PUT
+    assert calls["PutObject"] == 1
     with smart.smart_open(url, "rb", block_size=MiB) as handle:
         assert handle.read() == blob
         for offset in (2 * MiB + 7, 100, 3 * MiB):  # random access after the probe
             handle.seek(offset)
             assert handle.read(10) == blob[offset : offset + 10]
-    # no presigned URL: one presigning per bucket tells the lean path its URL prefix
+    # no presigned URL: one presigning per bucket (for the PUT and the GETs) tells
+    # the lean path its URL prefix
     assert calls["presign"] == 0 and calls["lean-presign"] == 1
     # the probe (metadata from its headers) and every block after it, all lean
     assert calls["GetObject"] == 1 + 3 and calls["lean-unused"] == 0
