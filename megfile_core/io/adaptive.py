@@ -7,8 +7,9 @@ copies at once are needed to keep the line busy. Against a near one (loopback, a
 store in the same rack) a small copy is a fraction of a millisecond of Python
 work; 16 threads then only take the interpreter from each other, and a single
 thread moved 2,000 small objects about 1.5x as fast as 16 (984 against 643 files/s
-into tmpfs; docs/benchmarks.md, "Ninth session"). Where the destination is a disk whose file creation costs the
-kernel time, a few threads pay again, since a system call lets the others run.
+into tmpfs; docs/benchmarks.md, "Ninth session"). Where the destination is a
+disk whose file creation costs the kernel time, a few threads pay again, since a
+system call lets the others run.
 
 **The first guess** comes from the first calls, run one at a time (the first of
 them, which sets up a client and a connection, is not counted): a call that takes
