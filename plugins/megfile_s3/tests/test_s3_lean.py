@@ -59,6 +59,23 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sent]:
     return record
 
 
+def _assert_signed_as_botocore(
+    request: Any,
+    reference: AWSRequest,
+    moment: datetime.datetime,
+    token: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``reference`` signed by botocore at ``moment`` carries the same signature."""
+    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: moment)
+    signer = S3SigV4Auth(
+        Credentials("AKIAEXAMPLEEXAMPLE00", "secret/key+value", token), "s3", "us-east-1"
+    )
+    signer.add_auth(reference)
+    for name in ("Authorization", "X-Amz-Date", "X-Amz-Content-SHA256"):
+        assert request.headers[name] == reference.headers[name], name
+
+
 @pytest.mark.parametrize("token", [None, "session-token/with+odd=chars"])
 @pytest.mark.parametrize("key", KEYS)
 def test_the_signature_is_the_one_botocore_computes(
@@ -79,13 +96,7 @@ def test_the_signature_is_the_one_botocore_computes(
             if name in ("Host", "Range", "User-Agent")
         }
         reference = AWSRequest("GET", request.url, headers=headers)
-        monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: moment)
-        signer = S3SigV4Auth(
-            Credentials("AKIAEXAMPLEEXAMPLE00", "secret/key+value", token), "s3", "us-east-1"
-        )
-        signer.add_auth(reference)
-        for name in ("Authorization", "X-Amz-Date", "X-Amz-Content-SHA256"):
-            assert request.headers[name] == reference.headers[name], name
+        _assert_signed_as_botocore(request, reference, moment, token, monkeypatch)
         assert request.headers.get("X-Amz-Security-Token") == token
 
 
@@ -289,13 +300,7 @@ def test_a_put_is_signed_as_botocore_signs_it(
     }
     reference = AWSRequest("PUT", request.url, headers=headers, data=body)
     reference.context["client_config"] = Config(s3={"payload_signing_enabled": mode == "sha256"})
-    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: moment)
-    signer = S3SigV4Auth(
-        Credentials("AKIAEXAMPLEEXAMPLE00", "secret/key+value", token), "s3", "us-east-1"
-    )
-    signer.add_auth(reference)
-    for name in ("Authorization", "X-Amz-Date", "X-Amz-Content-SHA256"):
-        assert request.headers[name] == reference.headers[name], name
+    _assert_signed_as_botocore(request, reference, moment, token, monkeypatch)
     assert request.headers["Content-Length"] == str(len(body))
     if mode == "crc32":  # what the store checks the body against
         expected = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
