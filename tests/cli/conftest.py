@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,6 +12,18 @@ from pathlib import Path
 import pytest
 
 MEGFILE = Path(sys.executable).with_name("megfile")
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture
+def interruptible() -> Callable[[], None]:
+    """``preexec_fn`` of a child a test sends SIGINT: Python keeps SIGINT ignored
+    when it starts with it ignored, as it is for a command a non-interactive shell
+    runs in the background (a CI runner's ``sh -c '... &'``)."""
+    return _default_sigint
 
 
 @pytest.fixture(scope="session")

@@ -528,12 +528,13 @@ def _wait_until_reading_stdin(pid: int, timeout: float = 10) -> None:
     time.sleep(1)  # pragma: no cover - could not tell: a generous pause
 
 
-def test_ctrl_c_exits_130_without_traceback(megfile_bin):
+def test_ctrl_c_exits_130_without_traceback(megfile_bin, interruptible):
     process = subprocess.Popen(
         [megfile_bin, "cat", "stdio://0"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=interruptible,
     )
     try:
         _wait_until_reading_stdin(process.pid)

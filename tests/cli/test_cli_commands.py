@@ -60,7 +60,7 @@ def test_tail_reads_backwards_across_blocks(run_cli, tmp_path):
     assert out(result) == "00299998\n00299999\n"
 
 
-def test_tail_follow(tmp_path):
+def test_tail_follow(tmp_path, interruptible):
     path = tmp_path / "grow.log"
     path.write_text("first\n")
     env = dict(os.environ, MEGFILE_TAIL_INTERVAL="0.1")
@@ -69,6 +69,7 @@ def test_tail_follow(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
+        preexec_fn=interruptible,
     )
     try:
         assert process.stdout is not None
