@@ -35,7 +35,7 @@ from typing import Any
 
 from megfile_s3.bodies import body_view
 
-__all__ = ["install"]
+__all__ = ["crc32_header", "install", "md5_header"]
 
 #: the calls whose bodies are object data (large): the CRC goes there
 _DATA_CALLS = ("PutObject", "UploadPart")
@@ -56,7 +56,8 @@ def _digest_stream(body: Any, update: Callable[[bytes], None]) -> bool:
     return True
 
 
-def _crc32_header(body: Any) -> str | None:
+def crc32_header(body: Any) -> str | None:
+    """``x-amz-checksum-crc32`` of ``body`` (bytes-like or a seekable file), or None."""
     view = body_view(body)
     if view is not None:
         value = zlib.crc32(view)
@@ -72,7 +73,8 @@ def _crc32_header(body: Any) -> str | None:
     return base64.b64encode(value.to_bytes(4, "big")).decode()
 
 
-def _md5_header(body: Any) -> str | None:
+def md5_header(body: Any) -> str | None:
+    """``Content-MD5`` of ``body`` (bytes-like or a seekable file), or None."""
     digest = hashlib.md5(usedforsecurity=False)
     view = body_view(body)
     if view is not None:
@@ -102,11 +104,11 @@ def protect_body(mode: str, params: dict[str, Any], model: Any, **_: Any) -> Non
     if not data_call and (body is None or body == b""):
         return
     if mode == "crc32" and data_call:
-        value = _crc32_header(body)
+        value = crc32_header(body)
         if value is not None:
             headers["x-amz-checksum-crc32"] = value
         return
-    value = _md5_header(body)
+    value = md5_header(body)
     if value is not None:
         headers["Content-MD5"] = value
 

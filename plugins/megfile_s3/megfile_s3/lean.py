@@ -44,13 +44,11 @@ for clients not built by :mod:`megfile_s3.client`.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import http.client
 import threading
 import time
-import zlib
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -62,6 +60,7 @@ from botocore.exceptions import BotoCoreError
 from botocore.utils import percent_encode
 
 from megfile_core import config as core_config
+from megfile_s3 import integrity
 from megfile_s3 import presigned as _bodies  # a module: presigned imports this one
 from megfile_s3.wire import ConnectFailed, Wire
 
@@ -88,6 +87,12 @@ _GIVE_UP = frozenset({301, 302, 303, 307, 308, 400, 403})
 #: the longest error body read to keep its connection (longer ones are dropped)
 _ERROR_BODY_LIMIT = 64 << 10
 _META = "x-amz-meta-"
+#: the header a lean PUT carries for each ``upload_checksum`` but ``sha256``, and
+#: how its value is computed (megfile_s3.integrity, as for botocore's requests)
+_CHECK_HEADERS = {
+    "md5": ("content-md5", integrity.md5_header),
+    "crc32": ("x-amz-checksum-crc32", integrity.crc32_header),
+}
 #: how the signed headers are written (HTTP names are case-blind; botocore's way)
 _DISPLAY = {
     "content-md5": "Content-MD5",
@@ -384,16 +389,13 @@ def put_request(
     signed: dict[str, str] = {}
     if mode == "sha256":
         payload_hash = hashlib.sha256(data).hexdigest()
-    elif mode == "md5":
+    else:  # the check header (signed) covers the body, the payload is not signed
         payload_hash = "UNSIGNED-PAYLOAD"
-        digest = hashlib.md5(data, usedforsecurity=False).digest()
-        signed["content-md5"] = base64.b64encode(digest).decode()
-    elif mode == "crc32":
-        payload_hash = "UNSIGNED-PAYLOAD"
-        crc = zlib.crc32(data).to_bytes(4, "big")
-        signed["x-amz-checksum-crc32"] = base64.b64encode(crc).decode()
-    else:
-        return None
+        name, header_of = _CHECK_HEADERS[mode]  # the settings allow no other mode
+        value = header_of(data)
+        if value is None:
+            return None
+        signed[name] = value
     return signed_request(
         client,
         bucket,
