@@ -208,12 +208,10 @@ def sync(
             name="megfile-sync",
         )
     else:  # threads of its own, as many as pay (megfile_core.io.adaptive)
-        ceiling = config.sync_workers()
         adaptive_map(
             run.copy_one,
             run.plan(jobs),
-            ceiling,
-            width=fixed_or_adaptive(max_workers, ceiling),
+            fixed_or_adaptive(max_workers, config.sync_workers()),
             weight=_work_of,
             name="megfile-sync",
         )

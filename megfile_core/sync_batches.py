@@ -320,12 +320,10 @@ def copy_many(
                 if callback_after_copy_file is not None:
                     callback_after_copy_file(item[0], copy[0])
 
-        ceiling = config.sync_workers()
         adaptive_map(
             copy_here,
             items,
-            ceiling,
-            width=fixed_or_adaptive(max_workers, ceiling),
+            fixed_or_adaptive(max_workers, config.sync_workers()),
             name="megfile-copy",
         )
     result.seconds = time.monotonic() - started

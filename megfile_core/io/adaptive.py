@@ -161,10 +161,6 @@ class Width:
         self.size = self._base = guess
         self._skip = 2 * guess
 
-    def rate(self, width: int) -> float | None:
-        """The running average of the work per second measured at ``width``."""
-        return self._rates.get(width)
-
     def _judge(self, rate: float) -> None:
         size = self.size
         before = self._rates.get(size)
@@ -223,20 +219,18 @@ def fixed_or_adaptive(workers: int | None, ceiling: int) -> Width:
 def adaptive_map(
     func: Callable[[T], object],
     items: Iterable[T],
-    ceiling: int,
+    width: Width,
     *,
     weight: Callable[[T], float] | None = None,
-    width: Width | None = None,
     name: str = "megfile-map",
 ) -> None:
-    """Run ``func`` over ``items`` on at most ``ceiling`` threads, as many at once as
-    :class:`Width` finds paying (module doc). ``weight(item)`` is the work of an
-    item's call (default 1 each). ``items`` is pulled lazily, one item per free thread, so
-    a long listing streams. The first error is raised once the calls running have
-    ended; no new call starts after it.
+    """Run ``func`` over ``items`` on ``width.size`` threads at a time, as
+    :class:`Width` finds paying (module doc; at most its ceiling).
+    ``weight(item)`` is the work of an item's call (default 1 each). ``items`` is
+    pulled lazily, one item per free thread, so a long listing streams. The first
+    error is raised once the calls running have ended; no new call starts after it.
     """
-    climb = width if width is not None else Width(ceiling)
-    pull: _Puller[T] = _Puller(func, iter(items), climb, weight, name)
+    pull: _Puller[T] = _Puller(func, iter(items), width, weight, name)
     pull.run()
 
 
@@ -311,8 +305,7 @@ class _Puller(Generic[T]):
                     self._stop = True
                     cond.notify_all()
                     return
-                if len(self._threads) + 1 < width.size:
-                    self._spawn()
+                self._spawn()  # the width's threads, the first time round
             if width.guessing:
                 began, cpu = time.monotonic(), time.thread_time()
                 self._func(item)

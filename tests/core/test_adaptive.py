@@ -128,7 +128,7 @@ def test_adaptive_map_runs_every_item_once_and_at_most_the_width_at_once() -> No
             running[0] -= 1
             seen.append(item)
 
-    adaptive_map(call, range(200), 8, width=width)
+    adaptive_map(call, range(200), width)
     assert sorted(seen) == list(range(200))
     assert peak[0] == 3
 
@@ -146,7 +146,7 @@ def test_a_width_of_one_runs_in_the_callers_thread_and_pulls_lazily() -> None:
         threads.add(threading.get_ident())
         assert len(pulled) == item + 1  # nothing taken ahead of the calls
 
-    adaptive_map(call, items(), 1, width=Width(1, start=1, adapt=False))
+    adaptive_map(call, items(), Width(1, start=1, adapt=False))
     assert threads == {threading.get_ident()}
 
 
@@ -165,7 +165,7 @@ def test_the_first_error_is_raised_after_the_running_calls_end() -> None:
             ended.append(item)
 
     with pytest.raises(OSError, match="copy 5 failed"):
-        adaptive_map(call, range(1000), 4, width=Width(4, start=4, adapt=False))
+        adaptive_map(call, range(1000), Width(4, start=4, adapt=False))
     assert len(started) < 100  # no new call after the failure is known
     assert sorted(ended) == sorted(i for i in started if i != 5)  # the others ended
 
@@ -176,7 +176,7 @@ def test_an_error_of_the_listing_itself_is_raised() -> None:
         raise PermissionError("listing refused")
 
     with pytest.raises(PermissionError, match="listing refused"):
-        adaptive_map(lambda item: None, items(), 4)
+        adaptive_map(lambda item: None, items(), Width(4))
 
 
 def test_the_width_grows_threads_while_running(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,7 +191,7 @@ def test_the_width_grows_threads_while_running(monkeypatch: pytest.MonkeyPatch) 
         time.sleep(0.005)  # waits, holds no CPU
 
     width = Width(8)
-    adaptive_map(call, range(120), 8, width=width, name="t-grow")
+    adaptive_map(call, range(120), width, name="t-grow")
     assert width.size == 8 and len(names) == 8
 
 
