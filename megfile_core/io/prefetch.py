@@ -376,9 +376,12 @@ class PrefetchReader(io.BufferedIOBase):
     every fetch is a ``read_range`` call. ``read_into``, optional, reads a block
     into a buffer the reader lends (module doc, "Buffers"). ``first_sample`` is
     ``(bytes, seconds)`` of an earlier response's body, timed by the backend; a slow
-    one skips streaming. ``direct=True`` (with ``open_stream``, a size given and a
-    cache) reads sequentially straight from the stream while it is fast (module
-    doc, "Direct reads").
+    one skips streaming and, with the adaptive window, is how fast one connection is
+    until a fetch says (:mod:`megfile_core.io.window`); ``latency`` is the seconds
+    an earlier request waited for its first byte, for fetches whose result does not
+    say (``RangeResult.waited``). ``direct=True`` (with ``open_stream``, a size
+    given and a cache) reads sequentially straight from the stream while it is
+    fast (module doc, "Direct reads").
     """
 
     def __init__(
@@ -400,6 +403,7 @@ class PrefetchReader(io.BufferedIOBase):
         read_into: ReadInto | None = None,
         adaptive_window: bool | None = None,
         direct: bool = False,
+        latency: float | None = None,
     ) -> None:
         super().__init__()
         # Every attribute exists before the first I/O so that close() (also run by
@@ -452,7 +456,11 @@ class PrefetchReader(io.BufferedIOBase):
         self._budget = capacity * block_size
         self._max_forward = block_forward
         self._forward = block_forward
-        self._pace = Window(block_size, block_forward)
+        self._latency = latency
+        self._first_rate: float | None = None
+        if first_sample is not None and first_sample[0] >= _MIN_RATE_SAMPLE and first_sample[1] > 0:
+            self._first_rate = first_sample[0] / first_sample[1]
+        self._pace = self._new_window()
         self._workers = max_workers
 
         if version is not None:
@@ -857,6 +865,11 @@ class PrefetchReader(io.BufferedIOBase):
         self._fragment = _JUMP_FRAGMENT
         self._ahead_mark = (-1, -1)
 
+    def _new_window(self) -> Window:
+        return Window(
+            self._block_size, self._max_forward, latency=self._latency, rate=self._first_rate
+        )
+
     def _adapt(self, block: int) -> None:
         """The reader moved into ``block``: size the adaptive window (module doc);
         never more ahead than the pool runs at once (queued fetches would only
@@ -915,7 +928,7 @@ class PrefetchReader(io.BufferedIOBase):
             # the fragment grew to a block: sequential reading is back (timed anew:
             # what the source answered before may not hold for this stretch)
             self._random = False
-            self._pace = Window(bs, self._max_forward)
+            self._pace = self._new_window()
             self._ramp_block = index
             self._forward = min(1, self._max_forward)
             self._ahead_mark = (index, index + self._forward)
@@ -925,8 +938,15 @@ class PrefetchReader(io.BufferedIOBase):
         self._make_room(stop - start, index, (end - 1) // bs, wait=True)
         entry = _Entry(start, stop, index)
         try:
-            self._requests += 1  # timed and counted like a pool fetch
-            result = self._pace.fetch(src, start, stop, self._lend(entry))
+            buffer = self._lend(entry)
+            if buffer is not None and self._adaptive and self._pace.parts() > 1:
+                # in parts on the pool (this thread waits anyway); a failure leaves
+                # the buffer to the parts still writing into it (``_give_back``)
+                entry.future = self._submit(start, stop, buffer)
+                result = entry.future.result()
+            else:
+                self._requests += 1  # timed and counted like a pool fetch
+                result = self._pace.fetch(src, start, stop, buffer)
             src.check(result)
             entry.fill(result)
         except BaseException:

@@ -38,12 +38,15 @@ class RangeResult:
     ``data`` holds exactly the bytes of the range, clamped at the end of the object.
     ``size`` is the total object size when the response tells it (a
     ``Content-Range`` header), ``version`` an ETag / Last-Modified / mtime token; ``None``
-    when unknown.
+    when unknown. ``waited``, optional, is the seconds the request waited for its
+    answer's first byte (a round trip and the server's time): the reader then
+    judges how fast one connection moves bytes net of it.
     """
 
     data: Data
     size: int | None = None
     version: str | None = None
+    waited: float | None = None
 
 
 ReadRange = Callable[[int, int], RangeResult]

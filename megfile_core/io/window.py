@@ -26,8 +26,12 @@ Two measures size it, and the larger wins:
   it can only try down. While the reader hardly waits the consumer is the limit
   and the level halves per epoch: blocks would only pile up ahead.
 
-The probe never keeps more than :data:`PROBE_BYTES` in flight (the bandwidth-delay
-product may: that is what the network needs). The window starts at :data:`START`
+Neither keeps more than :data:`AHEAD_BYTES` in flight, or a third of the
+read-ahead budget when that is more (``limit + 1`` blocks: ~43 MiB by default, 5
+blocks of 8 MiB). The bandwidth-delay product once had no such bound: through a
+20 ms round trip it asked for 6-9 blocks (peak RSS 125-149 MiB), and capped at 5
+it read as fast (566-574 MiB/s against 566, medians of 3). A user who raises the
+budget for a longer, faster path raises this with it. The window starts at :data:`START`
 blocks, grows at most to ``2w + 1`` per block, shrinks by at most a quarter per
 block (buffers stay in use through a dip), and never passes ``limit`` (the pool's
 threads, or the read-ahead ceiling).
@@ -40,6 +44,18 @@ connections then fill each block sooner, so fewer blocks (fewer bytes) are in
 flight for the same rate: at 400 Mbit/s and 20 ms an 8 MiB range takes ~0.2 s, a
 2 MiB one ~0.06 s. A fast connection (loopback) keeps whole blocks: more requests
 would cost CPU there and gain nothing.
+
+A request's time is its round trip plus its transfer, and only the transfer says
+how fast one connection is: a request's rate is taken net of the shortest wait
+for a first byte seen (``RangeResult.waited``, when the backend times it; the
+``latency`` of an earlier request to start with). The shortest, not each
+request's own: a pool thread that gets the interpreter late sees its answer's
+headers late and the body already waiting, which would make a slow connection
+look fast. An answer quicker than that wait came from memory and is no measure.
+The body of the open probe, timed by the backend from its first byte, gives the
+first ``rate``: behind a per-connection cap the first blocks are then fetched in
+parts too, instead of 8 MiB on one connection each (0.2 s at 400 Mbit/s, which
+the reader would wait for at the start).
 """
 
 from __future__ import annotations
@@ -67,12 +83,14 @@ STEP_GAIN = 1.1
 DOUBLE_GAIN = 1.25
 #: epochs a level that did not pay is held before probing again
 HOLD_EPOCHS = 2
-#: the most the probe keeps in flight (the bandwidth-delay product is not bound by
-#: it): beside the ~70 MiB an interpreter with an S3 client takes, the block being
+#: the most the window keeps in flight unless a third of the budget is more:
+#: beside the ~70 MiB an interpreter with an S3 client takes, the block being
 #: read and the copy ``read()`` returns, this keeps a reader near 128 MiB; the
-#: depth it found paying on loopback beyond ~4 blocks of 8 MiB came with memory
-#: (peak RSS 133-203 MiB, docs/benchmarks.md) for gains within the noise
-PROBE_BYTES = 40 << 20
+#: depth the probe found paying on loopback beyond ~4 blocks of 8 MiB came with
+#: memory (peak RSS 133-203 MiB, docs/benchmarks.md) for gains within the noise
+AHEAD_BYTES = 40 << 20
+#: ... and the share of the read-ahead budget it may use when that is more
+BUDGET_SHARE = 3
 #: the longest hold (see :meth:`Window._back`)
 MAX_HOLD = 32
 #: the reader waited for at least this share of an epoch: the network is the limit
@@ -111,27 +129,37 @@ class Window:
         "_step",
         "best_rate",
         "block_size",
+        "ceiling",
         "entered_at",
         "fetched",
+        "latency",
         "min_time",
-        "probe_max",
         "size",
         "stalled",
     )
 
     def __init__(
-        self, block_size: int, limit: int, clock: Callable[[], float] = time.monotonic
+        self,
+        block_size: int,
+        limit: int,
+        clock: Callable[[], float] = time.monotonic,
+        latency: float | None = None,
+        rate: float | None = None,
     ) -> None:
         self.block_size = block_size
         self._clock = clock
-        #: the probe's ceiling in blocks (:data:`PROBE_BYTES`)
-        self.probe_max = max(START, PROBE_BYTES // block_size)
+        #: the shortest wait for a first byte seen, in seconds (module doc)
+        self.latency = latency
+        #: the most blocks ahead (:data:`AHEAD_BYTES`, :data:`BUDGET_SHARE`)
+        ahead = max(AHEAD_BYTES, (limit + 1) * block_size // BUDGET_SHARE)
+        self.ceiling = max(START, ahead // block_size)
         #: the current window, in blocks ahead
         self.size = min(START, limit)
         #: shortest time a fetch of a whole block took (the pool threads write it)
         self.min_time = math.inf
-        #: the fastest one request of at least :data:`MIN_PART` moved (bytes/s)
-        self.best_rate = 0.0
+        #: the fastest one request of at least :data:`MIN_PART` moved (bytes/s),
+        #: net of its wait; ``rate``: an earlier request's (the open probe's body)
+        self.best_rate = rate or 0.0
         #: bytes fetched so far (the probe's rate: what arrives, which a buffer
         #: filling or draining does not change, unlike the reader's own pace)
         self.fetched = 0
@@ -159,18 +187,26 @@ class Window:
         """``src.fetch`` (one request), timed and counted."""
         began = self._clock()
         result = src.fetch(start, stop, buffer)
-        self.timed(stop - start, self._clock() - began)
+        self.timed(stop - start, self._clock() - began, waited=result.waited)
         self.count(stop - start)
         return result
 
-    def timed(self, nbytes: int, seconds: float, single: bool = True) -> None:
-        """A fetch of ``nbytes`` took ``seconds``; ``single``: over one request (a
-        block fetched in parts is not). Whole blocks give the shortest block time;
-        single requests the best rate of one connection."""
+    def timed(
+        self, nbytes: int, seconds: float, single: bool = True, waited: float | None = None
+    ) -> None:
+        """A fetch of ``nbytes`` took ``seconds``, ``waited`` of them (when the
+        backend says) for the first byte; ``single``: over one request (a block
+        fetched in parts is not). Whole blocks give the shortest block time; single
+        requests the best rate of one connection, net of the wait (module doc)."""
         if nbytes == self.block_size and seconds < self.min_time:
             self.min_time = seconds  # a lost race only keeps a larger time
-        if single and nbytes >= MIN_PART and seconds > 0:
-            self.best_rate = max(self.best_rate, nbytes / seconds)
+        latency = self.latency
+        if waited is not None and (latency is None or waited < latency):
+            self.latency = latency = waited  # a lost race only keeps a longer wait
+        if single and nbytes >= MIN_PART:
+            net = seconds - (latency or 0.0)
+            if net > 0:  # else answered from memory: no measure of a connection
+                self.best_rate = max(self.best_rate, nbytes / net)
 
     def count(self, nbytes: int) -> None:
         """``nbytes`` arrived (what :meth:`fetch` counts itself)."""
@@ -197,7 +233,8 @@ class Window:
         and ``limit``."""
         now = self._clock()
         self.entered_at.append((now, block))
-        self._probe(now, block, min(limit, self.probe_max))
+        limit = min(limit, self.ceiling)
+        self._probe(now, block, limit)
         target = max(self._need(now, block, limit), self._level)
         current = self.size
         self.size = max(min(target, 2 * current + 1), min(current - max(1, current // 4), limit), 1)

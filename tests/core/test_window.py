@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pytest
 
 from megfile_core.io.prefetch import PrefetchReader, RangeResult
-from megfile_core.io.window import PARTS, PROBE_BYTES, Window
+from megfile_core.io.window import AHEAD_BYTES, PARTS, Window
 
 KiB = 1 << 10
 MiB = 1 << 20
@@ -143,14 +143,19 @@ def test_window_falls_back_when_depth_does_not_pay() -> None:
     raise AssertionError(f"the window never settled at <= 8 in 3 attempts: {attempts}")
 
 
-def test_simulated_probe_keeps_at_most_probe_bytes_in_flight() -> None:
-    """Depth keeps paying, but the probe stops at 40 MiB of 8 MiB blocks; a
-    bandwidth-delay product that needs more still gets it."""
+def test_simulated_window_keeps_at_most_ahead_bytes_in_flight() -> None:
+    """Depth keeps paying, but the probe stops at 40 MiB of 8 MiB blocks, and so
+    does a bandwidth-delay product that asks for more; a larger read-ahead budget
+    (64 blocks: a third is 21) lets the product have its 16."""
     sim = Simulated(lambda window: 10.0 * window, block_size=8 * MiB)
-    assert max(sim.run(150)) == PROBE_BYTES // (8 * MiB)
+    assert max(sim.run(150)) == AHEAD_BYTES // (8 * MiB)
     sim.window.timed(8 * MiB, 1.0)  # now 1 s per block: the product asks for more
     sim.window.min_time = 1.0
-    assert max(sim.run(60)) == 16
+    assert max(sim.run(60)) == AHEAD_BYTES // (8 * MiB)
+    big = Simulated(lambda window: 10.0 * window, block_size=8 * MiB, limit=63)
+    big.window.timed(8 * MiB, 1.0)
+    big.window.min_time = 1.0
+    assert max(big.run(60)) == 16
 
 
 @pytest.mark.timeout(40)
@@ -220,13 +225,17 @@ class Simulated:
     ``consumer`` seconds per block; the reader waits for the difference."""
 
     def __init__(
-        self, network: Callable[[int], float], consumer: float = 0.0, block_size: int = MiB
+        self,
+        network: Callable[[int], float],
+        consumer: float = 0.0,
+        block_size: int = MiB,
+        limit: int = 16,
     ) -> None:
         self.now = 0.0
         self.network = network
         self.consumer = consumer
         self.size = block_size
-        self.window = Window(block_size, 16, clock=lambda: self.now)
+        self.window = Window(block_size, limit, clock=lambda: self.now)
         self.window.timed(block_size, 0.001)  # the shortest fetch: a BDP of ~nothing
         self.block = 0
 
@@ -287,3 +296,63 @@ def test_parts_only_when_one_request_is_slow() -> None:
     assert window.parts() == 1
     window.timed(8 * MiB, 0.001, single=False)  # parts together: not one request
     assert Window(8 * MiB, 16).parts() == 1
+
+
+def test_a_connection_is_judged_net_of_the_shortest_wait_for_a_first_byte() -> None:
+    """2 MiB in 24 ms through a 20 ms round trip is a fast connection (whole
+    blocks); 2 MiB in 62 ms is a capped one (parts). A late wait does not make a
+    slow request look fast (the shortest wait counts), and an answer quicker than
+    the wait came from memory and measures nothing."""
+    far = Window(8 * MiB, 16, latency=0.02)
+    far.timed(2 * MiB, 0.024)
+    assert far.parts() == 1
+    assert Window(8 * MiB, 16).parts() == 1
+    gross = Window(8 * MiB, 16)
+    gross.timed(2 * MiB, 0.024)  # 83 MiB/s with the round trip counted
+    assert gross.parts() == PARTS
+    capped = Window(8 * MiB, 16)
+    capped.timed(2 * MiB, 0.062, waited=0.02)
+    assert capped.latency == 0.02
+    assert capped.parts() == PARTS
+    capped.timed(2 * MiB, 0.07, waited=0.065)  # its thread ran late: 5 ms net alone
+    assert capped.latency == 0.02
+    assert capped.parts() == PARTS
+    capped.timed(2 * MiB, 0.0001)  # from memory
+    assert capped.parts() == PARTS
+    assert capped.best_rate < 100 * MiB
+
+
+def test_the_open_probe_rate_decides_the_first_blocks() -> None:
+    assert Window(8 * MiB, 16, rate=47 * MiB).parts() == PARTS
+    assert Window(8 * MiB, 16, rate=1000 * MiB).parts() == 1
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("first_rate", [None, 24 * MiB])
+def test_a_slow_first_sample_fetches_the_first_block_in_parts(first_rate: int | None) -> None:
+    """The backend timed 2 MiB of the open probe at 24 MiB/s: one connection is the
+    limit, so the first block, fetched while the caller waits, comes as parts on
+    the pool, and so do the first blocks ahead. Without the sample the first
+    requests are whole blocks."""
+    block = 4 * MiB
+    source = Latency(payload(48 * MiB, 6), [0.005], cap=24 * MiB)
+    sample = None if first_rate is None else (2 * MiB, 2 * MiB / first_rate)
+    with PrefetchReader(
+        source,
+        name="m",
+        block_size=block,
+        max_buffer_size=8 * block,
+        max_workers=16,
+        adaptive_window=True,
+        read_into=source.read_into,
+        size=len(source.data),
+        first_sample=sample,
+    ) as r:
+        assert r.read(MiB) == source.data[:MiB]
+        first = sorted(source.ranges)[:4]
+        if first_rate is None:
+            assert (0, block - 1) in source.ranges, source.ranges[:6]  # block 0 whole
+        else:
+            assert first == [(i * MiB, (i + 1) * MiB - 1) for i in range(4)], first
+            assert all(end - start + 1 == MiB for start, end in source.ranges[:8])
+        assert r.read() == source.data[MiB:]

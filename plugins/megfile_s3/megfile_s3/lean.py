@@ -62,7 +62,7 @@ from botocore.utils import percent_encode
 from megfile_core import config as core_config
 from megfile_s3 import integrity
 from megfile_s3 import presigned as _bodies  # a module: presigned imports this one
-from megfile_s3.wire import ConnectFailed, Wire
+from megfile_s3.wire import ConnectFailed, Wire, WireResponse
 
 __all__ = [
     "USER_AGENT",
@@ -106,7 +106,7 @@ class LeanAnswer:
     """An answer :func:`get` used: the body, the object's total size and what
     ``get_object`` would have returned as ``ETag``, ``LastModified``, ``Metadata``."""
 
-    __slots__ = ("data", "etag", "last_modified", "metadata", "read_seconds", "size")
+    __slots__ = ("data", "etag", "last_modified", "metadata", "read_seconds", "size", "waited")
 
     def __init__(
         self,
@@ -116,6 +116,7 @@ class LeanAnswer:
         last_modified: datetime | None,
         metadata: dict[str, str],
         read_seconds: float,
+        waited: float | None = None,
     ) -> None:
         self.data = data
         self.size = size
@@ -124,6 +125,8 @@ class LeanAnswer:
         self.metadata = metadata
         #: seconds spent reading the body once the headers were in
         self.read_seconds = read_seconds
+        #: seconds from sending to the headers (over :mod:`megfile_s3.wire`; else None)
+        self.waited = waited
 
     def response(self) -> dict[str, Any]:
         """The fields of a ``get_object`` response this answer holds."""
@@ -476,8 +479,15 @@ def _answer(
     metadata = {  # names first: a value lookup in botocore's headers is not cheap
         name[len(_META) :]: headers[name] for name in headers if name.lower().startswith(_META)
     }
+    waited = response.waited if isinstance(response, WireResponse) else None
     return LeanAnswer(
-        data, size, headers.get("etag"), _http_date(headers.get("last-modified")), metadata, seconds
+        data,
+        size,
+        headers.get("etag"),
+        _http_date(headers.get("last-modified")),
+        metadata,
+        seconds,
+        waited,
     )
 
 

@@ -30,6 +30,7 @@ import http.client
 from typing import Any
 
 from megfile_s3 import lean
+from megfile_s3.wire import WireResponse
 
 __all__ = [
     "PresignedRanges",
@@ -56,14 +57,15 @@ class PresignedRanges:
         answer = self.get_into(start, end, None)
         if answer is None:
             return None
-        data, size, etag = answer
+        data, size, etag, _waited = answer
         return bytes(data), size, etag  # bytes already without a buffer: no copy
 
     def get_into(
         self, start: int, end: int, buffer: memoryview | None
-    ) -> tuple[bytes | memoryview, int, str | None] | None:
+    ) -> tuple[bytes | memoryview, int, str | None, float | None] | None:
         """:meth:`get`, with the body read into ``buffer`` (when given) and ``data``
-        the filled part of it."""
+        the filled part of it; last, the seconds the answer's headers took (over
+        :mod:`megfile_s3.wire`, else None)."""
         response = lean.send(self._client, self._bucket, self._key, start, end)
         if response is None:
             return None
@@ -76,9 +78,10 @@ class PresignedRanges:
             lean.discard(raw, headers)
             return None
         count = min(end + 1, size) - start
+        waited = response.waited if isinstance(response, WireResponse) else None
         if buffer is not None and buffer.nbytes >= count:
-            return read_exactly_into(raw, buffer[:count]), size, headers.get("etag")
-        return read_exactly(raw, count), size, headers.get("etag")
+            return read_exactly_into(raw, buffer[:count]), size, headers.get("etag"), waited
+        return read_exactly(raw, count), size, headers.get("etag"), waited
 
 
 def read_exactly(raw: Any, count: int) -> bytes:

@@ -46,7 +46,7 @@ PROBE_SIZE = 2 << 20
 class ObjectInfo:
     """What the first response told about the object (metadata, for symlinks)."""
 
-    __slots__ = ("body_sample", "etag", "last_modified", "metadata", "size")
+    __slots__ = ("body_sample", "etag", "last_modified", "latency", "metadata", "size")
 
     def __init__(self) -> None:
         self.metadata: dict[str, str] | None = None
@@ -55,6 +55,8 @@ class ObjectInfo:
         self.last_modified: datetime | None = None
         #: (bytes, seconds) of the first ranged body, timed once its headers were in
         self.body_sample: tuple[int, float] | None = None
+        #: seconds the first answer's headers took (a lean GET over the wire)
+        self.latency: float | None = None
 
     def record(self, response: dict[str, Any], size: int) -> None:
         if self.metadata is None:
@@ -219,6 +221,7 @@ def make_reads(
                 info.record(probe.response(), probe.size)
                 if info.body_sample is None:
                     info.body_sample = (len(probe.data), probe.read_seconds)
+                    info.latency = probe.waited
                 return RangeResult(probe.data, probe.size, probe.etag)
             if probe == 416 and start == 0:  # no byte 0: what get_object would learn too
                 return _get_whole(client, bucket, key, end, info)
@@ -348,6 +351,7 @@ def open_reader(
             stat=stat,
             open_stream=streaming,
             first_sample=known.body_sample,
+            latency=known.latency,
             read_into=read_into,
             **reader_options,
         )

@@ -115,8 +115,11 @@ class WireResponse:
         status: int,
         headers: _Headers,
         reuse: bool = True,
+        waited: float = 0.0,
     ) -> None:
         self._wire = wire
+        #: seconds from sending the request to its answer's headers (no connect)
+        self.waited = waited
         self._connection: _Connection | None = connection
         self.status_code = status
         self.headers = headers
@@ -379,6 +382,7 @@ class Wire:
         return context
 
     def _exchange(self, connection: _Connection, head: bytes | tuple[bytes, bytes]) -> WireResponse:
+        began = time.monotonic()
         try:
             if isinstance(head, tuple):
                 connection.sock.sendall(head[0])
@@ -395,7 +399,10 @@ class Wire:
         except BaseException:
             connection.close()
             raise
-        return WireResponse(self, connection, code, headers, reuse=version != "HTTP/1.0")
+        waited = time.monotonic() - began
+        return WireResponse(
+            self, connection, code, headers, reuse=version != "HTTP/1.0", waited=waited
+        )
 
 
 def _address(parts: SplitResult) -> tuple[str, str, int]:

@@ -46,6 +46,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if mode == "odd":  # a length that str.isdigit() takes but int() does not
             self.wfile.write("HTTP/1.1 200 OK\r\nContent-Length: \u00b2\r\n\r\n".encode("latin-1"))
             return
+        if mode == "late":  # the headers after a while
+            time.sleep(0.25)
+        if mode == "trickle":  # the headers at once, the body after a while
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(BODY)))
+            self.end_headers()
+            self.wfile.flush()
+            time.sleep(0.3)
+            self.wfile.write(BODY)
+            return
         if mode == "empty":
             self.send_response(204)  # no Content-Length: a 204 has no body
             self.end_headers()
@@ -283,3 +293,18 @@ def test_a_length_that_is_no_number_is_refused(server: _Server) -> None:
     with pytest.raises(ConnectionError, match="Content-Length"):
         wire.send(_request(_url(server, "odd")))
     assert wire.send(_request(_url(server, "plain"))).content == BODY
+
+
+def test_an_answer_tells_how_long_its_headers_took_not_its_body(server: _Server) -> None:
+    """``waited`` (the reader judges a connection's rate net of it) runs from the
+    request to the answer's headers: a server slow to answer shows in it, a body
+    slow to come after the headers does not."""
+    wire = Wire(URLLib3Session())
+    late = wire.send(_request(_url(server, "late")))
+    assert read_exactly(late.raw, len(BODY)) == BODY
+    assert 0.25 <= late.waited < 2.0
+    began = time.monotonic()
+    trickle = wire.send(_request(_url(server, "trickle")))
+    assert trickle.waited < 0.2
+    assert read_exactly(trickle.raw, len(BODY)) == BODY
+    assert time.monotonic() - began >= 0.3  # the body did come late
