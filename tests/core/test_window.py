@@ -356,3 +356,35 @@ def test_a_slow_first_sample_fetches_the_first_block_in_parts(first_rate: int | 
             assert first == [(i * MiB, (i + 1) * MiB - 1) for i in range(4)], first
             assert all(end - start + 1 == MiB for start, end in source.ranges[:8])
         assert r.read() == source.data[MiB:]
+
+
+@pytest.mark.timeout(30)
+def test_parts_answered_outside_the_buffer_still_fill_the_block() -> None:
+    """A backend may answer ``read_into`` with bytes of its own (a fall-back
+    request, bytes it already held) and leave the buffer alone; a block fetched in
+    parts must then take those bytes in, not the buffer's stale ones."""
+    block = 4 * MiB
+    source = Latency(payload(32 * MiB, 7), [0.002], cap=24 * MiB)
+    calls = itertools.count()
+
+    def read_into(start: int, end: int, buffer: memoryview) -> RangeResult:
+        if next(calls) % 2:
+            return source(start, end)  # not in place
+        return source.read_into(start, end, buffer)
+
+    with PrefetchReader(
+        source,
+        name="m",
+        block_size=block,
+        max_buffer_size=4 * block,
+        max_workers=8,
+        adaptive_window=True,
+        read_into=read_into,
+        size=len(source.data),
+        first_sample=(2 * MiB, 2 * MiB / (24 * MiB)),
+    ) as r:
+        got = bytearray()
+        while chunk := r.read(3 * MiB):
+            got += chunk
+        assert sum(end - start + 1 == MiB for start, end in source.ranges) >= 16
+        assert got == source.data

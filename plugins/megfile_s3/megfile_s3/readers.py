@@ -386,8 +386,11 @@ def _probe(
         head = held
         if head is None or start >= stop:
             return read_range(start, end)
-        if end < stop:
+        if end < stop - 1 or (end == stop - 1 and start > 0):
             return RangeResult(head[start : end + 1], size, version)
+        if end == stop - 1:  # all of the probe's bytes (the first part of a block)
+            held = None
+            return RangeResult(head, size, version)
         # a range through the probe's end (the first block): only the rest is
         # fetched, and the probe's bytes are not kept beside the block
         answer = joined([RangeResult(head[start:], size, version), read_range(stop, end)], name)
