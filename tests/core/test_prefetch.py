@@ -1172,6 +1172,49 @@ def test_block_buffers_are_reused_while_reading_on() -> None:
 
 
 @pytest.mark.timeout(20)
+def test_a_buffer_released_while_reading_on_is_lent_again_warm(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reading in order, each block's buffer is lent again without its pages given
+    back (refaulting them is most of a fast read's system time); only a buffer
+    that sat out a whole call gives them back. Behind a slow connection (blocks
+    in parts) buffers are lent cold: a warm one would hold its whole size while
+    its parts trickle in."""
+    import megfile_core.io.prefetch as prefetch
+
+    dropped: list[int] = []
+    real = prefetch._drop_pages
+    monkeypatch.setattr(prefetch, "_drop_pages", lambda b: (dropped.append(id(b)), real(b)))
+    block = MiB
+    mem = MemoryInto(payload(64 * MiB, 33))
+    with PrefetchReader(
+        mem, name="m", block_size=block, max_buffer_size=16 * block, read_into=mem.read_into
+    ) as r:
+        out = bytearray()
+        while chunk := r.read(block):
+            out += chunk
+        assert out == mem.data
+        assert mem.into_calls >= 60
+        assert len(dropped) <= 8, len(dropped)  # of 60 buffers lent again
+    dropped.clear()
+    slow = MemoryInto(payload(16 * MiB, 34), delay=0.002)
+    with PrefetchReader(
+        slow,
+        name="m",
+        block_size=2 * MiB,
+        max_buffer_size=8 * MiB,
+        max_workers=8,
+        read_into=slow.read_into,
+        first_sample=(2 * MiB, 0.1),  # 20 MiB/s: one connection is the limit
+    ) as r:
+        out = bytearray()
+        while chunk := r.read(MiB):
+            out += chunk
+        assert out == slow.data
+        assert len(dropped) >= 3, len(dropped)
+
+
+@pytest.mark.timeout(20)
 def test_reused_buffers_never_change_bytes_already_returned() -> None:
     block = 4 * KiB
     data = payload(2 * MiB, 32)
