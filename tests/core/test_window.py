@@ -11,6 +11,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -102,6 +103,21 @@ def _reader(source: Latency, block: int, workers: int = 16) -> PrefetchReader:
     )
 
 
+def _parts_reader(source: Latency, budget: int = 8, **options: Any) -> PrefetchReader:
+    """A reader of 4 MiB blocks over ``source`` with the adaptive window and 16
+    threads, reading in place (``options`` may say otherwise)."""
+    options.setdefault("read_into", source.read_into)
+    options.setdefault("max_workers", 16)
+    return PrefetchReader(
+        source,
+        name="m",
+        block_size=4 * MiB,
+        max_buffer_size=budget * 4 * MiB,
+        adaptive_window=True,
+        **options,
+    )
+
+
 @pytest.mark.timeout(30)
 def test_window_probes_upward_while_depth_pays() -> None:
     """The shortest fetch (2 ms) asks for ~2 blocks; the reader waits and more
@@ -177,15 +193,7 @@ def test_blocks_are_cut_into_ranges_when_one_connection_is_the_limit() -> None:
     several ranges at once into their buffer, and the bytes stay right."""
     block = 4 * MiB
     source = Latency(payload(80 * MiB, 4), [0.005], cap=24 * MiB)
-    with PrefetchReader(
-        source,
-        name="m",
-        block_size=block,
-        max_buffer_size=8 * block,
-        max_workers=16,
-        adaptive_window=True,
-        read_into=source.read_into,
-    ) as r:
+    with _parts_reader(source) as r:
         got = bytearray()
         while chunk := r.read(MiB):
             got += chunk
@@ -337,17 +345,7 @@ def test_a_slow_first_sample_fetches_the_first_block_in_parts(first_rate: int | 
     block = 4 * MiB
     source = Latency(payload(48 * MiB, 6), [0.005], cap=24 * MiB)
     sample = None if first_rate is None else (2 * MiB, 2 * MiB / first_rate)
-    with PrefetchReader(
-        source,
-        name="m",
-        block_size=block,
-        max_buffer_size=8 * block,
-        max_workers=16,
-        adaptive_window=True,
-        read_into=source.read_into,
-        size=len(source.data),
-        first_sample=sample,
-    ) as r:
+    with _parts_reader(source, size=len(source.data), first_sample=sample) as r:
         assert r.read(MiB) == source.data[:MiB]
         first = sorted(source.ranges)[:4]
         if first_rate is None:
@@ -363,7 +361,6 @@ def test_parts_answered_outside_the_buffer_still_fill_the_block() -> None:
     """A backend may answer ``read_into`` with bytes of its own (a fall-back
     request, bytes it already held) and leave the buffer alone; a block fetched in
     parts must then take those bytes in, not the buffer's stale ones."""
-    block = 4 * MiB
     source = Latency(payload(32 * MiB, 7), [0.002], cap=24 * MiB)
     calls = itertools.count()
 
@@ -372,13 +369,10 @@ def test_parts_answered_outside_the_buffer_still_fill_the_block() -> None:
             return source(start, end)  # not in place
         return source.read_into(start, end, buffer)
 
-    with PrefetchReader(
+    with _parts_reader(
         source,
-        name="m",
-        block_size=block,
-        max_buffer_size=4 * block,
+        budget=4,
         max_workers=8,
-        adaptive_window=True,
         read_into=read_into,
         size=len(source.data),
         first_sample=(2 * MiB, 2 * MiB / (24 * MiB)),
