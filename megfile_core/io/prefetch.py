@@ -79,18 +79,17 @@ as the response is written into them, and huge pages are asked for (a handful of
 page faults per block instead of thousands, where the kernel gives them). A
 released buffer is lent again only from the next call on (views of it may be in
 the pieces the current call is joining), never while a fetch may still write into
-it, and no more are kept than the current read-ahead needs. It is lent *warm*,
-its pages still resident: while reading in order each call releases one block and
-lends its buffer again at once, and refaulting 8 MiB costs 4-8 ms of system time
-on a VM (2,048 faults where huge pages are not given: 0.2 s of CPU per 512 MiB,
-a quarter of a capped read's). A free buffer that was not lent again by the end
-of the next call gives its pages back (``MADV_DONTNEED``; glibc would keep freed
-blocks in the pool threads' arenas): memory the read-ahead no longer needs is not
-held. Behind a slow connection (blocks fetched in parts) buffers are lent cold, as
-before: such a block spends most of its life half filled, and a queued one none
-yet, where a warm buffer would hold all 8 MiB from the start (peak RSS reading
-512 MiB capped: 126-133 MiB warm, 111-116 cold). ``read`` copies out of such blocks (a whole cached
-``bytes`` block is returned without a copy, as before).
+it, and no more are kept than the current read-ahead needs (the others are let
+go). It is lent *warm*, its pages still resident: reading in order releases one
+block and lends its buffer again soon after, and refaulting 8 MiB costs 4-8 ms of
+system time on a VM (2,048 faults where huge pages are not given: 0.2 s of CPU
+per 512 MiB, a quarter of a capped read's). Reading at random gives the free
+buffers' pages back (``MADV_DONTNEED``; glibc would keep freed blocks in the pool
+threads' arenas): memory the read-ahead does not use is not held. Behind a slow
+connection a block fetched in parts spends most of its life half filled, and a
+warm buffer holds all of it from the start: the window there has no block more
+than the pool's threads take at once (``_adapt``). ``read`` copies out of such
+blocks (a whole cached ``bytes`` block is returned without a copy, as before).
 
 Streaming (optional backend primitive)
 --------------------------------------
@@ -423,7 +422,7 @@ class PrefetchReader(io.BufferedIOBase):
         # the finalizer when __init__ raises) always works.
         self._src = RangeSource(read_range, name, read_into)
         self._free: list[_Buffer] = []  # block buffers to lend (module doc, "Buffers")
-        self._warm: list[_Buffer] = []  # ... released by the last call, pages resident
+        self._free_cold = True  # their pages were given back (random reading)
         self._released: list[_Buffer] = []  # free again from the next call on
         self._blocks: dict[int, _Entry] = {}
         self._fragments: list[_Entry] = []
@@ -722,7 +721,6 @@ class PrefetchReader(io.BufferedIOBase):
             self._blocks.clear()
             self._fragments.clear()
             self._free.clear()
-            self._warm.clear()
             self._released.clear()
             self._held = 0
             pool, self._own_pool = self._own_pool, None
@@ -888,15 +886,16 @@ class PrefetchReader(io.BufferedIOBase):
     def _adapt(self, block: int) -> None:
         """The reader moved into ``block``: size the adaptive window (module doc);
         never more ahead than the pool runs at once (queued fetches would only
-        hold buffers), but for one block of parts."""
+        hold buffers)."""
         if self._adaptive:
             parts = self._pace.parts()
             limit = self._pool_size()
             if parts > 1:
-                # one block's parts more than the threads: while the slowest part
-                # of the oldest block is still coming, the others are not idle
-                # (capped 512 MiB: 288 -> 320 MiB/s, same peak RSS)
-                limit = limit // parts + 1
+                # The sixth session allowed one block of parts more (capped
+                # 512 MiB: 288 -> 320 MiB/s with cold buffers); lent warm, that
+                # block holds 8 MiB while it waits for threads (peak RSS 126-133
+                # MiB) for no gain: 314 MiB/s without it, 312 cold with it
+                limit //= parts
             self._pace.entered(block, min(self._max_forward, max(1, limit)))
 
     def _locate(self, pos: int, end: int) -> _Entry:
@@ -1059,10 +1058,7 @@ class PrefetchReader(io.BufferedIOBase):
         """A block buffer for ``entry``'s fetch when the backend reads in place."""
         if self._src.read_into is None or entry.index < 0:
             return None
-        if self._warm:
-            buffer = self._warm.pop()
-        else:
-            buffer = self._free.pop() if self._free else _new_buffer(self._block_size)
+        buffer = self._free.pop() if self._free else _new_buffer(self._block_size)
         entry.buffer = buffer
         return memoryview(buffer)
 
@@ -1077,22 +1073,18 @@ class PrefetchReader(io.BufferedIOBase):
     def _reclaim(self) -> None:
         """At the start of a read: buffers released by earlier calls can be lent
         again, warm; no more are kept than the window may need beside the cached
-        blocks, and those the last call did not lend give their pages back."""
-        warm = self._warm
-        for buffer in warm:
-            _drop_pages(buffer)  # resident again only as the next fetch writes
-            self._free.append(buffer)
-        warm.clear()
+        blocks, and reading at random gives their pages back."""
+        free = self._free
         released = self._released
         if released:
-            keep = max(0, self._ahead() + 3 - len(self._blocks) - len(self._free))
-            if self._pace.parts() > 1:  # slow connections: lent cold (module doc)
-                for buffer in released[:keep]:
-                    _drop_pages(buffer)
-                self._free.extend(released[:keep])
-            else:
-                warm.extend(released[:keep])
+            free.extend(released)
             released.clear()
+            self._free_cold = False
+        del free[max(0, self._ahead() + 3 - len(self._blocks)) :]
+        if self._random and not self._free_cold:
+            for buffer in free:
+                _drop_pages(buffer)  # resident again only as the next fetch writes
+            self._free_cold = True
 
     def _ahead(self) -> int:
         """Blocks to keep requested past the current one."""

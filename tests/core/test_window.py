@@ -382,3 +382,22 @@ def test_parts_answered_outside_the_buffer_still_fill_the_block() -> None:
             got += chunk
         assert sum(end - start + 1 == MiB for start, end in source.ranges) >= 16
         assert got == source.data
+
+
+@pytest.mark.timeout(30)
+def test_blocks_in_parts_lend_their_buffers_warm_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind a slow connection too, a released buffer is lent again with its
+    pages: none is given back while reading in order."""
+    import megfile_core.io.prefetch as prefetch
+
+    dropped: list[int] = []
+    monkeypatch.setattr(prefetch, "_drop_pages", lambda b: dropped.append(id(b)))
+    source = Latency(payload(64 * MiB, 8), [0.002], cap=48 * MiB)
+    with _parts_reader(source, size=len(source.data), first_sample=(2 * MiB, 0.05)) as r:
+        got = bytearray()
+        while chunk := r.read(MiB):
+            got += chunk
+        assert got == source.data
+    sizes = [end + 1 - start for start, end in source.ranges]
+    assert sizes.count(MiB) >= 48, sizes  # in parts
+    assert dropped == []
