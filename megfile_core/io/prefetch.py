@@ -311,11 +311,18 @@ def _stream_unless_slow(
     open_stream: OpenStream | None, first_sample: tuple[int, float] | None
 ) -> OpenStream | None:
     """None when ``first_sample`` shows one connection is slow: parallel ranges now."""
-    if first_sample is not None and first_sample[0] >= _MIN_RATE_SAMPLE:
-        nbytes, seconds = first_sample
-        if nbytes < FAST_STREAM * seconds:
-            return None
+    rate = _sample_rate(first_sample)
+    if rate is not None and rate < FAST_STREAM:
+        return None
     return open_stream
+
+
+def _sample_rate(first_sample: tuple[int, float] | None) -> float | None:
+    """Bytes/s of ``first_sample``, when it is long enough to say."""
+    if first_sample is None or first_sample[0] < _MIN_RATE_SAMPLE:
+        return None
+    nbytes, seconds = first_sample
+    return nbytes / seconds if seconds > 0 else float("inf")
 
 
 class _Entry:
@@ -389,11 +396,9 @@ class PrefetchReader(io.BufferedIOBase):
     into a buffer the reader lends (module doc, "Buffers"). ``first_sample`` is
     ``(bytes, seconds)`` of an earlier response's body, timed by the backend; a slow
     one skips streaming and, with the adaptive window, is how fast one connection is
-    until a fetch says (:mod:`megfile_core.io.window`); ``latency`` is the seconds
-    an earlier request waited for its first byte, for fetches whose result does not
-    say (``RangeResult.waited``). ``direct=True`` (with ``open_stream``, a size
-    given and a cache) reads sequentially straight from the stream while it is
-    fast (module doc, "Direct reads").
+    until a fetch says (:mod:`megfile_core.io.window`). ``direct=True`` (with
+    ``open_stream``, a size given and a cache) reads sequentially straight from
+    the stream while it is fast (module doc, "Direct reads").
     """
 
     def __init__(
@@ -415,7 +420,6 @@ class PrefetchReader(io.BufferedIOBase):
         read_into: ReadInto | None = None,
         adaptive_window: bool | None = None,
         direct: bool = False,
-        latency: float | None = None,
     ) -> None:
         super().__init__()
         # Every attribute exists before the first I/O so that close() (also run by
@@ -469,10 +473,7 @@ class PrefetchReader(io.BufferedIOBase):
         self._budget = capacity * block_size
         self._max_forward = block_forward
         self._forward = block_forward
-        self._latency = latency
-        self._first_rate: float | None = None
-        if first_sample is not None and first_sample[0] >= _MIN_RATE_SAMPLE and first_sample[1] > 0:
-            self._first_rate = first_sample[0] / first_sample[1]
+        self._first_rate = _sample_rate(first_sample)
         self._pace = self._new_window()
         self._workers = max_workers
 
@@ -879,9 +880,7 @@ class PrefetchReader(io.BufferedIOBase):
         self._ahead_mark = (-1, -1)
 
     def _new_window(self) -> Window:
-        return Window(
-            self._block_size, self._max_forward, latency=self._latency, rate=self._first_rate
-        )
+        return Window(self._block_size, self._max_forward, rate=self._first_rate)
 
     def _adapt(self, block: int) -> None:
         """The reader moved into ``block``: size the adaptive window (module doc);

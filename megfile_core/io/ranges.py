@@ -164,4 +164,5 @@ def joined(parts: list[RangeResult], name: str) -> RangeResult:
     data = b"".join(as_view(part.data) for part in parts)
     version = next((p.version for p in parts if p.version is not None), None)
     size = next((p.size for p in parts if p.size is not None), None)
-    return RangeResult(data, size, version)
+    waited = next((p.waited for p in parts if p.waited is not None), None)
+    return RangeResult(data, size, version, waited)

@@ -47,11 +47,12 @@ would cost CPU there and gain nothing.
 
 A request's time is its round trip plus its transfer, and only the transfer says
 how fast one connection is: a request's rate is taken net of the shortest wait
-for a first byte seen (``RangeResult.waited``, when the backend times it; the
-``latency`` of an earlier request to start with). The shortest, not each
-request's own: a pool thread that gets the interpreter late sees its answer's
-headers late and the body already waiting, which would make a slow connection
-look fast. An answer quicker than that wait came from memory and is no measure.
+for a first byte seen (``RangeResult.waited``, when the backend times it). The
+shortest, not each request's own: a pool thread that gets the interpreter late
+sees its answer's headers late and the body already waiting, which would make a
+slow connection look fast. An answer quicker than its wait came from memory (a
+backend serving bytes an earlier request brought says that request's wait) and
+is no measure.
 The body of the open probe, timed by the backend from its first byte, gives the
 first ``rate``: behind a per-connection cap the first blocks are then fetched in
 parts too, instead of 8 MiB on one connection each (0.2 s at 400 Mbit/s, which
@@ -143,13 +144,12 @@ class Window:
         block_size: int,
         limit: int,
         clock: Callable[[], float] = time.monotonic,
-        latency: float | None = None,
         rate: float | None = None,
     ) -> None:
         self.block_size = block_size
         self._clock = clock
         #: the shortest wait for a first byte seen, in seconds (module doc)
-        self.latency = latency
+        self.latency: float | None = None
         #: the most blocks ahead (:data:`AHEAD_BYTES`, :data:`BUDGET_SHARE`)
         ahead = max(AHEAD_BYTES, (limit + 1) * block_size // BUDGET_SHARE)
         self.ceiling = max(START, ahead // block_size)

@@ -311,8 +311,8 @@ def test_a_connection_is_judged_net_of_the_shortest_wait_for_a_first_byte() -> N
     blocks); 2 MiB in 62 ms is a capped one (parts). A late wait does not make a
     slow request look fast (the shortest wait counts), and an answer quicker than
     the wait came from memory and measures nothing."""
-    far = Window(8 * MiB, 16, latency=0.02)
-    far.timed(2 * MiB, 0.024)
+    far = Window(8 * MiB, 16)
+    far.timed(2 * MiB, 0.024, waited=0.02)
     assert far.parts() == 1
     assert Window(8 * MiB, 16).parts() == 1
     gross = Window(8 * MiB, 16)

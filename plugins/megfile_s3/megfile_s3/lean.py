@@ -74,6 +74,7 @@ __all__ = [
     "refused",
     "send",
     "signed_request",
+    "waited_of",
 ]
 
 #: what lean GETs tell the server they are (botocore's own requests say ``Boto3/...``)
@@ -479,7 +480,6 @@ def _answer(
     metadata = {  # names first: a value lookup in botocore's headers is not cheap
         name[len(_META) :]: headers[name] for name in headers if name.lower().startswith(_META)
     }
-    waited = response.waited if isinstance(response, WireResponse) else None
     return LeanAnswer(
         data,
         size,
@@ -487,8 +487,14 @@ def _answer(
         _http_date(headers.get("last-modified")),
         metadata,
         seconds,
-        waited,
+        waited_of(response),
     )
+
+
+def waited_of(response: Any) -> float | None:
+    """Seconds ``response``'s headers took after its request was sent, when it came
+    over :mod:`megfile_s3.wire` (which times that); else None."""
+    return response.waited if isinstance(response, WireResponse) else None
 
 
 def _whole_size(status: int, headers: Any) -> int | None:

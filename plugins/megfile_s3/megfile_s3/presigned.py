@@ -30,7 +30,6 @@ import http.client
 from typing import Any
 
 from megfile_s3 import lean
-from megfile_s3.wire import WireResponse
 
 __all__ = [
     "PresignedRanges",
@@ -78,7 +77,7 @@ class PresignedRanges:
             lean.discard(raw, headers)
             return None
         count = min(end + 1, size) - start
-        waited = response.waited if isinstance(response, WireResponse) else None
+        waited = lean.waited_of(response)
         if buffer is not None and buffer.nbytes >= count:
             return read_exactly_into(raw, buffer[:count]), size, headers.get("etag"), waited
         return read_exactly(raw, count), size, headers.get("etag"), waited

@@ -46,7 +46,7 @@ PROBE_SIZE = 2 << 20
 class ObjectInfo:
     """What the first response told about the object (metadata, for symlinks)."""
 
-    __slots__ = ("body_sample", "etag", "last_modified", "latency", "metadata", "size")
+    __slots__ = ("body_sample", "etag", "last_modified", "metadata", "size")
 
     def __init__(self) -> None:
         self.metadata: dict[str, str] | None = None
@@ -55,8 +55,6 @@ class ObjectInfo:
         self.last_modified: datetime | None = None
         #: (bytes, seconds) of the first ranged body, timed once its headers were in
         self.body_sample: tuple[int, float] | None = None
-        #: seconds the first answer's headers took (a lean GET over the wire)
-        self.latency: float | None = None
 
     def record(self, response: dict[str, Any], size: int) -> None:
         if self.metadata is None:
@@ -221,8 +219,7 @@ def make_reads(
                 info.record(probe.response(), probe.size)
                 if info.body_sample is None:
                     info.body_sample = (len(probe.data), probe.read_seconds)
-                    info.latency = probe.waited
-                return RangeResult(probe.data, probe.size, probe.etag)
+                return RangeResult(probe.data, probe.size, probe.etag, probe.waited)
             if probe == 416 and start == 0:  # no byte 0: what get_object would learn too
                 return _get_whole(client, bucket, key, end, info)
         return _get_object_range(client, bucket, key, start, end, info)
@@ -351,7 +348,6 @@ def open_reader(
             stat=stat,
             open_stream=streaming,
             first_sample=known.body_sample,
-            latency=known.latency,
             read_into=read_into,
             **reader_options,
         )
@@ -373,7 +369,7 @@ def _probe(
     block_size = reader_options.get("block_size") or core_config.reader_block_size()
     head = read_range(0, min(PROBE_SIZE, block_size) - 1)
     assert head.size is not None  # make_read_range always tells the size
-    size, version = head.size, head.version
+    size, version, waited = head.size, head.version, head.waited
     data = memoryview(head.data)
     stop = data.nbytes
     reader_options["size"] = size
@@ -386,11 +382,10 @@ def _probe(
         head = held
         if head is None or start >= stop:
             return read_range(start, end)
-        if end < stop - 1 or (end == stop - 1 and start > 0):
-            return RangeResult(head[start : end + 1], size, version)
-        if end == stop - 1:  # all of the probe's bytes (the first part of a block)
-            held = None
-            return RangeResult(head, size, version)
+        if end < stop:  # from memory: the probe's wait says so to the reader
+            if start == 0 and end == stop - 1:  # all of them (a block's first part)
+                held = None
+            return RangeResult(head[start : end + 1], size, version, waited)
         # a range through the probe's end (the first block): only the rest is
         # fetched, and the probe's bytes are not kept beside the block
         answer = joined([RangeResult(head[start:], size, version), read_range(stop, end)], name)

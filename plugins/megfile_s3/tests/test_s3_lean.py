@@ -377,15 +377,15 @@ def test_an_exclusive_write_never_goes_lean(bucket: str, s3: Any, sent: Sent) ->
 
 
 def test_answers_over_the_wire_tell_the_reader_how_long_they_waited(bucket: str, s3: Any) -> None:
-    """The open probe's wait for its headers is the reader's first latency, and a
-    ranged answer reports its own (``RangeResult.waited``): the reader judges one
+    """Ranged answers report their wait for the headers (``RangeResult.waited``),
+    and so do the probe's bytes served from memory: the reader judges one
     connection's rate net of the round trip (``megfile_core.io.window``)."""
     blob = os.urandom(PROBE_SIZE + 3 * MiB)
     s3.put_object(Bucket=bucket, Key="w.bin", Body=blob)
     with smart.smart_open(f"s3://{bucket}/w.bin", "rb") as reader:
+        assert reader.read() == blob
         latency = reader._pace.latency  # type: ignore[attr-defined]
         assert latency is not None and 0 < latency < 5
-        assert reader.read() == blob
     answer = PresignedRanges(get_client(), bucket, "w.bin").get_into(MiB, 2 * MiB - 1, None)
     assert answer is not None and answer[0] == blob[MiB : 2 * MiB]
     assert answer[3] is not None and 0 < answer[3] < 5
