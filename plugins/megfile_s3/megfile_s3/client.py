@@ -27,10 +27,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.session
 
 from megfile_core import config as core_config
 from megfile_core.retry import RetryPolicy
 from megfile_s3 import config as s3_config
+from megfile_s3 import models
 from megfile_s3.errors import S3ConfigError, is_retryable
 
 if TYPE_CHECKING:
@@ -180,17 +182,17 @@ def _session(profile: str | None, own_keys: bool = False) -> boto3.session.Sessi
     session = _sessions.get((profile, hide))
     if session is None:
         try:
-            if hide:
-                # the settings found no section named by AWS_PROFILE and the
-                # variables give the keys: botocore must not fail on that name
-                import botocore.session
-
-                core = botocore.session.Session(
-                    session_vars={"profile": (None, None, None, None)}
-                )  # no AWS_PROFILE
-                session = boto3.session.Session(botocore_session=core)
-            else:
-                session = boto3.session.Session(profile_name=profile)
+            # hide: the settings found no section named by AWS_PROFILE and the
+            # variables give the keys: botocore must not fail on that name
+            core = botocore.session.Session(
+                session_vars={"profile": (None, None, None, None)} if hide else None
+            )
+            if profile is not None:
+                core.set_config_variable("profile", profile)
+            core.register_component(
+                "data_loader", models.loader(core.get_config_variable("data_path"))
+            )
+            session = boto3.session.Session(botocore_session=core)
         except botocore.exceptions.ProfileNotFound as error:
             raise S3ConfigError(str(error)) from None
         _sessions[(profile, hide)] = session
