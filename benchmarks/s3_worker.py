@@ -60,7 +60,8 @@ def _peak_kib() -> int:
 
 def _count_requests() -> None:
     """Count every request botocore sends (all libraries but s3fs use it), and ours'
-    lean GETs, which go over connections of their own (``megfile_s3.wire``)."""
+    lean GETs, which go over connections of their own (``megfile_s3.wire``; the
+    first one of a process, sent before the client exists, by ``Wire.start``)."""
     try:
         from botocore.httpsession import URLLib3Session
     except ImportError:  # pragma: no cover - s3fs only
@@ -90,6 +91,22 @@ def _count_requests() -> None:
         return response
 
     Wire.send = counting_wire_send  # type: ignore[method-assign]
+    wire_start = Wire.start  # a process's first GET, sent before its client exists
+
+    def counting_wire_start(self: Any, request: Any) -> Any:
+        receive = wire_start(self, request)
+
+        def counting_receive() -> Any:
+            response = receive()
+            with _lock:
+                requests_by_method[request.method] = requests_by_method.get(request.method, 0) + 1
+                if request.method == "GET":
+                    get_bytes[0] += int(response.headers.get("content-length") or 0)
+            return response
+
+        return counting_receive
+
+    Wire.start = counting_wire_start  # type: ignore[method-assign]
 
 
 #: user + system CPU seconds of this process when the timer started

@@ -49,6 +49,7 @@ import hmac
 import http.client
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -67,13 +68,19 @@ from megfile_s3.wire import ConnectFailed, Wire, WireResponse
 __all__ = [
     "USER_AGENT",
     "LeanAnswer",
+    "Target",
     "discard",
     "get",
+    "host_of",
     "put",
     "put_request",
+    "read_answer",
     "refused",
     "send",
+    "sign",
     "signed_request",
+    "signing_key",
+    "state_of",
     "waited_of",
 ]
 
@@ -134,8 +141,9 @@ class LeanAnswer:
         return {"ETag": self.etag, "LastModified": self.last_modified, "Metadata": self.metadata}
 
 
-class _Target:
-    """Where and how the objects of one bucket are requested."""
+class Target:
+    """Where and how the objects of one bucket are requested: the URL before the
+    key (``prefix``), the ``Host`` header signed, the signing region and service."""
 
     __slots__ = ("host", "prefix", "prefix_path", "region", "service")
 
@@ -160,12 +168,12 @@ class _Lean:
             self.wire = Wire(self.session)
         self.events = client.meta.events
         self.credentials = client._request_signer._credentials
-        self.targets: dict[str, _Target | None] = {}
+        self.targets: dict[str, Target | None] = {}
         self.lock = threading.Lock()
         # (day, access key, secret key, region, service) -> signing key
         self.signing: tuple[tuple[str, str, str, str, str], bytes] | None = None
 
-    def target(self, bucket: str) -> _Target | None:
+    def target(self, bucket: str) -> Target | None:
         try:
             return self.targets[bucket]
         except KeyError:
@@ -181,23 +189,29 @@ class _Lean:
         with self.lock:
             self.targets[bucket] = None
 
-    def signing_key(self, day: str, access: str, secret: str, target: _Target) -> bytes:
+    def signing_key(self, day: str, access: str, secret: str, target: Target) -> bytes:
         scope = (day, access, secret, target.region, target.service)
         cached = self.signing
         if cached is not None and cached[0] == scope:
             return cached[1]
-        key = _hmac(f"AWS4{secret}".encode(), day)
-        for part in (target.region, target.service, "aws4_request"):
-            key = _hmac(key, part)
+        key = signing_key(secret, day, target)
         self.signing = (scope, key)
         return key
+
+
+def signing_key(secret: str, day: str, target: Target) -> bytes:
+    """SigV4's key of ``day`` (``YYYYMMDD``) for the target's region and service."""
+    key = _hmac(f"AWS4{secret}".encode(), day)
+    for part in (target.region, target.service, "aws4_request"):
+        key = _hmac(key, part)
+    return key
 
 
 def _hmac(key: bytes, message: str) -> bytes:
     return hmac.new(key, message.encode(), hashlib.sha256).digest()
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
     """The ``Host`` header botocore signs for ``url``: lower-case, without a
     default port."""
     parts = urlsplit(url)
@@ -210,7 +224,7 @@ def _host(url: str) -> str:
     return host
 
 
-def _derive_target(client: Any, bucket: str) -> _Target | None:
+def _derive_target(client: Any, bucket: str) -> Target | None:
     """The bucket's URL prefix and credential scope, from one URL botocore
     presigns; None when that URL is not plain SigV4 of ``PREFIX/KEY``."""
     if not bucket or ":" in bucket or bucket.endswith("--x-s3"):
@@ -242,10 +256,12 @@ def _derive_target(client: Any, bucket: str) -> _Target | None:
     scope = fields.get("X-Amz-Credential", "").split("/")
     if len(scope) != 5 or scope[4] != "aws4_request":
         return None
-    return _Target(base[: -len(_PROBE_KEY)], _host(base), scope[2], scope[3])
+    return Target(base[: -len(_PROBE_KEY)], host_of(base), scope[2], scope[3])
 
 
-def _state(client: Any) -> _Lean | None:
+def state_of(client: Any) -> _Lean | None:
+    """The client's lean state (targets, credentials, wire), or None when lean
+    requests do not apply to it (module doc)."""
     state: _Lean | bool | None = client.__dict__.get("_megfile_lean", False)
     if state is False:
         state = None
@@ -284,15 +300,51 @@ def signed_request(
     lean path does not apply (module doc). A PUT passes ``method``, its ``body``,
     the ``payload_hash`` signed for it and further headers to sign (``signed``,
     lower-case names)."""
-    state = _state(client)
+    state = state_of(client)
     if state is None:
         return None
     target = state.target(bucket)
     if target is None:
         return None
     frozen = state.credentials.get_frozen_credentials()
-    if not frozen.access_key or not frozen.secret_key:
+    access, secret = frozen.access_key, frozen.secret_key
+    if not access or not secret:
         return None
+    return sign(
+        target,
+        (access, secret, frozen.token),
+        lambda day: state.signing_key(day, access, secret, target),
+        key,
+        first,
+        last,
+        when,
+        query,
+        method=method,
+        body=body,
+        payload_hash=payload_hash,
+        signed=signed,
+    )
+
+
+def sign(
+    target: Target,
+    credentials: tuple[str, str, str | None],
+    key_of_day: Callable[[str], bytes],
+    key: str,
+    first: int | None = None,
+    last: int | None = None,
+    when: time.struct_time | None = None,
+    query: list[tuple[str, str]] | None = None,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    payload_hash: str = EMPTY_SHA256,
+    signed: dict[str, str] | None = None,
+) -> AWSPreparedRequest:
+    """:func:`signed_request` for a known target: ``credentials`` are (access key,
+    secret key, session token or None), ``key_of_day`` gives the signing key of a
+    day (:func:`signing_key`, cached or not)."""
+    access_key, _, token = credentials
     encoded = percent_encode(key, safe="/~")
     path = target.prefix_path + encoded
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime() if when is None else when)
@@ -304,8 +356,8 @@ def signed_request(
         headers["Range"] = to_sign["range"] = f"bytes={first}-{'' if last is None else last}"
     to_sign["x-amz-content-sha256"] = payload_hash
     to_sign["x-amz-date"] = stamp
-    if frozen.token:
-        to_sign["x-amz-security-token"] = frozen.token
+    if token:
+        to_sign["x-amz-security-token"] = token
     for name, value in to_sign.items():
         if name not in ("host", "range"):
             headers[_DISPLAY.get(name, name)] = value
@@ -328,10 +380,9 @@ def signed_request(
     scope = f"{day}/{target.region}/{target.service}/aws4_request"
     digest = hashlib.sha256(canonical.encode()).hexdigest()
     string_to_sign = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{digest}"
-    signing_key = state.signing_key(day, frozen.access_key, frozen.secret_key, target)
-    signature = hmac.new(signing_key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    signature = hmac.new(key_of_day(day), string_to_sign.encode(), hashlib.sha256).hexdigest()
     headers["Authorization"] = (
-        f"AWS4-HMAC-SHA256 Credential={frozen.access_key}/{scope}, "
+        f"AWS4-HMAC-SHA256 Credential={access_key}/{scope}, "
         f"SignedHeaders={names}, Signature={signature}"
     )
     if body is not None:
@@ -439,7 +490,7 @@ def put(client: Any, bucket: str, key: str, data: bytes) -> bool:
 def refused(client: Any, bucket: str, status: int) -> None:
     """An answer of ``status`` was not used: after a redirect, a ``400`` or a ``403``
     the bucket goes to ``get_object`` only on this client."""
-    state = _state(client)
+    state = state_of(client)
     if state is not None and status in _GIVE_UP:
         state.give_up(bucket)
 
@@ -459,6 +510,16 @@ def get(
 def _answer(
     client: Any, bucket: str, response: Any, first: int | None, last: int | None
 ) -> LeanAnswer | int:
+    answer = read_answer(response, first, last)
+    if not isinstance(answer, LeanAnswer):
+        refused(client, bucket, answer)
+    return answer
+
+
+def read_answer(response: Any, first: int | None, last: int | None) -> LeanAnswer | int:
+    """The answer to a GET of bytes ``first``-``last`` (the whole object when
+    ``first`` is None), its body read; or its status when it is not that answer
+    (dropped then: :func:`discard`)."""
     status: int = response.status_code
     headers = response.headers
     if type(headers) is dict:  # a stand-in answer from a before-send handler
@@ -469,7 +530,6 @@ def _answer(
     else:
         size = _bodies.exact_size(status, headers, first, (1 << 63) if last is None else last)
     if size is None:
-        refused(client, bucket, status)
         discard(raw, headers)
         return status
     start = first or 0

@@ -25,7 +25,7 @@ from megfile_core.io.copy import copy_stream
 from megfile_core.io.sharded import sharded_listing
 from megfile_core.pathlike import BasePath, ContextIterator, check_open_options
 from megfile_core.types import Access, FileEntry, StatResult
-from megfile_s3 import lean
+from megfile_s3 import early, lean
 from megfile_s3.client import S3Client, get_client, settings_of
 from megfile_s3.errors import (
     S3BucketNotFoundError,
@@ -450,9 +450,9 @@ class S3Path(BasePath):
                 f"limited_seekable=True (open of {self._url})"
             )
         self._need_key()
-        client = self._client
         if mode == "rb":
-            return self._open_reader(client, options, 0)
+            return self._open_for_reading(options)
+        client = self._client
         if mode[0] == "x" and self._head(client) is not None:
             raise S3FileExistsError(f"file exists: {self._url}")
         from megfile_s3.writers import open_writer
@@ -492,11 +492,30 @@ class S3Path(BasePath):
             if initial is not None:
                 initial.close()
 
-    def _open_reader(self, client: S3Client, options: dict[str, Any], depth: int) -> IO[bytes]:
+    def _open_for_reading(self, options: dict[str, Any]) -> IO[bytes]:
+        """``open(rb)``: the probe goes out while a process's first client is built
+        (:mod:`megfile_s3.early`), when it can."""
+        from megfile_s3.readers import probe_range
+
+        probe = probe_range(options)
+        ahead = None if probe is None else early.start(self.variant, self.bucket, self.key, *probe)
+        try:
+            return self._open_reader(self._client, options, 0, ahead)
+        finally:
+            if ahead is not None:
+                ahead.close()
+
+    def _open_reader(
+        self,
+        client: S3Client,
+        options: dict[str, Any],
+        depth: int,
+        ahead: early.EarlyGet | None = None,
+    ) -> IO[bytes]:
         from megfile_s3.readers import ObjectInfo, open_reader
 
         info = ObjectInfo()
-        reader = open_reader(client, self.bucket, self.key, self._url, options, info)
+        reader = open_reader(client, self.bucket, self.key, self._url, options, info, ahead)
         target = (info.metadata or {}).get(_SYMLINK_KEY)
         if target is not None and not info.size:
             reader.close()

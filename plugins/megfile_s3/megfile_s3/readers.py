@@ -30,10 +30,11 @@ from megfile_core.io.prefetch import PrefetchReader, RangeResult, ReadInto
 from megfile_core.io.ranges import joined
 from megfile_s3 import lean
 from megfile_s3.client import S3Client, retry_call, settings_of
+from megfile_s3.early import EarlyGet
 from megfile_s3.errors import error_code, raise_s3_error
 from megfile_s3.presigned import PresignedRanges, read_exactly, total_size
 
-__all__ = ["READER_OPTIONS", "ObjectInfo", "make_read_range", "open_reader"]
+__all__ = ["READER_OPTIONS", "ObjectInfo", "make_read_range", "open_reader", "probe_range"]
 
 #: open options the S3 reader understands
 READER_OPTIONS = ("block_size", "max_buffer_size", "max_workers", "block_forward", "lazy")
@@ -198,15 +199,23 @@ def make_read_range(
 
 
 def make_reads(
-    client: S3Client, bucket: str, key: str, url: str, info: ObjectInfo | None = None
+    client: S3Client,
+    bucket: str,
+    key: str,
+    url: str,
+    info: ObjectInfo | None = None,
+    early: EarlyGet | None = None,
 ) -> tuple[Callable[[int, int], RangeResult], ReadInto]:
     """:func:`make_read_range` and its ``read_into(start, end, buffer)``: the
     lean answer's body is read into the reader's block buffer (the fall-back
     through ``get_object`` answers with its own bytes). The first range (the open
     probe, while ``info`` holds no metadata) goes over :mod:`megfile_s3.lean`
-    first: one lean GET, its metadata from the headers."""
+    first: one lean GET, its metadata from the headers; ``early``: that GET,
+    already sent (:mod:`megfile_s3.early`), its answer used if it is the same
+    request."""
     settings = settings_of(client)
     fast = PresignedRanges(client, bucket, key)
+    sent = [early]
 
     def once(start: int, end: int, buffer: memoryview | None = None) -> RangeResult:
         if info is None or info.metadata is not None:  # the first answer is recorded
@@ -214,7 +223,12 @@ def make_reads(
             if answer is not None:
                 return RangeResult(*answer)
         else:
-            probe = lean.get(client, bucket, key, start, end)
+            ahead, sent[0] = sent[0], None
+            probe: lean.LeanAnswer | int | None = (
+                ahead.answer(client, start, end) if ahead is not None else None
+            )
+            if probe is None:
+                probe = lean.get(client, bucket, key, start, end)
             if isinstance(probe, lean.LeanAnswer):
                 info.record(probe.response(), probe.size)
                 if info.body_sample is None:
@@ -276,6 +290,18 @@ def _get_whole(
     return RangeResult(data[: end + 1], len(data), response.get("ETag"))
 
 
+def probe_range(options: dict[str, Any]) -> tuple[int, int] | None:
+    """The bytes :func:`open_reader` GETs at open with these options (the probe),
+    or None when it sends a HEAD instead or shares a cache."""
+    lazy = options.get("lazy")
+    if lazy is None:
+        lazy = core_config.env_bool("MEGFILE_READER_LAZY_PREFETCH", False)
+    if lazy or options.get("share_cache_key") is not None:
+        return None
+    block_size = options.get("block_size") or core_config.reader_block_size()
+    return 0, min(PROBE_SIZE, block_size) - 1
+
+
 def open_reader(
     client: S3Client,
     bucket: str,
@@ -283,6 +309,7 @@ def open_reader(
     url: str,
     options: dict[str, Any],
     info: ObjectInfo | None = None,
+    early: EarlyGet | None = None,
 ) -> IO[bytes]:
     """A prefetching reader of the object; ``buffered=True`` wraps it in a
     ``BufferedReader``. ``lazy=True`` (or ``MEGFILE_READER_LAZY_PREFETCH``) sends a
@@ -294,7 +321,8 @@ def open_reader(
     than core's fast-stream rate (then one connection is the limit, as on real S3:
     ~50-100 MiB/s each); core's reader still switches to ranges when two
     connections prove faster. Against s3rver (one node process) ranges were faster
-    in every setting measured (``docs/benchmarks.md``), hence the default."""
+    in every setting measured (``docs/benchmarks.md``), hence the default.
+    ``early``: the probe, sent before ``client`` was built (:mod:`megfile_s3.early`)."""
     reader_options = {k: options[k] for k in READER_OPTIONS if options.get(k) is not None}
     if "lazy" not in reader_options and core_config.env_bool("MEGFILE_READER_LAZY_PREFETCH", False):
         reader_options["lazy"] = True
@@ -325,7 +353,7 @@ def open_reader(
 
         if options.get("max_workers") is None:
             reader_options["executor"] = read_executor()
-        read_range, read_into = make_reads(client, bucket, key, url, known)
+        read_range, read_into = make_reads(client, bucket, key, url, known, early)
         streaming: Callable[[int], Any] | None = open_stream
         if not reader_options.get("lazy"):
             read_range, read_into, head = _probe(read_range, read_into, reader_options, url)
@@ -366,8 +394,8 @@ def _probe(
     skips its own first-block fetch) and serve ranges inside them from memory: an
     open followed by random reads costs less than a block. Also gives the probe's
     bytes (a stream from inside them starts with them: :class:`_HeadStream`)."""
-    block_size = reader_options.get("block_size") or core_config.reader_block_size()
-    head = read_range(0, min(PROBE_SIZE, block_size) - 1)
+    first, last = probe_range(reader_options) or (0, PROBE_SIZE - 1)
+    head = read_range(first, last)
     assert head.size is not None  # make_read_range always tells the size
     size, version, waited = head.size, head.version, head.waited
     data = memoryview(head.data)

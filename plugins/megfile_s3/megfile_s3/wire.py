@@ -33,7 +33,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 from urllib.parse import SplitResult, urlsplit
 
@@ -292,16 +292,7 @@ class Wire:
         headers give its ``Content-Length``); the response's headers are read, its
         body is not."""
         parts = urlsplit(request.url)
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
-        lines = [f"{request.method} {target} HTTP/1.1"]
-        lines.extend(f"{name}: {value}" for name, value in request.headers.items())
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        body = request.body
-        message: bytes | tuple[bytes, bytes] = head
-        if body:  # one send for a small body; a large one is not copied
-            message = head + body if len(body) <= _JOIN_LIMIT else (head, body)
+        message = _message(request, parts)
         key = _address(parts)
         connection = self._take_idle(key)
         if connection is not None:
@@ -311,6 +302,15 @@ class Wire:
                 pass  # closed while idle: once more on a new connection
         return self._exchange(self._connect(key), message)
 
+    def start(self, request: Any) -> Callable[[], WireResponse]:
+        """Send ``request`` now, on a new connection; the function returned reads
+        its answer's headers (:meth:`send` in two steps: another thread may take
+        the second)."""
+        parts = urlsplit(request.url)
+        connection = self._connect(_address(parts))
+        began = self._send_on(connection, _message(request, parts))
+        return lambda: self._receive(connection, began)
+
     def put_back(self, connection: _Connection) -> None:
         self._after_fork()
         with self._lock:
@@ -319,6 +319,16 @@ class Wire:
                 idle.append(connection)
                 return
         connection.close()
+
+    def adopt(self, other: Wire) -> None:
+        """Take ``other``'s idle connections (a wire that served a request before this
+        one's client existed: :mod:`megfile_s3.early`); the caller checked that both
+        connect the same way."""
+        with other._lock:
+            idle, other._idle = other._idle, {}
+        for connections in idle.values():
+            for connection in connections:
+                self.put_back(connection)
 
     def close(self) -> None:
         with self._lock:
@@ -382,6 +392,10 @@ class Wire:
         return context
 
     def _exchange(self, connection: _Connection, head: bytes | tuple[bytes, bytes]) -> WireResponse:
+        return self._receive(connection, self._send_on(connection, head))
+
+    def _send_on(self, connection: _Connection, head: bytes | tuple[bytes, bytes]) -> float:
+        """Send the request; when it began (``time.monotonic``)."""
         began = time.monotonic()
         try:
             if isinstance(head, tuple):
@@ -389,6 +403,14 @@ class Wire:
                 connection.sock.sendall(head[1])
             else:
                 connection.sock.sendall(head)
+        except BaseException:
+            connection.close()
+            raise
+        return began
+
+    def _receive(self, connection: _Connection, began: float) -> WireResponse:
+        """The answer's status and headers (the request was sent at ``began``)."""
+        try:
             while True:  # interim (1xx) answers come before the final one: skipped
                 version, code, headers = _read_head(connection.fp)
                 if not 100 <= code < 200:
@@ -403,6 +425,22 @@ class Wire:
         return WireResponse(
             self, connection, code, headers, reuse=version != "HTTP/1.0", waited=waited
         )
+
+
+def _message(request: Any, parts: SplitResult) -> bytes | tuple[bytes, bytes]:
+    """What goes on the wire for ``request`` (a URL split into ``parts``): the
+    request line and headers, with the body joined when it is small."""
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    lines = [f"{request.method} {target} HTTP/1.1"]
+    lines.extend(f"{name}: {value}" for name, value in request.headers.items())
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    body = request.body
+    if not body:
+        return head
+    # one send for a small body; a large one is not copied
+    return head + body if len(body) <= _JOIN_LIMIT else (head, body)
 
 
 def _address(parts: SplitResult) -> tuple[str, str, int]:

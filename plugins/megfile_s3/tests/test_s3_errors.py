@@ -237,12 +237,12 @@ def test_reset_and_timed_out_requests_are_retried(
     smart.smart_save_content(f"s3://{bucket}/flaky.bin", data)
     host, port = moto_server.endpoint.rpartition("/")[2].split(":")
     proxy = CuttingProxy((host, int(port)), cuts=2, mode=mode, stall=2.0)
-    build = megfile_s3.client._botocore_config
+    build = megfile_s3.client.botocore_config
 
     def short_timeouts(settings: Any) -> Any:
         return build(settings).merge(botocore.config.Config(read_timeout=0.5))
 
-    monkeypatch.setattr(megfile_s3.client, "_botocore_config", short_timeouts)
+    monkeypatch.setattr(megfile_s3.client, "botocore_config", short_timeouts)
     monkeypatch.setenv("MEGFILE_S3_CLIENT_CACHE_MODE", "process_local")
     megfile_s3.client.clear_cache()
     try:
