@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 from typing import IO, Any
 
 __all__ = ["AtomicFile", "is_temp_basename", "temp_basename", "temp_name"]
@@ -16,8 +17,10 @@ def temp_name(path: str) -> str:
 
 def temp_basename(name: str) -> str:
     """``.name.<8 hex>.temp``: where a file called ``name`` is written before it
-    replaces the target (any backend's atomic write)."""
-    return f".{name}.{os.urandom(4).hex()}.temp"
+    replaces the target (any backend's atomic write). The token comes from the
+    ``random`` module's generator (seeded from the system once, again in a forked
+    child): a name per file without a ``getrandom`` call per file."""
+    return f".{name}.{random.getrandbits(32):08x}.temp"
 
 
 def is_temp_basename(name: str) -> bool:
@@ -79,6 +82,8 @@ class AtomicFile:
         self._file: IO[Any] = open(  # noqa: SIM115 - closed by commit/abort
             self._temp, temp_mode, buffering, encoding, errors, newline
         )
+        # unbuffered (``buffering=0``, binary): a raw write may take part of its data
+        self._raw = buffering == 0
         self._done = False
 
     @property
@@ -96,7 +101,13 @@ class AtomicFile:
         return iter(self._file)
 
     def write(self, data: Any) -> int:
-        return self._file.write(data)
+        if not self._raw:
+            return self._file.write(data)
+        view = memoryview(data).cast("B")
+        done = self._file.write(view)
+        while done < len(view):
+            done += self._file.write(view[done:])
+        return done
 
     def abort(self) -> bool:
         """Drop everything written; the target stays as it was."""

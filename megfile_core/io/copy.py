@@ -136,17 +136,18 @@ def open_download(path: str, mtime: float | None = None) -> AtomicFile:
     (``with``), with the mtime ``mtime`` (or the file's ``mtime`` attribute, which
     a caller may set while writing); on any failure the temp file is removed and
     ``path`` stays as it was. Call it once the source answered: it makes the
-    target's directories."""
+    target's directories. The file is unbuffered (callers write whole blocks): no
+    buffer, and fewer system calls per file, when a sync makes thousands."""
     if not os.path.basename(path) or os.path.isdir(path):
         raise IsADirectoryError(f"is a directory: {path} (give a file name)")
     try:
-        download = AtomicFile(path, "wb", durable=False)
+        download = AtomicFile(path, "wb", buffering=0, durable=False)
     except FileNotFoundError:  # the directory is missing (tried after: it seldom is)
         directory = os.path.dirname(path)
         if not directory:
             raise
         os.makedirs(directory, exist_ok=True)
-        download = AtomicFile(path, "wb", durable=False)
+        download = AtomicFile(path, "wb", buffering=0, durable=False)
     download.mtime = mtime
     return download
 

@@ -12,11 +12,13 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from megfile_core import smart
 from megfile_core.builtin.atomic import is_temp_basename, temp_basename
+from megfile_core.io.copy import open_download
 from megfile_core.pathlike import BasePath, ContextIterator
 from megfile_core.registry import get_registry
 from megfile_core.sync import SyncUnsafeEntriesError, sync
@@ -119,6 +121,50 @@ def _killed_writer(target: Path) -> Path:
     assert done.returncode == 9
     (left,) = [p for p in set(target.parent.iterdir()) - before if is_temp_basename(p.name)]
     return left
+
+
+def test_temp_names_differ_in_a_forked_child() -> None:
+    # the token comes from the random module, which reseeds in a forked child:
+    # parent and child writing the same target must not share a temp name
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.write(write, temp_basename("a.txt").encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    os.close(write)
+    child = os.read(read, 200).decode()
+    os.close(read)
+    assert is_temp_basename(child)
+    assert child != temp_basename("a.txt")
+    assert len({temp_basename("a.txt") for _ in range(1000)}) == 1000
+
+
+def test_an_unbuffered_download_writes_everything_a_short_raw_write_left(
+    tmp_path: Path,
+) -> None:
+    # open_download's file is unbuffered: a raw write may take only part of its data
+    target = tmp_path / "out.bin"
+    out = open_download(str(target))
+    raw_write = out._file.write
+
+    def short_write(data: bytes) -> int:
+        return raw_write(bytes(memoryview(data)[:3]))
+
+    out._file = _ShortWrites(out._file, short_write)
+    payload = bytes(range(256)) * 4
+    assert out.write(payload) == len(payload)
+    out.close()
+    assert target.read_bytes() == payload
+
+
+class _ShortWrites:
+    def __init__(self, file: Any, write: Any) -> None:
+        self._target = file
+        self.write = write
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
 
 
 def test_a_killed_copys_temp_is_removed_by_the_next_sync(tmp_path: Path) -> None:

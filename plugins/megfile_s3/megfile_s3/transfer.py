@@ -279,9 +279,8 @@ def download(
     from megfile_s3.readers import read_executor
 
     source, read_range, first, info = _first_block(_s3(src_path), followlinks)
-    if os.path.isdir(dst_path) or dst_path.endswith(os.sep):
-        raise IsADirectoryError(f"is a directory: {dst_path}")
-    if not overwrite and os.path.exists(dst_path):
+    # a directory as the target is refused by open_download (one stat per file)
+    if not overwrite and os.path.exists(dst_path) and not os.path.isdir(dst_path):
         return
     size = first.size if first.size is not None else len(first.data)
     mtime = None if info.last_modified is None else info.last_modified.timestamp()

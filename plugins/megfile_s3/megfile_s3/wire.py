@@ -39,6 +39,18 @@ from urllib.parse import SplitResult, urlsplit
 
 __all__ = ["ConnectFailed", "Wire", "WireResponse"]
 
+# bumped in a forked child: a wire made before the fork drops its parent's sockets
+# (a counter read per request instead of a getpid system call per request)
+_forks = [0]
+
+
+def _count_fork() -> None:
+    _forks[0] += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_count_fork)
+
 _LINE_LIMIT = 65536
 _MAX_HEADERS = 200
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -253,7 +265,7 @@ class Wire:
         self._session = session
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._lock = threading.Lock()
-        self._pid = os.getpid()  # a forked child never uses its parent's connections
+        self._fork = _forks[0]  # a forked child never uses its parent's connections
         self._down: dict[tuple[str, str, int], float] = {}  # host -> retried from then
         self._tls: ssl.SSLContext | None = None
         timeout = session._timeout
@@ -338,10 +350,10 @@ class Wire:
                 connection.close()
 
     def _after_fork(self) -> None:
-        if self._pid != os.getpid():  # the parent's sockets and lock stay the parent's
+        if self._fork != _forks[0]:  # the parent's sockets and lock stay the parent's
             self._idle = {}
             self._lock = threading.Lock()
-            self._pid = os.getpid()
+            self._fork = _forks[0]
 
     def _take_idle(self, key: tuple[str, str, int]) -> _Connection | None:
         self._after_fork()
