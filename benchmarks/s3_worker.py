@@ -91,7 +91,9 @@ def _count_requests() -> None:
         return response
 
     Wire.send = counting_wire_send  # type: ignore[method-assign]
-    wire_start = Wire.start  # a process's first GET, sent before its client exists
+    wire_start = getattr(Wire, "start", None)  # a process's first GET, before its client
+    if wire_start is None:  # a checkout from before early GETs (--base-tree)
+        return
 
     def counting_wire_start(self: Any, request: Any) -> Any:
         receive = wire_start(self, request)

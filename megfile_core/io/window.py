@@ -56,7 +56,14 @@ is no measure.
 The body of the open probe, timed by the backend from its first byte, gives the
 first ``rate``: behind a per-connection cap the first blocks are then fetched in
 parts too, instead of 8 MiB on one connection each (0.2 s at 400 Mbit/s, which
-the reader would wait for at the start).
+the reader would wait for at the start). It counts at :data:`SAMPLE_SHARE`:
+2 MiB is a short measure, and its first bytes come in a burst (what the kernel and
+a rate-capping hop let pass at once). A connection capped at ~48 MiB/s gave probe
+rates of 58-117 MiB/s, around :data:`SLOW_CONNECTION`, so the first blocks were
+whole one time and in parts the next (161-166 against 240-263 MiB/s reading 256
+MiB); a loopback connection's probe moves at 700 MiB/s and more. And it only
+stands in until a request of the read itself is measured: a probe that made a
+capped connection look fast costs the first blocks, not the whole read.
 """
 
 from __future__ import annotations
@@ -103,6 +110,9 @@ EPOCH_MIN = 4
 #: a whole-block fetch slower than this (bytes/s) at its best: one connection is
 #: the limit and blocks are fetched as :data:`PARTS` ranges at once
 SLOW_CONNECTION = 100 << 20
+#: the share of the open probe's rate that counts (module doc): its 2 MiB come
+#: partly in a burst, so it overstates a capped connection
+SAMPLE_SHARE = 0.5
 #: ranges a block is cut into when one connection is the limit
 PARTS = 4
 #: no range smaller than this when cutting blocks
@@ -133,6 +143,7 @@ class Window:
         "ceiling",
         "entered_at",
         "fetched",
+        "first_rate",
         "latency",
         "min_time",
         "size",
@@ -158,8 +169,11 @@ class Window:
         #: shortest time a fetch of a whole block took (the pool threads write it)
         self.min_time = math.inf
         #: the fastest one request of at least :data:`MIN_PART` moved (bytes/s),
-        #: net of its wait; ``rate``: an earlier request's (the open probe's body)
-        self.best_rate = rate or 0.0
+        #: net of its wait
+        self.best_rate = 0.0
+        #: ``rate``, an earlier request's (the open probe's body), at
+        #: :data:`SAMPLE_SHARE`: what :meth:`parts` goes by until a request is measured
+        self.first_rate = (rate or 0.0) * SAMPLE_SHARE
         #: bytes fetched so far (the probe's rate: what arrives, which a buffer
         #: filling or draining does not change, unlike the reader's own pace)
         self.fetched = 0
@@ -220,9 +234,10 @@ class Window:
     def parts(self) -> int:
         """Ranges a block is fetched as: :data:`PARTS` when one connection is the
         limit (module doc), else 1."""
-        if self.best_rate <= 0 or self.block_size < 2 * MIN_PART:
+        rate = self.best_rate or self.first_rate
+        if rate <= 0 or self.block_size < 2 * MIN_PART:
             return 1  # nothing measured yet
-        if self.best_rate >= SLOW_CONNECTION:
+        if rate >= SLOW_CONNECTION:
             return 1
         return max(1, min(PARTS, self.block_size // MIN_PART))
 

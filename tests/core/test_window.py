@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from megfile_core.io.prefetch import PrefetchReader, RangeResult
-from megfile_core.io.window import AHEAD_BYTES, PARTS, Window
+from megfile_core.io.window import AHEAD_BYTES, PARTS, SAMPLE_SHARE, SLOW_CONNECTION, Window
 
 KiB = 1 << 10
 MiB = 1 << 20
@@ -333,6 +333,26 @@ def test_a_connection_is_judged_net_of_the_shortest_wait_for_a_first_byte() -> N
 def test_the_open_probe_rate_decides_the_first_blocks() -> None:
     assert Window(8 * MiB, 16, rate=47 * MiB).parts() == PARTS
     assert Window(8 * MiB, 16, rate=1000 * MiB).parts() == 1
+
+
+def test_the_probe_rate_counts_at_a_share_of_it() -> None:
+    """A capped connection's 2 MiB probe reads fast (its first bytes in a burst):
+    a probe at 150 MiB/s, over SLOW_CONNECTION, still means parts; 300 does not."""
+    assert SLOW_CONNECTION < 150 * MiB < SLOW_CONNECTION / SAMPLE_SHARE
+    assert Window(8 * MiB, 16, rate=150 * MiB).parts() == PARTS
+    assert Window(8 * MiB, 16, rate=300 * MiB).parts() == 1
+
+
+def test_a_measured_request_overrules_the_probe() -> None:
+    """The probe only stands in until a request of the read is measured: a probe
+    that made a capped connection look fast costs the first blocks, not the read."""
+    window = Window(8 * MiB, 16, rate=1000 * MiB)
+    assert window.parts() == 1
+    window.timed(8 * MiB, 0.19, waited=0.02)  # ~47 MiB/s net: one connection is the limit
+    assert window.parts() == PARTS
+    slow_probe = Window(8 * MiB, 16, rate=40 * MiB)
+    slow_probe.timed(8 * MiB, 0.03, waited=0.02)  # 800 MiB/s net: fast after all
+    assert slow_probe.parts() == 1
 
 
 @pytest.mark.timeout(30)

@@ -32,9 +32,11 @@ custom endpoint without one.
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -48,7 +50,7 @@ from megfile_s3.config import S3Settings
 from megfile_s3.errors import S3ConfigError
 from megfile_s3.wire import Wire, WireResponse
 
-__all__ = ["EarlyGet", "guess", "start"]
+__all__ = ["MIN_SAMPLE", "EarlyGet", "guess", "read_arrivals", "start"]
 
 
 class _Timeouts:
@@ -126,7 +128,7 @@ class EarlyGet:
         answer: lean.LeanAnswer | int | None = None
         if receive is not None:
             try:
-                answer = lean.read_answer(receive(), self.first, self.last)
+                answer = lean.read_answer(receive(), self.first, self.last, read_arrivals)
             except Exception:  # the normal path sends it again, and says why it fails
                 answer = None
         if isinstance(answer, lean.LeanAnswer) and not self._dropped:
@@ -175,6 +177,43 @@ class EarlyGet:
         self._result = None
         if not self._thread.is_alive():
             self._wire.close()
+
+
+#: bytes an early body's rate is taken over at least (else it gives none)
+MIN_SAMPLE = 1 << 20
+
+
+def read_arrivals(raw: WireResponse, count: int) -> tuple[bytes, float | None]:
+    """``count`` body bytes of ``raw``, read one socket read at a time, and the
+    seconds that say one connection's rate for all of them (a
+    :data:`lean.BodyReader`).
+
+    The early thread reads while the caller builds the client and gets the
+    interpreter late: bytes that arrived meanwhile wait in the kernel and come in
+    one read, so the time of a read says nothing of when its bytes arrived. A
+    whole-body timing made a capped connection (~48 MiB/s) look like 65-740 MiB/s,
+    and the reader then fetched whole blocks (a third slower). Each read takes what
+    has arrived, so from the end of the first read to the end of the last the bytes
+    came at the connection's pace (a late last read only makes it look slower).
+    None when fewer than :data:`MIN_SAMPLE` bytes came after the first read (a
+    fast connection delivers the body at once): the reader then measures its
+    blocks itself."""
+    buffer = bytearray(count)
+    view = memoryview(buffer)
+    got = raw.readinto1(view) if count else 0
+    began = time.monotonic()
+    first = got
+    while got < count:
+        more = raw.readinto1(view[got:])
+        if not more:
+            raw.close()
+            raise http.client.IncompleteRead(bytes(view[:got]), count - got)
+        got += more
+    seconds = time.monotonic() - began
+    sampled = count - first
+    if sampled < MIN_SAMPLE or seconds <= 0:
+        return bytes(buffer), None
+    return bytes(buffer), seconds * count / sampled
 
 
 def _same_target(one: lean.Target, other: lean.Target) -> bool:

@@ -123,7 +123,7 @@ class LeanAnswer:
         etag: str | None,
         last_modified: datetime | None,
         metadata: dict[str, str],
-        read_seconds: float,
+        read_seconds: float | None,
         waited: float | None = None,
     ) -> None:
         self.data = data
@@ -131,7 +131,8 @@ class LeanAnswer:
         self.etag = etag
         self.last_modified = last_modified
         self.metadata = metadata
-        #: seconds spent reading the body once the headers were in
+        #: seconds the body took once the headers were in (``len(data)`` over it is
+        #: one connection's rate); None when that was not measured
         self.read_seconds = read_seconds
         #: seconds from sending to the headers (over :mod:`megfile_s3.wire`; else None)
         self.waited = waited
@@ -516,10 +517,23 @@ def _answer(
     return answer
 
 
-def read_answer(response: Any, first: int | None, last: int | None) -> LeanAnswer | int:
+#: reads ``count`` body bytes of a response: (the bytes, the seconds that says a
+#: connection's rate over, or None when the reading could not tell)
+BodyReader = Callable[[Any, int], "tuple[bytes, float | None]"]
+
+
+def _read_timed(raw: Any, count: int) -> tuple[bytes, float | None]:
+    began = time.monotonic()
+    data = _bodies.read_exactly(raw, count)
+    return data, time.monotonic() - began
+
+
+def read_answer(
+    response: Any, first: int | None, last: int | None, read_body: BodyReader | None = None
+) -> LeanAnswer | int:
     """The answer to a GET of bytes ``first``-``last`` (the whole object when
-    ``first`` is None), its body read; or its status when it is not that answer
-    (dropped then: :func:`discard`)."""
+    ``first`` is None), its body read (by ``read_body``, else at once, timed); or
+    its status when it is not that answer (dropped then: :func:`discard`)."""
     status: int = response.status_code
     headers = response.headers
     if type(headers) is dict:  # a stand-in answer from a before-send handler
@@ -534,9 +548,7 @@ def read_answer(response: Any, first: int | None, last: int | None) -> LeanAnswe
         return status
     start = first or 0
     count = size - start if last is None else min(last + 1, size) - start
-    began = time.monotonic()
-    data = _bodies.read_exactly(raw, max(count, 0))
-    seconds = time.monotonic() - began
+    data, seconds = (read_body or _read_timed)(raw, max(count, 0))
     metadata = {  # names first: a value lookup in botocore's headers is not cheap
         name[len(_META) :]: headers[name] for name in headers if name.lower().startswith(_META)
     }

@@ -231,7 +231,7 @@ def make_reads(
                 probe = lean.get(client, bucket, key, start, end)
             if isinstance(probe, lean.LeanAnswer):
                 info.record(probe.response(), probe.size)
-                if info.body_sample is None:
+                if info.body_sample is None and probe.read_seconds is not None:
                     info.body_sample = (len(probe.data), probe.read_seconds)
                 return RangeResult(probe.data, probe.size, probe.etag, probe.waited)
             if probe == 416 and start == 0:  # no byte 0: what get_object would learn too

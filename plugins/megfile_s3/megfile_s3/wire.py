@@ -185,6 +185,21 @@ class WireResponse:
         self._got(count, view.nbytes)
         return count
 
+    def readinto1(self, buffer: memoryview) -> int:
+        """:meth:`readinto` with at most one read of the socket: what has arrived
+        (waits only when nothing has). A chunked body is read whole first."""
+        connection = self._connection
+        if self._chunked or connection is None:
+            return self.readinto(buffer)
+        view = buffer if self._left is None else buffer[: self._left]
+        try:
+            count = connection.fp.readinto1(view)
+        except BaseException:
+            self.close()
+            raise
+        self._got(count, view.nbytes)
+        return count
+
     @property
     def content(self) -> bytes:
         data = self.read()

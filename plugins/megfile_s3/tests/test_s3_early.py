@@ -4,6 +4,7 @@ dropped (and the probe sent as before) otherwise."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import threading
 import time
@@ -213,3 +214,60 @@ def test_odd_buckets_and_missing_keys_are_not_guessed(monkeypatch: pytest.Monkey
         assert early.guess(settings, bucket) is None
     monkeypatch.delenv("AWS_ENDPOINT_URL")
     assert early.guess(resolve(None), "plain-bucket") is None  # AWS's own endpoints
+
+
+class _Arrivals:
+    """A body that comes as ``pieces``: (bytes, seconds to wait before they are
+    there); one ``readinto1`` returns every byte already there (the kernel's
+    buffer), as a socket read does."""
+
+    def __init__(self, pieces: list[tuple[int, float]]) -> None:
+        self.data = os.urandom(sum(size for size, _ in pieces))
+        began = time.monotonic()
+        self._due: list[tuple[float, int]] = []
+        at, offset = began, 0
+        for size, wait in pieces:
+            at += wait
+            offset += size
+            self._due.append((at, offset))
+        self._sent = 0
+        self.closed = False
+
+    def readinto1(self, view: memoryview) -> int:
+        if not self._due:
+            return 0
+        time.sleep(max(0.0, self._due[0][0] - time.monotonic()))
+        there = max(end for at, end in self._due if at <= time.monotonic())
+        self._due = [(at, end) for at, end in self._due if end > there]
+        count = min(there - self._sent, view.nbytes)
+        view[:count] = self.data[self._sent : self._sent + count]
+        self._sent += count
+        return count
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_an_early_body_is_timed_from_its_first_read() -> None:
+    """A thread that got the interpreter late finds 1 MiB waiting, then the rest
+    comes at ~20 MiB/s: the rate says the arrivals after the first read (timing
+    the whole body would have said ~30 MiB/s, and more the later the thread)."""
+    MiB = 1 << 20
+    body = _Arrivals([(MiB, 0.0)] + [(MiB // 8, 0.00625)] * 16)
+    data, seconds = early.read_arrivals(body, 3 * MiB)  # type: ignore[arg-type]
+    assert data == body.data
+    assert seconds is not None
+    rate = 3 * MiB / seconds
+    assert 12 * MiB < rate < 21 * MiB, rate / MiB
+
+
+def test_an_early_body_that_came_at_once_gives_no_rate() -> None:
+    MiB = 1 << 20
+    body = _Arrivals([(2 * MiB, 0.0), (MiB // 2, 0.01)])
+    data, seconds = early.read_arrivals(body, 2 * MiB + MiB // 2)  # type: ignore[arg-type]
+    assert data == body.data
+    assert seconds is None  # under MIN_SAMPLE after the first read: no measure
+    cut = _Arrivals([(MiB, 0.0)])
+    with pytest.raises(http.client.IncompleteRead):
+        early.read_arrivals(cut, 2 * MiB)  # type: ignore[arg-type]
+    assert cut.closed
