@@ -173,27 +173,23 @@ class WireResponse:
             piece = self._take(buffer.nbytes)
             buffer[: piece.nbytes] = piece
             return piece.nbytes
-        connection = self._connection
-        if connection is None:
-            return 0
-        view = buffer if self._left is None else buffer[: self._left]
-        try:
-            count = connection.fp.readinto(view)
-        except BaseException:
-            self.close()
-            raise
-        self._got(count, view.nbytes)
-        return count
+        return self._fill(buffer, False)
 
     def readinto1(self, buffer: memoryview) -> int:
         """:meth:`readinto` with at most one read of the socket: what has arrived
         (waits only when nothing has). A chunked body is read whole first."""
-        connection = self._connection
-        if self._chunked or connection is None:
+        if self._chunked:
             return self.readinto(buffer)
+        return self._fill(buffer, True)
+
+    def _fill(self, buffer: memoryview, once: bool) -> int:
+        connection = self._connection
+        if connection is None:
+            return 0
         view = buffer if self._left is None else buffer[: self._left]
+        fp = connection.fp
         try:
-            count = connection.fp.readinto1(view)
+            count = fp.readinto1(view) if once else fp.readinto(view)
         except BaseException:
             self.close()
             raise
