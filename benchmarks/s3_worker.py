@@ -95,8 +95,8 @@ def _count_requests() -> None:
     if wire_start is None:  # a checkout from before early GETs (--base-tree)
         return
 
-    def counting_wire_start(self: Any, request: Any) -> Any:
-        receive = wire_start(self, request)
+    def counting_wire_start(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        receive = wire_start(self, request, *args, **kwargs)
 
         def counting_receive() -> Any:
             response = receive()

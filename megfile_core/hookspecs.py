@@ -53,6 +53,9 @@ def megfile_register(registrar: Registrar) -> None:
           as data moves. ``smart_copy`` and ``smart_sync`` use it for that pair
           (``base+variant`` maps to ``base``); a same-protocol pair replaces the
           path class's ``BasePath.copy``. Other pairs stream through ``smart_open``.
+          The function may carry a ``batch`` attribute that copies many small
+          files at once: ``smart_sync`` hands it up to 64 files of at most 1 MiB
+          per call (:class:`megfile_core.io.copy.BatchCopy` says how).
         - ``registrar.register_command(command, group=None)``: a click command for
           ``megfile NAME``, or for ``megfile config NAME`` with ``group="config"``.
           The CLI imports it when it needs a command that is not built in, so put

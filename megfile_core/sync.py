@@ -20,6 +20,7 @@ items (:mod:`megfile_core.sync_batches`), the counting is done in this process.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -30,8 +31,13 @@ from typing import Any, Protocol
 from megfile_core import config
 from megfile_core.builtin.atomic import is_temp_basename
 from megfile_core.errors import UnsafePathError
-from megfile_core.io.adaptive import adaptive_map, fixed_or_adaptive
-from megfile_core.io.copy import copier, copy_file
+from megfile_core.io.adaptive import GUESS_GAIN, adaptive_map, fixed_or_adaptive
+from megfile_core.io.copy import (
+    BATCH_FILE_SIZE,
+    BATCH_FILES,
+    copiers,
+    copy_file,
+)
 from megfile_core.io.pool import bounded_map, executor_width
 from megfile_core.pathlike import BasePath
 from megfile_core.smart_path import SmartPath, as_smart_path
@@ -111,10 +117,22 @@ def safe_relative(relative: str, source: str) -> str:
     return "/".join(cleaned)
 
 
-def _work_of(planned: tuple[str, FileEntry, SmartPath]) -> float:
+#: one planned copy: (relative path, source entry, target)
+Planned = tuple[str, FileEntry, SmartPath]
+#: what a pool thread runs: one copy, or a batch of small ones (``_SyncRun.units``)
+Unit = Planned | list[Planned]
+
+
+def _work_of(planned: Planned) -> float:
     """A copy's work for the adaptive width: a file, and a file per MiB (on a near
     store one small file costs about as much as moving a MiB)."""
     return 1.0 + planned[1].stat.size / (1 << 20)
+
+
+def _unit_work(unit: Unit) -> float:
+    if isinstance(unit, list):
+        return sum(_work_of(planned) for planned in unit)
+    return _work_of(unit)
 
 
 def _is_current(src: StatResult, dst: StatResult | None) -> bool:
@@ -208,11 +226,13 @@ def sync(
             name="megfile-sync",
         )
     else:  # threads of its own, as many as pay (megfile_core.io.adaptive)
+        # a batch keeps BATCH_UNDER_WAY requests under way itself: fewer threads
+        gain = GUESS_GAIN if run.copy_batch is None else GUESS_GAIN / 2
         adaptive_map(
-            run.copy_one,
-            run.plan(jobs),
-            fixed_or_adaptive(max_workers, config.sync_workers()),
-            weight=_work_of,
+            run.copy_unit,
+            run.units(run.plan(jobs)),
+            fixed_or_adaptive(max_workers, config.sync_workers(), gain),
+            weight=_unit_work,
             name="megfile-sync",
         )
     run.remove_stale_temps()
@@ -250,14 +270,14 @@ class _SyncRun:
         self.lock = threading.Lock()
         self.src_stat = src.stat(follow_symlinks=True)
         # one protocol pair per sync: how to copy is resolved once, not for every file
-        self.copy = copier(src.pathlike, dst.pathlike)
+        # (a copy function that can continue an interrupted copy is told to); small
+        # files go together when the pair's copy function can (BatchCopy)
+        self.copy, self.copy_batch = copiers(src.pathlike, dst.pathlike, resume=resume)
         self.destination: Destination | None = None
         #: source files whose names look like our temp files (never removed)
         self.source_temps: set[str] = set()
         #: target URL -> entry of the copies a process pool is running
         self.in_workers: dict[str, FileEntry] = {}
-        if resume:  # a copy function that can continue an interrupted copy is told so
-            self.copy = copier(src.pathlike, dst.pathlike, resume=True)
 
     def jobs(self, given: Iterable[FileEntry] | None) -> Iterator[tuple[str, FileEntry]]:
         """(relative path, entry) of every source file; "" for a single file."""
@@ -371,28 +391,87 @@ class _SyncRun:
         removed = remove_stale_temps(self.dst, self.destination, self.source_temps)
         self.result.removed_temps.extend(removed)
 
-    def copy_one(self, item: tuple[str, FileEntry, SmartPath]) -> None:
-        relative, entry, target = item
-        source_path = entry.path
+    def units(self, planned: Iterator[Planned]) -> Iterator[Unit]:
+        """The planned copies as the pool threads take them: one by one, or, when
+        the pair's copy function has a ``batch``, the small files of a tree up to
+        :data:`~megfile_core.io.copy.BATCH_FILES` at a time (a batch ends early
+        where a large file comes, so files start in the listing's order)."""
+        if self.copy_batch is None:
+            yield from planned
+            return
+        batch: list[Planned] = []
+        for item in planned:
+            stat = item[1].stat
+            if item[0] and stat.size <= BATCH_FILE_SIZE and not stat.is_symlink():
+                batch.append(item)
+                if len(batch) >= BATCH_FILES:
+                    yield batch
+                    batch = []
+            else:  # the batch so far goes first: copies keep the listing's order
+                if batch:
+                    yield batch
+                    batch = []
+                yield item
+        if batch:
+            yield batch
+
+    def copy_unit(self, unit: Unit) -> None:
+        if isinstance(unit, list):
+            self.copy_many(unit)
+        else:
+            self.copy_one(unit)
+
+    def _source(self, relative: str) -> BasePath:
         # derived from the root parsed once (``relative`` as listed, not cleaned: a
         # key may hold ``//``), not parsed again from its URL
         root = self.src.pathlike
-        source = root.joinpath(relative) if relative else root
+        return root.joinpath(relative) if relative else root
 
-        def on_bytes(count: int) -> None:
-            if self.callback is not None:
-                self.callback(source_path, count)
-            if self.progress is not None:
-                self.progress.on_bytes(count)
-            with self.lock:
-                self.result.bytes += count
+    def _moved(self, source_path: str, count: int) -> None:
+        if self.callback is not None:
+            self.callback(source_path, count)
+        if self.progress is not None:
+            self.progress.on_bytes(count)
+        with self.lock:
+            self.result.bytes += count
 
-        self.copy(source, target.pathlike, callback=on_bytes, followlinks=self.followlinks)
+    def _copied(self, entry: FileEntry, target: SmartPath) -> None:
         with self.lock:
             self.result.copied += 1
         self._report("copied", entry, target)
         if self.after_copy is not None:
-            self.after_copy(source_path, str(target))
+            self.after_copy(entry.path, str(target))
+
+    def copy_one(self, item: Planned) -> None:
+        relative, entry, target = item
+        source_path = entry.path
+
+        def on_bytes(count: int) -> None:
+            self._moved(source_path, count)
+
+        self.copy(
+            self._source(relative), target.pathlike, callback=on_bytes, followlinks=self.followlinks
+        )
+        self._copied(entry, target)
+
+    def copy_many(self, items: list[Planned]) -> None:
+        """Small files through the copy function's ``batch``; what it leaves, one
+        by one (:class:`~megfile_core.io.copy.BatchCopy`)."""
+        assert self.copy_batch is not None
+        pairs = [
+            (os.fspath(self._source(relative)), os.fspath(target.pathlike))
+            for relative, _, target in items
+        ]
+
+        def done(index: int, count: int) -> None:
+            _, entry, target = items[index]
+            if count:
+                self._moved(entry.path, count)
+            self._copied(entry, target)
+
+        left = self.copy_batch(pairs, done=done, followlinks=self.followlinks, overwrite=True)
+        for index in left:
+            self.copy_one(items[index])
 
 
 def move(src: BasePath, dst: BasePath, overwrite: bool = True) -> None:

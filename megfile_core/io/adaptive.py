@@ -47,7 +47,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
-__all__ = ["Width", "adaptive_map", "fixed_or_adaptive"]
+__all__ = ["GUESS_GAIN", "Width", "adaptive_map", "fixed_or_adaptive"]
 
 _log = logging.getLogger(__name__)
 
@@ -85,10 +85,13 @@ class Width:
         *,
         start: int | None = None,
         adapt: bool = True,
+        gain: float = GUESS_GAIN,
     ) -> None:
         if ceiling < 1:
             raise ValueError(f"ceiling must be at least 1, got {ceiling}")
         self.ceiling = ceiling
+        #: the first guess is ``gain`` times the calls' wall over CPU time
+        self.gain = gain
         #: calls are timed (wall and CPU) for the first guess; one at a time
         self.guessing = adapt and start is None
         self.size = 1 if start is None else max(1, min(start, ceiling))
@@ -152,7 +155,7 @@ class Width:
         self._timed.append((wall, cpu))
         ratios = sorted(w / max(c, 1e-6) for w, c in self._timed)
         ratio = ratios[len(ratios) // 2]  # the median: one slow answer is no measure
-        guess = max(1, min(self.ceiling, math.ceil(GUESS_GAIN * ratio)))
+        guess = max(1, min(self.ceiling, math.ceil(self.gain * ratio)))
         far = len(ratios) >= 3 and guess >= self.ceiling  # each call waits: no need to wait on
         if not far and len(ratios) < GUESS_CALLS and now - self._guess_started < GUESS_SECONDS:
             return
@@ -208,12 +211,13 @@ class Width:
         self._hold, self._changed = self._backoff, False
 
 
-def fixed_or_adaptive(workers: int | None, ceiling: int) -> Width:
+def fixed_or_adaptive(workers: int | None, ceiling: int, gain: float = GUESS_GAIN) -> Width:
     """``workers`` threads when the caller gave a number, else a climb up to
-    ``ceiling``."""
+    ``ceiling`` from a first guess of ``gain`` times the calls' wall over CPU time
+    (calls that keep several requests under way themselves ask for less)."""
     if workers is not None:
         return Width(workers, start=workers, adapt=False)
-    return Width(ceiling)
+    return Width(ceiling, gain=gain)
 
 
 def adaptive_map(

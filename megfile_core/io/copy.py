@@ -14,14 +14,20 @@
 * :func:`copier` resolves how files of one protocol pair are copied (a registered
   copy function, the class's own ``copy``, else :func:`stream_copy`), once for a
   whole sync rather than once per file; :func:`copy_file` is the one-file form.
+* :func:`copiers` also gives the ``batch`` a registered copy function may carry, which
+  copies many small files at once (a sync hands it up to :data:`BATCH_FILES` files
+  of at most :data:`BATCH_FILE_SIZE` bytes). Why: from a near store a small file
+  costs a few system calls and a request, and threads that hand the interpreter
+  to each other at each of them spend more than the copy; one thread with a few
+  requests under way spends less (``docs/benchmarks.md``, eleventh session).
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from megfile_core.builtin.atomic import AtomicFile
 from megfile_core.errors import UnsupportedError
@@ -31,11 +37,16 @@ if TYPE_CHECKING:
     from megfile_core.types import StatResult
 
 __all__ = [
+    "BATCH_FILES",
+    "BATCH_FILE_SIZE",
+    "BATCH_UNDER_WAY",
     "CHUNK_SIZE",
+    "BatchCopy",
     "PathCopy",
     "concat",
     "concat_streams",
     "copier",
+    "copiers",
     "copy_file",
     "copy_stream",
     "download_to",
@@ -50,6 +61,35 @@ CHUNK_SIZE = 8 << 20
 _MIN_BUFFER = 64 << 10
 
 Callback = Callable[[int], None]
+#: files a sync hands to one call of a copy function's ``batch`` at most
+BATCH_FILES = 64
+#: the largest file a sync hands to a ``batch`` (bytes, as listed)
+BATCH_FILE_SIZE = 1 << 20
+#: requests a ``batch`` keeps under way at once: a sync guesses its threads for
+#: batches as for single copies, divided by this
+BATCH_UNDER_WAY = 8
+
+
+class BatchCopy(Protocol):
+    """The ``batch`` attribute a registered copy function may carry.
+
+    ``batch(pairs, done=..., followlinks=..., overwrite=...)`` copies the
+    ``(src_path, dst_path)`` pairs (strings, as the copy function takes them),
+    calls ``done(index, n_bytes)`` once a pair's copy is complete, and returns the
+    indices of the pairs it did not copy: those go to the copy function one at a
+    time, which copies them or raises what is wrong. So a batch may leave any pair
+    it is not sure of (an error answer, a link, a file larger than it expected).
+    It is expected to keep about :data:`BATCH_UNDER_WAY` requests under way. Several
+    batches may run at once, on threads of their own."""
+
+    def __call__(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        done: Callable[[int, int], None],
+        followlinks: bool,
+        overwrite: bool,
+    ) -> list[int]: ...
 
 
 def copy_stream(
@@ -207,10 +247,19 @@ def copier(src: BasePath, dst: BasePath, *, resume: bool = False) -> PathCopy:
     for every file of the pair. With ``resume``, a registered copy function that
     takes a ``resume`` keyword gets ``resume=True`` (it may then continue what an
     interrupted copy left); the other ways ignore it."""
+    return copiers(src, dst, resume=resume)[0]
+
+
+def copiers(
+    src: BasePath, dst: BasePath, *, resume: bool = False
+) -> tuple[PathCopy, BatchCopy | None]:
+    """:func:`copier`, and the ``batch`` its registered copy function carries
+    (:class:`BatchCopy`; None without one, or with ``resume``), from one lookup."""
     # here, not at the top: the registry imports pathlike, which imports this module
     from megfile_core.registry import get_registry
 
     func = get_registry().get_copy_func(src.root_scheme, dst.root_scheme)
+    batch = getattr(func, "batch", None)
     if resume and func is not None and _takes_resume(func):
         func = functools.partial(func, resume=True)
     same_class = (type(src)._smart_of or type(src)) is (type(dst)._smart_of or type(dst))
@@ -229,7 +278,7 @@ def copier(src: BasePath, dst: BasePath, *, resume: bool = False) -> PathCopy:
         else:
             stream_copy(source, target, **options)
 
-    return copy
+    return copy, (batch if callable(batch) and not resume else None)
 
 
 def _takes_resume(func: Callable[..., Any]) -> bool:

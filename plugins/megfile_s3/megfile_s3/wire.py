@@ -325,14 +325,25 @@ class Wire:
                 pass  # closed while idle: once more on a new connection
         return self._exchange(self._connect(key), message)
 
-    def start(self, request: Any) -> Callable[[], WireResponse]:
-        """Send ``request`` now, on a new connection; the function returned reads
-        its answer's headers (:meth:`send` in two steps: another thread may take
-        the second)."""
+    def start(self, request: Any, reuse: bool = False) -> Callable[[], WireResponse]:
+        """Send ``request`` now; the function returned reads its answer's headers
+        (:meth:`send` in two steps: another thread may take the second, or the
+        caller sends others before it). On a new connection, or with ``reuse`` on
+        an idle one when there is one: a connection the server closed while idle
+        then fails in the second step, and the caller sends the request again."""
         parts = urlsplit(request.url)
-        connection = self._connect(_address(parts))
-        began = self._send_on(connection, _message(request, parts))
-        return lambda: self._receive(connection, began)
+        key = _address(parts)
+        message = _message(request, parts)
+        connection = self._take_idle(key) if reuse else None
+        if connection is not None:
+            try:
+                began = self._send_on(connection, message)
+                return lambda: self._receive(connection, began)
+            except OSError:
+                pass  # closed while idle: on a new connection
+        fresh = self._connect(key)
+        began = self._send_on(fresh, message)
+        return lambda: self._receive(fresh, began)
 
     def put_back(self, connection: _Connection) -> None:
         self._after_fork()
