@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -340,13 +341,59 @@ def download_batch(
     if not overwrite:
         return list(range(len(pairs)))
     last = BATCH_FILE_SIZE - 1
+    return _pipelined(
+        pairs,
+        lambda src, _dst: _batch_send(src, last),
+        lambda sent: _batch_answer(sent, last),
+        _batch_write,
+        done,
+    )
+
+
+def upload_batch(
+    pairs: Sequence[tuple[str, str]],
+    *,
+    done: Callable[[int, int], None],
+    followlinks: bool = False,
+    overwrite: bool = True,
+) -> list[int]:
+    """file -> s3 for many small files (the ``batch`` of :func:`upload`): each one
+    lean PUT (``megfile_s3.lean.put_request``, the check the settings ask for), as
+    the writer sends a small object, with :data:`BATCH_CONNECTIONS` under way from
+    this thread. A file larger than a batch takes, not a regular file, a PUT not
+    answered ``200`` or not sent leave the pair to :func:`upload` (``put_object``
+    and its retries, which raise what is wrong)."""
+    from megfile_core.io.copy import BATCH_FILE_SIZE
+
+    if not overwrite:
+        return list(range(len(pairs)))
+    return _pipelined(
+        pairs,
+        lambda src, dst: _put_send(src, dst, BATCH_FILE_SIZE),
+        _put_answer,
+        lambda count, _dst: count,
+        done,
+    )
+
+
+def _pipelined(
+    pairs: Sequence[tuple[str, str]],
+    send: Callable[[str, str], Any],
+    receive: Callable[[Any], Any],
+    complete: Callable[[Any, str], int | None],
+    done: Callable[[int, int], None],
+) -> list[int]:
+    """Run ``pairs`` with :data:`BATCH_CONNECTIONS` requests under way: ``send(src,
+    dst)`` (None: the pair is left), ``receive(sent)`` once its turn comes (None:
+    left), then, after the next request went out, ``complete(received, dst)``: the
+    bytes copied (``done`` is told), or None (left). Returns the pairs left."""
     left: list[int] = []
     queue = iter(enumerate(pairs))
-    under_way: deque[tuple[int, str, _Sent]] = deque()
+    under_way: deque[tuple[int, str, Any]] = deque()
 
     def launch() -> None:
         for index, (src, dst) in queue:
-            sent = _batch_send(src, last)
+            sent = send(src, dst)
             if sent is not None:
                 under_way.append((index, dst, sent))
                 return
@@ -356,13 +403,77 @@ def download_batch(
         launch()
     while under_way:
         index, dst, sent = under_way.popleft()
-        answer = _batch_answer(sent, last)
-        launch()  # the next GET goes out before this answer is written
-        if answer is None or not _batch_write(answer, dst):
+        received = receive(sent)
+        launch()  # the next request goes out before this one is completed
+        count = None if received is None else complete(received, dst)
+        if count is None:
             left.append(index)
         else:
-            done(index, len(answer.data))
+            done(index, count)
     return sorted(left)
+
+
+def _started(client: Any, bucket: str, request: Any, operation: str) -> _Sent | None:
+    """``request`` under way over the client's wire (or a ``before-send`` handler's
+    answer); None when it goes one by one."""
+    from megfile_s3 import lean
+
+    state = lean.state_of(client)
+    if state is None:
+        return None
+    for _, answer in state.events.emit(f"before-send.s3.{operation}", request=request):
+        if answer is not None:
+            return client, bucket, functools.partial(_given, answer)
+    if state.wire is None or not state.wire.usable(request.url):
+        return None
+    try:
+        return client, bucket, state.wire.start(request, reuse=True)
+    except OSError:  # ConnectFailed too: the one-file copy says why
+        return None
+
+
+def _put_send(src: str, dst: str, limit: int) -> tuple[_Sent, int] | None:
+    from megfile_s3 import lean
+
+    target = _s3(dst)
+    if not target.key or target.key.endswith("/"):
+        return None
+    local = src[len("file://") :] if src.startswith("file://") else src
+    try:
+        with open(local, "rb") as reader:
+            info = os.fstat(reader.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+                return None
+            data = reader.read(limit + 1)
+    except OSError:
+        return None
+    if len(data) != info.st_size:
+        return None  # changed while read: upload reads it again
+    client = target._client
+    request = lean.put_request(client, target.bucket, target.key, data)
+    if request is None:
+        return None
+    sent = _started(client, target.bucket, request, "PutObject")
+    return None if sent is None else (sent, len(data))
+
+
+def _put_answer(sent: tuple[_Sent, int]) -> int | None:
+    from megfile_s3 import lean
+
+    (client, bucket, receive), count = sent
+    try:
+        response = receive()
+    except Exception:
+        return None
+    status: int = response.status_code
+    try:
+        lean.discard(response.raw, response.headers)
+    except Exception:
+        pass
+    if status != 200:
+        lean.refused(client, bucket, status)
+        return None
+    return count
 
 
 def _batch_send(src: str, last: int) -> _Sent | None:
@@ -374,18 +485,9 @@ def _batch_send(src: str, last: int) -> _Sent | None:
         return None
     client = source._client
     request = lean.signed_request(client, source.bucket, source.key, 0, last)
-    state = lean.state_of(client)
-    if request is None or state is None:
+    if request is None:
         return None
-    for _, answer in state.events.emit("before-send.s3.GetObject", request=request):
-        if answer is not None:
-            return client, source.bucket, functools.partial(_given, answer)
-    if state.wire is None or not state.wire.usable(request.url):
-        return None
-    try:
-        return client, source.bucket, state.wire.start(request, reuse=True)
-    except OSError:  # ConnectFailed too: download's own request says why
-        return None
+    return _started(client, source.bucket, request, "GetObject")
 
 
 def _given(answer: Any) -> Any:
@@ -409,19 +511,21 @@ def _batch_answer(sent: _Sent, last: int) -> LeanAnswer | None:
     return answer
 
 
-def _batch_write(answer: LeanAnswer, dst: str) -> bool:
-    """Publish ``answer``'s body as the local file ``dst`` (its mtime the object's);
-    False when that failed (download tries again and raises the error)."""
+def _batch_write(answer: LeanAnswer, dst: str) -> int | None:
+    """Publish ``answer``'s body as the local file ``dst`` (its mtime the object's):
+    the bytes written, or None when that failed (download tries again and raises
+    the error)."""
     mtime = None if answer.last_modified is None else answer.last_modified.timestamp()
     try:
         with open_download(dst, mtime) as out:
             out.write(answer.data)
     except OSError:
-        return False
-    return True
+        return None
+    return len(answer.data)
 
 
 download.batch = download_batch  # type: ignore[attr-defined]
+upload.batch = upload_batch  # type: ignore[attr-defined]
 
 
 def concat(

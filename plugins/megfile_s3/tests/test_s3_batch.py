@@ -77,3 +77,47 @@ def test_a_batch_leaves_what_it_cannot_copy_to_download(
     assert (tmp_path / "sub" / "two").read_bytes() == b"2" * 200
     assert not (tmp_path / "missing").exists() and not (tmp_path / "large").exists()
     assert transfer.download_batch(pairs[:1], done=done.append, overwrite=False) == [0]
+
+
+def test_a_sync_of_small_files_to_s3_goes_in_batches(
+    s3: Any, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "src"
+    files = {f"d{i % 2}/{i:03d}.bin": os.urandom(500 + i) for i in range(90)}
+    files["big.bin"] = os.urandom(BATCH_FILE_SIZE + 10)
+    files["empty"] = b""
+    for name, data in files.items():
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_bytes(data)
+    sent = _count_batch_sends(monkeypatch)
+    result = smart.smart_sync(str(src), f"s3://{bucket}/up")
+    assert result.copied == len(files)
+    for name, data in files.items():
+        assert s3.get_object(Bucket=bucket, Key=f"up/{name}")["Body"].read() == data, name
+    batched = {url.split("/up/", 1)[1] for url in sent}
+    assert set(files) - {"big.bin"} <= batched
+    assert "big.bin" not in batched
+    again = smart.smart_sync(str(src), f"s3://{bucket}/up")
+    assert (again.copied, again.skipped) == (0, len(files))
+
+
+def test_an_upload_batch_leaves_what_it_cannot_put(bucket: str, s3: Any, tmp_path: Path) -> None:
+    (tmp_path / "one").write_bytes(b"1" * 10)
+    (tmp_path / "large").write_bytes(b"2" * (BATCH_FILE_SIZE + 1))
+    (tmp_path / "a-dir").mkdir()
+    (tmp_path / "two").write_bytes(b"3" * 20)
+    pairs = [
+        (str(tmp_path / "one"), f"s3://{bucket}/u/one"),
+        (str(tmp_path / "missing"), f"s3://{bucket}/u/missing"),
+        (str(tmp_path / "large"), f"s3://{bucket}/u/large"),
+        (str(tmp_path / "a-dir"), f"s3://{bucket}/u/a-dir"),
+        (str(tmp_path / "two"), "s3://no-such-bucket-for-batches/u/two"),
+        (f"file://{tmp_path / 'two'}", f"s3://{bucket}/u/two"),
+    ]
+    done: list[tuple[int, int]] = []
+    left = transfer.upload_batch(pairs, done=lambda i, n: done.append((i, n)))
+    assert sorted(done) == [(0, 10), (5, 20)]
+    assert left == [1, 2, 3, 4]
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix="u/").get("Contents", [])
+    assert sorted(item["Key"] for item in listed) == ["u/one", "u/two"]
+    assert transfer.upload_batch(pairs[:1], done=done.append, overwrite=False) == [0]
