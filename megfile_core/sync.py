@@ -129,6 +129,13 @@ def _work_of(planned: Planned) -> float:
     return 1.0 + planned[1].stat.size / (1 << 20)
 
 
+#: the first guess of threads when units are batches: a batch keeps several
+#: requests under way itself, so fewer threads (at 1.5, 2,000 small files on
+#: loopback went from a guess of 3 to 6 threads and took 1.39-1.50 s; at 0.75,
+#: 1.23-1.39 s, and 20 ms away 2.56-2.82 s; docs/benchmarks.md, eleventh session)
+_BATCH_GAIN = GUESS_GAIN / 2
+
+
 def _unit_work(unit: Unit) -> float:
     if isinstance(unit, list):
         return sum(_work_of(planned) for planned in unit)
@@ -226,8 +233,7 @@ def sync(
             name="megfile-sync",
         )
     else:  # threads of its own, as many as pay (megfile_core.io.adaptive)
-        # a batch keeps BATCH_UNDER_WAY requests under way itself: fewer threads
-        gain = GUESS_GAIN if run.copy_batch is None else GUESS_GAIN / 2
+        gain = GUESS_GAIN if run.copy_batch is None else _BATCH_GAIN
         adaptive_map(
             run.copy_unit,
             run.units(run.plan(jobs)),

@@ -65,8 +65,7 @@ Callback = Callable[[int], None]
 BATCH_FILES = 64
 #: the largest file a sync hands to a ``batch`` (bytes, as listed)
 BATCH_FILE_SIZE = 1 << 20
-#: requests a ``batch`` keeps under way at once: a sync guesses its threads for
-#: batches as for single copies, divided by this
+#: requests a ``batch`` is expected to keep under way at once (from its one thread)
 BATCH_UNDER_WAY = 8
 
 

@@ -69,10 +69,12 @@ __all__ = [
     "USER_AGENT",
     "LeanAnswer",
     "Target",
+    "answer_of",
     "discard",
     "get",
     "host_of",
     "put",
+    "put_answered",
     "put_request",
     "read_answer",
     "refused",
@@ -80,6 +82,7 @@ __all__ = [
     "sign",
     "signed_request",
     "signing_key",
+    "start",
     "state_of",
     "waited_of",
 ]
@@ -419,9 +422,9 @@ def send(
 
 def _send(client: Any, request: AWSPreparedRequest, operation: str) -> Any:
     state = client.__dict__["_megfile_lean"]
-    for _, answer in state.events.emit(f"before-send.s3.{operation}", request=request):
-        if answer is not None:
-            return answer
+    answer = _handled(state, request, operation)
+    if answer is not None:
+        return answer
     wire = state.wire
     if wire is not None and wire.usable(request.url):
         try:
@@ -429,6 +432,34 @@ def _send(client: Any, request: AWSPreparedRequest, operation: str) -> Any:
         except ConnectFailed:
             pass  # nothing sent: the session tries, and its error says why
     return state.session.send(request)
+
+
+def _handled(state: _Lean, request: AWSPreparedRequest, operation: str) -> Any:
+    """The answer of a ``before-send.s3.OPERATION`` handler, if one answers."""
+    for _, answer in state.events.emit(f"before-send.s3.{operation}", request=request):
+        if answer is not None:
+            return answer
+    return None
+
+
+def start(client: Any, request: AWSPreparedRequest, operation: str) -> Callable[[], Any] | None:
+    """Send ``request`` now over the client's wire (an idle connection when there
+    is one) and return the function that reads its answer (a ``before-send``
+    handler's answer is returned as it is); None when nothing was sent: the caller
+    sends it the usual way (:func:`send`, ``get_object``, ``put_object``), whose
+    error says what is wrong. Several requests under way from one thread."""
+    state = state_of(client)
+    if state is None:
+        return None
+    answer = _handled(state, request, operation)
+    if answer is not None:
+        return lambda: answer
+    if state.wire is None or not state.wire.usable(request.url):
+        return None
+    try:
+        return state.wire.start(request, reuse=True)
+    except OSError:  # ConnectFailed too
+        return None
 
 
 def put_request(
@@ -478,6 +509,12 @@ def put(client: Any, bucket: str, key: str, data: bytes) -> bool:
         response = _send(client, request, "PutObject")
     except (OSError, http.client.HTTPException, BotoCoreError):
         return False  # put_object sends it again, with its retries
+    return put_answered(client, bucket, response)
+
+
+def put_answered(client: Any, bucket: str, response: Any) -> bool:
+    """Whether a lean PUT's ``response`` says the object is stored (``200``); the
+    answer is dropped either way, a refusal noted (:func:`refused`)."""
     status: int = response.status_code
     if status != 200:
         refused(client, bucket, status)
@@ -505,12 +542,14 @@ def get(
     response = send(client, bucket, key, first, last)
     if response is None:
         return None
-    return _answer(client, bucket, response, first, last)
+    return answer_of(client, bucket, response, first, last)
 
 
-def _answer(
+def answer_of(
     client: Any, bucket: str, response: Any, first: int | None, last: int | None
 ) -> LeanAnswer | int:
+    """:func:`read_answer` of a lean GET of ``bucket``; a status not used is noted
+    (:func:`refused`)."""
     answer = read_answer(response, first, last)
     if not isinstance(answer, LeanAnswer):
         refused(client, bucket, answer)

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import stat
 from collections import deque
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from megfile_core import config as core_config
 from megfile_core.io.copy import (
+    BATCH_FILE_SIZE,
     BATCH_UNDER_WAY,
     copy_stream,
     open_download,
@@ -311,8 +311,6 @@ def download(
                 copy_stream(reader, out, callback, size=size - done)
 
 
-#: GETs a batch keeps under way, one per connection (what core's sync expects)
-BATCH_CONNECTIONS = BATCH_UNDER_WAY
 #: an answer the batch reads: (client, bucket, a function returning the response)
 _Sent = tuple[Any, str, Callable[[], Any]]
 
@@ -326,7 +324,7 @@ def download_batch(
 ) -> list[int]:
     """s3 -> file for many small objects (core's ``BatchCopy``, the ``batch`` of
     :func:`download`): on the calling thread alone, with
-    :data:`BATCH_CONNECTIONS` lean GETs under way (``megfile_s3.wire``), the next
+    ``BATCH_UNDER_WAY`` lean GETs under way (``megfile_s3.wire``), the next
     sent before the answer just read is written, so the server works while this
     thread writes and no other thread waits for the interpreter.
 
@@ -336,8 +334,6 @@ def download_batch(
     to :func:`download`, which retries, follows links and raises what is wrong.
     A ``before-send`` handler on the client answers as it does for other lean
     requests."""
-    from megfile_core.io.copy import BATCH_FILE_SIZE
-
     if not overwrite:
         return list(range(len(pairs)))
     last = BATCH_FILE_SIZE - 1
@@ -359,12 +355,10 @@ def upload_batch(
 ) -> list[int]:
     """file -> s3 for many small files (the ``batch`` of :func:`upload`): each one
     lean PUT (``megfile_s3.lean.put_request``, the check the settings ask for), as
-    the writer sends a small object, with :data:`BATCH_CONNECTIONS` under way from
+    the writer sends a small object, with ``BATCH_UNDER_WAY`` under way from
     this thread. A file larger than a batch takes, not a regular file, a PUT not
     answered ``200`` or not sent leave the pair to :func:`upload` (``put_object``
     and its retries, which raise what is wrong)."""
-    from megfile_core.io.copy import BATCH_FILE_SIZE
-
     if not overwrite:
         return list(range(len(pairs)))
     return _pipelined(
@@ -383,7 +377,7 @@ def _pipelined(
     complete: Callable[[Any, str], int | None],
     done: Callable[[int, int], None],
 ) -> list[int]:
-    """Run ``pairs`` with :data:`BATCH_CONNECTIONS` requests under way: ``send(src,
+    """Run ``pairs`` with ``BATCH_UNDER_WAY`` requests under way: ``send(src,
     dst)`` (None: the pair is left), ``receive(sent)`` once its turn comes (None:
     left), then, after the next request went out, ``complete(received, dst)``: the
     bytes copied (``done`` is told), or None (left). Returns the pairs left."""
@@ -399,7 +393,7 @@ def _pipelined(
                 return
             left.append(index)
 
-    for _ in range(BATCH_CONNECTIONS):
+    for _ in range(BATCH_UNDER_WAY):
         launch()
     while under_way:
         index, dst, sent = under_way.popleft()
@@ -411,25 +405,6 @@ def _pipelined(
         else:
             done(index, count)
     return sorted(left)
-
-
-def _started(client: Any, bucket: str, request: Any, operation: str) -> _Sent | None:
-    """``request`` under way over the client's wire (or a ``before-send`` handler's
-    answer); None when it goes one by one."""
-    from megfile_s3 import lean
-
-    state = lean.state_of(client)
-    if state is None:
-        return None
-    for _, answer in state.events.emit(f"before-send.s3.{operation}", request=request):
-        if answer is not None:
-            return client, bucket, functools.partial(_given, answer)
-    if state.wire is None or not state.wire.usable(request.url):
-        return None
-    try:
-        return client, bucket, state.wire.start(request, reuse=True)
-    except OSError:  # ConnectFailed too: the one-file copy says why
-        return None
 
 
 def _put_send(src: str, dst: str, limit: int) -> tuple[_Sent, int] | None:
@@ -453,8 +428,8 @@ def _put_send(src: str, dst: str, limit: int) -> tuple[_Sent, int] | None:
     request = lean.put_request(client, target.bucket, target.key, data)
     if request is None:
         return None
-    sent = _started(client, target.bucket, request, "PutObject")
-    return None if sent is None else (sent, len(data))
+    receive = lean.start(client, request, "PutObject")
+    return None if receive is None else ((client, target.bucket, receive), len(data))
 
 
 def _put_answer(sent: tuple[_Sent, int]) -> int | None:
@@ -462,18 +437,10 @@ def _put_answer(sent: tuple[_Sent, int]) -> int | None:
 
     (client, bucket, receive), count = sent
     try:
-        response = receive()
-    except Exception:
+        stored = lean.put_answered(client, bucket, receive())
+    except Exception:  # upload sends it again and says why
         return None
-    status: int = response.status_code
-    try:
-        lean.discard(response.raw, response.headers)
-    except Exception:
-        pass
-    if status != 200:
-        lean.refused(client, bucket, status)
-        return None
-    return count
+    return count if stored else None
 
 
 def _batch_send(src: str, last: int) -> _Sent | None:
@@ -485,13 +452,8 @@ def _batch_send(src: str, last: int) -> _Sent | None:
         return None
     client = source._client
     request = lean.signed_request(client, source.bucket, source.key, 0, last)
-    if request is None:
-        return None
-    return _started(client, source.bucket, request, "GetObject")
-
-
-def _given(answer: Any) -> Any:
-    return answer
+    receive = None if request is None else lean.start(client, request, "GetObject")
+    return None if receive is None else (client, source.bucket, receive)
 
 
 def _batch_answer(sent: _Sent, last: int) -> LeanAnswer | None:
@@ -500,11 +462,10 @@ def _batch_answer(sent: _Sent, last: int) -> LeanAnswer | None:
 
     client, bucket, receive = sent
     try:
-        answer = lean.read_answer(receive(), 0, last)
-    except Exception:
+        answer = lean.answer_of(client, bucket, receive(), 0, last)
+    except Exception:  # download sends it again and says why
         return None
     if isinstance(answer, int):
-        lean.refused(client, bucket, answer)
         return None
     if answer.size != len(answer.data) or "symlink_to" in answer.metadata:
         return None
