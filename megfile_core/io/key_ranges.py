@@ -152,14 +152,16 @@ def keys_ahead(
     return points
 
 
-def gallop_keys(first: str, last: str, alphabet: Alphabet) -> list[str]:
+def gallop_keys(first: str, last: str, alphabet: Alphabet, floor: int = 0) -> list[str]:
     """Split keys beyond ``last`` for a range with no end, one per level of the
     key's hierarchy above the page just listed (``first`` to ``last``): the next
     sibling of each prefix of ``last`` (``d0000/f0999`` gives ``d0001``, ``d001``,
-    ``d01``, ``d1``, ``e``), so the ranges grow as they go, in increasing order."""
+    ``d01``, ``d1``, ``e``), so the ranges grow as they go, in increasing order.
+    The first ``floor`` characters are the listing's prefix, shared by every key
+    it can return: no split there (a range beyond the prefix holds no key)."""
     common = _common(first, last)
     keys: list[str] = []
-    for position in range(min(common, len(last)) - 1, -1, -1):
+    for position in range(min(common, len(last)) - 1, floor - 1, -1):
         # the smallest character above: seen there, else seen anywhere (the
         # first pages of a listing show only the low end of each position)
         if _seen(alphabet, position) == "/":

@@ -26,7 +26,8 @@ follows the consumer: a range lists only while fewer pages than a window wait or
 are asked for before it (and at most ``queue_pages`` of its own). The window is
 ``4 * queue_pages`` pages at first and doubles each time the consumer waits for a
 page (up to ``2 * workers``; the wait for the first page does not count); ranges
-are cut only while the consumer waits. A consumer slower than the listing (a sync
+are cut only while the consumer waits for a page after its first (so a listing of
+two pages costs two requests). A consumer slower than the listing (a sync
 downloading every file) gains nothing from more ranges, and gets none.
 """
 
@@ -99,10 +100,17 @@ class _Listing(Generic[T]):
     a few from each of many short ranges."""
 
     def __init__(
-        self, list_page: ListPage[T], key: Callable[[T], str], workers: int, depth: int
+        self,
+        list_page: ListPage[T],
+        key: Callable[[T], str],
+        workers: int,
+        depth: int,
+        prefix: str = "",
     ) -> None:
         self.list_page = list_page
         self.key = key
+        #: what every key listed starts with: ranges are never cut inside it
+        self.prefix = prefix
         self.workers = max(1, workers)
         self.depth = max(1, depth)
         self.budget = 2 * self.workers
@@ -223,12 +231,17 @@ class _Listing(Generic[T]):
         with self.lock:
             alphabet = learn(self.alphabet, page)
             # only a consumer that waits for pages gains from more ranges; one
-            # slower than the listing would only see pages wait longer in memory
-            if self.workers == 1 or not (self.starved.is_set() or self.hungry):
+            # slower than the listing would only see pages wait longer in memory.
+            # Its wait for the first page tells nothing of its pace (and may not
+            # be over yet as this runs): a sync that downloads every key would
+            # cut ranges it never needs, each a request more, and short listings
+            # would cost several requests instead of one a page
+            waiting = self.starved.is_set() and self.pages_taken > 0
+            if self.workers == 1 or not (waiting or self.hungry):
                 return
         last = page[-1]
         if shard.last is None:
-            points = gallop_keys(page[0], last, alphabet)
+            points = gallop_keys(page[0], last, alphabet, len(self.prefix))
         else:
             # ranges of about RANGE_PAGES pages each (a page each in the range the
             # consumer waits for), made at once: they start together as far as the
@@ -335,11 +348,14 @@ def sharded_listing(
     *,
     workers: int = 8,
     queue_pages: int = 4,
+    prefix: str = "",
 ) -> Iterator[T]:
     """Every item ``list_page`` finds, in key order, with up to ``workers`` requests
-    in flight once the listing proves longer than a page (see the module docstring).
-    Closing the iterator early stops the workers."""
-    listing = _Listing(list_page, key, workers, queue_pages)
+    in flight once the listing proves longer than a page and the consumer waits for
+    its pages (see the module docstring). ``prefix``: what every key found starts
+    with (the listing's ``Prefix``), where no range is cut. Closing the iterator
+    early stops the workers."""
+    listing = _Listing(list_page, key, workers, queue_pages, prefix)
     head: _Shard[T] = _Shard(None, None)
     listing.head = head
     with listing.lock:

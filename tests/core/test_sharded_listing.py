@@ -235,8 +235,8 @@ def test_a_consumer_slower_than_the_listing_gets_no_more_ranges() -> None:
             if index % 100 == 0:
                 most_waiting = max(most_waiting, waiting(lists[0]))
     assert index + 1 == len(keys)
-    # every range split while the consumer waited for the first page, each holds at
-    # most its depth; without the rule, 16 workers fetch ahead into up to 48 ranges
+    # no range splits while the consumer waits for the first page, and ranges hold
+    # at most their depth; without the rule, 16 workers fetch ahead into up to 48
     assert most_waiting <= 2 * 16 + 4
     # 50 pages; a range that ends costs one request more
     assert len(calls) <= 50 * 1.3
@@ -315,3 +315,28 @@ def test_the_pages_waiting_do_not_grow_with_the_listing() -> None:
     )
     # the first wait's burst, bounded by the first window (the budget-only engine: 47)
     assert long <= short + 8, (short, long)
+
+
+def test_a_listing_of_two_pages_costs_two_requests() -> None:
+    """The consumer's wait for the first page says nothing of its pace: no range is
+    cut then (a sync of two pages of keys used to send 14 listings)."""
+    keys = [f"k{i:03d}" for i in range(20)]
+    for _ in range(20):  # the cut raced with the consumer's wake-up
+        calls: list[str | None] = []
+        found = list(sharded_listing(pages_of(keys, 10, calls, 0.002), str, workers=8))
+        assert found == keys
+        assert calls == [None, "k009"]
+
+
+def test_ranges_are_never_cut_inside_the_prefix() -> None:
+    """Every key starts with the listing's prefix: a range that starts beyond it
+    (``data/set0``, ``data/t``, ``e``) is a request for nothing."""
+    prefix = "data/set/"
+    keys = [f"{prefix}k{i:05d}.bin" for i in range(3000)]
+    calls: list[str | None] = []
+    listing = sharded_listing(pages_of(keys, 20, calls, 0.005), str, workers=8, prefix=prefix)
+    assert list(listing) == keys
+    assert len(calls) > 3000 / 20  # ranges were cut
+    assert all(after is None or after.startswith(prefix) for after in calls)
+    points = gallop_keys(keys[0], keys[19], learn([], keys[:20]), len(prefix))
+    assert points and all(p.startswith(prefix) and p > keys[19] for p in points)

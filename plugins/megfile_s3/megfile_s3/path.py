@@ -320,7 +320,9 @@ class S3Path(BasePath):
                 page = client.list_objects_v2(**request)
             return page.get("Contents", []), bool(page.get("IsTruncated"))
 
-        return sharded_listing(list_page, _object_key, workers=core_config.list_workers())
+        return sharded_listing(
+            list_page, _object_key, workers=core_config.list_workers(), prefix=prefix
+        )
 
     def _list_buckets(self, client: S3Client) -> list[FileEntry]:
         with self._errors(client):
