@@ -44,6 +44,7 @@ for clients not built by :mod:`megfile_s3.client`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import http.client
@@ -618,7 +619,11 @@ def _whole_size(status: int, headers: Any) -> int | None:
     return int(length)
 
 
+@functools.lru_cache(maxsize=64)
 def _http_date(value: str | None) -> datetime | None:
+    """``Last-Modified`` as a datetime. Remembered: objects written in one second
+    share the text, and parsing it costs more than the rest of a small answer's
+    headers."""
     if not value:
         return None
     try:

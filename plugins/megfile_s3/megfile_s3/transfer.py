@@ -337,9 +337,10 @@ def download_batch(
     if not overwrite:
         return list(range(len(pairs)))
     last = BATCH_FILE_SIZE - 1
+    client_of = _clients()
     return _pipelined(
         pairs,
-        lambda src, _dst: _batch_send(src, last),
+        lambda src, _dst: _batch_send(src, last, client_of),
         lambda sent: _batch_answer(sent, last),
         _batch_write,
         done,
@@ -361,9 +362,10 @@ def upload_batch(
     and its retries, which raise what is wrong)."""
     if not overwrite:
         return list(range(len(pairs)))
+    client_of = _clients()
     return _pipelined(
         pairs,
-        lambda src, dst: _put_send(src, dst, BATCH_FILE_SIZE),
+        lambda src, dst: _put_send(src, dst, BATCH_FILE_SIZE, client_of),
         _put_answer,
         lambda count, _dst: count,
         done,
@@ -407,7 +409,23 @@ def _pipelined(
     return sorted(left)
 
 
-def _put_send(src: str, dst: str, limit: int) -> tuple[_Sent, int] | None:
+def _clients() -> Callable[[S3Path], S3Client]:
+    """The client of a path's store, looked up once per store for a whole batch (a
+    lookup checks the settings files: two ``stat`` calls per object otherwise)."""
+    known: dict[str | None, S3Client] = {}
+
+    def client_of(path: S3Path) -> S3Client:
+        client = known.get(path.variant)
+        if client is None:
+            client = known[path.variant] = path._client
+        return client
+
+    return client_of
+
+
+def _put_send(
+    src: str, dst: str, limit: int, client_of: Callable[[S3Path], S3Client]
+) -> tuple[_Sent, int] | None:
     from megfile_s3 import lean
 
     target = _s3(dst)
@@ -424,7 +442,7 @@ def _put_send(src: str, dst: str, limit: int) -> tuple[_Sent, int] | None:
         return None
     if len(data) != info.st_size:
         return None  # changed while read: upload reads it again
-    client = target._client
+    client = client_of(target)
     request = lean.put_request(client, target.bucket, target.key, data)
     if request is None:
         return None
@@ -443,14 +461,16 @@ def _put_answer(sent: tuple[_Sent, int]) -> int | None:
     return count if stored else None
 
 
-def _batch_send(src: str, last: int) -> _Sent | None:
+def _batch_send(
+    src: str, last: int, client_of: Callable[[S3Path], S3Client]
+) -> _Sent | None:
     """Send the GET of bytes 0-``last`` of ``src``; None when it goes one by one."""
     from megfile_s3 import lean
 
     source = _s3(src)
     if not source.key:
         return None
-    client = source._client
+    client = client_of(source)
     request = lean.signed_request(client, source.bucket, source.key, 0, last)
     receive = None if request is None else lean.start(client, request, "GetObject")
     return None if receive is None else (client, source.bucket, receive)
@@ -478,7 +498,8 @@ def _batch_write(answer: LeanAnswer, dst: str) -> int | None:
     the error)."""
     mtime = None if answer.last_modified is None else answer.last_modified.timestamp()
     try:
-        with open_download(dst, mtime) as out:
+        # a directory at dst fails the rename: the pair goes to download, which says so
+        with open_download(dst, mtime, check_dir=False) as out:
             out.write(answer.data)
     except OSError:
         return None

@@ -76,6 +76,9 @@ def test_a_batch_leaves_what_it_cannot_copy_to_download(
     assert (tmp_path / "one").read_bytes() == b"1" * 100
     assert (tmp_path / "sub" / "two").read_bytes() == b"2" * 200
     assert not (tmp_path / "missing").exists() and not (tmp_path / "large").exists()
+    # nothing else written: no temp file of the copy the directory refused
+    assert sorted(os.listdir(tmp_path)) == ["a-dir", "one", "sub"]
+    assert os.listdir(tmp_path / "a-dir") == []
     assert transfer.download_batch(pairs[:1], done=done.append, overwrite=False) == [0]
 
 
@@ -121,3 +124,31 @@ def test_an_upload_batch_leaves_what_it_cannot_put(bucket: str, s3: Any, tmp_pat
     listed = s3.list_objects_v2(Bucket=bucket, Prefix="u/").get("Contents", [])
     assert sorted(item["Key"] for item in listed) == ["u/one", "u/two"]
     assert transfer.upload_batch(pairs[:1], done=done.append, overwrite=False) == [0]
+
+
+def test_a_batch_looks_its_client_up_once(
+    bucket: str, s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client lookup checks the settings files (two ``stat`` calls): a batch does
+    it once per store, not once per object."""
+    import megfile_s3.path as s3_path
+
+    for index in range(20):
+        s3.put_object(Bucket=bucket, Key=f"c/{index}", Body=b"x" * index)
+        (tmp_path / f"up{index}").write_bytes(b"y" * index)
+    lookups: list[str | None] = []
+    get_client = s3_path.get_client
+
+    def counted(profile: str | None = None) -> Any:
+        lookups.append(profile)
+        return get_client(profile)
+
+    monkeypatch.setattr(s3_path, "get_client", counted)
+    down = [(f"s3://{bucket}/c/{i}", str(tmp_path / f"down{i}")) for i in range(20)]
+    assert transfer.download_batch(down, done=lambda i, n: None) == [0]  # 0: empty
+    assert lookups == [None]
+    up = [(str(tmp_path / f"up{i}"), f"s3://{bucket}/u/{i}") for i in range(20)]
+    assert transfer.upload_batch(up, done=lambda i, n: None) == []
+    assert lookups == [None, None]
+    assert (tmp_path / "down7").read_bytes() == b"x" * 7
+    assert s3.get_object(Bucket=bucket, Key="u/7")["Body"].read() == b"y" * 7
