@@ -58,10 +58,39 @@ def _peak_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def _count_requests() -> None:
+def _count_requests(library: str) -> None:
     """Count every request botocore sends (all libraries but s3fs use it), and ours'
-    lean GETs, which go over connections of their own (``megfile_s3.wire``; the
-    first one of a process, sent before the client exists, by ``Wire.start``)."""
+    lean requests, which go over connections of their own (``megfile_s3.wire``).
+    Ours may never load botocore (``megfile_s3.deferred``): its session is counted
+    from when our first client is built, so counting loads nothing a user's
+    process would not."""
+    if library == "ours":
+        try:
+            import megfile_s3.client as ours
+        except ImportError:  # pragma: no cover
+            return
+        if hasattr(ours, "client_for"):  # clients built only when needed
+            build = ours._build
+
+            def counted_build(settings: Any) -> Any:
+                client = build(settings)
+                _count_botocore()
+                return client
+
+            ours._build = counted_build  # type: ignore[assignment]
+            _count_wire()
+            return
+    _count_botocore()
+    _count_wire()
+
+
+_botocore_counted = [False]
+
+
+def _count_botocore() -> None:
+    if _botocore_counted[0]:
+        return
+    _botocore_counted[0] = True
     try:
         from botocore.httpsession import URLLib3Session
     except ImportError:  # pragma: no cover - s3fs only
@@ -77,6 +106,9 @@ def _count_requests() -> None:
         return response
 
     URLLib3Session.send = counting_send  # type: ignore[method-assign]
+
+
+def _count_wire() -> None:
     try:  # ours: lean GETs go over megfile_s3.wire's own connections
         from megfile_s3.wire import Wire
     except ImportError:  # the peers' environments
@@ -86,8 +118,9 @@ def _count_requests() -> None:
     def counting_wire_send(self: Any, request: Any) -> Any:
         response = wire_send(self, request)
         with _lock:
-            requests_by_method["GET"] = requests_by_method.get("GET", 0) + 1
-            get_bytes[0] += int(response.headers.get("content-length") or 0)
+            requests_by_method[request.method] = requests_by_method.get(request.method, 0) + 1
+            if request.method == "GET":
+                get_bytes[0] += int(response.headers.get("content-length") or 0)
         return response
 
     Wire.send = counting_wire_send  # type: ignore[method-assign]
@@ -271,7 +304,7 @@ def _fresh(block: bytes) -> bytes:
 
 def main() -> None:
     library, operation, *args = sys.argv[1:]
-    _count_requests()
+    _count_requests(library)
     result: dict[str, Any] = {}
     if operation == "read":
         url = args[0]

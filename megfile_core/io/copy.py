@@ -170,9 +170,7 @@ def concat(sources: list[BasePath], dst: BasePath) -> None:
     concat_streams(sources, dst)
 
 
-def open_download(
-    path: str, mtime: float | None = None, *, check_dir: bool = True
-) -> AtomicFile:
+def open_download(path: str, mtime: float | None = None, *, check_dir: bool = True) -> AtomicFile:
     """A binary file whose content becomes the local file ``path`` on a clean close
     (``with``), with the mtime ``mtime`` (or the file's ``mtime`` attribute, which
     a caller may set while writing); on any failure the temp file is removed and

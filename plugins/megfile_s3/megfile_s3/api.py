@@ -55,9 +55,10 @@ def get_s3_client(
     the profile's. ``cache_key`` is accepted for megfile's sake: clients are cached
     by their settings here."""
     from megfile_s3.client import build_client, get_client
+    from megfile_s3.deferred import built
 
     if config is None:
-        return get_client(profile_name)
+        return built(get_client(profile_name))  # a botocore client, never a stand-in
     return build_client(profile_name, config)
 
 

@@ -24,18 +24,16 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import boto3
-import botocore.config
-import botocore.exceptions
-import botocore.session
-
 from megfile_core import config as core_config
 from megfile_core.retry import RetryPolicy
 from megfile_s3 import config as s3_config
-from megfile_s3 import models
+from megfile_s3.deferred import client_for
 from megfile_s3.errors import S3ConfigError, is_retryable
 
 if TYPE_CHECKING:
+    import boto3
+    import botocore.config
+
     from megfile_s3.config import S3Settings
 
 __all__ = [
@@ -152,13 +150,22 @@ def _no_expect_continue(params: dict[str, Any], **_: Any) -> None:
     params.get("headers", {}).pop("Expect", None)
 
 
+def pool_options(settings: S3Settings) -> tuple[float, float, int, bool]:
+    """(connect timeout, read timeout, most idle connections, TCP keepalive) of a
+    client of ``settings``: what :mod:`megfile_s3.wire` reads of its session."""
+    return 5.0, 60.0, max(core_config.max_workers() * 2, 10), True
+
+
 def botocore_config(settings: S3Settings) -> botocore.config.Config:
+    import botocore.config
+
+    connect, read, pool, keepalive = pool_options(settings)
     options: dict[str, Any] = {
-        "connect_timeout": 5,
-        "read_timeout": 60,
-        "max_pool_connections": max(core_config.max_workers() * 2, 10),
+        "connect_timeout": connect,
+        "read_timeout": read,
+        "max_pool_connections": pool,
         "retries": {"total_max_attempts": 1, "mode": "standard"},
-        "tcp_keepalive": True,
+        "tcp_keepalive": keepalive,
     }
     s3: dict[str, Any] = {}
     if settings.addressing_style:
@@ -187,6 +194,12 @@ def _session(profile: str | None, own_keys: bool = False) -> boto3.session.Sessi
     loaded, so a new thread's client costs ~5 ms instead of ~80 ms of JSON parsing.
     ``own_keys``: the caller passes complete credentials (from the variables).
     Callers hold ``_build_lock`` (sessions are not thread-safe)."""
+    import boto3
+    import botocore.exceptions
+    import botocore.session
+
+    from megfile_s3 import models
+
     key = _session_key(profile, own_keys)
     hide = key[1]
     session = _sessions.get(key)
@@ -311,14 +324,14 @@ def _get_client(settings: S3Settings) -> S3Client:
         with _process_lock:
             client = _process_cache.get(key)
             if client is None:
-                client = _process_cache[key] = _build(settings)
+                client = _process_cache[key] = client_for(settings, _build)
         return client
     cache: dict[tuple[Any, ...], S3Client] = _local.__dict__.setdefault("clients", {})
     client = cache.get(key)
     if client is None:
         if len(cache) > 16:  # settings churn (tests, rotating tokens): keep it bounded
             cache.clear()
-        client = cache[key] = _build(settings)
+        client = cache[key] = client_for(settings, _build)
     return client
 
 

@@ -134,6 +134,12 @@ def _nested(value: str) -> dict[str, str]:
     return result
 
 
+def profile_section(profile: str) -> dict[str, str]:
+    """The merged section of ``profile`` in the AWS files (credentials file over
+    config file), as botocore reads a profile's ``region`` and the like."""
+    return _section(profile)[0]
+
+
 def _section(profile: str) -> tuple[dict[str, str], list[str]]:
     """The merged section of ``profile`` (credentials file over config file) and the
     files that hold it."""

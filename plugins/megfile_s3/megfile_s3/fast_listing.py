@@ -32,13 +32,10 @@ leaves the page to the C parser. A 1,000-key page: 10.5 ms of client CPU before,
 from __future__ import annotations
 
 import bisect
-import http.client
 import re
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timezone
 from typing import Any
-
-from botocore import handlers as botocore_handlers
 
 __all__ = ["install", "lean_page"]
 
@@ -269,8 +266,6 @@ def lean_page(
     With ``stop`` (a range of a sharded listing ends there) the objects after it
     are neither parsed nor returned, and when there were some, no more follow in
     the range: the last page of a range mostly holds the next range's keys."""
-    from botocore.exceptions import BotoCoreError
-
     from megfile_s3 import lean
 
     query = [("list-type", "2"), ("max-keys", str(max_keys)), ("prefix", prefix)]
@@ -290,14 +285,9 @@ def lean_page(
         if quick is not None:
             return quick
         root = ElementTree.fromstring(body if cut is None else cut)
-    except (
-        BotoCoreError,
-        OSError,
-        http.client.HTTPException,  # a body cut short
-        ElementTree.ParseError,
-        UnicodeDecodeError,
-        ValueError,
-    ):
+    except (ElementTree.ParseError, UnicodeDecodeError, ValueError):
+        return None
+    except lean.transport_errors():  # (a body cut short: http.client's)
         return None
     ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     truncated = root.findtext(f"{ns}IsTruncated")
@@ -334,6 +324,8 @@ def _quick_page(body: bytes, cut: bool) -> tuple[list[dict[str, Any]], bool] | N
 
 def install(client: Any) -> None:
     """Read ``client``'s ListObjectsV2 pages with the C parser (module docstring)."""
+    from botocore import handlers as botocore_handlers
+
     events = client.meta.events
     events.register("before-parse.s3.ListObjectsV2", _before_parse)
     check = getattr(botocore_handlers, "_handle_200_error", None)

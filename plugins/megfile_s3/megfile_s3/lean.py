@@ -48,18 +48,14 @@ import functools
 import hashlib
 import hmac
 import http.client
+import sys
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
-
-import botocore
-from botocore.awsrequest import AWSPreparedRequest
-from botocore.exceptions import BotoCoreError
-from botocore.utils import percent_encode
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from megfile_core import config as core_config
 from megfile_s3 import integrity
@@ -69,11 +65,15 @@ from megfile_s3.wire import ConnectFailed, Wire, WireResponse
 __all__ = [
     "USER_AGENT",
     "LeanAnswer",
+    "LeanRequest",
+    "LeanState",
     "Target",
     "answer_of",
     "discard",
     "get",
+    "head_status",
     "host_of",
+    "percent_encode",
     "put",
     "put_answered",
     "put_request",
@@ -85,11 +85,12 @@ __all__ = [
     "signing_key",
     "start",
     "state_of",
+    "transport_errors",
     "waited_of",
 ]
 
-#: what lean GETs tell the server they are (botocore's own requests say ``Boto3/...``)
-USER_AGENT = f"megfile-s3-lean botocore/{botocore.__version__}"
+#: what lean requests tell the server they are (botocore's own say ``Boto3/...``)
+USER_AGENT = "megfile-s3-lean/1"
 #: SHA-256 of an empty body: what a GET's ``X-Amz-Content-SHA256`` says
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 #: a key presigned once per bucket to learn its URL prefix (never requested)
@@ -112,6 +113,42 @@ _DISPLAY = {
     "x-amz-date": "X-Amz-Date",
     "x-amz-security-token": "X-Amz-Security-Token",
 }
+
+
+class LeanRequest:
+    """A signed request, as botocore's HTTP session and ``before-send`` handlers
+    read one (``method``, ``url``, ``headers``, ``body``, ``stream_output``,
+    ``context``): made without importing botocore."""
+
+    __slots__ = ("body", "context", "headers", "method", "stream_output", "url")
+
+    def __init__(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> None:
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.stream_output = True
+        self.context = {"megfile_lean": True}
+
+    def reset_stream(self) -> None:
+        """Nothing to rewind: the body is bytes."""
+
+    def __repr__(self) -> str:  # no header: the Authorization one is a signature
+        return f"<LeanRequest {self.method} {self.url}>"
+
+
+def percent_encode(text: str, safe: str) -> str:
+    """``text`` UTF-8 encoded and percent-encoded but for ``safe`` (and letters,
+    digits, ``_.-~``), as botocore encodes keys and query parameters."""
+    return quote(text.encode("utf-8"), safe=safe)
+
+
+def transport_errors() -> tuple[type[BaseException], ...]:
+    """What a request on its way may raise: builtin and ``http.client`` errors,
+    and botocore's own once botocore is loaded (a client's session sent it)."""
+    loaded = sys.modules.get("botocore.exceptions")
+    errors: tuple[type[BaseException], ...] = (OSError, http.client.HTTPException)
+    return errors if loaded is None else (*errors, loaded.BotoCoreError)
 
 
 class LeanAnswer:
@@ -160,30 +197,41 @@ class Target:
         self.service = service
 
 
-class _Lean:
-    """The per-client state: bucket targets and the cached signing key."""
+class LeanState:
+    """What a client's lean requests need: the bucket targets, the credentials
+    (``get_frozen_credentials()``), the wire and the options it was made with
+    (``options``: TLS verification, timeouts, pool size, as an HTTP session
+    holds them), the ``before-send`` handlers (``events``, None when there are
+    none) and the client's HTTP ``session`` for what the wire does not send; the
+    day's signing key is cached. Subclasses say how a bucket's target is found."""
 
-    def __init__(self, client: Any) -> None:
-        self.client = client
-        self.session = client._endpoint.http_session
-        # the requests themselves: plain HTTP/1.1 connections (megfile_s3.wire), or
-        # the session's urllib3 with MEGFILE_S3_WIRE=0
-        self.wire: Wire | None = None
-        if core_config.env_bool("MEGFILE_S3_WIRE", True):
-            self.wire = Wire(self.session)
-        self.events = client.meta.events
-        self.credentials = client._request_signer._credentials
+    wire: Wire | None
+    options: Any
+    credentials: Any
+
+    def __init__(self) -> None:
         self.targets: dict[str, Target | None] = {}
         self.lock = threading.Lock()
         # (day, access key, secret key, region, service) -> signing key
         self.signing: tuple[tuple[str, str, str, str, str], bytes] | None = None
+
+    @property
+    def events(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def session(self) -> Any:
+        raise NotImplementedError
+
+    def find_target(self, bucket: str) -> Target | None:
+        raise NotImplementedError
 
     def target(self, bucket: str) -> Target | None:
         try:
             return self.targets[bucket]
         except KeyError:
             pass
-        target = _derive_target(self.client, bucket)
+        target = self.find_target(bucket)
         with self.lock:
             if len(self.targets) > 1024:  # many buckets: keep it bounded
                 self.targets.clear()
@@ -202,6 +250,35 @@ class _Lean:
         key = signing_key(secret, day, target)
         self.signing = (scope, key)
         return key
+
+
+class _Lean(LeanState):
+    """The state of a botocore client: its session, handlers and credentials; a
+    bucket's target from one URL the client presigns."""
+
+    def __init__(self, client: Any) -> None:
+        super().__init__()
+        self.client = client
+        self._session = client._endpoint.http_session
+        self.options = self._session
+        # the requests themselves: plain HTTP/1.1 connections (megfile_s3.wire), or
+        # the session's urllib3 with MEGFILE_S3_WIRE=0
+        self.wire = None
+        if core_config.env_bool("MEGFILE_S3_WIRE", True):
+            self.wire = Wire(self._session)
+        self._events = client.meta.events
+        self.credentials = client._request_signer._credentials
+
+    @property
+    def events(self) -> Any:
+        return self._events
+
+    @property
+    def session(self) -> Any:
+        return self._session
+
+    def find_target(self, bucket: str) -> Target | None:
+        return _derive_target(self.client, bucket)
 
 
 def signing_key(secret: str, day: str, target: Target) -> bytes:
@@ -264,10 +341,12 @@ def _derive_target(client: Any, bucket: str) -> Target | None:
     return Target(base[: -len(_PROBE_KEY)], host_of(base), scope[2], scope[3])
 
 
-def state_of(client: Any) -> _Lean | None:
+def state_of(client: Any) -> LeanState | None:
     """The client's lean state (targets, credentials, wire), or None when lean
-    requests do not apply to it (module doc)."""
-    state: _Lean | bool | None = client.__dict__.get("_megfile_lean", False)
+    requests do not apply to it (module doc). A client not built yet
+    (:class:`megfile_s3.deferred.DeferredClient`) carries one made from the
+    settings."""
+    state: LeanState | bool | None = client.__dict__.get("_megfile_lean", False)
     if state is False:
         state = None
         try:
@@ -282,7 +361,7 @@ def state_of(client: Any) -> _Lean | None:
         except AttributeError:  # another botocore: get_object only
             state = None
         client.__dict__["_megfile_lean"] = state
-    return state if isinstance(state, _Lean) else None
+    return state if isinstance(state, LeanState) else None
 
 
 def signed_request(
@@ -298,7 +377,7 @@ def signed_request(
     body: bytes | None = None,
     payload_hash: str = EMPTY_SHA256,
     signed: dict[str, str] | None = None,
-) -> AWSPreparedRequest | None:
+) -> LeanRequest | None:
     """The signed GET of ``s3://bucket/key`` (``Range: bytes=first-last`` when
     ``first`` is given; ``when``: the signing time, now by default; ``query``: the
     URL's parameters, e.g. a bucket listing's with ``key=""``), or None when the
@@ -345,7 +424,7 @@ def sign(
     body: bytes | None = None,
     payload_hash: str = EMPTY_SHA256,
     signed: dict[str, str] | None = None,
-) -> AWSPreparedRequest:
+) -> LeanRequest:
     """:func:`signed_request` for a known target: ``credentials`` are (access key,
     secret key, session token or None), ``key_of_day`` gives the signing key of a
     day (:func:`signing_key`, cached or not)."""
@@ -392,13 +471,11 @@ def sign(
     )
     if body is not None:
         headers["Content-Length"] = str(len(body))
-    return AWSPreparedRequest(
+    return LeanRequest(
         method,
         target.prefix + encoded + (f"?{encoded_query}" if encoded_query else ""),
         headers,
         body,
-        stream_output=True,
-        context={"megfile_lean": True},
     )
 
 
@@ -421,7 +498,7 @@ def send(
     return _send(client, request, operation)
 
 
-def _send(client: Any, request: AWSPreparedRequest, operation: str) -> Any:
+def _send(client: Any, request: LeanRequest, operation: str) -> Any:
     state = client.__dict__["_megfile_lean"]
     answer = _handled(state, request, operation)
     if answer is not None:
@@ -435,15 +512,18 @@ def _send(client: Any, request: AWSPreparedRequest, operation: str) -> Any:
     return state.session.send(request)
 
 
-def _handled(state: _Lean, request: AWSPreparedRequest, operation: str) -> Any:
+def _handled(state: LeanState, request: LeanRequest, operation: str) -> Any:
     """The answer of a ``before-send.s3.OPERATION`` handler, if one answers."""
-    for _, answer in state.events.emit(f"before-send.s3.{operation}", request=request):
+    events = state.events
+    if events is None:  # no client built yet: no handler registered
+        return None
+    for _, answer in events.emit(f"before-send.s3.{operation}", request=request):
         if answer is not None:
             return answer
     return None
 
 
-def start(client: Any, request: AWSPreparedRequest, operation: str) -> Callable[[], Any] | None:
+def start(client: Any, request: LeanRequest, operation: str) -> Callable[[], Any] | None:
     """Send ``request`` now over the client's wire (an idle connection when there
     is one) and return the function that reads its answer (a ``before-send``
     handler's answer is returned as it is); None when nothing was sent: the caller
@@ -465,7 +545,7 @@ def start(client: Any, request: AWSPreparedRequest, operation: str) -> Callable[
 
 def put_request(
     client: Any, bucket: str, key: str, data: bytes, when: time.struct_time | None = None
-) -> AWSPreparedRequest | None:
+) -> LeanRequest | None:
     """The signed PUT of ``data`` as ``s3://bucket/key``, with the check of the
     client's ``upload_checksum`` (:mod:`megfile_s3.integrity`): a CRC32 or MD5
     header (signed) with an unsigned payload, or the payload's SHA-256 signed; None
@@ -508,7 +588,7 @@ def put(client: Any, bucket: str, key: str, data: bytes) -> bool:
         return False
     try:
         response = _send(client, request, "PutObject")
-    except (OSError, http.client.HTTPException, BotoCoreError):
+    except transport_errors():
         return False  # put_object sends it again, with its retries
     return put_answered(client, bucket, response)
 
@@ -544,6 +624,26 @@ def get(
     if response is None:
         return None
     return answer_of(client, bucket, response, first, last)
+
+
+def head_status(client: Any, bucket: str, key: str) -> int | None:
+    """The status of a HEAD of ``s3://bucket/key`` sent leanly (there is no body to
+    read), or None when nothing was sent or it failed on its way; a refusal is
+    noted (:func:`refused`). The caller asks ``head_object`` for anything but the
+    status it can use."""
+    request = signed_request(client, bucket, key, method="HEAD")
+    if request is None:
+        return None
+    try:
+        response = _send(client, request, "HeadObject")
+    except transport_errors():
+        return None
+    status: int = response.status_code
+    if status not in (200, 404):
+        refused(client, bucket, status)
+    if not isinstance(response, WireResponse):  # (the wire's has no body and is done)
+        discard(response.raw, response.headers)
+    return status
 
 
 def answer_of(

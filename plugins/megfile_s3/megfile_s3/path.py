@@ -25,7 +25,7 @@ from megfile_core.io.copy import copy_stream
 from megfile_core.io.sharded import sharded_listing
 from megfile_core.pathlike import BasePath, ContextIterator, check_open_options
 from megfile_core.types import Access, FileEntry, StatResult
-from megfile_s3 import early, lean
+from megfile_s3 import deferred, lean
 from megfile_s3.client import S3Client, get_client, settings_of
 from megfile_s3.errors import (
     S3BucketNotFoundError,
@@ -142,7 +142,11 @@ class S3Path(BasePath):
 
     # -- metadata ----------------------------------------------------------------
     def _head(self, client: S3Client) -> dict[str, Any] | None:
-        """HEAD of the object, None when there is none."""
+        """HEAD of the object, None when there is none. A client not built yet
+        (:mod:`megfile_s3.deferred`) asks leanly first: a missing object (a sync's
+        source directory) then costs no client."""
+        if not deferred.is_built(client) and lean.head_status(client, self.bucket, self.key) == 404:
+            return None
         try:
             with self._errors(client):
                 response: dict[str, Any] = client.head_object(Bucket=self.bucket, Key=self.key)
@@ -161,6 +165,9 @@ class S3Path(BasePath):
         return True
 
     def _prefix_exists(self, client: S3Client) -> bool:
+        page = lean_page(client, self.bucket, self._dir_prefix(), None, 1)
+        if page is not None:
+            return bool(page[0])
         with self._errors(client):
             response = client.list_objects_v2(
                 Bucket=self.bucket, Prefix=self._dir_prefix(), MaxKeys=1
@@ -495,29 +502,15 @@ class S3Path(BasePath):
                 initial.close()
 
     def _open_for_reading(self, options: dict[str, Any]) -> IO[bytes]:
-        """``open(rb)``: the probe goes out while a process's first client is built
-        (:mod:`megfile_s3.early`), when it can."""
-        from megfile_s3.readers import probe_range
+        """``open(rb)``: the probe is a lean GET, sent by a client not built yet
+        (:mod:`megfile_s3.deferred`) when the settings allow."""
+        return self._open_reader(self._client, options, 0)
 
-        probe = probe_range(options)
-        ahead = None if probe is None else early.start(self.variant, self.bucket, self.key, *probe)
-        try:
-            return self._open_reader(self._client, options, 0, ahead)
-        finally:
-            if ahead is not None:
-                ahead.close()
-
-    def _open_reader(
-        self,
-        client: S3Client,
-        options: dict[str, Any],
-        depth: int,
-        ahead: early.EarlyGet | None = None,
-    ) -> IO[bytes]:
+    def _open_reader(self, client: S3Client, options: dict[str, Any], depth: int) -> IO[bytes]:
         from megfile_s3.readers import ObjectInfo, open_reader
 
         info = ObjectInfo()
-        reader = open_reader(client, self.bucket, self.key, self._url, options, info, ahead)
+        reader = open_reader(client, self.bucket, self.key, self._url, options, info)
         target = (info.metadata or {}).get(_SYMLINK_KEY)
         if target is not None and not info.size:
             reader.close()

@@ -22,15 +22,12 @@ from concurrent.futures import Executor
 from datetime import datetime
 from typing import IO, Any
 
-import botocore.exceptions
-
 from megfile_core import config as core_config
 from megfile_core.io import pool
 from megfile_core.io.prefetch import PrefetchReader, RangeResult, ReadInto
 from megfile_core.io.ranges import joined
 from megfile_s3 import lean
 from megfile_s3.client import S3Client, retry_call, settings_of
-from megfile_s3.early import EarlyGet
 from megfile_s3.errors import error_code, raise_s3_error
 from megfile_s3.presigned import PresignedRanges, read_exactly, total_size
 
@@ -204,18 +201,14 @@ def make_reads(
     key: str,
     url: str,
     info: ObjectInfo | None = None,
-    early: EarlyGet | None = None,
 ) -> tuple[Callable[[int, int], RangeResult], ReadInto]:
     """:func:`make_read_range` and its ``read_into(start, end, buffer)``: the
     lean answer's body is read into the reader's block buffer (the fall-back
     through ``get_object`` answers with its own bytes). The first range (the open
     probe, while ``info`` holds no metadata) goes over :mod:`megfile_s3.lean`
-    first: one lean GET, its metadata from the headers; ``early``: that GET,
-    already sent (:mod:`megfile_s3.early`), its answer used if it is the same
-    request."""
+    first: one lean GET, its metadata from the headers."""
     settings = settings_of(client)
     fast = PresignedRanges(client, bucket, key)
-    sent = [early]
 
     def once(start: int, end: int, buffer: memoryview | None = None) -> RangeResult:
         if info is None or info.metadata is not None:  # the first answer is recorded
@@ -223,12 +216,7 @@ def make_reads(
             if answer is not None:
                 return RangeResult(*answer)
         else:
-            ahead, sent[0] = sent[0], None
-            probe: lean.LeanAnswer | int | None = (
-                ahead.answer(client, start, end) if ahead is not None else None
-            )
-            if probe is None:
-                probe = lean.get(client, bucket, key, start, end)
+            probe = lean.get(client, bucket, key, start, end)
             if isinstance(probe, lean.LeanAnswer):
                 info.record(probe.response(), probe.size)
                 if info.body_sample is None and probe.read_seconds is not None:
@@ -253,6 +241,8 @@ def _get_object_range(
     client: S3Client, bucket: str, key: str, start: int, end: int, info: ObjectInfo | None
 ) -> RangeResult:
     """Bytes ``start``-``end`` through ``get_object`` (metadata recorded in ``info``)."""
+    import botocore.exceptions
+
     try:
         response = client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{end}")
     except botocore.exceptions.ClientError as error:
@@ -281,7 +271,12 @@ def _get_whole(
     client: S3Client, bucket: str, key: str, end: int, info: ObjectInfo | None
 ) -> RangeResult:
     """An empty object (or a link) has no byte 0: a plain GET gives its metadata and
-    ETag."""
+    ETag (a lean one when it can: an empty object needs no client either)."""
+    answer = lean.get(client, bucket, key)
+    if isinstance(answer, lean.LeanAnswer):
+        if info is not None:
+            info.record(answer.response(), answer.size)
+        return RangeResult(answer.data[: end + 1], answer.size, answer.etag)
     response = client.get_object(Bucket=bucket, Key=key)
     with response["Body"] as body:
         data: bytes = body.read()
@@ -309,7 +304,6 @@ def open_reader(
     url: str,
     options: dict[str, Any],
     info: ObjectInfo | None = None,
-    early: EarlyGet | None = None,
 ) -> IO[bytes]:
     """A prefetching reader of the object; ``buffered=True`` wraps it in a
     ``BufferedReader``. ``lazy=True`` (or ``MEGFILE_READER_LAZY_PREFETCH``) sends a
@@ -321,8 +315,7 @@ def open_reader(
     than core's fast-stream rate (then one connection is the limit, as on real S3:
     ~50-100 MiB/s each); core's reader still switches to ranges when two
     connections prove faster. Against s3rver (one node process) ranges were faster
-    in every setting measured (``docs/benchmarks.md``), hence the default.
-    ``early``: the probe, sent before ``client`` was built (:mod:`megfile_s3.early`)."""
+    in every setting measured (``docs/benchmarks.md``), hence the default."""
     reader_options = {k: options[k] for k in READER_OPTIONS if options.get(k) is not None}
     if "lazy" not in reader_options and core_config.env_bool("MEGFILE_READER_LAZY_PREFETCH", False):
         reader_options["lazy"] = True
@@ -353,7 +346,7 @@ def open_reader(
 
         if options.get("max_workers") is None:
             reader_options["executor"] = read_executor()
-        read_range, read_into = make_reads(client, bucket, key, url, known, early)
+        read_range, read_into = make_reads(client, bucket, key, url, known)
         streaming: Callable[[int], Any] | None = open_stream
         if not reader_options.get("lazy"):
             read_range, read_into, head = _probe(read_range, read_into, reader_options, url)

@@ -461,9 +461,7 @@ def _put_answer(sent: tuple[_Sent, int]) -> int | None:
     return count if stored else None
 
 
-def _batch_send(
-    src: str, last: int, client_of: Callable[[S3Path], S3Client]
-) -> _Sent | None:
+def _batch_send(src: str, last: int, client_of: Callable[[S3Path], S3Client]) -> _Sent | None:
     """Send the GET of bytes 0-``last`` of ``src``; None when it goes one by one."""
     from megfile_s3 import lean
 

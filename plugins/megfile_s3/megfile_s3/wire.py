@@ -128,6 +128,7 @@ class WireResponse:
         headers: _Headers,
         reuse: bool = True,
         waited: float = 0.0,
+        bodiless: bool = False,
     ) -> None:
         self._wire = wire
         #: seconds from sending the request to its answer's headers (no connect)
@@ -142,7 +143,7 @@ class WireResponse:
         self._chunked = "chunked" in (headers.get("transfer-encoding") or "").lower()
         self._decoded: memoryview | None = None  # a chunked body, read whole
         self._reuse = reuse and (headers.get("connection") or "").lower() != "close"
-        if status in _NO_BODY:
+        if status in _NO_BODY or bodiless:  # (bodiless: the answer to a HEAD)
             self._left, self._chunked = 0, False
         elif self._chunked:
             self._left = None
@@ -317,13 +318,15 @@ class Wire:
         parts = urlsplit(request.url)
         message = _message(request, parts)
         key = _address(parts)
+        bodiless = request.method == "HEAD"
         connection = self._take_idle(key)
         if connection is not None:
             try:
-                return self._exchange(connection, message)
+                return self._receive(connection, self._send_on(connection, message), bodiless)
             except (ConnectionError, http.client.RemoteDisconnected):
                 pass  # closed while idle: once more on a new connection
-        return self._exchange(self._connect(key), message)
+        connection = self._connect(key)
+        return self._receive(connection, self._send_on(connection, message), bodiless)
 
     def start(self, request: Any, reuse: bool = False) -> Callable[[], WireResponse]:
         """Send ``request`` now; the function returned reads its answer's headers
@@ -353,16 +356,6 @@ class Wire:
                 idle.append(connection)
                 return
         connection.close()
-
-    def adopt(self, other: Wire) -> None:
-        """Take ``other``'s idle connections (a wire that served a request before this
-        one's client existed: :mod:`megfile_s3.early`); the caller checked that both
-        connect the same way."""
-        with other._lock:
-            idle, other._idle = other._idle, {}
-        for connections in idle.values():
-            for connection in connections:
-                self.put_back(connection)
 
     def close(self) -> None:
         with self._lock:
@@ -425,9 +418,6 @@ class Wire:
             self._tls = context
         return context
 
-    def _exchange(self, connection: _Connection, head: bytes | tuple[bytes, bytes]) -> WireResponse:
-        return self._receive(connection, self._send_on(connection, head))
-
     def _send_on(self, connection: _Connection, head: bytes | tuple[bytes, bytes]) -> float:
         """Send the request; when it began (``time.monotonic``)."""
         began = time.monotonic()
@@ -442,8 +432,11 @@ class Wire:
             raise
         return began
 
-    def _receive(self, connection: _Connection, began: float) -> WireResponse:
-        """The answer's status and headers (the request was sent at ``began``)."""
+    def _receive(
+        self, connection: _Connection, began: float, bodiless: bool = False
+    ) -> WireResponse:
+        """The answer's status and headers (the request was sent at ``began``;
+        ``bodiless``: it was a HEAD, whose answer has no body)."""
         try:
             while True:  # interim (1xx) answers come before the final one: skipped
                 version, code, headers = _read_head(connection.fp)
@@ -457,7 +450,13 @@ class Wire:
             raise
         waited = time.monotonic() - began
         return WireResponse(
-            self, connection, code, headers, reuse=version != "HTTP/1.0", waited=waited
+            self,
+            connection,
+            code,
+            headers,
+            reuse=version != "HTTP/1.0",
+            waited=waited,
+            bodiless=bodiless,
         )
 
 
