@@ -12,7 +12,8 @@ for a fraction of the rest:
   botocore encodes it (``percent_encode(key, safe="/~")``); the prefix, the
   signing region and the service name come from one URL botocore presigns per
   bucket and client (so endpoint rules, addressing style, a custom endpoint all
-  stay botocore's);
+  stay botocore's), or from the settings for a client not built yet
+  (:mod:`megfile_s3.deferred`, which loads no botocore);
 * the request is signed with SigV4 in its ``Authorization`` header, with the
   day's signing key cached; the credentials are the client's (frozen per request,
   so refreshable credentials refresh as they do for ``get_object``). No signature
