@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, cast
 from urllib.parse import SplitResult, urlsplit
 
-__all__ = ["ConnectFailed", "Wire", "WireResponse"]
+__all__ = ["ConnectFailed", "Wire", "WireResponse", "ca_path"]
 
 # bumped in a forked child: a wire made before the fork drops its parent's sockets
 # (a counter read per request instead of a getpid system call per request)
@@ -402,15 +402,13 @@ class Wire:
     def _tls_context(self) -> ssl.SSLContext:
         context = self._tls
         if context is None:
-            from botocore.httpsession import get_cert_path
-
             verify = self._session._verify
             if verify is False:
                 context = ssl.create_default_context()
                 context.check_hostname = False
                 context.verify_mode = ssl.CERT_NONE
             else:
-                path = get_cert_path(verify)
+                path = ca_path(verify)
                 if path and os.path.isdir(path):
                     context = ssl.create_default_context(capath=path)
                 else:
@@ -458,6 +456,22 @@ class Wire:
             waited=waited,
             bodiless=bodiless,
         )
+
+
+def ca_path(verify: Any) -> Any:
+    """The CA file or directory botocore's session verifies with for its ``verify``
+    setting (``botocore.httpsession.get_cert_path``): ``verify`` itself unless it
+    is True, then certifi's bundle, which botocore takes when certifi is installed
+    (without importing botocore: a client not built yet has none loaded)."""
+    if verify is not True:
+        return verify
+    try:
+        import certifi
+    except ImportError:  # botocore then uses the bundle it ships
+        from botocore.httpsession import get_cert_path
+
+        return get_cert_path(True)
+    return certifi.where()
 
 
 def _message(request: Any, parts: SplitResult) -> bytes | tuple[bytes, bytes]:

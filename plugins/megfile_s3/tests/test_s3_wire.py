@@ -244,6 +244,15 @@ def test_tls_is_verified_as_the_session_says(tls_server: tuple[_Server, Path]) -
         Wire(URLLib3Session(verify=True)).send(_request(url))
 
 
+def test_the_ca_bundle_is_the_one_botocore_takes(tmp_path: Path) -> None:
+    from botocore.httpsession import get_cert_path
+
+    from megfile_s3.wire import ca_path
+
+    for verify in (True, str(tmp_path / "ca.pem"), str(tmp_path), None):
+        assert ca_path(verify) == get_cert_path(verify)
+
+
 def test_a_forked_child_opens_connections_of_its_own(server: _Server) -> None:
     import multiprocessing
 
