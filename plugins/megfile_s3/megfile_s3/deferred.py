@@ -51,11 +51,6 @@ __all__ = [
     "settings_target",
 ]
 
-#: botocore's defaults for what the wire reads of a session (``botocore_config``
-#: sets the same unless the settings say otherwise)
-_CONNECT_TIMEOUT = 60.0
-_READ_TIMEOUT = 60.0
-
 
 class _Timeouts:
     __slots__ = ("connect_timeout", "read_timeout")

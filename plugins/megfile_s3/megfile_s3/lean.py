@@ -658,23 +658,10 @@ def answer_of(
     return answer
 
 
-#: reads ``count`` body bytes of a response: (the bytes, the seconds that says a
-#: connection's rate over, or None when the reading could not tell)
-BodyReader = Callable[[Any, int], "tuple[bytes, float | None]"]
-
-
-def _read_timed(raw: Any, count: int) -> tuple[bytes, float | None]:
-    began = time.monotonic()
-    data = _bodies.read_exactly(raw, count)
-    return data, time.monotonic() - began
-
-
-def read_answer(
-    response: Any, first: int | None, last: int | None, read_body: BodyReader | None = None
-) -> LeanAnswer | int:
+def read_answer(response: Any, first: int | None, last: int | None) -> LeanAnswer | int:
     """The answer to a GET of bytes ``first``-``last`` (the whole object when
-    ``first`` is None), its body read (by ``read_body``, else at once, timed); or
-    its status when it is not that answer (dropped then: :func:`discard`)."""
+    ``first`` is None), its body read at once and timed; or its status when it is
+    not that answer (dropped then: :func:`discard`)."""
     status: int = response.status_code
     headers = response.headers
     if type(headers) is dict:  # a stand-in answer from a before-send handler
@@ -689,7 +676,9 @@ def read_answer(
         return status
     start = first or 0
     count = size - start if last is None else min(last + 1, size) - start
-    data, seconds = (read_body or _read_timed)(raw, max(count, 0))
+    began = time.monotonic()
+    data = _bodies.read_exactly(raw, max(count, 0))
+    seconds = time.monotonic() - began
     metadata = {  # names first: a value lookup in botocore's headers is not cheap
         name[len(_META) :]: headers[name] for name in headers if name.lower().startswith(_META)
     }

@@ -31,6 +31,7 @@ from megfile_core.io.copy import (
 )
 from megfile_core.io.pool import bounded_map
 from megfile_core.pathlike import BasePath
+from megfile_s3 import lean
 from megfile_s3.client import S3Client, settings_of
 from megfile_s3.errors import S3FileNotFoundError, S3IsADirectoryError, raise_s3_error
 from megfile_s3.writers import MAX_PART_SIZE, MIN_PART_SIZE
@@ -426,8 +427,6 @@ def _clients() -> Callable[[S3Path], S3Client]:
 def _put_send(
     src: str, dst: str, limit: int, client_of: Callable[[S3Path], S3Client]
 ) -> tuple[_Sent, int] | None:
-    from megfile_s3 import lean
-
     target = _s3(dst)
     if not target.key or target.key.endswith("/"):
         return None
@@ -451,8 +450,6 @@ def _put_send(
 
 
 def _put_answer(sent: tuple[_Sent, int]) -> int | None:
-    from megfile_s3 import lean
-
     (client, bucket, receive), count = sent
     try:
         stored = lean.put_answered(client, bucket, receive())
@@ -463,8 +460,6 @@ def _put_answer(sent: tuple[_Sent, int]) -> int | None:
 
 def _batch_send(src: str, last: int, client_of: Callable[[S3Path], S3Client]) -> _Sent | None:
     """Send the GET of bytes 0-``last`` of ``src``; None when it goes one by one."""
-    from megfile_s3 import lean
-
     source = _s3(src)
     if not source.key:
         return None
@@ -476,8 +471,6 @@ def _batch_send(src: str, last: int, client_of: Callable[[S3Path], S3Client]) ->
 
 def _batch_answer(sent: _Sent, last: int) -> LeanAnswer | None:
     """The whole object from a batch's GET, else None (download tries it)."""
-    from megfile_s3 import lean
-
     client, bucket, receive = sent
     try:
         answer = lean.answer_of(client, bucket, receive(), 0, last)

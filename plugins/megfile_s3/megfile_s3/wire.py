@@ -174,23 +174,13 @@ class WireResponse:
             piece = self._take(buffer.nbytes)
             buffer[: piece.nbytes] = piece
             return piece.nbytes
-        return self._fill(buffer, False)
-
-    def readinto1(self, buffer: memoryview) -> int:
-        """:meth:`readinto` with at most one read of the socket: what has arrived
-        (waits only when nothing has). A chunked body is read whole first."""
-        if self._chunked:
-            return self.readinto(buffer)
-        return self._fill(buffer, True)
-
-    def _fill(self, buffer: memoryview, once: bool) -> int:
         connection = self._connection
         if connection is None:
             return 0
         view = buffer if self._left is None else buffer[: self._left]
         fp = connection.fp
         try:
-            count = fp.readinto1(view) if once else fp.readinto(view)
+            count = fp.readinto(view)
         except BaseException:
             self.close()
             raise
@@ -337,16 +327,17 @@ class Wire:
         parts = urlsplit(request.url)
         key = _address(parts)
         message = _message(request, parts)
+        bodiless = request.method == "HEAD"
         connection = self._take_idle(key) if reuse else None
         if connection is not None:
             try:
                 began = self._send_on(connection, message)
-                return lambda: self._receive(connection, began)
+                return lambda: self._receive(connection, began, bodiless)
             except OSError:
                 pass  # closed while idle: on a new connection
         fresh = self._connect(key)
         began = self._send_on(fresh, message)
-        return lambda: self._receive(fresh, began)
+        return lambda: self._receive(fresh, began, bodiless)
 
     def put_back(self, connection: _Connection) -> None:
         self._after_fork()

@@ -31,6 +31,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def do_HEAD(self) -> None:  # the GET's headers, no body
+        with self.server.lock:
+            self.server.ports.add(self.client_address[1])
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(BODY)))
+        self.end_headers()
+
     def do_GET(self) -> None:
         owner = self.server
         with owner.lock:
@@ -143,6 +150,23 @@ def test_a_request_sent_in_two_steps(server: _Server) -> None:
     for _ in range(2):  # its connection went back to the pool and serves the next
         response = wire.send(_request(_url(server, "plain")))
         assert read_exactly(response.raw, len(BODY)) == BODY
+    assert len(server.ports) == 1
+    wire.close()
+
+
+def test_the_answer_to_a_head_has_no_body(server: _Server) -> None:
+    """A HEAD's answer says the GET's Content-Length and has no body: it is done
+    once its headers are read, sent at once or in two steps, and its connection
+    serves the next request."""
+    wire = Wire(URLLib3Session())
+    head = _request(_url(server, "plain"))
+    head.method = "HEAD"
+    response = wire.send(head)
+    assert response.status_code == 200 and response.content == b""
+    receive = wire.start(head, reuse=True)
+    assert receive().status_code == 200
+    response = wire.send(_request(_url(server, "plain")))
+    assert read_exactly(response.raw, len(BODY)) == BODY
     assert len(server.ports) == 1
     wire.close()
 
